@@ -1,0 +1,86 @@
+//! `sotto init`: create the vault, protected by a strong passphrase (scrypt at
+//! the fixed default cost) or by the user's own age identity.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::passphrase::PassphraseSource;
+use super::{CliError, Context, exit};
+use crate::crypto::passphrase::{self, REQUIRED_SCORE};
+use crate::crypto::user_identity::{self, UserIdentity};
+use crate::crypto::KdfCost;
+use crate::store::{NewProtection, Vault};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Protect the vault with this age identity file instead of a passphrase
+    /// (AGE-SECRET-KEY file, passphrase-protected age file, or plugin identity)
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+
+    /// Accept a passphrase the strength estimator calls weak. Unsafe: anyone
+    /// with a copy of the vault can then guess it
+    #[arg(long)]
+    pub unsafe_allow_weak_passphrase: bool,
+}
+
+pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
+    // Refuse early, before asking for a passphrase that could not be used.
+    Vault::check_creatable(&context.data_dir)?;
+    let source = PassphraseSource::from_env()?;
+    let vault = match &args.identity {
+        Some(path) => {
+            let passphrase = if user_identity::needs_passphrase(path).map_err(crate::store::VaultError::from)? {
+                Some(source.read(&format!("Passphrase for the identity file '{}': ", path.display()))?)
+            } else {
+                None
+            };
+            let user = UserIdentity::load(path, passphrase.as_ref()).map_err(crate::store::VaultError::from)?;
+            let vault = Vault::create(&context.data_dir, NewProtection::UserIdentity(&user))?;
+            println!(
+                "Created a vault at '{}', protected by the {} '{}'.",
+                vault.root().display(),
+                user.kind().describe(),
+                path.display()
+            );
+            println!("Keep that file safe and backed up: without it the history cannot be decrypted.");
+            vault
+        }
+        None => {
+            let passphrase = source.read_new()?;
+            let strength = passphrase::assess(&passphrase, &["sotto", &whoami()]);
+            if !strength.is_acceptable() {
+                if !args.unsafe_allow_weak_passphrase {
+                    return Err(CliError::WithCode {
+                        message: format!(
+                            "this passphrase is too weak to protect the vault (it needs strength {REQUIRED_SCORE}/4). {} \
+                             Four or more random words make a strong, memorable passphrase. Nothing was created.",
+                            strength.advice()
+                        ),
+                        code: exit::ERROR,
+                    });
+                }
+                eprintln!(
+                    "sotto: warning: using a weak passphrase because of --unsafe-allow-weak-passphrase. {}",
+                    strength.advice()
+                );
+            }
+            let cost = KdfCost::DEFAULT;
+            let vault = Vault::create(&context.data_dir, NewProtection::Passphrase { passphrase: &passphrase, cost })?;
+            println!(
+                "Created a vault at '{}', protected by your passphrase (scrypt, N = 2^{}).",
+                vault.root().display(),
+                cost.log_n()
+            );
+            println!("Remember the passphrase: without it the history cannot be recovered.");
+            vault
+        }
+    };
+    println!("Vault recipient: {}", vault.recipient());
+    Ok(exit::OK)
+}
+
+fn whoami() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default()
+}

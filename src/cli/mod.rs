@@ -1,0 +1,163 @@
+//! The command line: clap definitions, one module per subcommand, and the one
+//! place errors become messages and exit codes.
+
+mod init;
+mod passphrase;
+mod unlock;
+mod verify;
+mod view;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::store::VaultError;
+
+/// Exit codes, as documented in `--help` and the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const UNLOCK_FAILED: u8 = 3;
+    pub const IN_USE: u8 = 4;
+    pub const NO_VAULT: u8 = 5;
+    pub const DAMAGED: u8 = 6;
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  error (bad input, unreadable file, disk problem); the message says what to do
+  2  usage error (unknown command or flag)
+  3  could not unlock: wrong passphrase or identity, or no passphrase available
+  4  the vault is in use by another sotto process
+  5  no vault in the data directory
+  6  the vault is damaged: 'verify' found damaged records, or a vault file is missing or unreadable
+
+Environment:
+  SOTTO_DATA_DIR             the vault's directory (like --data-dir)
+  SOTTO_CONFIG               the config file (like --config)
+  SOTTO_PASSPHRASE_FILE      read the passphrase from this file (first line)
+  SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sotto",
+    version,
+    about = "A terminal chatbot that keeps your conversations to yourself",
+    long_about = "sotto keeps your whole chat history in an age-encrypted vault on this machine, \
+                  and lets you see, export and wipe everything it stores.",
+    after_help = EXIT_CODES_HELP,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// The vault's directory [default: the platform data dir, e.g. ~/.local/share/sotto]
+    #[arg(long, global = true, env = "SOTTO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The config file [default: the platform config dir, e.g. ~/.config/sotto/config.toml]
+    #[arg(long, global = true, env = "SOTTO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault, protected by a passphrase or by your own age identity
+    Init(init::InitArgs),
+    /// Show where the vault is, how it is protected and what it holds
+    View(view::ViewArgs),
+    /// Check every record in the vault; lists each damaged one and exits 6 if any
+    Verify,
+}
+
+/// A failure of a subcommand: the message for stderr and the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("{0}")]
+    Input(String),
+    #[error("{message}")]
+    WithCode { message: String, code: u8 },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Vault(e) => vault_exit_code(e),
+            CliError::Input(_) => exit::ERROR,
+            CliError::WithCode { code, .. } => *code,
+        }
+    }
+}
+
+fn vault_exit_code(e: &VaultError) -> u8 {
+    match e {
+        VaultError::NoVault { .. } => exit::NO_VAULT,
+        VaultError::InUse { .. } => exit::IN_USE,
+        VaultError::WrongPassphrase { .. }
+        | VaultError::WrongIdentity { .. }
+        | VaultError::PassphraseRequired { .. } => exit::UNLOCK_FAILED,
+        VaultError::IdentityMissing { .. }
+        | VaultError::IdentityUnreadable { .. }
+        | VaultError::ManifestInvalid { .. }
+        | VaultError::RecipientMismatch { .. }
+        | VaultError::VaultKeyDamaged { .. }
+        | VaultError::ConversationDamaged { .. }
+        | VaultError::SettingsDamaged { .. }
+        | VaultError::Database { .. } => exit::DAMAGED,
+        _ => exit::ERROR,
+    }
+}
+
+/// Resolved locations for this run.
+pub(crate) struct Context {
+    pub data_dir: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+impl Context {
+    fn resolve(cli: &Cli) -> Result<Self, CliError> {
+        let data_dir = match &cli.data_dir {
+            Some(dir) => dir.clone(),
+            None => crate::paths::default_data_dir().ok_or_else(|| {
+                CliError::Input("cannot find a home directory for the vault; set --data-dir or SOTTO_DATA_DIR".into())
+            })?,
+        };
+        let config = cli.config.clone().or_else(crate::paths::default_config_file);
+        Ok(Context { data_dir, config })
+    }
+}
+
+/// Parses the command line, runs the subcommand and returns the exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    match dispatch(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("sotto: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<u8, CliError> {
+    let context = Context::resolve(cli)?;
+    match &cli.command {
+        Some(Command::Init(args)) => init::run(&context, args),
+        Some(Command::View(args)) => view::run(&context, args),
+        Some(Command::Verify) => verify::run(&context),
+        // arg_required_else_help prints help before we get here.
+        None => Ok(exit::OK),
+    }
+}

@@ -1,0 +1,27 @@
+//! Opening the vault for a subcommand: lock, ask for the passphrase only if
+//! one is needed, unlock, open, and tell the user about failed attempts.
+
+use super::passphrase::PassphraseSource;
+use super::{CliError, Context};
+use crate::store::{LockedVault, Protection, Vault};
+
+pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
+    let locked = LockedVault::open(&context.data_dir)?;
+    let passphrase = if locked.needs_passphrase()? {
+        let prompt = match &locked.manifest().protection {
+            Protection::Passphrase => format!("Passphrase for the vault at '{}': ", locked.root().display()),
+            Protection::IdentityFile { path } => format!("Passphrase for the identity file '{}': ", path.display()),
+        };
+        Some(PassphraseSource::from_env()?.read(&prompt)?)
+    } else {
+        None
+    };
+    let vault = locked.unlock_and_open(passphrase.as_ref())?;
+    if let Some(summary) = vault.unlock_report().summary() {
+        eprintln!(
+            "sotto: warning: {summary}. If that was not you, someone with access to this machine or a copy \
+             of its files tried to open your vault; SECURITY.md says what to do."
+        );
+    }
+    Ok(vault)
+}

@@ -1,0 +1,31 @@
+//! `sotto verify`: open every record and list each damaged one. Exits 6 when
+//! anything is damaged, so scripts and backups can check a vault.
+
+use super::unlock::open_vault;
+use super::{CliError, Context, exit};
+
+pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
+    let vault = open_vault(context)?;
+    let report = vault.verify()?;
+    for damaged in &report.damaged {
+        println!("damaged: {}: {}", damaged.location, damaged.problem);
+    }
+    println!(
+        "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged.",
+        report.records_checked,
+        report.conversations,
+        report.messages,
+        report.audit_events,
+        report.damaged.len()
+    );
+    if report.is_intact() {
+        Ok(exit::OK)
+    } else {
+        eprintln!(
+            "sotto: the vault has {} damaged record(s); everything else reads. Restore the data directory from \
+             a backup to recover them.",
+            report.damaged.len()
+        );
+        Ok(exit::DAMAGED)
+    }
+}

@@ -1,0 +1,142 @@
+//! `sotto view`: where the vault is, how it is protected and what it holds.
+//! `--json` prints the versioned schema documented in docs/view-json.md.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::unlock::open_vault;
+use super::{CliError, Context, exit};
+use crate::crypto::user_identity::UserIdentityKind;
+use crate::store::{Inventory, ProtectionInfo, UnlockReport};
+use crate::time::Timestamp;
+
+/// The `schema` value of `sotto view --json`; bumped on any incompatible change.
+pub const VIEW_SCHEMA: &str = "sotto.view/1";
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Print JSON (schema 'sotto.view/1', see docs/view-json.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(crate) fn run(context: &Context, args: &ViewArgs) -> Result<u8, CliError> {
+    let vault = open_vault(context)?;
+    let inventory = vault.inventory()?;
+    let config = context.config.as_ref().map(|p| (p.clone(), p.is_file()));
+    if args.json {
+        let value = to_json(&inventory, vault.unlock_report(), config.as_ref());
+        println!("{}", serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize"));
+    } else {
+        print!("{}", to_text(&inventory, config.as_ref()));
+    }
+    Ok(exit::OK)
+}
+
+fn rfc3339(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+}
+
+fn identity_kind_name(kind: UserIdentityKind) -> &'static str {
+    match kind {
+        UserIdentityKind::Plain => "plain",
+        UserIdentityKind::PassphraseEncrypted => "passphrase-encrypted",
+        UserIdentityKind::Plugin => "plugin",
+    }
+}
+
+pub(crate) fn to_json(
+    inventory: &Inventory,
+    report: &UnlockReport,
+    config: Option<&(std::path::PathBuf, bool)>,
+) -> Value {
+    let protection = match &inventory.protection {
+        ProtectionInfo::Passphrase { log_n } => json!({"kind": "passphrase", "kdf": "scrypt", "log_n": log_n}),
+        ProtectionInfo::IdentityFile { path, kind } => json!({
+            "kind": "identity-file",
+            "path": path,
+            "identity_kind": kind.map(identity_kind_name),
+        }),
+    };
+    json!({
+        "schema": VIEW_SCHEMA,
+        "vault": {
+            "path": inventory.path,
+            "format": inventory.format,
+            "created": inventory.created.to_rfc3339(),
+            "recipients": [inventory.recipient],
+            "protection": protection,
+        },
+        "contents": {
+            "conversations": inventory.conversations,
+            "damaged_conversations": inventory.damaged_conversations,
+            "messages": inventory.messages,
+            "oldest_message": rfc3339(inventory.oldest_message),
+            "newest_message": rfc3339(inventory.newest_message),
+        },
+        "disk": { "bytes": inventory.bytes_on_disk },
+        "failed_unlocks_since_last_unlock": report
+            .failed_attempts
+            .iter()
+            .map(|a| a.at.to_rfc3339())
+            .collect::<Vec<_>>(),
+        "config": config.map(|(path, present)| json!({"path": path, "present": present})),
+    })
+}
+
+fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -> String {
+    let protection = match &inventory.protection {
+        ProtectionInfo::Passphrase { log_n: Some(n) } => format!("passphrase (scrypt, N = 2^{n})"),
+        ProtectionInfo::Passphrase { log_n: None } => "passphrase (scrypt)".into(),
+        ProtectionInfo::IdentityFile { path, kind } => format!(
+            "{} '{}'",
+            kind.map_or("age identity file", |k| k.describe()),
+            path.display()
+        ),
+    };
+    let when = |t: Option<Timestamp>| t.map_or_else(|| "none".to_owned(), Timestamp::to_local_display);
+    let mut text = String::new();
+    let mut line = |label: &str, value: String| text.push_str(&format!("{label:<16}{value}\n"));
+    line("Vault", format!("'{}'", inventory.path.display()));
+    line("Created", inventory.created.to_local_display());
+    line("Recipient", inventory.recipient.clone());
+    line("Protection", protection);
+    line("Conversations", inventory.conversations.to_string());
+    if inventory.damaged_conversations > 0 {
+        line("  damaged", format!("{} (run 'sotto verify')", inventory.damaged_conversations));
+    }
+    line("Messages", inventory.messages.to_string());
+    line("Oldest message", when(inventory.oldest_message));
+    line("Newest message", when(inventory.newest_message));
+    line("On disk", human_bytes(inventory.bytes_on_disk));
+    if let Some((path, present)) = config {
+        line(
+            "Config",
+            format!("'{}'{}", path.display(), if *present { "" } else { " (not present; defaults apply)" }),
+        );
+    }
+    text
+}
+
+pub(crate) fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {} ({bytes} bytes)", UNITS[unit]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_bytes(512), "512 bytes");
+        assert_eq!(human_bytes(1536), "1.5 KiB (1536 bytes)");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB (3145728 bytes)");
+    }
+}

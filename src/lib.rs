@@ -1,0 +1,13 @@
+//! sotto: a terminal chatbot that keeps your conversations to yourself.
+//!
+//! The library holds everything; `main.rs` is a thin shell around [`cli::run`].
+//! Dependencies point one way: `cli` → `store` → `crypto`. The `store` module is
+//! the only place that writes to disk, and it seals every record before the
+//! bytes reach sled (see ARCHITECTURE.md).
+
+pub mod cli;
+pub mod crypto;
+pub mod hardening;
+pub mod paths;
+pub mod store;
+pub mod time;

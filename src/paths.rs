@@ -1,0 +1,20 @@
+//! Where sotto keeps things by default: the data directory (the vault) and the
+//! config file, from the platform's conventions (XDG on Linux) via
+//! `directories`. `--data-dir`/`SOTTO_DATA_DIR` and `--config`/`SOTTO_CONFIG`
+//! override them.
+
+use std::path::PathBuf;
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "sotto")
+}
+
+/// `~/.local/share/sotto` on Linux; `None` when no home directory is known.
+pub fn default_data_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().to_owned())
+}
+
+/// `~/.config/sotto/config.toml` on Linux; `None` when no home directory is known.
+pub fn default_config_file() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}

@@ -1,0 +1,195 @@
+//! The audit log: an append-only record of privacy events (failed unlocks,
+//! exports, imports, wipes, retention sweeps, rekeys, passphrase changes,
+//! consent). Its event types have no field that could hold message text or a
+//! title, so the log cannot leak a conversation even when shown or exported.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::VaultError;
+use super::failed_unlocks::FailedUnlockReason;
+use super::ids::ConversationId;
+use super::records::{RecordError, Records, TreeId, open_value, seal_value};
+use super::vault::Vault;
+use crate::crypto::DataKey;
+use crate::time::Timestamp;
+
+/// How many of the newest audit entries are searched to avoid importing a
+/// failed attempt twice (after a crash between import and side-file removal).
+const FAILED_UNLOCK_DEDUP_WINDOW: usize = 1024;
+
+/// What part of the vault an event concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    Vault,
+    Conversation { id: ConversationId },
+    OlderThan { before: Timestamp },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Json,
+    Markdown,
+}
+
+/// A privacy event. Deliberately no free-text fields beyond backend names and
+/// hosts, which come from the user's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AuditEvent {
+    VaultCreated { protection: String },
+    UnlockFailed { attempt: String, reason: FailedUnlockReason },
+    Export { scope: Scope, format: ExportFormat, encrypted: bool },
+    Import { conversations: u64, messages: u64 },
+    Wipe { scope: Scope, conversations: u64, messages: u64 },
+    RetentionSweep { conversations: u64, messages: u64 },
+    Rekey,
+    PassphraseChanged,
+    ConsentGiven { backend: String, host: String },
+}
+
+impl AuditEvent {
+    /// A short line for people: "unlock failed (wrong passphrase)".
+    pub fn describe(&self) -> String {
+        match self {
+            AuditEvent::VaultCreated { protection } => format!("vault created ({protection})"),
+            AuditEvent::UnlockFailed { reason, .. } => match reason {
+                FailedUnlockReason::WrongPassphrase => "unlock failed (wrong passphrase)".into(),
+                FailedUnlockReason::WrongIdentity => "unlock failed (wrong identity)".into(),
+            },
+            AuditEvent::Export { scope, format, encrypted } => format!(
+                "export of {} as {} ({})",
+                describe_scope(scope),
+                match format {
+                    ExportFormat::Json => "JSON",
+                    ExportFormat::Markdown => "Markdown",
+                },
+                if *encrypted { "encrypted" } else { "plaintext" }
+            ),
+            AuditEvent::Import { conversations, messages } => {
+                format!("import of {conversations} conversation(s), {messages} message(s)")
+            }
+            AuditEvent::Wipe { scope, conversations, messages } => format!(
+                "wipe of {}: {conversations} conversation(s), {messages} message(s)",
+                describe_scope(scope)
+            ),
+            AuditEvent::RetentionSweep { conversations, messages } => {
+                format!("retention sweep: {conversations} conversation(s), {messages} message(s)")
+            }
+            AuditEvent::Rekey => "vault identity rotated".into(),
+            AuditEvent::PassphraseChanged => "passphrase changed".into(),
+            AuditEvent::ConsentGiven { backend, host } => format!("consent given to send to '{backend}' at '{host}'"),
+        }
+    }
+}
+
+fn describe_scope(scope: &Scope) -> String {
+    match scope {
+        Scope::Vault => "the whole vault".into(),
+        Scope::Conversation { id } => format!("conversation {}", id.short()),
+        Scope::OlderThan { before } => format!("everything before {}", before.to_local_display()),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct AuditRecord {
+    at: Timestamp,
+    event: AuditEvent,
+}
+
+/// One audit log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub event: AuditEvent,
+}
+
+/// An audit record that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedAuditEntry {
+    pub seq: u64,
+    pub error: RecordError,
+}
+
+/// Appends an event after the last one; used by [`Vault`] and vault creation.
+pub(crate) fn append_sealed(
+    records: &Records,
+    vault_key: &DataKey,
+    at: Timestamp,
+    event: &AuditEvent,
+) -> Result<u64, VaultError> {
+    let next = match records.tree(TreeId::Audit).last().map_err(|e| records.error(e))? {
+        Some((key, _)) => seq_of(&key).map_or(0, |s| s + 1),
+        None => 0,
+    };
+    let key = next.to_be_bytes();
+    let record = AuditRecord { at, event: event.clone() };
+    records.put(TreeId::Audit, &key, seal_value(vault_key, TreeId::Audit, &key, &record))?;
+    Ok(next)
+}
+
+fn seq_of(key: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes)
+}
+
+fn open_entry(vault_key: &DataKey, key: &[u8], sealed: &[u8]) -> Result<AuditEntry, DamagedAuditEntry> {
+    let seq = seq_of(key).unwrap_or(u64::MAX);
+    open_value::<AuditRecord>(vault_key, TreeId::Audit, key, sealed)
+        .map(|r| AuditEntry { seq, at: r.at, event: r.event })
+        .map_err(|error| DamagedAuditEntry { seq, error })
+}
+
+impl Vault {
+    /// Appends `event` to the audit log and makes it durable.
+    pub fn record_audit(&mut self, event: AuditEvent) -> Result<u64, VaultError> {
+        let seq = self.append_audit(Timestamp::now(), event)?;
+        self.records.flush()?;
+        Ok(seq)
+    }
+
+    pub(crate) fn append_audit(&mut self, at: Timestamp, event: AuditEvent) -> Result<u64, VaultError> {
+        append_sealed(&self.records, &self.vault_key, at, &event)
+    }
+
+    /// The whole audit log, oldest first; damaged entries are reported in place.
+    pub fn audit_log(&self) -> Result<Vec<Result<AuditEntry, DamagedAuditEntry>>, VaultError> {
+        self.records
+            .tree(TreeId::Audit)
+            .iter()
+            .map(|item| {
+                let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+                Ok(open_entry(&self.vault_key, &key, &sealed))
+            })
+            .collect()
+    }
+
+    /// The newest `n` audit entries, newest last.
+    pub fn recent_audit(&self, n: usize) -> Result<Vec<Result<AuditEntry, DamagedAuditEntry>>, VaultError> {
+        let mut entries = self
+            .records
+            .tree(TreeId::Audit)
+            .iter()
+            .rev()
+            .take(n)
+            .map(|item| {
+                let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+                Ok(open_entry(&self.vault_key, &key, &sealed))
+            })
+            .collect::<Result<Vec<_>, VaultError>>()?;
+        entries.reverse();
+        Ok(entries)
+    }
+
+    pub(crate) fn recent_failed_unlock_ids(&self) -> Result<std::collections::HashSet<String>, VaultError> {
+        Ok(self
+            .recent_audit(FAILED_UNLOCK_DEDUP_WINDOW)?
+            .into_iter()
+            .filter_map(|entry| match entry {
+                Ok(AuditEntry { event: AuditEvent::UnlockFailed { attempt, .. }, .. }) => Some(attempt),
+                _ => None,
+            })
+            .collect())
+    }
+}

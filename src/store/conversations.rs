@@ -1,0 +1,215 @@
+//! Conversations: their keys, their index entries (title, timestamps, counts),
+//! and the operations on them. The index lives under the vault key, so listing
+//! conversations reads one small record per conversation and never touches a
+//! message or a conversation key: listing does not grow with message count.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use super::error::VaultError;
+use super::ids::ConversationId;
+use super::records::{Change, RecordError, TreeId, open_value, seal_value};
+use super::vault::Vault;
+use crate::crypto::{DataKey, KeyPurpose, keys};
+use crate::time::Timestamp;
+
+/// The sealed index entry of one conversation.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct IndexRecord {
+    pub title: String,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub message_count: u64,
+    pub next_seq: u64,
+    pub first_message_at: Option<Timestamp>,
+    pub last_message_at: Option<Timestamp>,
+}
+
+impl Drop for IndexRecord {
+    fn drop(&mut self) {
+        self.title.zeroize();
+    }
+}
+
+/// A conversation as listed: no messages, no key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub title: String,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub message_count: u64,
+    pub first_message_at: Option<Timestamp>,
+    pub last_message_at: Option<Timestamp>,
+}
+
+impl Drop for ConversationSummary {
+    fn drop(&mut self) {
+        self.title.zeroize();
+    }
+}
+
+impl fmt::Debug for ConversationSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The title is conversation content: never in Debug output.
+        f.debug_struct("ConversationSummary")
+            .field("id", &self.id)
+            .field("title", &format_args!("[{} chars]", self.title.chars().count()))
+            .field("message_count", &self.message_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An index entry that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedConversation {
+    /// `None` when even the record key is not a conversation id.
+    pub id: Option<ConversationId>,
+    pub error: RecordError,
+}
+
+/// Every conversation, most recently updated first, and the entries that
+/// could not be read.
+#[derive(Debug, Default)]
+pub struct ConversationList {
+    pub conversations: Vec<ConversationSummary>,
+    pub damaged: Vec<DamagedConversation>,
+}
+
+fn summary(id: ConversationId, record: &IndexRecord) -> ConversationSummary {
+    ConversationSummary {
+        id,
+        title: record.title.clone(),
+        created: record.created,
+        updated: record.updated,
+        message_count: record.message_count,
+        first_message_at: record.first_message_at,
+        last_message_at: record.last_message_at,
+    }
+}
+
+pub(crate) fn id_of_key(key: &[u8]) -> Option<ConversationId> {
+    <[u8; 16]>::try_from(key).ok().map(ConversationId::from_bytes)
+}
+
+impl Vault {
+    /// Creates an empty conversation with its own data key.
+    pub fn create_conversation(&mut self, title: &str) -> Result<ConversationId, VaultError> {
+        let id = ConversationId::random();
+        let key = DataKey::generate();
+        let now = Timestamp::now();
+        let record = IndexRecord {
+            title: title.to_owned(),
+            created: now,
+            updated: now,
+            message_count: 0,
+            next_seq: 0,
+            first_message_at: None,
+            last_message_at: None,
+        };
+        let wrapped = keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity.recipient());
+        self.records.commit(&[
+            Change::Put { tree: TreeId::Keys, key: id.as_bytes().to_vec(), value: wrapped },
+            self.index_change(id, &record),
+        ])?;
+        self.records.flush()?;
+        self.conversation_keys.borrow_mut().insert(id, key);
+        Ok(id)
+    }
+
+    /// All conversations, most recently updated first.
+    pub fn list_conversations(&self) -> Result<ConversationList, VaultError> {
+        let mut list = ConversationList::default();
+        for item in self.records.tree(TreeId::Index).iter() {
+            let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+            let Some(id) = id_of_key(&key) else {
+                list.damaged.push(DamagedConversation {
+                    id: None,
+                    error: RecordError::Decode("the record key is not a conversation id".into()),
+                });
+                continue;
+            };
+            match open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed) {
+                Ok(record) => list.conversations.push(summary(id, &record)),
+                Err(error) => list.damaged.push(DamagedConversation { id: Some(id), error }),
+            }
+        }
+        list.conversations
+            .sort_by(|a, b| b.updated.cmp(&a.updated).then(a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    /// One conversation's summary.
+    pub fn conversation(&self, id: ConversationId) -> Result<ConversationSummary, VaultError> {
+        self.index_record(id).map(|record| summary(id, &record))
+    }
+
+    pub fn rename_conversation(&mut self, id: ConversationId, title: &str) -> Result<(), VaultError> {
+        let mut record = self.index_record(id)?;
+        record.title.zeroize();
+        record.title = title.to_owned();
+        record.updated = Timestamp::now();
+        self.records.commit(&[self.index_change(id, &record)])?;
+        self.records.flush()
+    }
+
+    /// Deletes a conversation's messages, index entry and key in one atomic
+    /// step. Returns how many message records were removed. (This removes the
+    /// records; erasing leftover bytes is what the wipe's identity rotation does.)
+    pub fn delete_conversation(&mut self, id: ConversationId) -> Result<u64, VaultError> {
+        if self.records.get(TreeId::Index, id.as_bytes())?.is_none()
+            && self.records.get(TreeId::Keys, id.as_bytes())?.is_none()
+        {
+            return Err(VaultError::ConversationNotFound(id));
+        }
+        let mut changes = vec![
+            Change::Remove { tree: TreeId::Index, key: id.as_bytes().to_vec() },
+            Change::Remove { tree: TreeId::Keys, key: id.as_bytes().to_vec() },
+        ];
+        for item in self.records.tree(TreeId::Messages).scan_prefix(id.as_bytes()).keys() {
+            let key = item.map_err(|e| self.records.error(e))?;
+            changes.push(Change::Remove { tree: TreeId::Messages, key: key.to_vec() });
+        }
+        let removed = (changes.len() - 2) as u64;
+        self.records.commit(&changes)?;
+        self.records.flush()?;
+        self.conversation_keys.borrow_mut().remove(&id);
+        self.streaming.retain(|(c, _)| *c != id);
+        Ok(removed)
+    }
+
+    pub(crate) fn index_record(&self, id: ConversationId) -> Result<IndexRecord, VaultError> {
+        let sealed = self
+            .records
+            .get(TreeId::Index, id.as_bytes())?
+            .ok_or(VaultError::ConversationNotFound(id))?;
+        open_value(&self.vault_key, TreeId::Index, id.as_bytes(), &sealed)
+            .map_err(|e| VaultError::ConversationDamaged { id, reason: format!("its index entry: {e}") })
+    }
+
+    pub(crate) fn index_change(&self, id: ConversationId, record: &IndexRecord) -> Change {
+        Change::Put {
+            tree: TreeId::Index,
+            key: id.as_bytes().to_vec(),
+            value: seal_value(&self.vault_key, TreeId::Index, id.as_bytes(), record),
+        }
+    }
+
+    /// The conversation's data key, unwrapped once and then kept in memory
+    /// until the vault is closed.
+    pub(crate) fn conversation_key(&self, id: ConversationId) -> Result<DataKey, VaultError> {
+        if let Some(key) = self.conversation_keys.borrow().get(&id) {
+            return Ok(key.clone());
+        }
+        let wrapped = self
+            .records
+            .get(TreeId::Keys, id.as_bytes())?
+            .ok_or_else(|| VaultError::ConversationDamaged { id, reason: "its key is missing".into() })?;
+        let key = keys::unwrap(&wrapped, KeyPurpose::Conversation(*id.as_bytes()), &self.identity)
+            .map_err(|e| VaultError::ConversationDamaged { id, reason: format!("its key: {e}") })?;
+        self.conversation_keys.borrow_mut().insert(id, key.clone());
+        Ok(key)
+    }
+}

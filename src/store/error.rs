@@ -1,0 +1,81 @@
+//! Everything that can go wrong with a vault, each with a message that says
+//! what happened and what to do. Messages name paths and ids, never anything
+//! a conversation contains.
+
+use std::io;
+use std::path::PathBuf;
+
+use super::ids::ConversationId;
+use crate::crypto::user_identity::UserIdentityError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault at '{}'. Create one with 'sotto init', or point --data-dir or SOTTO_DATA_DIR at an existing vault", .path.display())]
+    NoVault { path: PathBuf },
+
+    #[error("a vault already exists at '{}'; nothing was changed. Use it, or choose another directory with --data-dir", .path.display())]
+    AlreadyExists { path: PathBuf },
+
+    #[error("'{}' exists, is not empty and is not a vault; nothing was changed. Choose a new or empty directory with --data-dir", .path.display())]
+    NotEmpty { path: PathBuf },
+
+    #[error("the vault at '{}' is in use by another sotto process{}; close it first. Nothing was changed", .path.display(), holder.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    InUse { path: PathBuf, holder: Option<u32> },
+
+    #[error("wrong passphrase for the vault at '{}'. Nothing stored was changed; the failed attempt was recorded and will be reported at the next unlock", .path.display())]
+    WrongPassphrase { path: PathBuf },
+
+    #[error("the identity in '{}' cannot open the vault at '{}'. Nothing stored was changed; the failed attempt was recorded", .identity.display(), .path.display())]
+    WrongIdentity { path: PathBuf, identity: PathBuf },
+
+    #[error("the vault at '{}' needs a passphrase: type it at the prompt, or set SOTTO_PASSPHRASE_FILE or SOTTO_PASSPHRASE_COMMAND", .path.display())]
+    PassphraseRequired { path: PathBuf },
+
+    #[error("the vault at '{}' has no identity file '{}'. Without it the history cannot be decrypted: restore the file from a backup", .path.display(), .identity.display())]
+    IdentityMissing { path: PathBuf, identity: PathBuf },
+
+    #[error("the vault identity '{}' cannot be used: {reason}. Restore it from a backup", .identity.display())]
+    IdentityUnreadable { identity: PathBuf, reason: String },
+
+    #[error("{0}")]
+    UserIdentity(#[from] UserIdentityError),
+
+    #[error("the vault manifest '{}' cannot be used: {reason}", .path.display())]
+    ManifestInvalid { path: PathBuf, reason: String },
+
+    #[error("the vault at '{}' was tampered with: its manifest names recipient '{manifest}' but its identity is '{actual}'. Restore the data directory from a backup", .path.display())]
+    RecipientMismatch { path: PathBuf, manifest: String, actual: String },
+
+    #[error("cannot {action} '{}': {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("the vault database at '{}' failed: {message}", .path.display())]
+    Database { path: PathBuf, message: String },
+
+    #[error("the vault key record is damaged ({reason}), so no conversation can be read. Restore the data directory from a backup")]
+    VaultKeyDamaged { reason: String },
+
+    #[error("no conversation with id '{0}'")]
+    ConversationNotFound(ConversationId),
+
+    #[error("conversation '{id}' is damaged ({reason}); run 'sotto verify' for details")]
+    ConversationDamaged { id: ConversationId, reason: String },
+
+    #[error("conversation '{conversation}' has no message #{seq}")]
+    MessageNotFound { conversation: ConversationId, seq: u64 },
+
+    #[error("the vault settings are damaged ({reason}); run 'sotto verify' for details")]
+    SettingsDamaged { reason: String },
+}
+
+impl VaultError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> VaultError {
+        let path = path.into();
+        move |source| VaultError::Io { action, path, source }
+    }
+}

@@ -1,0 +1,36 @@
+//! The vault: everything sotto keeps on disk, and the only code that writes it.
+//!
+//! A vault is a data directory holding `vault.toml` (manifest, no secrets),
+//! `identity.age` (the encrypted vault identity), `vault.lock`, an optional
+//! `failed-unlocks.age`, and `db/` (sled) with sealed records. See
+//! [`records`] for the trees and ARCHITECTURE.md for the whole picture.
+
+mod audit;
+mod conversations;
+mod error;
+mod failed_unlocks;
+pub(crate) mod fsutil;
+mod ids;
+mod inventory;
+mod layout;
+mod lock;
+mod manifest;
+mod messages;
+pub(crate) mod records;
+mod settings;
+mod vault;
+mod verify;
+
+pub use audit::{AuditEntry, AuditEvent, DamagedAuditEntry, ExportFormat, Scope};
+pub use conversations::{ConversationList, ConversationSummary, DamagedConversation};
+pub use error::VaultError;
+pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};
+pub use ids::{BadConversationId, ConversationId};
+pub use inventory::{Inventory, ProtectionInfo};
+pub use layout::VaultPaths;
+pub use manifest::{Protection, VaultManifest};
+pub use messages::{DamagedMessage, LoadedMessage, Message, MessageMeta, NewMessage, ReplyState, Role};
+pub use records::RecordError;
+pub use settings::SettingName;
+pub use vault::{LockedVault, NewProtection, UnlockReport, UnlockedIdentity, Vault};
+pub use verify::{DamagedRecord, RecordLocation, VerifyReport};
