@@ -1,0 +1,93 @@
+//! A real pseudo-terminal for programs that read secrets from their terminal
+//! (the stock `age` CLI asks for an identity's passphrase on /dev/tty).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+pub struct PtyChild {
+    pub child: Child,
+    master: File,
+    output: Receiver<Vec<u8>>,
+    pub seen: String,
+}
+
+/// Starts `command` with a new pseudo-terminal as its controlling terminal and
+/// as stdin, stdout and stderr.
+pub fn spawn(command: &mut Command) -> PtyChild {
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two file descriptors; null name/termios/winsize are allowed.
+    let rc = unsafe {
+        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+    };
+    assert_eq!(rc, 0, "openpty failed: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just returned by openpty and are owned here.
+    let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup of the pty slave"));
+    command.stdin(io(&slave)).stdout(io(&slave)).stderr(io(&slave));
+    // SAFETY: setsid and ioctl are async-signal-safe, as pre_exec requires.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn().expect("spawning a program in a pty");
+    drop(slave);
+    let mut reader = master.try_clone().expect("dup of the pty master");
+    let (tx, output) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the child has closed the terminal.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    PtyChild { child, master, output, seen: String::new() }
+}
+
+impl PtyChild {
+    /// Waits until the terminal has shown `needle`.
+    pub fn expect(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.seen.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the terminal never showed {needle:?}; it showed {:?}", self.seen)
+                }
+            }
+        }
+    }
+
+    pub fn send(&mut self, text: &str) {
+        self.master.write_all(text.as_bytes()).expect("writing to the pty");
+    }
+
+    /// Waits for the program to exit, with a deadline.
+    pub fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for the pty child") {
+                while let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(50)) {
+                    self.seen.push_str(&String::from_utf8_lossy(&chunk));
+                }
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the program did not exit in time; the terminal showed {:?}", self.seen);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
