@@ -13,10 +13,16 @@ pub struct Hardening {
 
 /// Disables core dumps and marks the process non-dumpable (Linux).
 pub fn harden_process() -> Hardening {
-    let limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: setrlimit reads a valid, initialised rlimit struct.
     let core_dumps_disabled = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &limit) } == 0;
-    Hardening { core_dumps_disabled, non_dumpable: set_non_dumpable() }
+    Hardening {
+        core_dumps_disabled,
+        non_dumpable: set_non_dumpable(),
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -32,10 +38,16 @@ fn set_non_dumpable() -> bool {
 
 /// The current state, read back from the kernel.
 pub fn current() -> Hardening {
-    let mut limit = libc::rlimit { rlim_cur: 1, rlim_max: 1 };
+    let mut limit = libc::rlimit {
+        rlim_cur: 1,
+        rlim_max: 1,
+    };
     // SAFETY: getrlimit writes into a valid rlimit struct.
     let got = unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) } == 0;
-    Hardening { core_dumps_disabled: got && limit.rlim_cur == 0 && limit.rlim_max == 0, non_dumpable: is_non_dumpable() }
+    Hardening {
+        core_dumps_disabled: got && limit.rlim_cur == 0 && limit.rlim_max == 0,
+        non_dumpable: is_non_dumpable(),
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -76,7 +88,13 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn hardened_process_has_no_core_dumps_and_is_not_dumpable() {
         let applied = harden_process();
-        assert_eq!(applied, Hardening { core_dumps_disabled: true, non_dumpable: true });
+        assert_eq!(
+            applied,
+            Hardening {
+                core_dumps_disabled: true,
+                non_dumpable: true
+            }
+        );
         assert_eq!(current(), applied);
     }
 }

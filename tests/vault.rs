@@ -19,7 +19,11 @@ use support::{assert_canary_absent, assert_unchanged_or_appended, new_vault, pas
 fn texts(messages: &[sotto::store::LoadedMessage]) -> Vec<String> {
     messages
         .iter()
-        .map(|m| m.as_ref().map(|m| m.text.clone()).unwrap_or_else(|d| format!("<damaged #{}>", d.seq)))
+        .map(|m| {
+            m.as_ref()
+                .map(|m| m.text.clone())
+                .unwrap_or_else(|d| format!("<damaged #{}>", d.seq))
+        })
         .collect()
 }
 
@@ -32,13 +36,21 @@ fn conversations_messages_and_settings_survive_close_and_reopen() {
         let mut vault = new_vault(&root);
         first = vault.create_conversation("Printer trouble").unwrap();
         second = vault.create_conversation("Passwords").unwrap();
-        vault.append_message(first, NewMessage::user("my printer is offline")).unwrap();
-        vault.append_message(first, NewMessage::assistant("Try turning it off and on.")).unwrap();
-        vault.append_message(second, NewMessage::system("You are a help-desk bot.")).unwrap();
+        vault
+            .append_message(first, NewMessage::user("my printer is offline"))
+            .unwrap();
+        vault
+            .append_message(first, NewMessage::assistant("Try turning it off and on."))
+            .unwrap();
+        vault
+            .append_message(second, NewMessage::system("You are a help-desk bot."))
+            .unwrap();
         std::thread::sleep(Duration::from_millis(5)); // timestamps have millisecond resolution
         vault.rename_conversation(first, "Printer offline").unwrap();
         vault.set_setting("theme", "dark").unwrap();
-        vault.set_secret("backend.llama.api_key", &SecretString::from("sk-test-1".to_owned())).unwrap();
+        vault
+            .set_secret("backend.llama.api_key", &SecretString::from("sk-test-1".to_owned()))
+            .unwrap();
     }
     let vault = reopen(&root);
     let list = vault.list_conversations().unwrap();
@@ -47,13 +59,23 @@ fn conversations_messages_and_settings_survive_close_and_reopen() {
     assert_eq!(titles, ["Printer offline", "Passwords"], "most recently updated first");
     assert_eq!(list.conversations[0].message_count, 2);
     let messages = vault.newest_messages(first, 10).unwrap();
-    assert_eq!(texts(&messages), ["my printer is offline", "Try turning it off and on."]);
+    assert_eq!(
+        texts(&messages),
+        ["my printer is offline", "Try turning it off and on."]
+    );
     let roles: Vec<Role> = messages.iter().map(|m| m.as_ref().unwrap().role).collect();
     assert_eq!(roles, [Role::User, Role::Assistant]);
     assert_eq!(vault.message_count(second).unwrap(), 1);
     assert_eq!(vault.setting("theme").unwrap().as_deref(), Some("dark"));
-    assert_eq!(vault.secret("backend.llama.api_key").unwrap().unwrap().expose_secret(), "sk-test-1");
-    assert_eq!(vault.setting("backend.llama.api_key").unwrap(), None, "a secret is not a plain setting");
+    assert_eq!(
+        vault.secret("backend.llama.api_key").unwrap().unwrap().expose_secret(),
+        "sk-test-1"
+    );
+    assert_eq!(
+        vault.setting("backend.llama.api_key").unwrap(),
+        None,
+        "a secret is not a plain setting"
+    );
     let names = vault.setting_names().unwrap();
     assert_eq!(names.iter().filter(|n| n.secret).count(), 1);
 }
@@ -65,7 +87,9 @@ fn newest_n_and_ranges_load_exactly_the_asked_messages() {
     let id = vault.create_conversation("counting").unwrap();
     let other = vault.create_conversation("neighbour").unwrap();
     for i in 0..300 {
-        vault.append_message(id, NewMessage::user(&format!("message {i}"))).unwrap();
+        vault
+            .append_message(id, NewMessage::user(&format!("message {i}")))
+            .unwrap();
         if i % 50 == 0 {
             vault.append_message(other, NewMessage::user("noise")).unwrap();
         }
@@ -84,11 +108,23 @@ fn metadata_and_timestamps_are_kept_with_each_message() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(&dir.path().join("v"));
     let id = vault.create_conversation("meta").unwrap();
-    let mut meta = MessageMeta { backend: Some("llama".into()), model: Some("smollm2".into()), ..Default::default() };
+    let mut meta = MessageMeta {
+        backend: Some("llama".into()),
+        model: Some("smollm2".into()),
+        ..Default::default()
+    };
     meta.extra.insert("withheld".into(), "2".into());
     let at = sotto::time::Timestamp::from_unix_ms(1_700_000_000_000);
     vault
-        .append_message(id, NewMessage { role: Role::Assistant, text: "hi", meta: meta.clone(), at: Some(at) })
+        .append_message(
+            id,
+            NewMessage {
+                role: Role::Assistant,
+                text: "hi",
+                meta: meta.clone(),
+                at: Some(at),
+            },
+        )
         .unwrap();
     let loaded = vault.newest_messages(id, 1).unwrap();
     let message = loaded[0].as_ref().unwrap();
@@ -106,12 +142,30 @@ fn a_streamed_reply_is_checkpointed_and_an_interrupted_one_says_so() {
         let mut vault = new_vault(&root);
         id = vault.create_conversation("streaming").unwrap();
         vault.append_message(id, NewMessage::user("tell me a story")).unwrap();
-        finished = vault.begin_reply(id, MessageMeta { backend: Some("local".into()), ..Default::default() }).unwrap();
+        finished = vault
+            .begin_reply(
+                id,
+                MessageMeta {
+                    backend: Some("local".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         vault.checkpoint_reply(id, finished, "Once upon").unwrap();
         let live = vault.newest_messages(id, 1).unwrap();
-        assert_eq!(live[0].as_ref().unwrap().meta.state, ReplyState::Streaming, "still streaming in this process");
+        assert_eq!(
+            live[0].as_ref().unwrap().meta.state,
+            ReplyState::Streaming,
+            "still streaming in this process"
+        );
         vault
-            .finish_reply(id, finished, "Once upon a time.", ReplyState::Complete, Some("stop".into()))
+            .finish_reply(
+                id,
+                finished,
+                "Once upon a time.",
+                ReplyState::Complete,
+                Some("stop".into()),
+            )
             .unwrap();
         cut_off = vault.begin_reply(id, MessageMeta::default()).unwrap();
         vault.checkpoint_reply(id, cut_off, "The second sto").unwrap();
@@ -120,7 +174,10 @@ fn a_streamed_reply_is_checkpointed_and_an_interrupted_one_says_so() {
     let vault = reopen(&root);
     let messages = vault.newest_messages(id, 10).unwrap();
     let done = messages[1].as_ref().unwrap();
-    assert_eq!((done.seq, done.text.as_str(), done.meta.state), (finished, "Once upon a time.", ReplyState::Complete));
+    assert_eq!(
+        (done.seq, done.text.as_str(), done.meta.state),
+        (finished, "Once upon a time.", ReplyState::Complete)
+    );
     assert_eq!(done.meta.finish_reason.as_deref(), Some("stop"));
     assert_eq!(done.meta.backend.as_deref(), Some("local"));
     let partial = messages[2].as_ref().unwrap();
@@ -139,9 +196,18 @@ fn deleting_a_conversation_removes_its_messages_and_key() {
     }
     vault.append_message(kept, NewMessage::user("stay")).unwrap();
     assert_eq!(vault.delete_conversation(doomed).unwrap(), 5);
-    assert!(matches!(vault.newest_messages(doomed, 5), Err(VaultError::ConversationNotFound(_)) | Err(VaultError::ConversationDamaged { .. })));
-    assert!(matches!(vault.conversation(doomed), Err(VaultError::ConversationNotFound(_))));
-    assert!(matches!(vault.delete_conversation(doomed), Err(VaultError::ConversationNotFound(_))));
+    assert!(matches!(
+        vault.newest_messages(doomed, 5),
+        Err(VaultError::ConversationNotFound(_)) | Err(VaultError::ConversationDamaged { .. })
+    ));
+    assert!(matches!(
+        vault.conversation(doomed),
+        Err(VaultError::ConversationNotFound(_))
+    ));
+    assert!(matches!(
+        vault.delete_conversation(doomed),
+        Err(VaultError::ConversationNotFound(_))
+    ));
     assert_eq!(vault.list_conversations().unwrap().conversations.len(), 1);
     assert!(vault.verify().unwrap().is_intact());
     assert_eq!(texts(&vault.newest_messages(kept, 5).unwrap()), ["stay"]);
@@ -156,9 +222,18 @@ fn audit_log_records_privacy_events_in_order_and_never_content() {
     let id = vault.create_conversation(canary).unwrap();
     vault.append_message(id, NewMessage::user(canary)).unwrap();
     vault
-        .record_audit(AuditEvent::Wipe { scope: Scope::Conversation { id }, conversations: 1, messages: 1 })
+        .record_audit(AuditEvent::Wipe {
+            scope: Scope::Conversation { id },
+            conversations: 1,
+            messages: 1,
+        })
         .unwrap();
-    vault.record_audit(AuditEvent::ConsentGiven { backend: "llama".into(), host: "example.org".into() }).unwrap();
+    vault
+        .record_audit(AuditEvent::ConsentGiven {
+            backend: "llama".into(),
+            host: "example.org".into(),
+        })
+        .unwrap();
     vault.record_audit(AuditEvent::PassphraseChanged).unwrap();
     let log = vault.audit_log().unwrap();
     let events: Vec<AuditEvent> = log.into_iter().map(|e| e.unwrap().event).collect();
@@ -198,12 +273,25 @@ fn wrong_passphrase_changes_nothing_and_is_reported_at_the_next_unlock() {
     let vault = reopen(&root);
     let report = vault.unlock_report();
     assert_eq!(report.failed_attempts.len(), 2);
-    assert!(report.summary().unwrap().starts_with("2 failed attempts to unlock this vault since "));
+    assert!(
+        report
+            .summary()
+            .unwrap()
+            .starts_with("2 failed attempts to unlock this vault since ")
+    );
     let failures = vault
         .audit_log()
         .unwrap()
         .into_iter()
-        .filter(|e| matches!(e.as_ref().unwrap().event, AuditEvent::UnlockFailed { reason: FailedUnlockReason::WrongPassphrase, .. }))
+        .filter(|e| {
+            matches!(
+                e.as_ref().unwrap().event,
+                AuditEvent::UnlockFailed {
+                    reason: FailedUnlockReason::WrongPassphrase,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(failures, 2, "both attempts moved into the audit log");
     assert!(!side.exists(), "the side file is emptied once moved");
@@ -270,8 +358,12 @@ fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
         hit = vault.create_conversation("hit").unwrap();
         intact = vault.create_conversation("intact").unwrap();
         for i in 0..5 {
-            vault.append_message(hit, NewMessage::user(&format!("hit {i}"))).unwrap();
-            vault.append_message(intact, NewMessage::user(&format!("intact {i}"))).unwrap();
+            vault
+                .append_message(hit, NewMessage::user(&format!("hit {i}")))
+                .unwrap();
+            vault
+                .append_message(intact, NewMessage::user(&format!("intact {i}")))
+                .unwrap();
         }
     }
     tamper(&root, "messages", |tree| {
@@ -286,10 +378,24 @@ fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
     assert_eq!(texts(&loaded), ["hit 0", "hit 1", "<damaged #2>", "hit 3", "hit 4"]);
     let damaged = loaded[2].as_ref().unwrap_err();
     assert_eq!((damaged.conversation, damaged.seq), (hit, 2));
-    assert_eq!(vault.newest_messages(intact, 10).unwrap().iter().filter(|m| m.is_ok()).count(), 5);
+    assert_eq!(
+        vault
+            .newest_messages(intact, 10)
+            .unwrap()
+            .iter()
+            .filter(|m| m.is_ok())
+            .count(),
+        5
+    );
     let report = vault.verify().unwrap();
     let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
-    assert_eq!(locations, [&RecordLocation::Message { conversation: hit, seq: 2 }]);
+    assert_eq!(
+        locations,
+        [&RecordLocation::Message {
+            conversation: hit,
+            seq: 2
+        }]
+    );
     assert_eq!(report.messages, 9);
 }
 
@@ -320,8 +426,14 @@ fn a_sealed_record_copied_to_another_key_is_rejected() {
         tree.insert(b.as_bytes(), ea).unwrap();
     });
     let vault = reopen(&root);
-    assert_eq!(texts(&vault.newest_messages(a, 5).unwrap()), ["a 0", "a 1", "<damaged #2>"]);
-    assert_eq!(texts(&vault.newest_messages(b, 5).unwrap()), ["b 0", "<damaged #1>", "b 2"]);
+    assert_eq!(
+        texts(&vault.newest_messages(a, 5).unwrap()),
+        ["a 0", "a 1", "<damaged #2>"]
+    );
+    assert_eq!(
+        texts(&vault.newest_messages(b, 5).unwrap()),
+        ["b 0", "<damaged #1>", "b 2"]
+    );
     let list = vault.list_conversations().unwrap();
     assert_eq!(list.conversations.len(), 0);
     assert_eq!(list.damaged.len(), 2, "swapped index entries do not open");
@@ -348,9 +460,17 @@ fn a_wrapped_key_swapped_between_conversations_is_refused() {
     let vault = reopen(&root);
     assert_eq!(texts(&vault.newest_messages(a, 5).unwrap()), ["a"]);
     let err = vault.newest_messages(b, 5).unwrap_err();
-    assert!(matches!(err, VaultError::ConversationDamaged { id, .. } if id == b), "{err}");
+    assert!(
+        matches!(err, VaultError::ConversationDamaged { id, .. } if id == b),
+        "{err}"
+    );
     let report = vault.verify().unwrap();
-    assert!(report.damaged.iter().any(|d| d.location == RecordLocation::ConversationKey(b)));
+    assert!(
+        report
+            .damaged
+            .iter()
+            .any(|d| d.location == RecordLocation::ConversationKey(b))
+    );
 }
 
 #[test]
@@ -360,9 +480,16 @@ fn a_missing_identity_is_a_clear_error() {
     drop(new_vault(&root));
     std::fs::remove_file(root.join("identity.age")).unwrap();
     let before = snapshot(&root);
-    let err = LockedVault::open(&root).unwrap().unlock(Some(&passphrase())).err().unwrap();
+    let err = LockedVault::open(&root)
+        .unwrap()
+        .unlock(Some(&passphrase()))
+        .err()
+        .unwrap();
     assert!(matches!(err, VaultError::IdentityMissing { .. }), "{err}");
-    assert!(err.to_string().contains("identity.age") && err.to_string().contains("backup"), "{err}");
+    assert!(
+        err.to_string().contains("identity.age") && err.to_string().contains("backup"),
+        "{err}"
+    );
     assert_eq!(before, snapshot(&root));
 }
 
@@ -372,7 +499,11 @@ fn an_unreadable_identity_is_a_clear_error() {
     let root = dir.path().join("v");
     drop(new_vault(&root));
     std::fs::write(root.join("identity.age"), b"this is not an age file").unwrap();
-    let err = LockedVault::open(&root).unwrap().unlock(Some(&passphrase())).err().unwrap();
+    let err = LockedVault::open(&root)
+        .unwrap()
+        .unlock(Some(&passphrase()))
+        .err()
+        .unwrap();
     assert!(matches!(err, VaultError::IdentityUnreadable { .. }), "{err}");
 }
 
@@ -383,7 +514,11 @@ fn a_swapped_manifest_is_detected() {
     drop(new_vault(&one));
     drop(new_vault(&two));
     std::fs::copy(two.join("vault.toml"), one.join("vault.toml")).unwrap();
-    let err = LockedVault::open(&one).unwrap().unlock(Some(&passphrase())).err().unwrap();
+    let err = LockedVault::open(&one)
+        .unwrap()
+        .unlock(Some(&passphrase()))
+        .err()
+        .unwrap();
     assert!(matches!(err, VaultError::RecipientMismatch { .. }), "{err}");
 }
 
@@ -401,17 +536,43 @@ fn creating_where_a_vault_or_other_files_exist_is_refused() {
     let root = dir.path().join("v");
     drop(new_vault(&root));
     let pass = passphrase();
-    let again = Vault::create(&root, NewProtection::Passphrase { passphrase: &pass, cost: support::cheap_kdf() });
+    let again = Vault::create(
+        &root,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    );
     assert!(matches!(again, Err(VaultError::AlreadyExists { .. })));
     let busy = dir.path().join("busy");
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("notes.txt"), "mine").unwrap();
-    let err = Vault::create(&busy, NewProtection::Passphrase { passphrase: &pass, cost: support::cheap_kdf() }).unwrap_err();
+    let err = Vault::create(
+        &busy,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
     assert!(matches!(err, VaultError::NotEmpty { .. }), "{err}");
-    assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1, "nothing added to the user's directory");
+    assert_eq!(
+        std::fs::read_dir(&busy).unwrap().count(),
+        1,
+        "nothing added to the user's directory"
+    );
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    drop(Vault::create(&empty, NewProtection::Passphrase { passphrase: &pass, cost: support::cheap_kdf() }).unwrap());
+    drop(
+        Vault::create(
+            &empty,
+            NewProtection::Passphrase {
+                passphrase: &pass,
+                cost: support::cheap_kdf(),
+            },
+        )
+        .unwrap(),
+    );
 }
 
 #[test]
@@ -421,10 +582,19 @@ fn an_unwritable_data_dir_leaves_no_half_made_vault() {
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, "a file").unwrap();
     let pass = passphrase();
-    let err = Vault::create(&blocker.join("vault"), NewProtection::Passphrase { passphrase: &pass, cost: support::cheap_kdf() })
-        .unwrap_err();
+    let err = Vault::create(
+        &blocker.join("vault"),
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("blocker"), "{err}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["blocker"]);
 }
 
@@ -440,7 +610,10 @@ fn a_failure_half_way_through_creation_leaves_nothing_behind() {
     let root = dir.path().join("v");
     let err = Vault::create(&root, NewProtection::UserIdentity(&user)).unwrap_err();
     assert!(err.to_string().contains("age-plugin-sottotestmissing"), "{err}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["plugin-key.txt"], "no vault and no staging directory");
 }
 
@@ -485,7 +658,11 @@ fn a_vault_protected_by_a_passphrase_encrypted_key_file_asks_for_that_passphrase
     let key = dir.path().join("me.key.age");
     let mut recipient = age::scrypt::Recipient::new(SecretString::from("key file pass".to_owned()));
     recipient.set_work_factor(4);
-    let encrypted = age::encrypt(&recipient, format!("{}\n", identity.to_string().expose_secret()).as_bytes()).unwrap();
+    let encrypted = age::encrypt(
+        &recipient,
+        format!("{}\n", identity.to_string().expose_secret()).as_bytes(),
+    )
+    .unwrap();
     std::fs::write(&key, encrypted).unwrap();
     let key_pass = SecretString::from("key file pass".to_owned());
     let user = UserIdentity::load(&key, Some(&key_pass)).unwrap();
@@ -493,9 +670,15 @@ fn a_vault_protected_by_a_passphrase_encrypted_key_file_asks_for_that_passphrase
     drop(Vault::create(&root, NewProtection::UserIdentity(&user)).unwrap());
     let locked = LockedVault::open(&root).unwrap();
     assert!(locked.needs_passphrase().unwrap());
-    assert!(matches!(locked.unlock(None), Err(VaultError::PassphraseRequired { .. })));
+    assert!(matches!(
+        locked.unlock(None),
+        Err(VaultError::PassphraseRequired { .. })
+    ));
     let wrong = SecretString::from("wrong".to_owned());
-    assert!(matches!(locked.unlock(Some(&wrong)), Err(VaultError::WrongPassphrase { .. })));
+    assert!(matches!(
+        locked.unlock(Some(&wrong)),
+        Err(VaultError::WrongPassphrase { .. })
+    ));
     drop(locked.unlock_and_open(Some(&key_pass)).unwrap());
 }
 
@@ -511,15 +694,24 @@ fn nothing_readable_reaches_disk_and_modes_are_private() {
         for n in 0..3 {
             let id = vault.create_conversation(&format!("{canary} title {n}")).unwrap();
             for i in 0..20 {
-                vault.append_message(id, NewMessage::user(&format!("user says {canary} #{i} ünïcødé {canary}"))).unwrap();
+                vault
+                    .append_message(
+                        id,
+                        NewMessage::user(&format!("user says {canary} #{i} ünïcødé {canary}")),
+                    )
+                    .unwrap();
                 let reply = vault.begin_reply(id, MessageMeta::default()).unwrap();
                 vault.checkpoint_reply(id, reply, &format!("partial {canary}")).unwrap();
-                vault.finish_reply(id, reply, &format!("reply {canary}"), ReplyState::Complete, None).unwrap();
+                vault
+                    .finish_reply(id, reply, &format!("reply {canary}"), ReplyState::Complete, None)
+                    .unwrap();
             }
             vault.rename_conversation(id, &format!("renamed {canary}")).unwrap();
         }
         vault.set_setting("note", canary).unwrap();
-        vault.set_secret("api", &SecretString::from(format!("sk-{canary}"))).unwrap();
+        vault
+            .set_secret("api", &SecretString::from(format!("sk-{canary}")))
+            .unwrap();
         let gone = vault.create_conversation(canary).unwrap();
         vault.append_message(gone, NewMessage::user(canary)).unwrap();
         vault.delete_conversation(gone).unwrap();
@@ -581,7 +773,12 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
     const ROUNDS: u32 = 50;
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["acknowledged_messages_survive_sigkill_at_random_moments", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "acknowledged_messages_survive_sigkill_at_random_moments",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, format!("{}|{id}|{round}", root.display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -614,11 +811,22 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
             })
             .collect();
         for (seq, text) in &acked {
-            assert_eq!(stored.get(seq), Some(text), "round {round}: acknowledged message #{seq} lost or changed");
+            assert_eq!(
+                stored.get(seq),
+                Some(text),
+                "round {round}: acknowledged message #{seq} lost or changed"
+            );
         }
         if round % 10 == 9 {
-            assert!(vault.verify().unwrap().is_intact(), "round {round}: the vault has damaged records");
+            assert!(
+                vault.verify().unwrap().is_intact(),
+                "round {round}: the vault has damaged records"
+            );
         }
     }
-    assert!(acked.len() > ROUNDS as usize, "the children acknowledged too little to prove anything: {}", acked.len());
+    assert!(
+        acked.len() > ROUNDS as usize,
+        "the children acknowledged too little to prove anything: {}",
+        acked.len()
+    );
 }

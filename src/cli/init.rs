@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::passphrase::PassphraseSource;
 use super::{CliError, Context, exit};
+use crate::crypto::KdfCost;
 use crate::crypto::passphrase::{self, REQUIRED_SCORE};
 use crate::crypto::user_identity::{self, UserIdentity};
-use crate::crypto::KdfCost;
 use crate::store::{NewProtection, Vault};
 
 #[derive(Debug, Args)]
@@ -67,7 +67,13 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
                 );
             }
             let cost = KdfCost::DEFAULT;
-            let vault = Vault::create(&context.data_dir, NewProtection::Passphrase { passphrase: &passphrase, cost })?;
+            let vault = Vault::create(
+                &context.data_dir,
+                NewProtection::Passphrase {
+                    passphrase: &passphrase,
+                    cost,
+                },
+            )?;
             println!(
                 "Created a vault at '{}', protected by your passphrase (scrypt, N = 2^{}).",
                 vault.root().display(),
@@ -82,5 +88,7 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
 }
 
 fn whoami() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default()
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_default()
 }

@@ -67,20 +67,21 @@ impl PassphraseSource {
 }
 
 fn prompt_once(prompt: &str) -> Result<SecretString, CliError> {
-    let typed = rpassword::prompt_password(prompt).map_err(|e| {
-        CliError::WithCode {
-            message: format!(
-                "cannot ask for the passphrase ({e}): no terminal. Set {FILE_VAR} or {COMMAND_VAR} for scripts"
-            ),
-            code: super::exit::UNLOCK_FAILED,
-        }
+    let typed = rpassword::prompt_password(prompt).map_err(|e| CliError::WithCode {
+        message: format!(
+            "cannot ask for the passphrase ({e}): no terminal. Set {FILE_VAR} or {COMMAND_VAR} for scripts"
+        ),
+        code: super::exit::UNLOCK_FAILED,
     })?;
     non_empty(Zeroizing::new(typed), "the typed passphrase")
 }
 
 fn read_file(path: &PathBuf) -> Result<SecretString, CliError> {
     let file = std::fs::File::open(path).map_err(|e| {
-        CliError::Input(format!("cannot read the passphrase file '{}' named by {FILE_VAR}: {e}", path.display()))
+        CliError::Input(format!(
+            "cannot read the passphrase file '{}' named by {FILE_VAR}: {e}",
+            path.display()
+        ))
     })?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(MAX_PASSPHRASE_BYTES)
@@ -97,7 +98,11 @@ fn run_command(command: &str) -> Result<SecretString, CliError> {
         .stdin(Stdio::inherit())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| CliError::Input(format!("cannot run the passphrase command '{command}' from {COMMAND_VAR}: {e}")))?;
+        .map_err(|e| {
+            CliError::Input(format!(
+                "cannot run the passphrase command '{command}' from {COMMAND_VAR}: {e}"
+            ))
+        })?;
     let stdout = Zeroizing::new(output.stdout);
     if !output.status.success() {
         return Err(CliError::Input(format!(
@@ -106,20 +111,23 @@ fn run_command(command: &str) -> Result<SecretString, CliError> {
         )));
     }
     if stdout.len() as u64 > MAX_PASSPHRASE_BYTES {
-        return Err(CliError::Input(format!("the passphrase command '{command}' printed more than 64 KiB")));
+        return Err(CliError::Input(format!(
+            "the passphrase command '{command}' printed more than 64 KiB"
+        )));
     }
     let text = utf8(stdout.to_vec().into(), &format!("the output of '{command}'"))?;
-    non_empty(first_line(text), &format!("the output of the passphrase command '{command}'"))
+    non_empty(
+        first_line(text),
+        &format!("the output of the passphrase command '{command}'"),
+    )
 }
 
 fn utf8(bytes: Zeroizing<Vec<u8>>, what: &str) -> Result<Zeroizing<String>, CliError> {
-    String::from_utf8(bytes.to_vec())
-        .map(Zeroizing::new)
-        .map_err(|e| {
-            let mut bad = e.into_bytes();
-            zeroize::Zeroize::zeroize(&mut bad);
-            CliError::Input(format!("{what} is not UTF-8 text"))
-        })
+    String::from_utf8(bytes.to_vec()).map(Zeroizing::new).map_err(|e| {
+        let mut bad = e.into_bytes();
+        zeroize::Zeroize::zeroize(&mut bad);
+        CliError::Input(format!("{what} is not UTF-8 text"))
+    })
 }
 
 /// The first line, without its line ending: files and commands end with one.
@@ -141,14 +149,20 @@ mod tests {
 
     #[test]
     fn only_the_first_line_without_its_ending_is_the_passphrase() {
-        assert_eq!(first_line(Zeroizing::new("pass phrase\r\nrest".into())).as_str(), "pass phrase");
+        assert_eq!(
+            first_line(Zeroizing::new("pass phrase\r\nrest".into())).as_str(),
+            "pass phrase"
+        );
         assert_eq!(first_line(Zeroizing::new("pass\n".into())).as_str(), "pass");
         assert_eq!(first_line(Zeroizing::new("  spaced  ".into())).as_str(), "  spaced  ");
     }
 
     #[test]
     fn command_output_is_the_passphrase_and_a_failing_command_is_an_error() {
-        assert_eq!(run_command("printf 'from a command\\n'").unwrap().expose_secret(), "from a command");
+        assert_eq!(
+            run_command("printf 'from a command\\n'").unwrap().expose_secret(),
+            "from a command"
+        );
         let err = run_command("exit 3").unwrap_err().to_string();
         assert!(err.contains("'exit 3'") && err.contains("failed"), "{err}");
         assert!(run_command("true").unwrap_err().to_string().contains("empty"));

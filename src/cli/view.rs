@@ -26,7 +26,10 @@ pub(crate) fn run(context: &Context, args: &ViewArgs) -> Result<u8, CliError> {
     let config = context.config.as_ref().map(|p| (p.clone(), p.is_file()));
     if args.json {
         let value = to_json(&inventory, vault.unlock_report(), config.as_ref());
-        println!("{}", serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize")
+        );
     } else {
         print!("{}", to_text(&inventory, config.as_ref()));
     }
@@ -103,7 +106,10 @@ fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -
     line("Protection", protection);
     line("Conversations", inventory.conversations.to_string());
     if inventory.damaged_conversations > 0 {
-        line("  damaged", format!("{} (run 'sotto verify')", inventory.damaged_conversations));
+        line(
+            "  damaged",
+            format!("{} (run 'sotto verify')", inventory.damaged_conversations),
+        );
     }
     line("Messages", inventory.messages.to_string());
     line("Oldest message", when(inventory.oldest_message));
@@ -112,7 +118,11 @@ fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -
     if let Some((path, present)) = config {
         line(
             "Config",
-            format!("'{}'{}", path.display(), if *present { "" } else { " (not present; defaults apply)" }),
+            format!(
+                "'{}'{}",
+                path.display(),
+                if *present { "" } else { " (not present; defaults apply)" }
+            ),
         );
     }
     text
@@ -126,7 +136,11 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {} ({bytes} bytes)", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {} ({bytes} bytes)", UNITS[unit])
+    }
 }
 
 #[cfg(test)]

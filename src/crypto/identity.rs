@@ -170,9 +170,9 @@ impl VaultIdentity {
                 age::DecryptError::MissingPlugin { binary_name } => IdentityError::Plugin(format!(
                     "the age plugin '{binary_name}' is not installed or not on PATH"
                 )),
-                age::DecryptError::Plugin(errors) => IdentityError::Plugin(
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-                ),
+                age::DecryptError::Plugin(errors) => {
+                    IdentityError::Plugin(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                }
                 other => IdentityError::Unreadable(other.to_string()),
             })?;
         let mut text = Zeroizing::new(Vec::new());
@@ -201,7 +201,10 @@ fn write_age(encryptor: age::Encryptor, plaintext: &[u8]) -> Vec<u8> {
 }
 
 /// Decrypts a whole (small) age file with one identity.
-pub(crate) fn decrypt_age(sealed: &[u8], identity: &dyn age::Identity) -> Result<Zeroizing<Vec<u8>>, age::DecryptError> {
+pub(crate) fn decrypt_age(
+    sealed: &[u8],
+    identity: &dyn age::Identity,
+) -> Result<Zeroizing<Vec<u8>>, age::DecryptError> {
     let decryptor = age::Decryptor::new_buffered(sealed)?;
     let mut reader = decryptor.decrypt(std::iter::once(identity))?;
     let mut plaintext = Zeroizing::new(Vec::new());

@@ -151,17 +151,28 @@ mod tests {
     #[test]
     fn wrapped_key_swapped_to_another_conversation_is_refused() {
         let identity = VaultIdentity::generate();
-        let wrapped = wrap(&DataKey::generate(), KeyPurpose::Conversation([7; 16]), &identity.recipient());
+        let wrapped = wrap(
+            &DataKey::generate(),
+            KeyPurpose::Conversation([7; 16]),
+            &identity.recipient(),
+        );
         assert!(matches!(
             unwrap(&wrapped, KeyPurpose::Conversation([8; 16]), &identity),
             Err(KeyError::WrongPurpose)
         ));
-        assert!(matches!(unwrap(&wrapped, KeyPurpose::Vault, &identity), Err(KeyError::WrongPurpose)));
+        assert!(matches!(
+            unwrap(&wrapped, KeyPurpose::Vault, &identity),
+            Err(KeyError::WrongPurpose)
+        ));
     }
 
     #[test]
     fn another_identity_cannot_unwrap() {
-        let wrapped = wrap(&DataKey::generate(), KeyPurpose::Vault, &VaultIdentity::generate().recipient());
+        let wrapped = wrap(
+            &DataKey::generate(),
+            KeyPurpose::Vault,
+            &VaultIdentity::generate().recipient(),
+        );
         assert!(matches!(
             unwrap(&wrapped, KeyPurpose::Vault, &VaultIdentity::generate()),
             Err(KeyError::NotForThisIdentity)

@@ -55,7 +55,13 @@ pub fn seal(key: &DataKey, slot: RecordSlot<'_>, plaintext: &[u8]) -> Vec<u8> {
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let aad = associated_data(RECORD_FORMAT_V1, slot);
     let ciphertext = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
         .expect("invariant: XChaCha20-Poly1305 only fails for messages over 256 GiB");
     let mut sealed = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     sealed.push(RECORD_FORMAT_V1);
@@ -77,7 +83,13 @@ pub fn open(key: &DataKey, slot: RecordSlot<'_>, sealed: &[u8]) -> Result<Zeroiz
     let cipher = XChaCha20Poly1305::new(key.expose().into());
     let aad = associated_data(format, slot);
     cipher
-        .decrypt(nonce, Payload { msg: &sealed[1 + NONCE_LEN..], aad: &aad })
+        .decrypt(
+            nonce,
+            Payload {
+                msg: &sealed[1 + NONCE_LEN..],
+                aad: &aad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| SealError::Authentication)
 }
@@ -89,7 +101,10 @@ pub const SEAL_OVERHEAD: usize = 1 + NONCE_LEN + TAG_LEN;
 mod tests {
     use super::*;
 
-    const SLOT: RecordSlot<'static> = RecordSlot { tree: "messages", key: b"\x01\x02\x03" };
+    const SLOT: RecordSlot<'static> = RecordSlot {
+        tree: "messages",
+        key: b"\x01\x02\x03",
+    };
 
     #[test]
     fn sealed_record_opens_in_its_own_slot() {
@@ -103,8 +118,14 @@ mod tests {
     fn record_moved_to_another_key_or_tree_is_rejected() {
         let key = DataKey::generate();
         let sealed = seal(&key, SLOT, b"hello");
-        let other_key = RecordSlot { tree: "messages", key: b"\x01\x02\x04" };
-        let other_tree = RecordSlot { tree: "index", key: b"\x01\x02\x03" };
+        let other_key = RecordSlot {
+            tree: "messages",
+            key: b"\x01\x02\x04",
+        };
+        let other_tree = RecordSlot {
+            tree: "index",
+            key: b"\x01\x02\x03",
+        };
         assert_eq!(open(&key, other_key, &sealed), Err(SealError::Authentication));
         assert_eq!(open(&key, other_tree, &sealed), Err(SealError::Authentication));
     }
@@ -131,7 +152,10 @@ mod tests {
     #[test]
     fn wrong_key_is_rejected() {
         let sealed = seal(&DataKey::generate(), SLOT, b"hello");
-        assert_eq!(open(&DataKey::generate(), SLOT, &sealed), Err(SealError::Authentication));
+        assert_eq!(
+            open(&DataKey::generate(), SLOT, &sealed),
+            Err(SealError::Authentication)
+        );
     }
 
     #[test]

@@ -74,7 +74,10 @@ fn read_bounded(path: &Path) -> Result<Zeroizing<Vec<u8>>, UserIdentityError> {
         .read_to_end(&mut bytes)
         .map_err(|e| UserIdentityError::Unreadable(path.to_owned(), e.to_string()))?;
     if bytes.len() as u64 > MAX_IDENTITY_FILE_BYTES {
-        return Err(UserIdentityError::Invalid(path.to_owned(), "it is larger than 1 MiB".into()));
+        return Err(UserIdentityError::Invalid(
+            path.to_owned(),
+            "it is larger than 1 MiB".into(),
+        ));
     }
     Ok(bytes)
 }
@@ -95,15 +98,20 @@ impl UserIdentity {
         let bytes = read_bounded(path)?;
         let (kind, text) = if is_age_file(&bytes) {
             let passphrase = passphrase.ok_or_else(|| UserIdentityError::PassphraseRequired(path.to_owned()))?;
-            (UserIdentityKind::PassphraseEncrypted, decrypt_with_passphrase(path, &bytes, passphrase)?)
+            (
+                UserIdentityKind::PassphraseEncrypted,
+                decrypt_with_passphrase(path, &bytes, passphrase)?,
+            )
         } else {
             (UserIdentityKind::Plain, bytes)
         };
-        let has_plugin = text
-            .split(|b| *b == b'\n')
-            .any(|line| line.starts_with(b"AGE-PLUGIN-"));
+        let has_plugin = text.split(|b| *b == b'\n').any(|line| line.starts_with(b"AGE-PLUGIN-"));
         let kind = if has_plugin { UserIdentityKind::Plugin } else { kind };
-        let identity = UserIdentity { path: path.to_owned(), kind, text };
+        let identity = UserIdentity {
+            path: path.to_owned(),
+            kind,
+            text,
+        };
         // Parse once now so a malformed file is reported at load, not later.
         let file = identity.parse()?;
         let mut recipients = Vec::new();

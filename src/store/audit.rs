@@ -38,15 +38,37 @@ pub enum ExportFormat {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum AuditEvent {
-    VaultCreated { protection: String },
-    UnlockFailed { attempt: String, reason: FailedUnlockReason },
-    Export { scope: Scope, format: ExportFormat, encrypted: bool },
-    Import { conversations: u64, messages: u64 },
-    Wipe { scope: Scope, conversations: u64, messages: u64 },
-    RetentionSweep { conversations: u64, messages: u64 },
+    VaultCreated {
+        protection: String,
+    },
+    UnlockFailed {
+        attempt: String,
+        reason: FailedUnlockReason,
+    },
+    Export {
+        scope: Scope,
+        format: ExportFormat,
+        encrypted: bool,
+    },
+    Import {
+        conversations: u64,
+        messages: u64,
+    },
+    Wipe {
+        scope: Scope,
+        conversations: u64,
+        messages: u64,
+    },
+    RetentionSweep {
+        conversations: u64,
+        messages: u64,
+    },
     Rekey,
     PassphraseChanged,
-    ConsentGiven { backend: String, host: String },
+    ConsentGiven {
+        backend: String,
+        host: String,
+    },
 }
 
 impl AuditEvent {
@@ -58,7 +80,11 @@ impl AuditEvent {
                 FailedUnlockReason::WrongPassphrase => "unlock failed (wrong passphrase)".into(),
                 FailedUnlockReason::WrongIdentity => "unlock failed (wrong identity)".into(),
             },
-            AuditEvent::Export { scope, format, encrypted } => format!(
+            AuditEvent::Export {
+                scope,
+                format,
+                encrypted,
+            } => format!(
                 "export of {} as {} ({})",
                 describe_scope(scope),
                 match format {
@@ -67,14 +93,24 @@ impl AuditEvent {
                 },
                 if *encrypted { "encrypted" } else { "plaintext" }
             ),
-            AuditEvent::Import { conversations, messages } => {
+            AuditEvent::Import {
+                conversations,
+                messages,
+            } => {
                 format!("import of {conversations} conversation(s), {messages} message(s)")
             }
-            AuditEvent::Wipe { scope, conversations, messages } => format!(
+            AuditEvent::Wipe {
+                scope,
+                conversations,
+                messages,
+            } => format!(
                 "wipe of {}: {conversations} conversation(s), {messages} message(s)",
                 describe_scope(scope)
             ),
-            AuditEvent::RetentionSweep { conversations, messages } => {
+            AuditEvent::RetentionSweep {
+                conversations,
+                messages,
+            } => {
                 format!("retention sweep: {conversations} conversation(s), {messages} message(s)")
             }
             AuditEvent::Rekey => "vault identity rotated".into(),
@@ -125,7 +161,10 @@ pub(crate) fn append_sealed(
         None => 0,
     };
     let key = next.to_be_bytes();
-    let record = AuditRecord { at, event: event.clone() };
+    let record = AuditRecord {
+        at,
+        event: event.clone(),
+    };
     records.put(TreeId::Audit, &key, seal_value(vault_key, TreeId::Audit, &key, &record))?;
     Ok(next)
 }
@@ -137,7 +176,11 @@ fn seq_of(key: &[u8]) -> Option<u64> {
 fn open_entry(vault_key: &DataKey, key: &[u8], sealed: &[u8]) -> Result<AuditEntry, DamagedAuditEntry> {
     let seq = seq_of(key).unwrap_or(u64::MAX);
     open_value::<AuditRecord>(vault_key, TreeId::Audit, key, sealed)
-        .map(|r| AuditEntry { seq, at: r.at, event: r.event })
+        .map(|r| AuditEntry {
+            seq,
+            at: r.at,
+            event: r.event,
+        })
         .map_err(|error| DamagedAuditEntry { seq, error })
 }
 
@@ -187,7 +230,10 @@ impl Vault {
             .recent_audit(FAILED_UNLOCK_DEDUP_WINDOW)?
             .into_iter()
             .filter_map(|entry| match entry {
-                Ok(AuditEntry { event: AuditEvent::UnlockFailed { attempt, .. }, .. }) => Some(attempt),
+                Ok(AuditEntry {
+                    event: AuditEvent::UnlockFailed { attempt, .. },
+                    ..
+                }) => Some(attempt),
                 _ => None,
             })
             .collect())

@@ -109,9 +109,17 @@ impl Vault {
             first_message_at: None,
             last_message_at: None,
         };
-        let wrapped = keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity.recipient());
+        let wrapped = keys::wrap(
+            &key,
+            KeyPurpose::Conversation(*id.as_bytes()),
+            &self.identity.recipient(),
+        );
         self.records.commit(&[
-            Change::Put { tree: TreeId::Keys, key: id.as_bytes().to_vec(), value: wrapped },
+            Change::Put {
+                tree: TreeId::Keys,
+                key: id.as_bytes().to_vec(),
+                value: wrapped,
+            },
             self.index_change(id, &record),
         ])?;
         self.records.flush()?;
@@ -165,12 +173,21 @@ impl Vault {
             return Err(VaultError::ConversationNotFound(id));
         }
         let mut changes = vec![
-            Change::Remove { tree: TreeId::Index, key: id.as_bytes().to_vec() },
-            Change::Remove { tree: TreeId::Keys, key: id.as_bytes().to_vec() },
+            Change::Remove {
+                tree: TreeId::Index,
+                key: id.as_bytes().to_vec(),
+            },
+            Change::Remove {
+                tree: TreeId::Keys,
+                key: id.as_bytes().to_vec(),
+            },
         ];
         for item in self.records.tree(TreeId::Messages).scan_prefix(id.as_bytes()).keys() {
             let key = item.map_err(|e| self.records.error(e))?;
-            changes.push(Change::Remove { tree: TreeId::Messages, key: key.to_vec() });
+            changes.push(Change::Remove {
+                tree: TreeId::Messages,
+                key: key.to_vec(),
+            });
         }
         let removed = (changes.len() - 2) as u64;
         self.records.commit(&changes)?;
@@ -185,8 +202,12 @@ impl Vault {
             .records
             .get(TreeId::Index, id.as_bytes())?
             .ok_or(VaultError::ConversationNotFound(id))?;
-        open_value(&self.vault_key, TreeId::Index, id.as_bytes(), &sealed)
-            .map_err(|e| VaultError::ConversationDamaged { id, reason: format!("its index entry: {e}") })
+        open_value(&self.vault_key, TreeId::Index, id.as_bytes(), &sealed).map_err(|e| {
+            VaultError::ConversationDamaged {
+                id,
+                reason: format!("its index entry: {e}"),
+            }
+        })
     }
 
     pub(crate) fn index_change(&self, id: ConversationId, record: &IndexRecord) -> Change {
@@ -203,12 +224,19 @@ impl Vault {
         if let Some(key) = self.conversation_keys.borrow().get(&id) {
             return Ok(key.clone());
         }
-        let wrapped = self
-            .records
-            .get(TreeId::Keys, id.as_bytes())?
-            .ok_or_else(|| VaultError::ConversationDamaged { id, reason: "its key is missing".into() })?;
-        let key = keys::unwrap(&wrapped, KeyPurpose::Conversation(*id.as_bytes()), &self.identity)
-            .map_err(|e| VaultError::ConversationDamaged { id, reason: format!("its key: {e}") })?;
+        let wrapped =
+            self.records
+                .get(TreeId::Keys, id.as_bytes())?
+                .ok_or_else(|| VaultError::ConversationDamaged {
+                    id,
+                    reason: "its key is missing".into(),
+                })?;
+        let key = keys::unwrap(&wrapped, KeyPurpose::Conversation(*id.as_bytes()), &self.identity).map_err(|e| {
+            VaultError::ConversationDamaged {
+                id,
+                reason: format!("its key: {e}"),
+            }
+        })?;
         self.conversation_keys.borrow_mut().insert(id, key.clone());
         Ok(key)
     }

@@ -19,6 +19,9 @@ pub enum VaultError {
     #[error("'{}' exists, is not empty and is not a vault; nothing was changed. Choose a new or empty directory with --data-dir", .path.display())]
     NotEmpty { path: PathBuf },
 
+    #[error("cannot create a vault at '{}': '{}' is a file, not a directory. Choose another place with --data-dir", .path.display(), .blocker.display())]
+    NotADirectory { path: PathBuf, blocker: PathBuf },
+
     #[error("the vault at '{}' is in use by another sotto process{}; close it first. Nothing was changed", .path.display(), holder.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     InUse { path: PathBuf, holder: Option<u32> },
 
@@ -44,7 +47,11 @@ pub enum VaultError {
     ManifestInvalid { path: PathBuf, reason: String },
 
     #[error("the vault at '{}' was tampered with: its manifest names recipient '{manifest}' but its identity is '{actual}'. Restore the data directory from a backup", .path.display())]
-    RecipientMismatch { path: PathBuf, manifest: String, actual: String },
+    RecipientMismatch {
+        path: PathBuf,
+        manifest: String,
+        actual: String,
+    },
 
     #[error("cannot {action} '{}': {source}", .path.display())]
     Io {
@@ -57,7 +64,9 @@ pub enum VaultError {
     #[error("the vault database at '{}' failed: {message}", .path.display())]
     Database { path: PathBuf, message: String },
 
-    #[error("the vault key record is damaged ({reason}), so no conversation can be read. Restore the data directory from a backup")]
+    #[error(
+        "the vault key record is damaged ({reason}), so no conversation can be read. Restore the data directory from a backup"
+    )]
     VaultKeyDamaged { reason: String },
 
     #[error("no conversation with id '{0}'")]

@@ -14,8 +14,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use super::fsutil;
-use crate::crypto::identity::decrypt_age;
 use crate::crypto::VaultIdentity;
+use crate::crypto::identity::decrypt_age;
 use crate::time::Timestamp;
 
 /// A side file larger than this is not read whole; an attacker who can append
@@ -48,7 +48,11 @@ pub(crate) fn record(
 ) -> std::io::Result<()> {
     let mut id = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut id);
-    let entry = FailedUnlock { id: fsutil::hex(&id), at: Timestamp::now(), reason };
+    let entry = FailedUnlock {
+        id: fsutil::hex(&id),
+        at: Timestamp::now(),
+        reason,
+    };
     let plaintext = serde_json::to_vec(&entry).expect("invariant: plain data serializes");
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
         .expect("invariant: a single X25519 recipient is always a valid recipient set");

@@ -18,7 +18,10 @@ pub enum ProtectionInfo {
     Passphrase { log_n: Option<u8> },
     /// The user's own identity file, and what kind of file it is (if readable
     /// without a prompt).
-    IdentityFile { path: PathBuf, kind: Option<UserIdentityKind> },
+    IdentityFile {
+        path: PathBuf,
+        kind: Option<UserIdentityKind>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -43,7 +46,9 @@ impl Vault {
             Protection::Passphrase => {
                 let sealed = std::fs::read(self.paths.identity())
                     .map_err(VaultError::io("read the vault identity", self.paths.identity()))?;
-                ProtectionInfo::Passphrase { log_n: scrypt_work_factor(&sealed) }
+                ProtectionInfo::Passphrase {
+                    log_n: scrypt_work_factor(&sealed),
+                }
             }
             Protection::IdentityFile { path } => ProtectionInfo::IdentityFile {
                 path: path.clone(),

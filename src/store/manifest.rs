@@ -84,7 +84,9 @@ mod tests {
             format: VAULT_FORMAT,
             created: Timestamp::from_unix_ms(1),
             recipient: crate::crypto::VaultIdentity::generate().recipient().to_string(),
-            protection: Protection::IdentityFile { path: "/keys/me.txt".into() },
+            protection: Protection::IdentityFile {
+                path: "/keys/me.txt".into(),
+            },
         };
         manifest.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

@@ -118,15 +118,30 @@ pub struct NewMessage<'a> {
 
 impl<'a> NewMessage<'a> {
     pub fn user(text: &'a str) -> Self {
-        NewMessage { role: Role::User, text, meta: MessageMeta::default(), at: None }
+        NewMessage {
+            role: Role::User,
+            text,
+            meta: MessageMeta::default(),
+            at: None,
+        }
     }
 
     pub fn assistant(text: &'a str) -> Self {
-        NewMessage { role: Role::Assistant, text, meta: MessageMeta::default(), at: None }
+        NewMessage {
+            role: Role::Assistant,
+            text,
+            meta: MessageMeta::default(),
+            at: None,
+        }
     }
 
     pub fn system(text: &'a str) -> Self {
-        NewMessage { role: Role::System, text, meta: MessageMeta::default(), at: None }
+        NewMessage {
+            role: Role::System,
+            text,
+            meta: MessageMeta::default(),
+            at: None,
+        }
     }
 }
 
@@ -140,7 +155,11 @@ pub struct DamagedMessage {
 
 impl fmt::Display for DamagedMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "message #{} of conversation {}: {}", self.seq, self.conversation, self.error)
+        write!(
+            f,
+            "message #{} of conversation {}: {}",
+            self.seq, self.conversation, self.error
+        )
     }
 }
 
@@ -159,7 +178,12 @@ impl Vault {
         index.updated = index.updated.max(at);
         index.first_message_at = Some(index.first_message_at.map_or(at, |t| t.min(at)));
         index.last_message_at = Some(index.last_message_at.map_or(at, |t| t.max(at)));
-        let record = MessageRecord { role: message.role, at, text: message.text.to_owned(), meta: message.meta };
+        let record = MessageRecord {
+            role: message.role,
+            at,
+            text: message.text.to_owned(),
+            meta: message.meta,
+        };
         let record_key = message_key(conversation, seq);
         self.records.commit(&[
             Change::Put {
@@ -177,7 +201,15 @@ impl Vault {
     /// at once so even a reply cut off before its first checkpoint is on record.
     pub fn begin_reply(&mut self, conversation: ConversationId, mut meta: MessageMeta) -> Result<u64, VaultError> {
         meta.state = ReplyState::Streaming;
-        let seq = self.append_message(conversation, NewMessage { role: Role::Assistant, text: "", meta, at: None })?;
+        let seq = self.append_message(
+            conversation,
+            NewMessage {
+                role: Role::Assistant,
+                text: "",
+                meta,
+                at: None,
+            },
+        )?;
         self.streaming.insert((conversation, seq));
         Ok(seq)
     }
@@ -216,16 +248,22 @@ impl Vault {
             .records
             .get(TreeId::Messages, &record_key)?
             .ok_or(VaultError::MessageNotFound { conversation, seq })?;
-        let mut record: MessageRecord = open_value(&key, TreeId::Messages, &record_key, &sealed)
-            .map_err(|e| VaultError::ConversationDamaged { id: conversation, reason: format!("message #{seq}: {e}") })?;
+        let mut record: MessageRecord =
+            open_value(&key, TreeId::Messages, &record_key, &sealed).map_err(|e| VaultError::ConversationDamaged {
+                id: conversation,
+                reason: format!("message #{seq}: {e}"),
+            })?;
         record.text.zeroize();
         record.text = text.to_owned();
         record.meta.state = state;
         if finish_reason.is_some() {
             record.meta.finish_reason = finish_reason;
         }
-        self.records
-            .put(TreeId::Messages, &record_key, seal_value(&key, TreeId::Messages, &record_key, &record))?;
+        self.records.put(
+            TreeId::Messages,
+            &record_key,
+            seal_value(&key, TreeId::Messages, &record_key, &record),
+        )?;
         self.records.flush()
     }
 
@@ -271,14 +309,16 @@ impl Vault {
         item: sled::Result<(sled::IVec, sled::IVec)>,
     ) -> Result<LoadedMessage, VaultError> {
         let (record_key, sealed) = item.map_err(|e| self.records.error(e))?;
-        let (conversation, seq) = split_message_key(&record_key)
-            .ok_or_else(|| self.records.error("a message record has a malformed key"))?;
-        Ok(open_message_record(key, conversation, seq, &record_key, &sealed).map(|mut message| {
-            if message.meta.state == ReplyState::Streaming && !self.streaming.contains(&(conversation, seq)) {
-                message.meta.state = ReplyState::Interrupted;
-            }
-            message
-        }))
+        let (conversation, seq) =
+            split_message_key(&record_key).ok_or_else(|| self.records.error("a message record has a malformed key"))?;
+        Ok(
+            open_message_record(key, conversation, seq, &record_key, &sealed).map(|mut message| {
+                if message.meta.state == ReplyState::Streaming && !self.streaming.contains(&(conversation, seq)) {
+                    message.meta.state = ReplyState::Interrupted;
+                }
+                message
+            }),
+        )
     }
 }
 
@@ -298,5 +338,9 @@ pub(crate) fn open_message_record(
             text: record.text.clone(),
             meta: record.meta.clone(),
         })
-        .map_err(|error| DamagedMessage { conversation, seq, error })
+        .map_err(|error| DamagedMessage {
+            conversation,
+            seq,
+            error,
+        })
 }

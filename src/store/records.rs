@@ -21,8 +21,8 @@ use zeroize::Zeroizing;
 
 use super::error::VaultError;
 use super::fsutil;
-use crate::crypto::seal::{self, RecordSlot, SealError};
 use crate::crypto::DataKey;
+use crate::crypto::seal::{self, RecordSlot, SealError};
 
 /// The trees of the vault database. Their names are bound into every sealed
 /// record's AAD, so this enum is the one place they are spelled.
@@ -36,7 +36,13 @@ pub(crate) enum TreeId {
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 5] = [TreeId::Keys, TreeId::Index, TreeId::Messages, TreeId::Audit, TreeId::Settings];
+    pub const ALL: [TreeId; 5] = [
+        TreeId::Keys,
+        TreeId::Index,
+        TreeId::Messages,
+        TreeId::Audit,
+        TreeId::Settings,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -88,7 +94,11 @@ impl Records {
         let trees: [sled::Tree; 5] = trees
             .try_into()
             .unwrap_or_else(|_| unreachable!("one tree was opened per TreeId"));
-        Ok(Records { path: path.to_owned(), db, trees })
+        Ok(Records {
+            path: path.to_owned(),
+            db,
+            trees,
+        })
     }
 
     pub fn tree(&self, id: TreeId) -> &sled::Tree {
@@ -110,7 +120,10 @@ impl Records {
     }
 
     pub fn put(&self, tree: TreeId, key: &[u8], value: Vec<u8>) -> Result<(), VaultError> {
-        self.tree(tree).insert(key, value).map(|_| ()).map_err(|e| self.error(e))
+        self.tree(tree)
+            .insert(key, value)
+            .map(|_| ())
+            .map_err(|e| self.error(e))
     }
 
     /// Applies `changes` atomically: after a crash either all are there or none.
@@ -138,7 +151,10 @@ impl Records {
 }
 
 pub(crate) fn database_error(path: &Path, e: impl std::fmt::Display) -> VaultError {
-    VaultError::Database { path: path.to_owned(), message: e.to_string() }
+    VaultError::Database {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
 }
 
 /// Serializes `value` and seals it for `(tree, key)`.
@@ -156,5 +172,6 @@ pub(crate) fn open_value<T: DeserializeOwned>(
 ) -> Result<T, RecordError> {
     let plaintext = seal::open(data_key, RecordSlot { tree: tree.name(), key }, sealed)?;
     // The decode error names a position and an expected type, never the content.
-    serde_json::from_slice(&plaintext).map_err(|e| RecordError::Decode(format!("line {} column {}", e.line(), e.column())))
+    serde_json::from_slice(&plaintext)
+        .map_err(|e| RecordError::Decode(format!("line {} column {}", e.line(), e.column())))
 }

@@ -104,7 +104,10 @@ impl Vault {
             .load_settings()?
             .values
             .iter()
-            .map(|(name, value)| SettingName { name: name.clone(), secret: matches!(value, SettingValue::Secret(_)) })
+            .map(|(name, value)| SettingName {
+                name: name.clone(),
+                secret: matches!(value, SettingValue::Secret(_)),
+            })
             .collect())
     }
 }

@@ -31,7 +31,10 @@ use crate::time::Timestamp;
 /// How a new vault's identity is protected.
 pub enum NewProtection<'a> {
     /// scrypt with this passphrase at this cost.
-    Passphrase { passphrase: &'a SecretString, cost: KdfCost },
+    Passphrase {
+        passphrase: &'a SecretString,
+        cost: KdfCost,
+    },
     /// Encrypted to the recipients of the user's own identity file.
     UserIdentity(&'a UserIdentity),
 }
@@ -62,7 +65,10 @@ impl UnlockReport {
         let first = self.failed_attempts.first();
         let last = self.failed_attempts.last();
         let mut text = match (first, last, self.failed_attempts.len()) {
-            (Some(first), _, 1) => format!("1 failed attempt to unlock this vault, at {}", first.at.to_local_display()),
+            (Some(first), _, 1) => format!(
+                "1 failed attempt to unlock this vault, at {}",
+                first.at.to_local_display()
+            ),
             (Some(first), Some(last), n) => format!(
                 "{n} failed attempts to unlock this vault since {} (the last at {})",
                 first.at.to_local_display(),
@@ -101,7 +107,9 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault").field("path", &self.paths.root()).finish_non_exhaustive()
+        f.debug_struct("Vault")
+            .field("path", &self.paths.root())
+            .finish_non_exhaustive()
     }
 }
 
@@ -143,7 +151,11 @@ impl LockedVault {
                 path: self.root().to_owned(),
                 identity: identity_path.clone(),
             },
-            _ => VaultError::Io { action: "read the vault identity", path: identity_path.clone(), source: e },
+            _ => VaultError::Io {
+                action: "read the vault identity",
+                path: identity_path.clone(),
+                source: e,
+            },
         })?;
         let unreadable = |e: IdentityError| VaultError::IdentityUnreadable {
             identity: identity_path.clone(),
@@ -151,13 +163,16 @@ impl LockedVault {
         };
         let identity = match &self.manifest.protection {
             Protection::Passphrase => {
-                let passphrase =
-                    passphrase.ok_or_else(|| VaultError::PassphraseRequired { path: self.root().to_owned() })?;
+                let passphrase = passphrase.ok_or_else(|| VaultError::PassphraseRequired {
+                    path: self.root().to_owned(),
+                })?;
                 match VaultIdentity::open_with_passphrase(&sealed, passphrase) {
                     Ok(identity) => identity,
                     Err(IdentityError::WrongPassphrase) => {
                         self.record_failure(FailedUnlockReason::WrongPassphrase)?;
-                        return Err(VaultError::WrongPassphrase { path: self.root().to_owned() });
+                        return Err(VaultError::WrongPassphrase {
+                            path: self.root().to_owned(),
+                        });
                     }
                     Err(e) => return Err(unreadable(e)),
                 }
@@ -167,10 +182,14 @@ impl LockedVault {
                     Ok(user) => user,
                     Err(UserIdentityError::WrongPassphrase(_)) => {
                         self.record_failure(FailedUnlockReason::WrongPassphrase)?;
-                        return Err(VaultError::WrongPassphrase { path: self.root().to_owned() });
+                        return Err(VaultError::WrongPassphrase {
+                            path: self.root().to_owned(),
+                        });
                     }
                     Err(UserIdentityError::PassphraseRequired(_)) => {
-                        return Err(VaultError::PassphraseRequired { path: self.root().to_owned() });
+                        return Err(VaultError::PassphraseRequired {
+                            path: self.root().to_owned(),
+                        });
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -178,7 +197,10 @@ impl LockedVault {
                     Ok(identity) => identity,
                     Err(IdentityError::NoMatchingIdentity) => {
                         self.record_failure(FailedUnlockReason::WrongIdentity)?;
-                        return Err(VaultError::WrongIdentity { path: self.root().to_owned(), identity: path.clone() });
+                        return Err(VaultError::WrongIdentity {
+                            path: self.root().to_owned(),
+                            identity: path.clone(),
+                        });
                     }
                     Err(e) => return Err(unreadable(e)),
                 }
@@ -215,7 +237,9 @@ impl LockedVault {
         let records = Records::open(&db_path)?;
         let wrapped = records
             .get(TreeId::Keys, VAULT_KEY_ID)?
-            .ok_or_else(|| VaultError::VaultKeyDamaged { reason: "it is missing".into() })?;
+            .ok_or_else(|| VaultError::VaultKeyDamaged {
+                reason: "it is missing".into(),
+            })?;
         let vault_key = keys::unwrap(&wrapped, KeyPurpose::Vault, &identity)
             .map_err(|e| VaultError::VaultKeyDamaged { reason: e.to_string() })?;
         let mut vault = Vault {
@@ -260,7 +284,11 @@ impl Vault {
         let built = build_vault(&staging, &identity, &protection).and_then(|()| {
             fs::rename(&staging, root).map_err(|e| match e.raw_os_error() {
                 Some(libc::ENOTEMPTY) | Some(libc::EEXIST) => VaultError::AlreadyExists { path: root.to_owned() },
-                _ => VaultError::Io { action: "move the new vault into", path: root.to_owned(), source: e },
+                _ => VaultError::Io {
+                    action: "move the new vault into",
+                    path: root.to_owned(),
+                    source: e,
+                },
             })
         });
         if let Err(e) = built {
@@ -306,14 +334,20 @@ impl Vault {
             if !already.contains(&attempt.id) {
                 self.append_audit(
                     attempt.at,
-                    AuditEvent::UnlockFailed { attempt: attempt.id.clone(), reason: attempt.reason },
+                    AuditEvent::UnlockFailed {
+                        attempt: attempt.id.clone(),
+                        reason: attempt.reason,
+                    },
                 )?;
             }
         }
         self.records.flush()?;
         fs::remove_file(&path).map_err(VaultError::io("remove", path.clone()))?;
         fsutil::sync_dir(self.paths.root()).map_err(VaultError::io("sync the directory", self.paths.root()))?;
-        self.unlock_report = UnlockReport { failed_attempts: log.attempts, unreadable_entries: log.unreadable };
+        self.unlock_report = UnlockReport {
+            failed_attempts: log.attempts,
+            unreadable_entries: log.unreadable,
+        };
         Ok(())
     }
 }
@@ -322,20 +356,30 @@ impl Vault {
     /// Whether a vault can be created at `root`: it must not exist, or be an
     /// empty directory. Checked before asking for a passphrase.
     pub fn check_creatable(root: &Path) -> Result<(), VaultError> {
-    match fs::read_dir(root) {
-        Ok(mut entries) => {
-            if VaultPaths::new(root).manifest().exists() {
-                Err(VaultError::AlreadyExists { path: root.to_owned() })
-            } else if entries.next().is_some() {
-                Err(VaultError::NotEmpty { path: root.to_owned() })
-            } else {
-                Ok(())
+        match fs::read_dir(root) {
+            Ok(mut entries) => {
+                if VaultPaths::new(root).manifest().exists() {
+                    Err(VaultError::AlreadyExists { path: root.to_owned() })
+                } else if entries.next().is_some() {
+                    Err(VaultError::NotEmpty { path: root.to_owned() })
+                } else {
+                    Ok(())
+                }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+                let blocker = root.ancestors().find(|p| p.is_file()).unwrap_or(root).to_owned();
+                Err(VaultError::NotADirectory {
+                    path: root.to_owned(),
+                    blocker,
+                })
+            }
+            Err(e) => Err(VaultError::Io {
+                action: "inspect",
+                path: root.to_owned(),
+                source: e,
+            }),
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => Err(VaultError::NotEmpty { path: root.to_owned() }),
-        Err(e) => Err(VaultError::Io { action: "inspect", path: root.to_owned(), source: e }),
-    }
     }
 }
 
@@ -344,14 +388,15 @@ fn build_vault(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<
     let paths = VaultPaths::new(dir);
     let created = Timestamp::now();
     let (sealed_identity, protection_record) = match protection {
-        NewProtection::Passphrase { passphrase, cost } => {
-            (identity.seal_with_passphrase(passphrase, *cost, created), Protection::Passphrase)
-        }
+        NewProtection::Passphrase { passphrase, cost } => (
+            identity.seal_with_passphrase(passphrase, *cost, created),
+            Protection::Passphrase,
+        ),
         NewProtection::UserIdentity(user) => {
             let recipients = user.recipients()?;
-            let sealed = identity
-                .seal_to_recipients(&recipients, created)
-                .map_err(|e| VaultError::UserIdentity(UserIdentityError::Recipients(user.path().to_owned(), e.to_string())))?;
+            let sealed = identity.seal_to_recipients(&recipients, created).map_err(|e| {
+                VaultError::UserIdentity(UserIdentityError::Recipients(user.path().to_owned(), e.to_string()))
+            })?;
             let path = absolute(user.path())?;
             (sealed, Protection::IdentityFile { path })
         }
@@ -376,7 +421,9 @@ fn build_vault(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<
         VAULT_KEY_ID,
         keys::wrap(&vault_key, KeyPurpose::Vault, &identity.recipient()),
     )?;
-    let event = AuditEvent::VaultCreated { protection: protection_kind(&manifest.protection).to_owned() };
+    let event = AuditEvent::VaultCreated {
+        protection: protection_kind(&manifest.protection).to_owned(),
+    };
     super::audit::append_sealed(&records, &vault_key, created, &event)?;
     records.flush()?;
     Ok(())

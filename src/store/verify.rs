@@ -19,11 +19,17 @@ use crate::store::fsutil::hex;
 pub enum RecordLocation {
     ConversationKey(ConversationId),
     ConversationEntry(ConversationId),
-    Message { conversation: ConversationId, seq: u64 },
+    Message {
+        conversation: ConversationId,
+        seq: u64,
+    },
     AuditEvent(u64),
     Settings,
     /// A record whose key fits no known shape, by tree and hex key.
-    Unknown { tree: &'static str, key: String },
+    Unknown {
+        tree: &'static str,
+        key: String,
+    },
 }
 
 impl fmt::Display for RecordLocation {
@@ -105,7 +111,10 @@ impl Vault {
                 Err(e) => found.push(damaged(RecordLocation::ConversationEntry(id), e.to_string())),
             }
             if !keys.contains_key(&id) {
-                found.push(damaged(RecordLocation::ConversationKey(id), "the key is missing".into()));
+                found.push(damaged(
+                    RecordLocation::ConversationKey(id),
+                    "the key is missing".into(),
+                ));
             }
         }
         report.conversations = entries.len() as u64;
@@ -168,5 +177,8 @@ impl Vault {
 }
 
 fn unknown(tree: TreeId, key: &[u8]) -> RecordLocation {
-    RecordLocation::Unknown { tree: tree.name(), key: hex(key) }
+    RecordLocation::Unknown {
+        tree: tree.name(),
+        key: hex(key),
+    }
 }

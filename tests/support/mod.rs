@@ -26,8 +26,14 @@ pub fn passphrase() -> SecretString {
 
 /// A new passphrase-protected vault at `root` with the cheap KDF.
 pub fn new_vault(root: &Path) -> Vault {
-    Vault::create(root, NewProtection::Passphrase { passphrase: &passphrase(), cost: cheap_kdf() })
-        .expect("creating a test vault")
+    Vault::create(
+        root,
+        NewProtection::Passphrase {
+            passphrase: &passphrase(),
+            cost: cheap_kdf(),
+        },
+    )
+    .expect("creating a test vault")
 }
 
 /// Opens the vault at `root` with the test passphrase.
@@ -76,14 +82,23 @@ pub fn assert_unchanged_or_appended(before: &BTreeMap<PathBuf, Vec<u8>>, after: 
 pub fn canary_forms(canary: &str) -> Vec<(String, Vec<u8>)> {
     use base64::Engine;
     let mut forms = vec![("utf-8".to_owned(), canary.as_bytes().to_vec())];
-    forms.push(("utf-16le".into(), canary.encode_utf16().flat_map(u16::to_le_bytes).collect()));
-    forms.push(("utf-16be".into(), canary.encode_utf16().flat_map(u16::to_be_bytes).collect()));
+    forms.push((
+        "utf-16le".into(),
+        canary.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+    ));
+    forms.push((
+        "utf-16be".into(),
+        canary.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+    ));
     forms.push(("lowercase".into(), canary.to_lowercase().into_bytes()));
     // base64 of the canary at each of the three alignments; the middle of the
     // encoding is what survives whatever surrounds it.
     for offset in 0..3 {
         let padded = format!("{}{}", "x".repeat(offset), canary);
-        for engine in [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::URL_SAFE] {
+        for engine in [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::URL_SAFE,
+        ] {
             let encoded = engine.encode(padded.as_bytes());
             // Only whole 3-byte groups made of canary bytes encode the same
             // whatever surrounds the canary.

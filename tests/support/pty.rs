@@ -22,7 +22,13 @@ pub fn spawn(command: &mut Command) -> PtyChild {
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty writes two file descriptors; null name/termios/winsize are allowed.
     let rc = unsafe {
-        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
     };
     assert_eq!(rc, 0, "openpty failed: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just returned by openpty and are owned here.
@@ -51,7 +57,12 @@ pub fn spawn(command: &mut Command) -> PtyChild {
             }
         }
     });
-    PtyChild { child, master, output, seen: String::new() }
+    PtyChild {
+        child,
+        master,
+        output,
+        seen: String::new(),
+    }
 }
 
 impl PtyChild {

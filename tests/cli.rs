@@ -1,0 +1,443 @@
+//! The real `sotto` binary: init, view, verify, exit codes and messages, and
+//! interoperability with the stock `age` CLI. Most vaults here are made through
+//! the library with a cheap KDF; the init tests pay the real unlock cost.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sotto::store::NewMessage;
+use support::{PASSPHRASE, assert_unchanged_or_appended, new_vault, snapshot};
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.path("data")
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// `sotto --data-dir <sandbox>/data ARGS` with a clean environment: no
+    /// inherited SOTTO_* variables, HOME inside the sandbox, no terminal.
+    fn sotto(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_DATA_HOME", self.path("home/.local/share"))
+            .arg("--data-dir")
+            .arg(self.vault())
+            .args(args)
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn with_passphrase(&self, command: &mut Command, passphrase: &str) {
+        let file = self.file("passphrase.txt", &format!("{passphrase}\n"));
+        command.env("SOTTO_PASSPHRASE_FILE", file);
+    }
+
+    fn run(&self, args: &[&str], passphrase: Option<&str>) -> Output {
+        let mut command = self.sotto(args);
+        if let Some(p) = passphrase {
+            self.with_passphrase(&mut command, p);
+        }
+        command.output().unwrap()
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+#[test]
+fn init_makes_an_identity_the_stock_age_cli_decrypts_with_the_passphrase() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["init"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("scrypt, N = 2^18"), "{}", stdout(&out));
+    let recipient = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("Vault recipient: "))
+        .expect("init prints the recipient")
+        .to_owned();
+
+    // Encrypt with the stock age CLI to the vault's recipient…
+    let plain = sandbox.file("note.txt", "for the vault's eyes only\n");
+    let sealed = sandbox.path("note.txt.age");
+    let status = Command::new("age")
+        .args(["-r", &recipient, "-o"])
+        .arg(&sealed)
+        .arg(&plain)
+        .status()
+        .expect("the 'age' CLI is installed (apt-get install age)");
+    assert!(status.success());
+
+    // …and decrypt with `age -d -i identity.age`, typing the passphrase at its prompt.
+    let opened = sandbox.path("opened.txt");
+    let mut age = Command::new("age");
+    age.arg("-d")
+        .arg("-i")
+        .arg(sandbox.vault().join("identity.age"))
+        .arg("-o")
+        .arg(&opened)
+        .arg(&sealed);
+    let mut terminal = support::pty::spawn(&mut age);
+    terminal.expect("passphrase", Duration::from_secs(20));
+    terminal.send(&format!("{PASSPHRASE}\n"));
+    let status = terminal.wait(Duration::from_secs(60));
+    assert!(status.success(), "age -d failed: {}", terminal.seen);
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), "for the vault's eyes only\n");
+
+    // The same vault opens for sotto with the passphrase from a command.
+    let command_file = sandbox.file("pass-for-command.txt", PASSPHRASE);
+    let out = sandbox
+        .sotto(&["view", "--json"])
+        .env("SOTTO_PASSPHRASE_COMMAND", format!("cat '{}'", command_file.display()))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(view["schema"], "sotto.view/1");
+    assert_eq!(view["vault"]["recipients"][0], recipient.as_str());
+    assert_eq!(view["vault"]["protection"]["log_n"], 18);
+}
+
+#[test]
+fn a_weak_passphrase_is_refused_with_the_estimators_advice() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["init"], Some("password1"));
+    assert_eq!(code(&out), 1);
+    let message = stderr(&out);
+    assert!(
+        message.contains("too weak") && message.contains("common password"),
+        "{message}"
+    );
+    assert!(message.contains("Nothing was created"), "{message}");
+    assert!(!sandbox.vault().exists());
+
+    let out = sandbox.run(&["init", "--unsafe-allow-weak-passphrase"], Some("password1"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: using a weak passphrase"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_refuses_an_existing_vault_before_asking_for_a_passphrase() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let before = snapshot(&sandbox.vault());
+    let out = sandbox.run(&["init"], None);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("a vault already exists"), "{}", stderr(&out));
+    assert_eq!(before, snapshot(&sandbox.vault()));
+}
+
+#[test]
+fn init_with_a_key_file_needs_no_passphrase_afterwards() {
+    let sandbox = Sandbox::new();
+    let output = Command::new("age-keygen")
+        .arg("-o")
+        .arg(sandbox.path("me.key"))
+        .output();
+    let key = match output {
+        Ok(out) if out.status.success() => sandbox.path("me.key"),
+        _ => {
+            // age-keygen comes with the age package; without it, write the key ourselves.
+            use secrecy::ExposeSecret;
+            let identity = age::x25519::Identity::generate();
+            sandbox.file("me.key", &format!("{}\n", identity.to_string().expose_secret()))
+        }
+    };
+    let out = sandbox.sotto(&["init", "--identity"]).arg(&key).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("plain age key file"), "{}", stdout(&out));
+    let out = sandbox.run(&["view"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("plain age key file"), "{}", stdout(&out));
+}
+
+#[test]
+fn view_reports_counts_protection_and_size() {
+    let sandbox = Sandbox::new();
+    let recipient = {
+        let mut vault = new_vault(&sandbox.vault());
+        for c in 0..3 {
+            let id = vault.create_conversation(&format!("c{c}")).unwrap();
+            for m in 0..4 {
+                vault.append_message(id, NewMessage::user(&format!("m{m}"))).unwrap();
+            }
+        }
+        vault.recipient()
+    };
+    let out = sandbox.run(&["view", "--json"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(view["vault"]["path"], sandbox.vault().to_str().unwrap());
+    assert_eq!(view["vault"]["recipients"][0], recipient.as_str());
+    assert_eq!(view["vault"]["protection"]["kind"], "passphrase");
+    assert_eq!(view["vault"]["protection"]["log_n"], 4);
+    assert_eq!(view["contents"]["conversations"], 3);
+    assert_eq!(view["contents"]["messages"], 12);
+    assert!(view["disk"]["bytes"].as_u64().unwrap() > 0);
+    assert!(view["contents"]["newest_message"].is_string());
+
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    let text = stdout(&out);
+    for expected in [
+        "Vault",
+        "Recipient",
+        "passphrase (scrypt, N = 2^4)",
+        "Conversations   3",
+        "Messages        12",
+        "On disk",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn wrong_passphrase_exits_3_names_the_vault_and_changes_nothing() {
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("x").unwrap();
+        vault.append_message(id, NewMessage::user("x")).unwrap();
+    }
+    let before = snapshot(&sandbox.vault());
+    let out = sandbox.run(&["view"], Some("entirely wrong"));
+    assert_eq!(code(&out), 3);
+    let message = stderr(&out);
+    assert!(message.contains("wrong passphrase"), "{message}");
+    assert!(
+        message.contains(&format!("'{}'", sandbox.vault().display())),
+        "{message}"
+    );
+    assert_unchanged_or_appended(&before, &snapshot(&sandbox.vault()));
+
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 failed attempt to unlock this vault"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn second_process_gets_a_clear_in_use_error_within_a_second() {
+    let sandbox = Sandbox::new();
+    let held = new_vault(&sandbox.vault());
+    let started = Instant::now();
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&out), 4);
+    let message = stderr(&out);
+    assert!(message.contains("in use by another sotto process"), "{message}");
+    assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+    drop(held);
+    assert_eq!(code(&sandbox.run(&["view"], Some(PASSPHRASE))), 0);
+}
+
+#[test]
+fn verify_lists_each_damaged_record_and_exits_6() {
+    let sandbox = Sandbox::new();
+    let id = {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("x").unwrap();
+        for i in 0..4 {
+            vault
+                .append_message(id, NewMessage::user(&format!("message {i}")))
+                .unwrap();
+        }
+        id
+    };
+    let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("4 messages") && stdout(&out).contains("0 damaged"),
+        "{}",
+        stdout(&out)
+    );
+
+    {
+        let db = sled::open(sandbox.vault().join("db")).unwrap();
+        let tree = db.open_tree("messages").unwrap();
+        for seq in [1u64, 3] {
+            let mut key = id.as_bytes().to_vec();
+            key.extend_from_slice(&seq.to_be_bytes());
+            let mut value = tree.get(&key).unwrap().unwrap().to_vec();
+            value[30] ^= 0x80;
+            tree.insert(key, value).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 6);
+    let report = stdout(&out);
+    assert!(
+        report.contains(&format!("damaged: message #1 of conversation {id}")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("damaged: message #3 of conversation {id}")),
+        "{report}"
+    );
+    assert!(
+        report.contains("2 messages") && report.contains("2 damaged"),
+        "{report}"
+    );
+}
+
+#[test]
+fn view_without_a_vault_says_so_and_exits_5() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 5);
+    let message = stderr(&out);
+    assert!(
+        message.contains("no vault at") && message.contains("sotto init"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_identity_exits_6_with_advice() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    std::fs::remove_file(sandbox.vault().join("identity.age")).unwrap();
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 6);
+    assert!(
+        stderr(&out).contains("restore the file from a backup"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_in_an_unwritable_place_fails_clearly_and_leaves_nothing() {
+    let sandbox = Sandbox::new();
+    let blocker = sandbox.file("blocker", "a regular file");
+    let out = sandbox
+        .sotto(&["init"])
+        .arg("--data-dir")
+        .arg(blocker.join("vault"))
+        .env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("'{}'", blocker.display())),
+        "{}",
+        stderr(&out)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["blocker", "p"]);
+}
+
+#[test]
+fn no_passphrase_source_without_a_terminal_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let out = sandbox.run(&["view"], None);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("SOTTO_PASSPHRASE_FILE"), "{}", stderr(&out));
+
+    let mut both = sandbox.sotto(&["view"]);
+    both.env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE))
+        .env("SOTTO_PASSPHRASE_COMMAND", "echo x");
+    let out = both.output().unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("both SOTTO_PASSPHRASE_FILE and SOTTO_PASSPHRASE_COMMAND"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn help_documents_commands_exit_codes_and_environment() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["--help"], None);
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for expected in [
+        "init",
+        "view",
+        "verify",
+        "--data-dir",
+        "--config",
+        "Exit codes:",
+        "SOTTO_PASSPHRASE_FILE",
+        "SOTTO_PASSPHRASE_COMMAND",
+    ] {
+        assert!(help.contains(expected), "--help lacks {expected:?}");
+    }
+    for code in 0..=6 {
+        assert!(
+            help.contains(&format!("\n  {code}  ")),
+            "--help does not explain exit code {code}"
+        );
+    }
+    let out = sandbox.run(&["frobnicate"], None);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn a_vault_created_elsewhere_is_found_through_sotto_data_dir() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
+    command
+        .env_clear()
+        .env("HOME", sandbox.path("home"))
+        .env("SOTTO_DATA_DIR", sandbox.vault())
+        .env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE))
+        .args(["view", "--json"])
+        .stdin(Stdio::null());
+    let out = command.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(Path::new(view["vault"]["path"].as_str().unwrap()), sandbox.vault());
+}
