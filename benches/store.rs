@@ -1,1 +1,170 @@
-fn main() {}
+//! Store benchmarks (divan): opening a large vault and listing it, loading the
+//! newest messages of a long conversation, sealing throughput and the scrypt
+//! unlock on its own. Figures and the machine are recorded in BENCHMARKS.md.
+//!
+//! Run: `cargo bench --bench store`
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use divan::{Bencher, counter::BytesCount};
+use secrecy::SecretString;
+use sotto::crypto::seal::{self, RecordSlot};
+use sotto::crypto::{DataKey, KdfCost, VaultIdentity};
+use sotto::store::{ConversationId, LockedVault, NewMessage, NewProtection, Vault};
+use sotto::time::Timestamp;
+
+fn main() {
+    divan::main();
+}
+
+const PASSPHRASE: &str = "plinth walrus cobalt ember quaver";
+
+fn passphrase() -> SecretString {
+    SecretString::from(PASSPHRASE.to_owned())
+}
+
+/// A cheap KDF for fixtures: these benches measure the store, not scrypt.
+fn cheap() -> KdfCost {
+    KdfCost::from_log_n(4).unwrap()
+}
+
+fn message_text(i: usize) -> String {
+    let base = format!("message {i}: my laptop will not connect to the office VPN since this morning's update. ");
+    base.repeat(500 / base.len() + 1)[..500].to_owned()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    conversation: ConversationId,
+}
+
+fn build(conversations: usize, messages_each: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("vault");
+    let mut vault = Vault::create(
+        &root,
+        NewProtection::Passphrase {
+            passphrase: &passphrase(),
+            cost: cheap(),
+        },
+    )
+    .unwrap();
+    let mut last = None;
+    for c in 0..conversations {
+        let id = vault.create_conversation(&format!("conversation {c}")).unwrap();
+        let texts: Vec<String> = (0..messages_each).map(message_text).collect();
+        for chunk in texts.chunks(1000) {
+            vault
+                .append_messages(id, chunk.iter().map(|t| NewMessage::user(t)))
+                .unwrap();
+        }
+        last = Some(id);
+    }
+    drop(vault);
+    Fixture {
+        _dir: dir,
+        root,
+        conversation: last.unwrap(),
+    }
+}
+
+/// 1,000 conversations of 100 messages: 100,000 messages.
+fn large_vault() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| build(1000, 100))
+}
+
+/// One conversation of 10,000 messages.
+fn long_conversation() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| build(1, 10_000))
+}
+
+fn open(root: &Path) -> Vault {
+    LockedVault::open(root)
+        .unwrap()
+        .unlock_and_open(Some(&passphrase()))
+        .unwrap()
+}
+
+/// Lock, unlock (cheap KDF), open the database, list every conversation.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn open_and_list_1000_conversations_100k_messages(bencher: Bencher) {
+    let fixture = large_vault();
+    bencher.bench_local(|| {
+        let vault = open(&fixture.root);
+        let list = vault.list_conversations().unwrap();
+        assert_eq!(list.conversations.len(), 1000);
+        vault
+    });
+}
+
+/// The newest 200 messages of a 10,000-message conversation, on an open vault.
+#[divan::bench(sample_count = 50, sample_size = 1)]
+fn newest_200_of_10k(bencher: Bencher) {
+    let fixture = long_conversation();
+    let vault = open(&fixture.root);
+    bencher.bench_local(|| {
+        let loaded = vault.newest_messages(fixture.conversation, 200).unwrap();
+        assert_eq!(loaded.len(), 200);
+        loaded
+    });
+}
+
+/// The same, including opening the vault first (what the TUI does at start).
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn open_then_newest_200_of_10k(bencher: Bencher) {
+    let fixture = long_conversation();
+    bencher.bench_local(|| {
+        let vault = open(&fixture.root);
+        let loaded = vault.newest_messages(fixture.conversation, 200).unwrap();
+        assert_eq!(loaded.len(), 200);
+        (loaded, vault)
+    });
+}
+
+const SLOT: RecordSlot<'static> = RecordSlot {
+    tree: "messages",
+    key: &[7u8; 24],
+};
+
+#[divan::bench(args = [200, 500, 4096, 65536])]
+fn seal_record(bencher: Bencher, size: usize) {
+    let key = DataKey::generate();
+    let plaintext = vec![b'a'; size];
+    bencher
+        .counter(BytesCount::new(size))
+        .bench(|| seal::seal(&key, SLOT, &plaintext));
+}
+
+#[divan::bench(args = [200, 500, 4096, 65536])]
+fn open_record(bencher: Bencher, size: usize) {
+    let key = DataKey::generate();
+    let sealed = seal::seal(&key, SLOT, &vec![b'a'; size]);
+    bencher
+        .counter(BytesCount::new(size))
+        .bench(|| seal::open(&key, SLOT, &sealed).unwrap());
+}
+
+/// Unwrapping a conversation key with age (X25519), once per conversation opened.
+#[divan::bench]
+fn unwrap_conversation_key(bencher: Bencher) {
+    use sotto::crypto::{KeyPurpose, keys};
+    let identity = VaultIdentity::generate();
+    let wrapped = keys::wrap(
+        &DataKey::generate(),
+        KeyPurpose::Conversation([1; 16]),
+        &identity.recipient(),
+    );
+    bencher.bench(|| keys::unwrap(&wrapped, KeyPurpose::Conversation([1; 16]), &identity).unwrap());
+}
+
+/// The passphrase unlock on its own, at the cost every new vault gets.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn scrypt_unlock_default_cost(bencher: Bencher) {
+    let identity = VaultIdentity::generate();
+    let sealed = identity.seal_with_passphrase(&passphrase(), KdfCost::DEFAULT, Timestamp::now());
+    bencher.bench(|| VaultIdentity::open_with_passphrase(&sealed, &passphrase()).unwrap());
+}

@@ -441,3 +441,81 @@ fn a_vault_created_elsewhere_is_found_through_sotto_data_dir() {
     let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(Path::new(view["vault"]["path"].as_str().unwrap()), sandbox.vault());
 }
+
+#[test]
+fn init_and_unlock_at_the_terminal_prompt_without_echo() {
+    let sandbox = Sandbox::new();
+    let mut init = sandbox.sotto(&["init"]);
+    let mut terminal = support::pty::spawn(&mut init);
+    terminal.expect("New passphrase: ", Duration::from_secs(20));
+    terminal.expect_echo_off(Duration::from_secs(20));
+    terminal.send(&format!("{PASSPHRASE}\n"));
+    terminal.expect("Repeat the passphrase: ", Duration::from_secs(20));
+    terminal.expect_echo_off(Duration::from_secs(20));
+    terminal.send("a different one\n");
+    terminal.expect("The two passphrases differ; try again.", Duration::from_secs(20));
+    terminal.expect("New passphrase: ", Duration::from_secs(20));
+    terminal.expect_echo_off(Duration::from_secs(20));
+    terminal.send(&format!("{PASSPHRASE}\n"));
+    terminal.expect("Repeat the passphrase: ", Duration::from_secs(20));
+    terminal.expect_echo_off(Duration::from_secs(20));
+    terminal.send(&format!("{PASSPHRASE}\n"));
+    let status = terminal.wait(Duration::from_secs(60));
+    assert!(status.success(), "{}", terminal.seen);
+    assert!(terminal.seen.contains("Created a vault"), "{}", terminal.seen);
+    assert!(
+        !terminal.seen.contains(PASSPHRASE),
+        "the passphrase was echoed: {}",
+        terminal.seen
+    );
+
+    // While it waits at the unlock prompt, the process is already hardened.
+    let mut view = sandbox.sotto(&["view"]);
+    let mut terminal = support::pty::spawn(&mut view);
+    terminal.expect("Passphrase for the vault at", Duration::from_secs(20));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", terminal.child.id())).unwrap();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    assert_eq!(
+        core.split_whitespace().filter(|w| *w == "0").count(),
+        2,
+        "core dumps still allowed: {core}"
+    );
+    terminal.expect_echo_off(Duration::from_secs(20));
+    terminal.send(&format!("{PASSPHRASE}\n"));
+    let status = terminal.wait(Duration::from_secs(60));
+    assert!(status.success(), "{}", terminal.seen);
+    assert!(terminal.seen.contains("Conversations   0"), "{}", terminal.seen);
+    assert!(
+        !terminal.seen.contains(PASSPHRASE),
+        "the passphrase was echoed: {}",
+        terminal.seen
+    );
+}
+
+const PANIC_CHILD_ENV: &str = "SOTTO_TEST_PANIC_CHILD";
+
+#[test]
+fn a_panic_never_prints_its_message() {
+    if std::env::var_os(PANIC_CHILD_ENV).is_some() {
+        sotto::hardening::install_panic_hook(|| {});
+        let text = String::from("secret conversation text é");
+        // A std panic that quotes the string it was given.
+        let cut = text.len() - 1;
+        let _ = &text[..cut];
+        unreachable!();
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_panic_never_prints_its_message",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(PANIC_CHILD_ENV, "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("sotto: internal error at tests/cli.rs:"), "{err}");
+    assert!(!err.contains("secret conversation"), "the panic message leaked: {err}");
+}

@@ -830,3 +830,38 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         acked.len()
     );
 }
+
+#[test]
+fn a_batch_of_messages_is_appended_in_order_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(&dir.path().join("v"));
+    let id = vault.create_conversation("batch").unwrap();
+    vault.append_message(id, NewMessage::user("first")).unwrap();
+    let texts_in: Vec<String> = (0..5).map(|i| format!("batch {i}")).collect();
+    let seqs = vault
+        .append_messages(id, texts_in.iter().map(|t| NewMessage::assistant(t)))
+        .unwrap();
+    assert_eq!(seqs, 1..6);
+    assert_eq!(vault.message_count(id).unwrap(), 6);
+    let loaded = texts(&vault.newest_messages(id, 3).unwrap());
+    assert_eq!(loaded, ["batch 2", "batch 3", "batch 4"]);
+}
+
+#[test]
+fn debug_output_never_shows_message_text_or_titles() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(&dir.path().join("v"));
+    let id = vault.create_conversation("Secret Title 42").unwrap();
+    vault.append_message(id, NewMessage::user("secret body 42")).unwrap();
+    let shown = format!(
+        "{:?} {:?} {:?}",
+        vault.list_conversations().unwrap(),
+        vault.newest_messages(id, 1).unwrap(),
+        vault
+    );
+    assert!(
+        !shown.contains("Secret Title") && !shown.contains("secret body"),
+        "{shown}"
+    );
+    assert!(shown.contains("[15 chars]") && shown.contains("[14 chars]"), "{shown}");
+}

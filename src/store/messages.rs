@@ -169,32 +169,46 @@ pub type LoadedMessage = Result<Message, DamagedMessage>;
 impl Vault {
     /// Appends a message and makes it durable before returning its sequence number.
     pub fn append_message(&mut self, conversation: ConversationId, message: NewMessage<'_>) -> Result<u64, VaultError> {
+        self.append_messages(conversation, std::iter::once(message))
+            .map(|seqs| seqs.start)
+    }
+
+    /// Appends several messages in one atomic, durable commit (import, bulk
+    /// loads): all of them are stored or none. Returns their sequence numbers.
+    pub fn append_messages<'a>(
+        &mut self,
+        conversation: ConversationId,
+        messages: impl IntoIterator<Item = NewMessage<'a>>,
+    ) -> Result<Range<u64>, VaultError> {
         let key = self.conversation_key(conversation)?;
         let mut index = self.index_record(conversation)?;
-        let seq = index.next_seq;
-        let at = message.at.unwrap_or_else(Timestamp::now);
-        index.next_seq += 1;
-        index.message_count += 1;
-        index.updated = index.updated.max(at);
-        index.first_message_at = Some(index.first_message_at.map_or(at, |t| t.min(at)));
-        index.last_message_at = Some(index.last_message_at.map_or(at, |t| t.max(at)));
-        let record = MessageRecord {
-            role: message.role,
-            at,
-            text: message.text.to_owned(),
-            meta: message.meta,
-        };
-        let record_key = message_key(conversation, seq);
-        self.records.commit(&[
-            Change::Put {
+        let first = index.next_seq;
+        let mut changes = Vec::new();
+        for message in messages {
+            let seq = index.next_seq;
+            let at = message.at.unwrap_or_else(Timestamp::now);
+            index.next_seq += 1;
+            index.message_count += 1;
+            index.updated = index.updated.max(at);
+            index.first_message_at = Some(index.first_message_at.map_or(at, |t| t.min(at)));
+            index.last_message_at = Some(index.last_message_at.map_or(at, |t| t.max(at)));
+            let record = MessageRecord {
+                role: message.role,
+                at,
+                text: message.text.to_owned(),
+                meta: message.meta,
+            };
+            let record_key = message_key(conversation, seq);
+            changes.push(Change::Put {
                 tree: TreeId::Messages,
                 key: record_key.to_vec(),
                 value: seal_value(&key, TreeId::Messages, &record_key, &record),
-            },
-            self.index_change(conversation, &index),
-        ])?;
+            });
+        }
+        changes.push(self.index_change(conversation, &index));
+        self.records.commit(&changes)?;
         self.records.flush()?;
-        Ok(seq)
+        Ok(first..index.next_seq)
     }
 
     /// Starts an assistant reply: an empty message marked as streaming, durable

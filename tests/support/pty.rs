@@ -80,6 +80,28 @@ impl PtyChild {
         }
     }
 
+    /// Waits until the program has switched the terminal's echo off, as a
+    /// password prompt must before the user types.
+    pub fn expect_echo_off(&mut self, timeout: Duration) {
+        use std::os::fd::AsRawFd;
+        let deadline = Instant::now() + timeout;
+        loop {
+            // SAFETY: termios is plain data; tcgetattr fills it from a valid fd.
+            let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+            let rc = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut termios) };
+            assert_eq!(rc, 0, "tcgetattr failed: {}", std::io::Error::last_os_error());
+            if termios.c_lflag & libc::ECHO == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the terminal still echoes; it showed {:?}",
+                self.seen
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     pub fn send(&mut self, text: &str) {
         self.master.write_all(text.as_bytes()).expect("writing to the pty");
     }
