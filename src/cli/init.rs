@@ -31,12 +31,14 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
     let source = PassphraseSource::from_env()?;
     let vault = match &args.identity {
         Some(path) => {
-            let passphrase = if user_identity::needs_passphrase(path).map_err(crate::store::VaultError::from)? {
+            // At init a bad identity file is bad input (exit 1), not a failed unlock.
+            let input = |e: user_identity::UserIdentityError| CliError::Input(e.to_string());
+            let passphrase = if user_identity::needs_passphrase(path).map_err(input)? {
                 Some(source.read(&format!("Passphrase for the identity file '{}': ", path.display()))?)
             } else {
                 None
             };
-            let user = UserIdentity::load(path, passphrase.as_ref()).map_err(crate::store::VaultError::from)?;
+            let user = UserIdentity::load(path, passphrase.as_ref()).map_err(input)?;
             let vault = Vault::create(&context.data_dir, NewProtection::UserIdentity(&user))?;
             println!(
                 "Created a vault at '{}', protected by the {} '{}'.",

@@ -30,7 +30,7 @@ Exit codes:
   0  success
   1  error (bad input, unreadable file, disk problem); the message says what to do
   2  usage error (unknown command or flag)
-  3  could not unlock: wrong passphrase or identity, or no passphrase available
+  3  could not unlock: wrong passphrase or identity, identity file unusable, or no passphrase available
   4  the vault is in use by another sotto process
   5  no vault in the data directory
   6  the vault is damaged: 'verify' found damaged records, or a vault file is missing or unreadable
@@ -101,7 +101,8 @@ fn vault_exit_code(e: &VaultError) -> u8 {
         VaultError::InUse { .. } => exit::IN_USE,
         VaultError::WrongPassphrase { .. }
         | VaultError::WrongIdentity { .. }
-        | VaultError::PassphraseRequired { .. } => exit::UNLOCK_FAILED,
+        | VaultError::PassphraseRequired { .. }
+        | VaultError::UserIdentity(_) => exit::UNLOCK_FAILED,
         VaultError::IdentityMissing { .. }
         | VaultError::IdentityUnreadable { .. }
         | VaultError::ManifestInvalid { .. }

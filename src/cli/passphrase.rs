@@ -87,7 +87,10 @@ fn read_file(path: &PathBuf) -> Result<SecretString, CliError> {
     file.take(MAX_PASSPHRASE_BYTES)
         .read_to_end(&mut bytes)
         .map_err(|e| CliError::Input(format!("cannot read the passphrase file '{}': {e}", path.display())))?;
-    let text = utf8(bytes, &format!("the passphrase file '{}'", path.display()))?;
+    let text = utf8(
+        std::mem::take(&mut *bytes),
+        &format!("the passphrase file '{}'", path.display()),
+    )?;
     non_empty(first_line(text), &format!("the passphrase file '{}'", path.display()))
 }
 
@@ -103,7 +106,7 @@ fn run_command(command: &str) -> Result<SecretString, CliError> {
                 "cannot run the passphrase command '{command}' from {COMMAND_VAR}: {e}"
             ))
         })?;
-    let stdout = Zeroizing::new(output.stdout);
+    let mut stdout = Zeroizing::new(output.stdout);
     if !output.status.success() {
         return Err(CliError::Input(format!(
             "the passphrase command '{command}' from {COMMAND_VAR} failed ({}); nothing was changed",
@@ -115,15 +118,16 @@ fn run_command(command: &str) -> Result<SecretString, CliError> {
             "the passphrase command '{command}' printed more than 64 KiB"
         )));
     }
-    let text = utf8(stdout.to_vec().into(), &format!("the output of '{command}'"))?;
+    let text = utf8(std::mem::take(&mut *stdout), &format!("the output of '{command}'"))?;
     non_empty(
         first_line(text),
         &format!("the output of the passphrase command '{command}'"),
     )
 }
 
-fn utf8(bytes: Zeroizing<Vec<u8>>, what: &str) -> Result<Zeroizing<String>, CliError> {
-    String::from_utf8(bytes.to_vec()).map(Zeroizing::new).map_err(|e| {
+/// Takes ownership of the bytes without copying them; on error they are zeroized.
+fn utf8(bytes: Vec<u8>, what: &str) -> Result<Zeroizing<String>, CliError> {
+    String::from_utf8(bytes).map(Zeroizing::new).map_err(|e| {
         let mut bad = e.into_bytes();
         zeroize::Zeroize::zeroize(&mut bad);
         CliError::Input(format!("{what} is not UTF-8 text"))
