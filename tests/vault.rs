@@ -260,7 +260,10 @@ fn wrong_passphrase_changes_nothing_and_is_reported_at_the_next_unlock() {
     for _ in 0..2 {
         let locked = LockedVault::open(&root).unwrap();
         match locked.unlock(Some(&wrong)) {
-            Err(VaultError::WrongPassphrase { path }) => assert_eq!(path, root),
+            Err(VaultError::WrongPassphrase { path, note }) => {
+                assert_eq!(path, root);
+                assert!(note.contains("was recorded"), "{note}");
+            }
             Err(other) => panic!("expected WrongPassphrase, got {other}"),
             Ok(_) => panic!("a wrong passphrase unlocked the vault"),
         }

@@ -102,6 +102,7 @@ fn vault_exit_code(e: &VaultError) -> u8 {
         VaultError::WrongPassphrase { .. }
         | VaultError::WrongIdentity { .. }
         | VaultError::PassphraseRequired { .. }
+        | VaultError::PluginFailed { .. }
         | VaultError::UserIdentity(_) => exit::UNLOCK_FAILED,
         VaultError::IdentityMissing { .. }
         | VaultError::IdentityUnreadable { .. }

@@ -8,14 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::error::VaultError;
 use super::failed_unlocks::FailedUnlockReason;
 use super::ids::ConversationId;
-use super::records::{RecordError, Records, TreeId, open_value, seal_value};
+use super::records::{Change, RecordError, Records, TreeId, open_value, seal_value};
 use super::vault::Vault;
 use crate::crypto::DataKey;
 use crate::time::Timestamp;
-
-/// How many of the newest audit entries are searched to avoid importing a
-/// failed attempt twice (after a crash between import and side-file removal).
-const FAILED_UNLOCK_DEDUP_WINDOW: usize = 1024;
 
 /// What part of the vault an event concerned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +40,11 @@ pub enum AuditEvent {
     UnlockFailed {
         attempt: String,
         reason: FailedUnlockReason,
+    },
+    /// Failed attempts beyond those itemized at one unlock.
+    UnlockFailuresSummarized {
+        count: u64,
+        latest: Option<Timestamp>,
     },
     Export {
         scope: Scope,
@@ -76,6 +77,9 @@ impl AuditEvent {
     pub fn describe(&self) -> String {
         match self {
             AuditEvent::VaultCreated { protection } => format!("vault created ({protection})"),
+            AuditEvent::UnlockFailuresSummarized { count, .. } => {
+                format!("{count} further failed unlock attempts (not itemized)")
+            }
             AuditEvent::UnlockFailed { reason, .. } => match reason {
                 FailedUnlockReason::WrongPassphrase => "unlock failed (wrong passphrase)".into(),
                 FailedUnlockReason::WrongIdentity => "unlock failed (wrong identity)".into(),
@@ -149,24 +153,48 @@ pub struct DamagedAuditEntry {
     pub error: RecordError,
 }
 
-/// Appends an event after the last one; used by [`Vault`] and vault creation.
+/// The changes that append `events` after the last audit entry, in order,
+/// for the caller to commit (alone or with other changes).
+pub(crate) fn append_changes(
+    records: &Records,
+    vault_key: &DataKey,
+    events: impl IntoIterator<Item = (Timestamp, AuditEvent)>,
+) -> Result<Vec<Change>, VaultError> {
+    let mut next = match records.scan(TreeId::Audit).next_back().transpose()? {
+        Some((key, _)) => seq_of(&key)
+            .and_then(|last| last.checked_add(1))
+            .ok_or_else(|| records.inconsistent("the last audit record has a malformed key"))?,
+        None => 0,
+    };
+    let mut changes = Vec::new();
+    for (at, event) in events {
+        let key = next.to_be_bytes();
+        changes.push(Change::Create {
+            tree: TreeId::Audit,
+            key: key.to_vec(),
+            value: seal_value(vault_key, TreeId::Audit, &key, &AuditRecord { at, event }),
+        });
+        next = next
+            .checked_add(1)
+            .ok_or_else(|| records.inconsistent("the audit log is full"))?;
+    }
+    Ok(changes)
+}
+
+/// Appends one event (not yet flushed); returns its sequence number.
 pub(crate) fn append_sealed(
     records: &Records,
     vault_key: &DataKey,
     at: Timestamp,
     event: &AuditEvent,
 ) -> Result<u64, VaultError> {
-    let next = match records.tree(TreeId::Audit).last().map_err(|e| records.error(e))? {
-        Some((key, _)) => seq_of(&key).map_or(0, |s| s + 1),
-        None => 0,
+    let changes = append_changes(records, vault_key, [(at, event.clone())])?;
+    let seq = match &changes[0] {
+        Change::Create { key, .. } => seq_of(key).unwrap_or_default(),
+        _ => unreachable!("append_changes only creates records"),
     };
-    let key = next.to_be_bytes();
-    let record = AuditRecord {
-        at,
-        event: event.clone(),
-    };
-    records.put(TreeId::Audit, &key, seal_value(vault_key, TreeId::Audit, &key, &record))?;
-    Ok(next)
+    records.commit(&changes)?;
+    Ok(seq)
 }
 
 fn seq_of(key: &[u8]) -> Option<u64> {
@@ -199,12 +227,8 @@ impl Vault {
     /// The whole audit log, oldest first; damaged entries are reported in place.
     pub fn audit_log(&self) -> Result<Vec<Result<AuditEntry, DamagedAuditEntry>>, VaultError> {
         self.records
-            .tree(TreeId::Audit)
-            .iter()
-            .map(|item| {
-                let (key, sealed) = item.map_err(|e| self.records.error(e))?;
-                Ok(open_entry(&self.vault_key, &key, &sealed))
-            })
+            .scan(TreeId::Audit)
+            .map(|item| item.map(|(key, sealed)| open_entry(&self.vault_key, &key, &sealed)))
             .collect()
     }
 
@@ -212,30 +236,12 @@ impl Vault {
     pub fn recent_audit(&self, n: usize) -> Result<Vec<Result<AuditEntry, DamagedAuditEntry>>, VaultError> {
         let mut entries = self
             .records
-            .tree(TreeId::Audit)
-            .iter()
+            .scan(TreeId::Audit)
             .rev()
             .take(n)
-            .map(|item| {
-                let (key, sealed) = item.map_err(|e| self.records.error(e))?;
-                Ok(open_entry(&self.vault_key, &key, &sealed))
-            })
+            .map(|item| item.map(|(key, sealed)| open_entry(&self.vault_key, &key, &sealed)))
             .collect::<Result<Vec<_>, VaultError>>()?;
         entries.reverse();
         Ok(entries)
-    }
-
-    pub(crate) fn recent_failed_unlock_ids(&self) -> Result<std::collections::HashSet<String>, VaultError> {
-        Ok(self
-            .recent_audit(FAILED_UNLOCK_DEDUP_WINDOW)?
-            .into_iter()
-            .filter_map(|entry| match entry {
-                Ok(AuditEntry {
-                    event: AuditEvent::UnlockFailed { attempt, .. },
-                    ..
-                }) => Some(attempt),
-                _ => None,
-            })
-            .collect())
     }
 }

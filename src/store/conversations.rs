@@ -130,8 +130,8 @@ impl Vault {
     /// All conversations, most recently updated first.
     pub fn list_conversations(&self) -> Result<ConversationList, VaultError> {
         let mut list = ConversationList::default();
-        for item in self.records.tree(TreeId::Index).iter() {
-            let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+        for item in self.records.scan(TreeId::Index) {
+            let (key, sealed) = item?;
             let Some(id) = id_of_key(&key) else {
                 list.damaged.push(DamagedConversation {
                     id: None,
@@ -182,8 +182,8 @@ impl Vault {
                 key: id.as_bytes().to_vec(),
             },
         ];
-        for item in self.records.tree(TreeId::Messages).scan_prefix(id.as_bytes()).keys() {
-            let key = item.map_err(|e| self.records.error(e))?;
+        for item in self.records.scan_prefix(TreeId::Messages, id.as_bytes()) {
+            let (key, _) = item?;
             changes.push(Change::Remove {
                 tree: TreeId::Messages,
                 key: key.to_vec(),

@@ -19,17 +19,27 @@ pub enum VaultError {
     #[error("'{}' exists, is not empty and is not a vault; nothing was changed. Choose a new or empty directory with --data-dir", .path.display())]
     NotEmpty { path: PathBuf },
 
+    #[error("'{}' holds the remains of an interrupted 'sotto init' and no vault; nothing readable is in them. Delete its contents and run 'sotto init' again", .path.display())]
+    InterruptedInit { path: PathBuf },
+
     #[error("cannot create a vault at '{}': '{}' is a file, not a directory. Choose another place with --data-dir", .path.display(), .blocker.display())]
     NotADirectory { path: PathBuf, blocker: PathBuf },
 
     #[error("the vault at '{}' is in use by another sotto process{}; close it first. Nothing was changed", .path.display(), holder.map(|p| format!(" (pid {p})")).unwrap_or_default())]
     InUse { path: PathBuf, holder: Option<u32> },
 
-    #[error("wrong passphrase for the vault at '{}'. Nothing stored was changed; the failed attempt was recorded and will be reported at the next unlock", .path.display())]
-    WrongPassphrase { path: PathBuf },
+    #[error("wrong passphrase for the vault at '{}'. Nothing stored was changed; {note}", .path.display())]
+    WrongPassphrase { path: PathBuf, note: String },
 
-    #[error("the identity in '{}' cannot open the vault at '{}'. Nothing stored was changed; the failed attempt was recorded", .identity.display(), .path.display())]
-    WrongIdentity { path: PathBuf, identity: PathBuf },
+    #[error("the identity in '{}' cannot open the vault at '{}'. Nothing stored was changed; {note}", .identity.display(), .path.display())]
+    WrongIdentity {
+        path: PathBuf,
+        identity: PathBuf,
+        note: String,
+    },
+
+    #[error("the age plugin could not unlock the vault at '{}': {reason}. Check that the plugin is installed and its token is present, then try again", .path.display())]
+    PluginFailed { path: PathBuf, reason: String },
 
     #[error("the vault at '{}' needs a passphrase: type it at the prompt, or set SOTTO_PASSPHRASE_FILE or SOTTO_PASSPHRASE_COMMAND", .path.display())]
     PassphraseRequired { path: PathBuf },
@@ -77,6 +87,14 @@ pub enum VaultError {
 
     #[error("conversation '{conversation}' has no message #{seq}")]
     MessageNotFound { conversation: ConversationId, seq: u64 },
+
+    #[error(
+        "message #{seq} of conversation '{conversation}' is not a reply being streamed by this process; stored messages do not change"
+    )]
+    ReplyNotStreaming { conversation: ConversationId, seq: u64 },
+
+    #[error("a reply cannot end in the state '{state}'")]
+    InvalidReplyEnd { state: String },
 
     #[error("the vault settings are damaged ({reason}); run 'sotto verify' for details")]
     SettingsDamaged { reason: String },

@@ -199,7 +199,7 @@ impl Vault {
                 meta: message.meta,
             };
             let record_key = message_key(conversation, seq);
-            changes.push(Change::Put {
+            changes.push(Change::Create {
                 tree: TreeId::Messages,
                 key: record_key.to_vec(),
                 value: seal_value(&key, TreeId::Messages, &record_key, &record),
@@ -243,6 +243,11 @@ impl Vault {
         state: ReplyState,
         finish_reason: Option<String>,
     ) -> Result<(), VaultError> {
+        if matches!(state, ReplyState::Streaming | ReplyState::Interrupted) {
+            return Err(VaultError::InvalidReplyEnd {
+                state: format!("{state:?}"),
+            });
+        }
         self.rewrite_reply(conversation, seq, text, state, finish_reason)?;
         self.streaming.remove(&(conversation, seq));
         Ok(())
@@ -256,6 +261,11 @@ impl Vault {
         state: ReplyState,
         finish_reason: Option<String>,
     ) -> Result<(), VaultError> {
+        // Only a reply begun by this process and not yet finished may change:
+        // stored messages are otherwise immutable.
+        if !self.streaming.contains(&(conversation, seq)) {
+            return Err(VaultError::ReplyNotStreaming { conversation, seq });
+        }
         let key = self.conversation_key(conversation)?;
         let record_key = message_key(conversation, seq);
         let sealed = self
@@ -286,8 +296,7 @@ impl Vault {
         let key = self.conversation_key(conversation)?;
         let mut loaded = self
             .records
-            .tree(TreeId::Messages)
-            .scan_prefix(conversation.as_bytes())
+            .scan_prefix(TreeId::Messages, conversation.as_bytes())
             .rev()
             .take(n)
             .map(|item| self.open_message(&key, item))
@@ -306,8 +315,7 @@ impl Vault {
         let start = message_key(conversation, seqs.start);
         let end = message_key(conversation, seqs.end);
         self.records
-            .tree(TreeId::Messages)
-            .range(start..end)
+            .scan_range(TreeId::Messages, &start[..]..&end[..])
             .map(|item| self.open_message(&key, item))
             .collect()
     }
@@ -320,11 +328,11 @@ impl Vault {
     fn open_message(
         &self,
         key: &DataKey,
-        item: sled::Result<(sled::IVec, sled::IVec)>,
+        item: Result<(sled::IVec, sled::IVec), VaultError>,
     ) -> Result<LoadedMessage, VaultError> {
-        let (record_key, sealed) = item.map_err(|e| self.records.error(e))?;
-        let (conversation, seq) =
-            split_message_key(&record_key).ok_or_else(|| self.records.error("a message record has a malformed key"))?;
+        let (record_key, sealed) = item?;
+        let (conversation, seq) = split_message_key(&record_key)
+            .ok_or_else(|| self.records.inconsistent("a message record has a malformed key"))?;
         Ok(
             open_message_record(key, conversation, seq, &record_key, &sealed).map(|mut message| {
                 if message.meta.state == ReplyState::Streaming && !self.streaming.contains(&(conversation, seq)) {

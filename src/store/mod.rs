@@ -7,6 +7,7 @@
 
 mod audit;
 mod conversations;
+mod create;
 mod error;
 mod failed_unlocks;
 pub(crate) mod fsutil;
@@ -23,6 +24,7 @@ mod verify;
 
 pub use audit::{AuditEntry, AuditEvent, DamagedAuditEntry, ExportFormat, Scope};
 pub use conversations::{ConversationList, ConversationSummary, DamagedConversation};
+pub use create::NewProtection;
 pub use error::VaultError;
 pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};
 pub use ids::{BadConversationId, ConversationId};
@@ -32,5 +34,5 @@ pub use manifest::{Protection, VaultManifest};
 pub use messages::{DamagedMessage, LoadedMessage, Message, MessageMeta, NewMessage, ReplyState, Role};
 pub use records::RecordError;
 pub use settings::SettingName;
-pub use vault::{LockedVault, NewProtection, UnlockReport, UnlockedIdentity, Vault};
+pub use vault::{LockedVault, UnlockReport, UnlockedIdentity, Vault};
 pub use verify::{DamagedRecord, RecordLocation, VerifyReport};

@@ -12,7 +12,9 @@
 //! | `messages` | conversation id ‖ seq     | sealed message (conversation key)      |
 //! | `audit`    | seq                       | sealed audit event (vault key)         |
 //! | `settings` | `settings`                | sealed settings map (vault key)        |
+//! | `meta`     | `failed-unlock-import`    | sealed import marker (vault key)       |
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -33,15 +35,17 @@ pub(crate) enum TreeId {
     Messages,
     Audit,
     Settings,
+    Meta,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 5] = [
+    pub const ALL: [TreeId; 6] = [
         TreeId::Keys,
         TreeId::Index,
         TreeId::Messages,
         TreeId::Audit,
         TreeId::Settings,
+        TreeId::Meta,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,17 +55,35 @@ impl TreeId {
             TreeId::Messages => "messages",
             TreeId::Audit => "audit",
             TreeId::Settings => "settings",
+            TreeId::Meta => "meta",
         }
     }
 }
 
 pub(crate) const VAULT_KEY_ID: &[u8] = b"vault";
 pub(crate) const SETTINGS_KEY: &[u8] = b"settings";
+/// In `meta`: which bytes of the failed-unlock side file were already imported.
+pub(crate) const FAILED_UNLOCK_IMPORT_KEY: &[u8] = b"failed-unlock-import";
 
 /// One write in an atomic [`Records::commit`].
 pub(crate) enum Change {
-    Put { tree: TreeId, key: Vec<u8>, value: Vec<u8> },
-    Remove { tree: TreeId, key: Vec<u8> },
+    /// Insert or replace.
+    Put {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    /// Insert a record that must not exist yet: appends never overwrite. If it
+    /// exists the whole commit is refused as an inconsistency.
+    Create {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Remove {
+        tree: TreeId,
+        key: Vec<u8>,
+    },
 }
 
 /// Why a stored record could not be read.
@@ -76,7 +98,11 @@ pub enum RecordError {
 pub(crate) struct Records {
     path: PathBuf,
     db: sled::Db,
-    trees: [sled::Tree; 5],
+    trees: [sled::Tree; 6],
+    /// sled's log file. sled's own flush on Linux is `sync_file_range`, which
+    /// neither empties the disk's write cache nor records the file's new size,
+    /// so every flush is followed by an `fdatasync` of this file.
+    log: File,
 }
 
 impl Records {
@@ -86,18 +112,21 @@ impl Records {
         let db = sled::Config::new()
             .path(path)
             .open()
-            .map_err(|e| database_error(path, e))?;
+            .map_err(|e| storage_error(path, e))?;
         let mut trees = Vec::with_capacity(TreeId::ALL.len());
         for id in TreeId::ALL {
-            trees.push(db.open_tree(id.name()).map_err(|e| database_error(path, e))?);
+            trees.push(db.open_tree(id.name()).map_err(|e| storage_error(path, e))?);
         }
-        let trees: [sled::Tree; 5] = trees
+        let trees: [sled::Tree; 6] = trees
             .try_into()
             .unwrap_or_else(|_| unreachable!("one tree was opened per TreeId"));
+        let log_path = path.join("db");
+        let log = File::open(&log_path).map_err(VaultError::io("open the vault database log", log_path))?;
         Ok(Records {
             path: path.to_owned(),
             db,
             trees,
+            log,
         })
     }
 
@@ -105,62 +134,147 @@ impl Records {
         &self.trees[id as usize]
     }
 
-    /// Makes every write so far durable (fsync). Nothing is acknowledged to the
-    /// user before this returns.
+    /// Makes every write so far durable: sled's flush, then `fdatasync` of its
+    /// log. Nothing is acknowledged to the user before this returns.
     pub fn flush(&self) -> Result<(), VaultError> {
-        self.db.flush().map(|_| ()).map_err(|e| self.error(e))
+        self.db.flush().map_err(|e| self.storage(e))?;
+        self.log
+            .sync_data()
+            .map_err(VaultError::io("sync the vault database", self.path.clone()))
     }
 
-    pub fn error(&self, e: impl std::fmt::Display) -> VaultError {
-        database_error(&self.path, e)
+    /// A failure of the storage engine: disk trouble is an I/O error (the
+    /// message says which), anything else means the database is damaged.
+    pub fn storage(&self, e: sled::Error) -> VaultError {
+        storage_error(&self.path, e)
+    }
+
+    /// Records that contradict each other: damage, whatever the cause.
+    pub fn inconsistent(&self, what: impl std::fmt::Display) -> VaultError {
+        VaultError::Database {
+            path: self.path.clone(),
+            message: what.to_string(),
+        }
     }
 
     pub fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<sled::IVec>, VaultError> {
-        self.tree(tree).get(key).map_err(|e| self.error(e))
+        self.tree(tree).get(key).map_err(|e| self.storage(e))
     }
 
     pub fn put(&self, tree: TreeId, key: &[u8], value: Vec<u8>) -> Result<(), VaultError> {
         self.tree(tree)
             .insert(key, value)
             .map(|_| ())
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.storage(e))
     }
 
     /// Applies `changes` atomically: after a crash either all are there or none.
     /// Not durable until [`Records::flush`].
     pub fn commit(&self, changes: &[Change]) -> Result<(), VaultError> {
         use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
-        trees
-            .as_slice()
-            .transaction(|views| {
-                for change in changes {
-                    match change {
-                        Change::Put { tree, key, value } => {
-                            views[*tree as usize].insert(key.as_slice(), value.as_slice())?;
+        let result = trees.as_slice().transaction(|views| {
+            for change in changes {
+                match change {
+                    Change::Put { tree, key, value } => {
+                        views[*tree as usize].insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Change::Create { tree, key, value } => {
+                        let view = &views[*tree as usize];
+                        if view.get(key.as_slice())?.is_some() {
+                            return Err(ConflictableTransactionError::Abort((*tree, key.clone())));
                         }
-                        Change::Remove { tree, key } => {
-                            views[*tree as usize].remove(key.as_slice())?;
-                        }
+                        view.insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Change::Remove { tree, key } => {
+                        views[*tree as usize].remove(key.as_slice())?;
                     }
                 }
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e: sled::transaction::TransactionError<()>| self.error(format!("{e:?}")))
+            }
+            Ok(())
+        });
+        result.map_err(|e: TransactionError<(TreeId, Vec<u8>)>| match e {
+            TransactionError::Abort((tree, key)) => self.inconsistent(format!(
+                "record '{}' in tree '{}' already exists; refusing to overwrite it (run 'sotto verify')",
+                fsutil::hex(&key),
+                tree.name()
+            )),
+            TransactionError::Storage(e) => self.storage(e),
+        })
+    }
+
+    /// Every record of `tree`, in key order.
+    pub fn scan(
+        &self,
+        tree: TreeId,
+    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+        self.tree(tree).iter().map(|item| item.map_err(|e| self.storage(e)))
+    }
+
+    /// The records of `tree` whose keys start with `prefix`, in key order.
+    pub fn scan_prefix(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+        self.tree(tree)
+            .scan_prefix(prefix)
+            .map(|item| item.map_err(|e| self.storage(e)))
     }
 }
 
-pub(crate) fn database_error(path: &Path, e: impl std::fmt::Display) -> VaultError {
-    VaultError::Database {
-        path: path.to_owned(),
-        message: e.to_string(),
+impl Records {
+    /// The records of `tree` with keys in `range`, in key order.
+    pub fn scan_range(
+        &self,
+        tree: TreeId,
+        range: std::ops::Range<&[u8]>,
+    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+        self.tree(tree)
+            .range(range)
+            .map(|item| item.map_err(|e| self.storage(e)))
     }
 }
 
-/// Serializes `value` and seals it for `(tree, key)`.
+fn storage_error(path: &Path, e: sled::Error) -> VaultError {
+    match e {
+        sled::Error::Io(source) => VaultError::Io {
+            action: "use the vault database",
+            path: path.to_owned(),
+            source,
+        },
+        other => VaultError::Database {
+            path: path.to_owned(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
+/// sized exactly before it is filled, so no reallocation leaves a copy behind,
+/// and it is zeroized when dropped.
 pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Vec<u8> {
-    let plaintext = Zeroizing::new(serde_json::to_vec(value).expect("invariant: record types serialize to JSON"));
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, value).expect("invariant: record types serialize to JSON");
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(&mut *plaintext, value).expect("invariant: record types serialize to JSON");
+    debug_assert_eq!(plaintext.len(), plaintext.capacity());
     seal::seal(data_key, RecordSlot { tree: tree.name(), key }, &plaintext)
+}
+
+/// Counts bytes written to it, to size a buffer before serializing into it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens a value sealed by [`seal_value`] for the same `(tree, key)`.

@@ -9,9 +9,9 @@ use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::ids::{ConversationId, split_message_key};
 use super::messages::open_message_record;
-use super::records::{SETTINGS_KEY, TreeId, VAULT_KEY_ID, open_value};
+use super::records::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID, open_value};
 use super::vault::Vault;
-use crate::crypto::{KeyPurpose, keys};
+use crate::crypto::{DataKey, KeyPurpose, keys};
 use crate::store::fsutil::hex;
 
 /// Where a damaged record sits. Ids and numbers only, never content.
@@ -25,6 +25,7 @@ pub enum RecordLocation {
     },
     AuditEvent(u64),
     Settings,
+    FailedUnlockImport,
     /// A record whose key fits no known shape, by tree and hex key.
     Unknown {
         tree: &'static str,
@@ -40,6 +41,7 @@ impl fmt::Display for RecordLocation {
             RecordLocation::Message { conversation, seq } => write!(f, "message #{seq} of conversation {conversation}"),
             RecordLocation::AuditEvent(seq) => write!(f, "audit event #{seq}"),
             RecordLocation::Settings => f.write_str("settings"),
+            RecordLocation::FailedUnlockImport => f.write_str("failed-unlock import marker"),
             RecordLocation::Unknown { tree, key } => write!(f, "record '{key}' in tree '{tree}'"),
         }
     }
@@ -67,112 +69,202 @@ impl VerifyReport {
 }
 
 impl Vault {
-    /// Opens every record in the vault and reports each one that fails.
+    /// Opens every record in the vault and reports each one that fails, is
+    /// missing, or has no place (a record whose conversation is gone).
     pub fn verify(&self) -> Result<VerifyReport, VaultError> {
         let mut report = VerifyReport::default();
-        let damaged = |location, problem: String| DamagedRecord { location, problem };
         let mut found = Vec::new();
+        let keys = self.verify_keys(&mut report, &mut found)?;
+        let entries = self.verify_index(&keys, &mut report, &mut found)?;
+        self.verify_messages(&keys, &entries, &mut report, &mut found)?;
+        self.verify_audit(&mut report, &mut found)?;
+        self.verify_singletons(&mut report, &mut found)?;
+        found.sort_by(|a, b| a.location.cmp(&b.location));
+        found.dedup();
+        report.damaged = found;
+        Ok(report)
+    }
 
-        // Keys: every conversation key must unwrap for its own slot.
+    /// Every conversation key unwraps for its own slot. `None` marks a damaged key.
+    fn verify_keys(
+        &self,
+        report: &mut VerifyReport,
+        found: &mut Vec<DamagedRecord>,
+    ) -> Result<BTreeMap<ConversationId, Option<DataKey>>, VaultError> {
         let mut keys = BTreeMap::new();
-        for item in self.records.tree(TreeId::Keys).iter() {
-            let (key, wrapped) = item.map_err(|e| self.records.error(e))?;
+        for item in self.records.scan(TreeId::Keys) {
+            let (key, wrapped) = item?;
             report.records_checked += 1;
             if key.as_ref() == VAULT_KEY_ID {
                 continue; // already proven: the vault would not have opened
             }
-            match id_of_key(&key) {
-                Some(id) => match keys::unwrap(&wrapped, KeyPurpose::Conversation(*id.as_bytes()), &self.identity) {
-                    Ok(k) => {
-                        keys.insert(id, Some(k));
-                    }
-                    Err(e) => {
-                        found.push(damaged(RecordLocation::ConversationKey(id), e.to_string()));
-                        keys.insert(id, None);
-                    }
-                },
-                None => found.push(damaged(unknown(TreeId::Keys, &key), "unexpected record".into())),
-            }
+            let Some(id) = id_of_key(&key) else {
+                found.push(damaged(unknown(TreeId::Keys, &key), "unexpected record"));
+                continue;
+            };
+            match keys::unwrap(&wrapped, KeyPurpose::Conversation(*id.as_bytes()), &self.identity) {
+                Ok(k) => keys.insert(id, Some(k)),
+                Err(e) => {
+                    found.push(damaged(RecordLocation::ConversationKey(id), e.to_string()));
+                    keys.insert(id, None)
+                }
+            };
         }
+        Ok(keys)
+    }
 
-        // Index entries: each opens, and each has a key.
-        let mut entries: BTreeMap<ConversationId, IndexRecord> = BTreeMap::new();
-        for item in self.records.tree(TreeId::Index).iter() {
-            let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+    /// Every index entry opens and has a key; every key has an index entry.
+    /// Returns the readable entries; damaged ones map to `None`.
+    fn verify_index(
+        &self,
+        keys: &BTreeMap<ConversationId, Option<DataKey>>,
+        report: &mut VerifyReport,
+        found: &mut Vec<DamagedRecord>,
+    ) -> Result<BTreeMap<ConversationId, Option<IndexRecord>>, VaultError> {
+        let mut entries = BTreeMap::new();
+        for item in self.records.scan(TreeId::Index) {
+            let (key, sealed) = item?;
             report.records_checked += 1;
             let Some(id) = id_of_key(&key) else {
-                found.push(damaged(unknown(TreeId::Index, &key), "unexpected record".into()));
+                found.push(damaged(unknown(TreeId::Index, &key), "unexpected record"));
                 continue;
             };
             match open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed) {
                 Ok(record) => {
-                    entries.insert(id, record);
+                    report.conversations += 1;
+                    entries.insert(id, Some(record));
                 }
-                Err(e) => found.push(damaged(RecordLocation::ConversationEntry(id), e.to_string())),
+                Err(e) => {
+                    found.push(damaged(RecordLocation::ConversationEntry(id), e.to_string()));
+                    entries.insert(id, None);
+                }
             }
             if !keys.contains_key(&id) {
-                found.push(damaged(
-                    RecordLocation::ConversationKey(id),
-                    "the key is missing".into(),
-                ));
+                found.push(damaged(RecordLocation::ConversationKey(id), "the key is missing"));
             }
         }
-        report.conversations = entries.len() as u64;
+        for id in keys.keys().filter(|id| !entries.contains_key(id)) {
+            found.push(damaged(
+                RecordLocation::ConversationEntry(*id),
+                "it is missing: the conversation's key is there but its index entry was removed",
+            ));
+        }
+        Ok(entries)
+    }
 
-        // Messages: each opens with its conversation's key; note which exist.
+    /// Every message opens with its conversation's key, belongs to a
+    /// conversation, and every conversation has exactly the messages its index
+    /// entry records.
+    fn verify_messages(
+        &self,
+        keys: &BTreeMap<ConversationId, Option<DataKey>>,
+        entries: &BTreeMap<ConversationId, Option<IndexRecord>>,
+        report: &mut VerifyReport,
+        found: &mut Vec<DamagedRecord>,
+    ) -> Result<(), VaultError> {
         let mut present: BTreeMap<ConversationId, BTreeSet<u64>> = BTreeMap::new();
-        for item in self.records.tree(TreeId::Messages).iter() {
-            let (key, sealed) = item.map_err(|e| self.records.error(e))?;
+        for item in self.records.scan(TreeId::Messages) {
+            let (key, sealed) = item?;
             report.records_checked += 1;
             let Some((conversation, seq)) = split_message_key(&key) else {
-                found.push(damaged(unknown(TreeId::Messages, &key), "unexpected record".into()));
+                found.push(damaged(unknown(TreeId::Messages, &key), "unexpected record"));
                 continue;
             };
             present.entry(conversation).or_default().insert(seq);
             let location = RecordLocation::Message { conversation, seq };
+            if !entries.contains_key(&conversation) {
+                found.push(damaged(
+                    location,
+                    "it belongs to no conversation in the index (orphaned)",
+                ));
+                continue;
+            }
             match keys.get(&conversation) {
                 Some(Some(k)) => match open_message_record(k, conversation, seq, &key, &sealed) {
                     Ok(_) => report.messages += 1,
                     Err(e) => found.push(damaged(location, e.error.to_string())),
                 },
-                Some(None) => found.push(damaged(location, "its conversation key is damaged".into())),
-                None => found.push(damaged(location, "it belongs to no conversation (orphaned)".into())),
+                Some(None) => found.push(damaged(location, "its conversation key is damaged")),
+                None => found.push(damaged(location, "its conversation key is missing")),
             }
         }
-
-        // Completeness: every message the index promises is present.
-        for (id, entry) in &entries {
+        for (id, entry) in entries {
+            let Some(entry) = entry else { continue };
             let seqs = present.remove(id).unwrap_or_default();
+            for seq in seqs.range(entry.next_seq..) {
+                found.push(damaged(
+                    RecordLocation::Message {
+                        conversation: *id,
+                        seq: *seq,
+                    },
+                    "it lies beyond the conversation's recorded end (its index entry was rolled back or replaced)",
+                ));
+            }
             let missing: Vec<u64> = (0..entry.next_seq).filter(|s| !seqs.contains(s)).collect();
-            let expected_missing = entry.next_seq.saturating_sub(entry.message_count);
-            if missing.len() as u64 > expected_missing {
+            if missing.len() as u64 != entry.next_seq.saturating_sub(entry.message_count) {
                 for seq in missing {
                     found.push(damaged(
                         RecordLocation::Message { conversation: *id, seq },
-                        "it is missing (removed from the database)".into(),
+                        "it is missing (removed from the database)",
                     ));
                 }
             }
         }
+        Ok(())
+    }
 
-        // Audit log and settings.
+    /// Every audit event opens, and none is missing between the first and last.
+    fn verify_audit(&self, report: &mut VerifyReport, found: &mut Vec<DamagedRecord>) -> Result<(), VaultError> {
+        let mut expected = 0u64;
         for entry in self.audit_log()? {
             report.records_checked += 1;
+            let seq = match &entry {
+                Ok(e) => e.seq,
+                Err(e) => e.seq,
+            };
+            for gap in expected..seq.min(expected.saturating_add(1000)) {
+                found.push(damaged(
+                    RecordLocation::AuditEvent(gap),
+                    "it is missing (removed from the log)",
+                ));
+            }
+            expected = seq.saturating_add(1);
             match entry {
                 Ok(_) => report.audit_events += 1,
                 Err(e) => found.push(damaged(RecordLocation::AuditEvent(e.seq), e.error.to_string())),
             }
         }
-        if let Some(sealed) = self.records.get(TreeId::Settings, SETTINGS_KEY)? {
-            report.records_checked += 1;
-            if let Err(e) = open_value::<serde_json::Value>(&self.vault_key, TreeId::Settings, SETTINGS_KEY, &sealed) {
-                found.push(damaged(RecordLocation::Settings, e.to_string()));
+        Ok(())
+    }
+
+    /// The settings map and the meta records open; nothing else is in their trees.
+    fn verify_singletons(&self, report: &mut VerifyReport, found: &mut Vec<DamagedRecord>) -> Result<(), VaultError> {
+        for (tree, known, location) in [
+            (TreeId::Settings, SETTINGS_KEY, RecordLocation::Settings),
+            (
+                TreeId::Meta,
+                FAILED_UNLOCK_IMPORT_KEY,
+                RecordLocation::FailedUnlockImport,
+            ),
+        ] {
+            for item in self.records.scan(tree) {
+                let (key, sealed) = item?;
+                report.records_checked += 1;
+                if key.as_ref() != known {
+                    found.push(damaged(unknown(tree, &key), "unexpected record"));
+                } else if let Err(e) = open_value::<serde_json::Value>(&self.vault_key, tree, &key, &sealed) {
+                    found.push(damaged(location.clone(), e.to_string()));
+                }
             }
         }
+        Ok(())
+    }
+}
 
-        found.sort_by(|a, b| a.location.cmp(&b.location));
-        report.damaged = found;
-        Ok(report)
+fn damaged(location: RecordLocation, problem: impl Into<String>) -> DamagedRecord {
+    DamagedRecord {
+        location,
+        problem: problem.into(),
     }
 }
 

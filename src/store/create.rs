@@ -1,0 +1,212 @@
+//! Creating a vault so that a failure at any step leaves nothing half-made.
+//!
+//! A new directory is built as a private staging directory beside the target
+//! and renamed into place. An existing empty directory (a mount point, a
+//! directory an administrator made) is filled in place with the manifest
+//! written last: until it exists there is no vault, and on an error everything
+//! written is removed again.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use secrecy::SecretString;
+
+use super::audit::{self, AuditEvent};
+use super::error::VaultError;
+use super::fsutil;
+use super::layout::VaultPaths;
+use super::manifest::{Protection, VAULT_FORMAT, VaultManifest};
+use super::records::{Records, TreeId, VAULT_KEY_ID};
+use super::vault::{LockedVault, UnlockedIdentity, Vault};
+use crate::crypto::user_identity::{UserIdentity, UserIdentityError};
+use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
+use crate::time::Timestamp;
+
+/// How a new vault's identity is protected.
+pub enum NewProtection<'a> {
+    /// scrypt with this passphrase at this cost.
+    Passphrase {
+        passphrase: &'a SecretString,
+        cost: KdfCost,
+    },
+    /// Encrypted to the recipients of the user's own identity file.
+    UserIdentity(&'a UserIdentity),
+}
+
+/// Names a vault directory may hold; a directory holding only these and no
+/// manifest is what an interrupted `sotto init` leaves.
+const VAULT_ENTRIES: [&str; 5] = ["vault.toml", "identity.age", "vault.lock", "db", "failed-unlocks.age"];
+
+/// What is at the place a vault should be created.
+enum Target {
+    /// Nothing: build beside it and rename into place.
+    Absent,
+    /// An empty directory (reached through `canonical` if `root` is a symlink).
+    EmptyDir { canonical: PathBuf },
+}
+
+impl Vault {
+    /// Creates a vault at `root`, which must not exist or be an empty directory.
+    pub fn create(root: &Path, protection: NewProtection<'_>) -> Result<Vault, VaultError> {
+        let target = inspect(root)?;
+        fsutil::restrict_umask();
+        let identity = VaultIdentity::generate();
+        let root = match target {
+            Target::Absent => {
+                create_beside(root, &identity, &protection)?;
+                root.to_owned()
+            }
+            Target::EmptyDir { canonical } => {
+                create_in_place(&canonical, &identity, &protection)?;
+                canonical
+            }
+        };
+        LockedVault::open(&root)?.open_unlocked(UnlockedIdentity(identity))
+    }
+
+    /// Whether a vault can be created at `root`: it must not exist, or be an
+    /// empty directory. Checked before asking for a passphrase.
+    pub fn check_creatable(root: &Path) -> Result<(), VaultError> {
+        inspect(root).map(|_| ())
+    }
+}
+
+fn inspect(root: &Path) -> Result<Target, VaultError> {
+    let mut entries = match fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Absent),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+            let blocker = root.ancestors().find(|p| p.is_file()).unwrap_or(root).to_owned();
+            return Err(VaultError::NotADirectory {
+                path: root.to_owned(),
+                blocker,
+            });
+        }
+        Err(e) => {
+            return Err(VaultError::Io {
+                action: "inspect",
+                path: root.to_owned(),
+                source: e,
+            });
+        }
+    };
+    if VaultPaths::new(root).manifest().exists() {
+        return Err(VaultError::AlreadyExists { path: root.to_owned() });
+    }
+    let names: Vec<String> = entries
+        .by_ref()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        let canonical = fs::canonicalize(root).map_err(VaultError::io("resolve", root))?;
+        return Ok(Target::EmptyDir { canonical });
+    }
+    let leftovers = names.iter().all(|n| {
+        VAULT_ENTRIES.contains(&n.as_str()) || n.starts_with(".vault.toml.tmp-") || n.starts_with(".identity.age.tmp-")
+    });
+    if leftovers {
+        return Err(VaultError::InterruptedInit { path: root.to_owned() });
+    }
+    Err(VaultError::NotEmpty { path: root.to_owned() })
+}
+
+fn create_beside(root: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -> Result<(), VaultError> {
+    let parent = root
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(VaultError::io("create the directory", parent))?;
+    let mut suffix = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut suffix);
+    let staging = parent.join(format!(".sotto-init-{}", fsutil::hex(&suffix)));
+    fsutil::create_private_dir(&staging).map_err(VaultError::io("create the vault in", parent))?;
+    let built = build(&staging, identity, protection).and_then(|()| {
+        fs::rename(&staging, root).map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOTEMPTY) | Some(libc::EEXIST) => VaultError::AlreadyExists { path: root.to_owned() },
+            _ => VaultError::Io {
+                action: "move the new vault into",
+                path: root.to_owned(),
+                source: e,
+            },
+        })
+    });
+    if let Err(e) = built {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    fsutil::sync_dir(parent).map_err(VaultError::io("sync the directory", parent))
+}
+
+fn create_in_place(root: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -> Result<(), VaultError> {
+    let built = fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(fsutil::DIR_MODE))
+        .map_err(VaultError::io("make private", root))
+        .and_then(|()| build(root, identity, protection));
+    if let Err(e) = built {
+        // The directory was empty: whatever is in it now is ours.
+        for name in VAULT_ENTRIES {
+            let path = root.join(name);
+            let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Writes every part of a new vault into `dir`, the manifest last.
+fn build(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -> Result<(), VaultError> {
+    let paths = VaultPaths::new(dir);
+    let created = Timestamp::now();
+    let (sealed_identity, protection_record) = match protection {
+        NewProtection::Passphrase { passphrase, cost } => (
+            identity.seal_with_passphrase(passphrase, *cost, created),
+            Protection::Passphrase,
+        ),
+        NewProtection::UserIdentity(user) => {
+            let recipients = user.recipients()?;
+            let sealed = identity.seal_to_recipients(&recipients, created).map_err(|e| {
+                VaultError::UserIdentity(UserIdentityError::Recipients(user.path().to_owned(), e.to_string()))
+            })?;
+            let path = std::path::absolute(user.path()).map_err(VaultError::io("resolve", user.path()))?;
+            (sealed, Protection::IdentityFile { path })
+        }
+    };
+    let identity_path = paths.identity();
+    fsutil::write_private_file_atomic(&identity_path, &sealed_identity)
+        .map_err(VaultError::io("write the vault identity", identity_path))?;
+    let lock_path = paths.lock();
+    fsutil::append_private_file(&lock_path, b"").map_err(VaultError::io("create the vault lock", lock_path))?;
+
+    {
+        let records = Records::open(&paths.database())?;
+        let vault_key = DataKey::generate();
+        records.put(
+            TreeId::Keys,
+            VAULT_KEY_ID,
+            keys::wrap(&vault_key, KeyPurpose::Vault, &identity.recipient()),
+        )?;
+        let event = AuditEvent::VaultCreated {
+            protection: protection_kind(&protection_record).to_owned(),
+        };
+        audit::append_sealed(&records, &vault_key, created, &event)?;
+        records.flush()?;
+    }
+    let db = paths.database();
+    fsutil::sync_dir(&db).map_err(VaultError::io("sync the directory", db))?;
+
+    let manifest = VaultManifest {
+        format: VAULT_FORMAT,
+        created,
+        recipient: identity.recipient().to_string(),
+        protection: protection_record,
+    };
+    manifest.save(&paths.manifest())
+}
+
+fn protection_kind(protection: &Protection) -> &'static str {
+    match protection {
+        Protection::Passphrase => "passphrase",
+        Protection::IdentityFile { .. } => "identity-file",
+    }
+}
