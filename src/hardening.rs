@@ -4,6 +4,14 @@
 //! read its memory through /proc), and a panic hook that never prints the panic
 //! message, because std's messages can quote the string being processed.
 
+/// Everything `main` does before anything else: harden, then install the
+/// panic hook. One function so tests exercise exactly what the binary runs.
+pub fn prepare_process(restore: fn()) -> Hardening {
+    let hardening = harden_process();
+    install_panic_hook(restore);
+    hardening
+}
+
 /// What hardening achieved; printed by nothing, checked by tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hardening {

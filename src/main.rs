@@ -1,9 +1,9 @@
-//! The sotto binary: harden the process, then hand over to the library.
+//! The sotto binary: prepare the process (hardening, panic hook), then hand
+//! over to the library.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    sotto::hardening::harden_process();
-    sotto::hardening::install_panic_hook(|| {});
+    sotto::hardening::prepare_process(|| {});
     sotto::cli::run()
 }

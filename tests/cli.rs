@@ -497,7 +497,7 @@ const PANIC_CHILD_ENV: &str = "SOTTO_TEST_PANIC_CHILD";
 #[test]
 fn a_panic_never_prints_its_message() {
     if std::env::var_os(PANIC_CHILD_ENV).is_some() {
-        sotto::hardening::install_panic_hook(|| {});
+        sotto::hardening::prepare_process(|| {});
         let text = String::from("secret conversation text é");
         // A std panic that quotes the string it was given.
         let cut = text.len() - 1;
@@ -518,4 +518,65 @@ fn a_panic_never_prints_its_message() {
     let err = stderr(&out);
     assert!(err.contains("sotto: internal error at tests/cli.rs:"), "{err}");
     assert!(!err.contains("secret conversation"), "the panic message leaked: {err}");
+}
+
+/// The binary, copied where any user may run it (the build directory may not be).
+fn world_runnable_binary(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("sotto");
+    std::fs::copy(env!("CARGO_BIN_EXE_sotto"), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy
+}
+
+#[test]
+fn the_running_binary_allows_no_core_dumps_and_is_not_dumpable() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    // The kernel hands a non-dumpable process's /proc files to root. To see
+    // that, the binary must run as someone else: as root we run it as nobody.
+    const NOBODY: u32 = 65534;
+    // SAFETY: geteuid has no preconditions.
+    let (runner, as_root) = match unsafe { libc::geteuid() } {
+        0 => (NOBODY, true),
+        uid => (uid, false),
+    };
+    let bin_dir = tempfile::tempdir().unwrap();
+    let binary = world_runnable_binary(bin_dir.path());
+    let data = tempfile::tempdir().unwrap();
+    if as_root {
+        std::os::unix::fs::chown(data.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    let mut init = Command::new(&binary);
+    init.env_clear()
+        .env("HOME", data.path())
+        .arg("--data-dir")
+        .arg(data.path().join("vault"))
+        .arg("init");
+    if as_root {
+        init.uid(NOBODY).gid(NOBODY);
+    }
+    let mut terminal = support::pty::spawn(&mut init);
+    terminal.expect("New passphrase: ", Duration::from_secs(20));
+    let pid = terminal.child.id();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(
+        status.contains(&format!("Uid:\t{runner}\t")),
+        "it runs as {runner}: {status}"
+    );
+    let environ_owner = std::fs::metadata(format!("/proc/{pid}/environ")).unwrap().uid();
+    assert_eq!(
+        environ_owner, 0,
+        "the process is dumpable: its /proc files belong to {environ_owner}"
+    );
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    assert_eq!(
+        core.split_whitespace().filter(|w| *w == "0").count(),
+        2,
+        "core dumps still allowed: {core}"
+    );
+    terminal.child.kill().unwrap();
+    terminal.child.wait().unwrap();
 }

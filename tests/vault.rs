@@ -736,32 +736,114 @@ fn nothing_readable_reaches_disk_and_modes_are_private() {
     assert!(checked >= 6, "expected a populated vault, checked {checked} paths");
 }
 
-/// Child half of the kill test: appends messages forever, printing each
-/// sequence number only once the append has been flushed.
-fn append_until_killed(root: &Path, conversation: ConversationId, round: u32) -> ! {
+/// Child half of the kill test: appends messages and streams replies forever,
+/// printing each step only once the vault has made it durable.
+fn write_until_killed(root: &Path, conversation: ConversationId, round: u32) -> ! {
     use std::io::Write;
     let mut vault = reopen(root);
     let mut out = std::io::stdout().lock();
+    let mut ack = |line: String| {
+        writeln!(out, "{line}").unwrap();
+        out.flush().unwrap();
+    };
     for i in 0.. {
         let text = format!("round {round} message {i} {}", "x".repeat(i % 700));
         let seq = vault.append_message(conversation, NewMessage::user(&text)).unwrap();
-        writeln!(out, "ack {seq} {text}").unwrap();
-        out.flush().unwrap();
+        ack(format!("user {seq} {text}"));
+        if i % 3 == 0 {
+            let seq = vault.begin_reply(conversation, MessageMeta::default()).unwrap();
+            ack(format!("reply {seq} "));
+            let mut text = String::new();
+            for part in 0..3 {
+                text.push_str(&format!("part {part} of round {round} reply {i}. "));
+                vault.checkpoint_reply(conversation, seq, &text).unwrap();
+                ack(format!("reply {seq} {text}"));
+            }
+            text.push_str("The end.");
+            vault
+                .finish_reply(conversation, seq, &text, ReplyState::Complete, None)
+                .unwrap();
+            ack(format!("done {seq} {text}"));
+        }
     }
     unreachable!()
 }
 
 const CHILD_ENV: &str = "SOTTO_TEST_KILL_CHILD";
 
+/// What the children acknowledged: exact user messages, and for each reply the
+/// last durable text and whether it was finished.
+#[derive(Default)]
+struct Acknowledged {
+    users: std::collections::BTreeMap<u64, String>,
+    replies: std::collections::BTreeMap<u64, (String, bool)>,
+}
+
+impl Acknowledged {
+    fn take(&mut self, line: &str) {
+        let (kind, rest) = line.split_once(' ').unwrap();
+        let (seq, text) = rest.split_once(' ').unwrap();
+        let seq: u64 = seq.parse().unwrap();
+        match kind {
+            "user" => drop(self.users.insert(seq, text.to_owned())),
+            "reply" => drop(self.replies.insert(seq, (text.to_owned(), false))),
+            "done" => drop(self.replies.insert(seq, (text.to_owned(), true))),
+            other => panic!("unexpected line kind {other}"),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.users.len() + self.replies.len()
+    }
+
+    fn check(&self, stored: &[sotto::store::LoadedMessage], round: u32) {
+        let by_seq: std::collections::BTreeMap<u64, &sotto::store::Message> = stored
+            .iter()
+            .map(|m| {
+                let m = m.as_ref().expect("every stored message reads");
+                (m.seq, m)
+            })
+            .collect();
+        for (seq, text) in &self.users {
+            let m = by_seq
+                .get(seq)
+                .unwrap_or_else(|| panic!("round {round}: message #{seq} lost"));
+            assert_eq!(
+                (&m.text, m.role),
+                (text, Role::User),
+                "round {round}: message #{seq} changed"
+            );
+        }
+        for (seq, (text, finished)) in &self.replies {
+            let m = by_seq
+                .get(seq)
+                .unwrap_or_else(|| panic!("round {round}: reply #{seq} lost"));
+            if *finished {
+                assert_eq!(
+                    (&m.text, m.meta.state),
+                    (text, ReplyState::Complete),
+                    "round {round}: reply #{seq}"
+                );
+            } else {
+                assert!(
+                    m.text.starts_with(text.as_str()),
+                    "round {round}: reply #{seq} lost its checkpoint {text:?}, has {:?}",
+                    m.text
+                );
+                assert!(matches!(m.meta.state, ReplyState::Interrupted | ReplyState::Complete));
+            }
+        }
+    }
+}
+
 #[test]
 fn acknowledged_messages_survive_sigkill_at_random_moments() {
     if let Ok(spec) = std::env::var(CHILD_ENV) {
         let mut parts = spec.splitn(3, '|');
         let (root, id, round) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
-        append_until_killed(Path::new(root), id.parse().unwrap(), round.parse().unwrap());
+        write_until_killed(Path::new(root), id.parse().unwrap(), round.parse().unwrap());
     }
     use rand::Rng;
-    use std::collections::BTreeMap;
     use std::io::Read;
     use std::process::{Command, Stdio};
 
@@ -771,7 +853,7 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         let mut vault = new_vault(&root);
         vault.create_conversation("durability").unwrap()
     };
-    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let mut acked = Acknowledged::default();
     let mut rng = rand::thread_rng();
     const ROUNDS: u32 = 50;
     for round in 0..ROUNDS {
@@ -800,26 +882,24 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         let out = reader.join().unwrap();
         // Only complete lines were acknowledged; a line cut by the kill was not.
         let complete = &out[..out.rfind('\n').map_or(0, |i| i + 1)];
-        for line in complete.lines().filter_map(|l| l.strip_prefix("ack ")) {
-            let (seq, text) = line.split_once(' ').unwrap();
-            acked.insert(seq.parse().unwrap(), text.to_owned());
+        let acks = ["user ", "reply ", "done "];
+        for line in complete.lines().filter(|l| acks.iter().any(|a| l.starts_with(a))) {
+            acked.take(line);
         }
         let vault = reopen(&root);
         let stored = vault.newest_messages(id, usize::MAX).unwrap();
-        let stored: BTreeMap<u64, String> = stored
-            .iter()
-            .map(|m| {
-                let m = m.as_ref().expect("every stored message reads");
-                (m.seq, m.text.clone())
-            })
-            .collect();
-        for (seq, text) in &acked {
-            assert_eq!(
-                stored.get(seq),
-                Some(text),
-                "round {round}: acknowledged message #{seq} lost or changed"
-            );
-        }
+        acked.check(&stored, round);
+        let count = vault.message_count(id).unwrap();
+        assert_eq!(
+            count,
+            stored.len() as u64,
+            "round {round}: the index count disagrees with the messages"
+        );
+        assert_eq!(
+            stored.last().map_or(0, |m| m.as_ref().unwrap().seq + 1),
+            count,
+            "round {round}: gaps"
+        );
         if round % 10 == 9 {
             assert!(
                 vault.verify().unwrap().is_intact(),
@@ -828,9 +908,9 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         }
     }
     assert!(
-        acked.len() > ROUNDS as usize,
+        acked.count() > ROUNDS as usize,
         "the children acknowledged too little to prove anything: {}",
-        acked.len()
+        acked.count()
     );
 }
 
@@ -867,4 +947,197 @@ fn debug_output_never_shows_message_text_or_titles() {
         "{shown}"
     );
     assert!(shown.contains("[15 chars]") && shown.contains("[14 chars]"), "{shown}");
+}
+
+#[test]
+fn verify_reports_a_conversation_whose_index_entry_was_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("vanishing").unwrap();
+        vault.append_message(id, NewMessage::user("one")).unwrap();
+        vault.append_message(id, NewMessage::user("two")).unwrap();
+        id
+    };
+    tamper(&root, "index", |tree| {
+        tree.remove(id.as_bytes()).unwrap();
+    });
+    let vault = reopen(&root);
+    assert!(vault.list_conversations().unwrap().conversations.is_empty());
+    let report = vault.verify().unwrap();
+    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
+    assert_eq!(
+        locations,
+        [
+            &RecordLocation::ConversationEntry(id),
+            &RecordLocation::Message {
+                conversation: id,
+                seq: 0
+            },
+            &RecordLocation::Message {
+                conversation: id,
+                seq: 1
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_rolled_back_index_entry_is_reported_and_appends_never_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("rollback").unwrap();
+        vault.append_message(id, NewMessage::user("m0")).unwrap();
+        vault.append_message(id, NewMessage::user("m1")).unwrap();
+        id
+    };
+    let old_entry = sled::open(root.join("db"))
+        .and_then(|db| db.open_tree("index"))
+        .and_then(|tree| tree.get(id.as_bytes()))
+        .unwrap()
+        .unwrap();
+    {
+        let mut vault = reopen(&root);
+        vault.append_message(id, NewMessage::user("m2")).unwrap();
+        vault.append_message(id, NewMessage::user("m3")).unwrap();
+    }
+    // Replay the older, validly sealed index entry into its own slot.
+    tamper(&root, "index", |tree| {
+        tree.insert(id.as_bytes(), old_entry).unwrap();
+    });
+    let mut vault = reopen(&root);
+    let report = vault.verify().unwrap();
+    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
+    assert_eq!(
+        locations,
+        [
+            &RecordLocation::Message {
+                conversation: id,
+                seq: 2
+            },
+            &RecordLocation::Message {
+                conversation: id,
+                seq: 3
+            },
+        ]
+    );
+    let err = vault
+        .append_message(id, NewMessage::user("would overwrite m2"))
+        .unwrap_err();
+    assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+    assert_eq!(texts(&vault.messages_in_range(id, 2..3).unwrap()), ["m2"]);
+}
+
+#[test]
+fn a_removed_audit_event_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    {
+        let mut vault = new_vault(&root);
+        vault.record_audit(AuditEvent::PassphraseChanged).unwrap();
+        vault.record_audit(AuditEvent::Rekey).unwrap();
+    }
+    tamper(&root, "audit", |tree| {
+        tree.remove(1u64.to_be_bytes()).unwrap();
+    });
+    let report = reopen(&root).verify().unwrap();
+    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
+    assert_eq!(locations, [&RecordLocation::AuditEvent(1)]);
+}
+
+#[test]
+fn a_wrong_passphrase_is_reported_even_when_the_attempt_cannot_be_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    // A directory where the side file goes: appending to it fails, even for root.
+    std::fs::create_dir(root.join("failed-unlocks.age")).unwrap();
+    let wrong = SecretString::from("nope".to_owned());
+    match LockedVault::open(&root).unwrap().unlock(Some(&wrong)) {
+        Err(VaultError::WrongPassphrase { note, .. }) => {
+            assert!(note.contains("could not be recorded"), "{note}")
+        }
+        Err(other) => panic!("expected WrongPassphrase, got {other}"),
+        Ok(_) => panic!("unlocked with a wrong passphrase"),
+    }
+}
+
+#[test]
+fn only_a_reply_being_streamed_can_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (id, user, reply);
+    {
+        let mut vault = new_vault(&root);
+        id = vault.create_conversation("immutable").unwrap();
+        user = vault.append_message(id, NewMessage::user("what I said")).unwrap();
+        assert!(matches!(
+            vault.checkpoint_reply(id, user, "rewritten"),
+            Err(VaultError::ReplyNotStreaming { .. })
+        ));
+        reply = vault.begin_reply(id, MessageMeta::default()).unwrap();
+        assert!(matches!(
+            vault.finish_reply(id, reply, "x", ReplyState::Streaming, None),
+            Err(VaultError::InvalidReplyEnd { .. })
+        ));
+        vault
+            .finish_reply(id, reply, "done", ReplyState::Complete, None)
+            .unwrap();
+        assert!(matches!(
+            vault.checkpoint_reply(id, reply, "again"),
+            Err(VaultError::ReplyNotStreaming { .. })
+        ));
+    }
+    let mut vault = reopen(&root);
+    assert_eq!(texts(&vault.newest_messages(id, 5).unwrap()), ["what I said", "done"]);
+    assert!(matches!(
+        vault.finish_reply(id, reply, "later", ReplyState::Complete, None),
+        Err(VaultError::ReplyNotStreaming { .. })
+    ));
+}
+
+#[test]
+fn a_vault_can_be_made_in_an_empty_directory_reached_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("mounted");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let pass = passphrase();
+    let vault = Vault::create(
+        &link,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap();
+    assert_eq!(vault.root(), real.canonicalize().unwrap());
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o700);
+    drop(vault);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    drop(reopen(&link));
+}
+
+#[test]
+fn the_remains_of_an_interrupted_init_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    // What a crash before the manifest (written last) leaves.
+    std::fs::remove_file(root.join("vault.toml")).unwrap();
+    let pass = passphrase();
+    let err = Vault::create(
+        &root,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::InterruptedInit { .. }), "{err}");
+    assert!(err.to_string().contains("interrupted 'sotto init'"), "{err}");
 }
