@@ -580,3 +580,55 @@ fn the_running_binary_allows_no_core_dumps_and_is_not_dumpable() {
     terminal.child.kill().unwrap();
     terminal.child.wait().unwrap();
 }
+
+#[test]
+fn verify_reports_records_the_storage_engine_discarded_and_exits_6() {
+    let sandbox = Sandbox::new();
+    let pristine = sandbox.path("pristine");
+    {
+        let mut vault = new_vault(&pristine);
+        let id = vault.create_conversation("bit rot").unwrap();
+        for i in 0..50 {
+            vault
+                .append_message(id, NewMessage::user(&format!("message {i} {}", "y".repeat(300))))
+                .unwrap();
+        }
+    }
+    let log = std::fs::read(pristine.join("db/db")).unwrap();
+    let used = log.iter().rposition(|b| *b != 0).unwrap();
+    let mut reported = false;
+    for percent in [50, 30, 70, 10, 90] {
+        let _ = std::fs::remove_dir_all(sandbox.vault());
+        assert!(
+            Command::new("cp")
+                .arg("-a")
+                .arg(&pristine)
+                .arg(sandbox.vault())
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut flipped = log.clone();
+        flipped[used * percent / 100] ^= 0x01;
+        std::fs::write(sandbox.vault().join("db/db"), flipped).unwrap();
+        let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+        let report = stdout(&out);
+        if report.contains("lost: messages #") {
+            assert_eq!(code(&out), 6, "{report}");
+            assert!(
+                stderr(&out).contains("records saved earlier are missing"),
+                "{}",
+                stderr(&out)
+            );
+            assert!(report.contains("1 lost."), "{report}");
+            reported = true;
+            break;
+        }
+        // Otherwise sled refused to open the damaged database: also exit 6, with a clear message.
+        if code(&out) != 0 {
+            assert_eq!(code(&out), 6, "{}", stderr(&out));
+            assert!(stderr(&out).contains("vault database"), "{}", stderr(&out));
+        }
+    }
+    assert!(reported, "no flip made sled discard records; the test proves nothing");
+}

@@ -23,5 +23,11 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
              of its files tried to open your vault; SECURITY.md says what to do."
         );
     }
+    for loss in &vault.unlock_report().storage_losses {
+        eprintln!(
+            "sotto: warning: records saved earlier are missing: {loss}. The storage engine discarded them after \
+             finding damage in its files. Restore the data directory from a backup to recover them."
+        );
+    }
     Ok(vault)
 }

@@ -10,21 +10,26 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     for damaged in &report.damaged {
         println!("damaged: {}: {}", damaged.location, damaged.problem);
     }
+    for loss in &report.losses {
+        println!("lost: {loss} (the storage engine discarded them after finding damage)");
+    }
     println!(
-        "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged.",
+        "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged, {} lost.",
         report.records_checked,
         report.conversations,
         report.messages,
         report.audit_events,
-        report.damaged.len()
+        report.damaged.len(),
+        report.losses.len()
     );
     if report.is_intact() {
         Ok(exit::OK)
     } else {
         eprintln!(
-            "sotto: the vault has {} damaged record(s); everything else reads. Restore the data directory from \
-             a backup to recover them.",
-            report.damaged.len()
+            "sotto: the vault has {} damaged record(s) and {} loss(es); everything else reads. Restore the data \
+             directory from a backup to recover them.",
+            report.damaged.len(),
+            report.losses.len()
         );
         Ok(exit::DAMAGED)
     }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::unlock::open_vault;
 use super::{CliError, Context, exit};
 use crate::crypto::user_identity::UserIdentityKind;
-use crate::store::{Inventory, ProtectionInfo, UnlockReport};
+use crate::store::{Inventory, ProtectionInfo, StorageLoss, UnlockReport};
 use crate::time::Timestamp;
 
 /// The `schema` value of `sotto view --json`; bumped on any incompatible change.
@@ -83,8 +83,21 @@ pub(crate) fn to_json(
             .iter()
             .map(|a| a.at.to_rfc3339())
             .collect::<Vec<_>>(),
+        "storage_losses_detected": report.storage_losses.iter().map(loss_json).collect::<Vec<_>>(),
         "config": config.map(|(path, present)| json!({"path": path, "present": present})),
     })
+}
+
+fn loss_json(loss: &StorageLoss) -> Value {
+    match loss {
+        StorageLoss::Conversation { id, messages } => {
+            json!({"kind": "conversation", "conversation": id, "messages": messages})
+        }
+        StorageLoss::Messages { id, from, to } => {
+            json!({"kind": "messages", "conversation": id, "from": from, "to": to})
+        }
+        StorageLoss::AuditEvents { from, to } => json!({"kind": "audit_events", "from": from, "to": to}),
+    }
 }
 
 fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -> String {

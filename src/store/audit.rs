@@ -64,6 +64,11 @@ pub enum AuditEvent {
         conversations: u64,
         messages: u64,
     },
+    /// Records the database held at the last clean close were missing at unlock.
+    StorageLoss {
+        conversations: u64,
+        messages: u64,
+    },
     Rekey,
     PassphraseChanged,
     ConsentGiven {
@@ -117,6 +122,10 @@ impl AuditEvent {
             } => {
                 format!("retention sweep: {conversations} conversation(s), {messages} message(s)")
             }
+            AuditEvent::StorageLoss {
+                conversations,
+                messages,
+            } => format!("storage loss detected: {messages} message(s) in {conversations} conversation(s) were gone"),
             AuditEvent::Rekey => "vault identity rotated".into(),
             AuditEvent::PassphraseChanged => "passphrase changed".into(),
             AuditEvent::ConsentGiven { backend, host } => format!("consent given to send to '{backend}' at '{host}'"),
@@ -153,6 +162,16 @@ pub struct DamagedAuditEntry {
     pub error: RecordError,
 }
 
+/// The sequence number the next audit entry will get.
+pub(crate) fn next_seq(records: &Records) -> Result<u64, VaultError> {
+    match records.scan(TreeId::Audit).next_back().transpose()? {
+        Some((key, _)) => seq_of(&key)
+            .and_then(|last| last.checked_add(1))
+            .ok_or_else(|| records.inconsistent("the last audit record has a malformed key")),
+        None => Ok(0),
+    }
+}
+
 /// The changes that append `events` after the last audit entry, in order,
 /// for the caller to commit (alone or with other changes).
 pub(crate) fn append_changes(
@@ -160,12 +179,7 @@ pub(crate) fn append_changes(
     vault_key: &DataKey,
     events: impl IntoIterator<Item = (Timestamp, AuditEvent)>,
 ) -> Result<Vec<Change>, VaultError> {
-    let mut next = match records.scan(TreeId::Audit).next_back().transpose()? {
-        Some((key, _)) => seq_of(&key)
-            .and_then(|last| last.checked_add(1))
-            .ok_or_else(|| records.inconsistent("the last audit record has a malformed key"))?,
-        None => 0,
-    };
+    let mut next = next_seq(records)?;
     let mut changes = Vec::new();
     for (at, event) in events {
         let key = next.to_be_bytes();

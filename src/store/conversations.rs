@@ -190,6 +190,9 @@ impl Vault {
             });
         }
         let removed = (changes.len() - 2) as u64;
+        // Lower the watermark first: a crash after it leaves the database
+        // ahead of the watermark, never behind (which would read as a loss).
+        self.lower_watermark_for_removal(id)?;
         self.records.commit(&changes)?;
         self.records.flush()?;
         self.conversation_keys.borrow_mut().remove(&id);

@@ -36,7 +36,14 @@ pub enum NewProtection<'a> {
 
 /// Names a vault directory may hold; a directory holding only these and no
 /// manifest is what an interrupted `sotto init` leaves.
-const VAULT_ENTRIES: [&str; 5] = ["vault.toml", "identity.age", "vault.lock", "db", "failed-unlocks.age"];
+const VAULT_ENTRIES: [&str; 6] = [
+    "vault.toml",
+    "identity.age",
+    "vault.lock",
+    "db",
+    "failed-unlocks.age",
+    "watermark.sealed",
+];
 
 /// What is at the place a vault should be created.
 enum Target {

@@ -262,6 +262,7 @@ impl Vault {
             more_attempts: log.not_itemized,
             latest_more: log.latest_not_itemized,
             unreadable_entries: log.unreadable,
+            storage_losses: Vec::new(),
         };
         Ok(())
     }

@@ -37,6 +37,11 @@ impl VaultPaths {
         self.root.join("vault.lock")
     }
 
+    /// `watermark.sealed`: what the database held at the last clean close.
+    pub fn watermark(&self) -> PathBuf {
+        self.root.join("watermark.sealed")
+    }
+
     /// `db/`: the sled database of sealed records.
     pub fn database(&self) -> PathBuf {
         self.root.join("db")

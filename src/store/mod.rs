@@ -21,6 +21,7 @@ pub(crate) mod records;
 mod settings;
 mod vault;
 mod verify;
+mod watermark;
 
 pub use audit::{AuditEntry, AuditEvent, DamagedAuditEntry, ExportFormat, Scope};
 pub use conversations::{ConversationList, ConversationSummary, DamagedConversation};
@@ -36,3 +37,4 @@ pub use records::RecordError;
 pub use settings::SettingName;
 pub use vault::{LockedVault, UnlockReport, UnlockedIdentity, Vault};
 pub use verify::{DamagedRecord, RecordLocation, VerifyReport};
+pub use watermark::StorageLoss;

@@ -20,6 +20,7 @@ use super::layout::VaultPaths;
 use super::lock::VaultLock;
 use super::manifest::{Protection, VaultManifest};
 use super::records::{Records, TreeId, VAULT_KEY_ID};
+use super::watermark::StorageLoss;
 use crate::crypto::identity::IdentityError;
 use crate::crypto::user_identity::{self, UserIdentity, UserIdentityError};
 use crate::crypto::{DataKey, KeyPurpose, VaultIdentity, keys};
@@ -48,6 +49,8 @@ pub struct UnlockReport {
     pub latest_more: Option<Timestamp>,
     /// Side-file entries that did not decrypt with this vault's identity.
     pub unreadable_entries: u64,
+    /// Records the database held at the last clean close but no longer does.
+    pub storage_losses: Vec<StorageLoss>,
 }
 
 impl UnlockReport {
@@ -265,6 +268,7 @@ impl LockedVault {
             _lock: self.lock,
         };
         vault.import_failed_unlocks()?;
+        vault.unlock_report.storage_losses = vault.check_watermark()?;
         Ok(vault)
     }
 

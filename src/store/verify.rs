@@ -11,6 +11,7 @@ use super::ids::{ConversationId, split_message_key};
 use super::messages::open_message_record;
 use super::records::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID, open_value};
 use super::vault::Vault;
+use super::watermark::StorageLoss;
 use crate::crypto::{DataKey, KeyPurpose, keys};
 use crate::store::fsutil::hex;
 
@@ -60,11 +61,14 @@ pub struct VerifyReport {
     pub audit_events: u64,
     pub records_checked: u64,
     pub damaged: Vec<DamagedRecord>,
+    /// Records lost inside the storage engine, found against the watermark
+    /// when this vault was unlocked (see `watermark.rs`).
+    pub losses: Vec<StorageLoss>,
 }
 
 impl VerifyReport {
     pub fn is_intact(&self) -> bool {
-        self.damaged.is_empty()
+        self.damaged.is_empty() && self.losses.is_empty()
     }
 }
 
@@ -82,6 +86,7 @@ impl Vault {
         found.sort_by(|a, b| a.location.cmp(&b.location));
         found.dedup();
         report.damaged = found;
+        report.losses = self.unlock_report.storage_losses.clone();
         Ok(report)
     }
 

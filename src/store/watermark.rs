@@ -1,0 +1,200 @@
+//! The watermark: what the database held when the vault was last closed
+//! cleanly, kept outside sled so that loss *inside* sled is noticed.
+//!
+//! sled 0.34 treats a damaged spot in its log as the end of the log: it opens
+//! without an error and every later write is gone (measured; ARCHITECTURE.md).
+//! What remains is self-consistent, so `verify` alone cannot see it. The
+//! watermark records each conversation's next sequence number and the audit
+//! log's length, sealed with the vault key in `watermark.sealed`, written at
+//! every clean close and before any commit that removes records. At unlock the
+//! database must hold at least that much; anything less is reported as lost.
+//! A process killed mid-way never lowers the watermark below the database, so
+//! crashes raise no false alarms.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::audit::{self, AuditEvent};
+use super::conversations::{IndexRecord, id_of_key};
+use super::error::VaultError;
+use super::fsutil;
+use super::ids::ConversationId;
+use super::records::{TreeId, open_value};
+use super::vault::Vault;
+use crate::crypto::seal::{self, RecordSlot};
+use crate::time::Timestamp;
+
+/// The AAD slot of the watermark file: not a sled tree, but a name of its own.
+const SLOT: RecordSlot<'static> = RecordSlot {
+    tree: "watermark-file",
+    key: b"watermark",
+};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Watermark {
+    /// Each conversation's next sequence number.
+    pub conversations: BTreeMap<ConversationId, u64>,
+    /// The audit log's next sequence number.
+    pub audit_next: u64,
+}
+
+/// Records the database no longer holds although it held them at the last
+/// clean close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageLoss {
+    /// The whole conversation is gone (its key, index entry and messages).
+    Conversation { id: ConversationId, messages: u64 },
+    /// Messages `from..to` of a conversation are gone.
+    Messages { id: ConversationId, from: u64, to: u64 },
+    /// Audit events `from..to` are gone.
+    AuditEvents { from: u64, to: u64 },
+}
+
+impl StorageLoss {
+    pub fn messages(&self) -> u64 {
+        match self {
+            StorageLoss::Conversation { messages, .. } => *messages,
+            StorageLoss::Messages { from, to, .. } => to - from,
+            StorageLoss::AuditEvents { .. } => 0,
+        }
+    }
+}
+
+impl fmt::Display for StorageLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageLoss::Conversation { id, messages } => {
+                write!(f, "conversation {id} ({messages} messages) is gone")
+            }
+            StorageLoss::Messages { id, from, to } => {
+                write!(f, "messages #{from} to #{} of conversation {id} are gone", to - 1)
+            }
+            StorageLoss::AuditEvents { from, to } => write!(f, "audit events #{from} to #{} are gone", to - 1),
+        }
+    }
+}
+
+impl Vault {
+    /// What the database holds now, in watermark terms.
+    fn current_watermark(&self) -> Result<Watermark, VaultError> {
+        let mut mark = Watermark::default();
+        for item in self.records.scan(TreeId::Index) {
+            let (key, sealed) = item?;
+            let (Some(id), Ok(record)) = (
+                id_of_key(&key),
+                open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed),
+            ) else {
+                continue; // damaged entries are verify's business
+            };
+            mark.conversations.insert(id, record.next_seq);
+        }
+        mark.audit_next = audit::next_seq(&self.records)?;
+        Ok(mark)
+    }
+
+    /// Writes the watermark for the database as it is now, durably.
+    pub(crate) fn write_watermark(&self) -> Result<(), VaultError> {
+        let mark = self.current_watermark()?;
+        self.save_watermark(&mark)
+    }
+
+    /// Writes the watermark the database will have once `conversation` is
+    /// removed: called before that removal is committed.
+    pub(crate) fn lower_watermark_for_removal(&self, conversation: ConversationId) -> Result<(), VaultError> {
+        let mut mark = self.current_watermark()?;
+        mark.conversations.remove(&conversation);
+        self.save_watermark(&mark)
+    }
+
+    fn save_watermark(&self, mark: &Watermark) -> Result<(), VaultError> {
+        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(mark).expect("invariant: plain data serializes"));
+        let sealed = seal::seal(&self.vault_key, SLOT, &plaintext);
+        let path = self.paths.watermark();
+        fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))
+    }
+
+    fn load_watermark(&self) -> Result<Option<Watermark>, VaultError> {
+        let path = self.paths.watermark();
+        let sealed = match std::fs::read(&path) {
+            Ok(sealed) => sealed,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(VaultError::Io {
+                    action: "read the watermark",
+                    path,
+                    source: e,
+                });
+            }
+        };
+        let plaintext = seal::open(&self.vault_key, SLOT, &sealed).map_err(|e| VaultError::Database {
+            path: path.clone(),
+            message: format!("the watermark is damaged ({e})"),
+        })?;
+        serde_json::from_slice(&plaintext)
+            .map(Some)
+            .map_err(|e| VaultError::Database {
+                path,
+                message: format!(
+                    "the watermark does not decode (line {} column {})",
+                    e.line(),
+                    e.column()
+                ),
+            })
+    }
+
+    /// Compares the database with the watermark of the last clean close. Any
+    /// loss is recorded in the audit log and returned for the unlock report.
+    pub(crate) fn check_watermark(&mut self) -> Result<Vec<StorageLoss>, VaultError> {
+        let Some(mark) = self.load_watermark()? else {
+            return Ok(Vec::new());
+        };
+        let now = self.current_watermark()?;
+        let mut losses = Vec::new();
+        for (id, next) in &mark.conversations {
+            match now.conversations.get(id) {
+                None => losses.push(StorageLoss::Conversation {
+                    id: *id,
+                    messages: *next,
+                }),
+                Some(have) if have < next => losses.push(StorageLoss::Messages {
+                    id: *id,
+                    from: *have,
+                    to: *next,
+                }),
+                Some(_) => {}
+            }
+        }
+        if now.audit_next < mark.audit_next {
+            losses.push(StorageLoss::AuditEvents {
+                from: now.audit_next,
+                to: mark.audit_next,
+            });
+        }
+        if !losses.is_empty() {
+            let event = AuditEvent::StorageLoss {
+                conversations: losses
+                    .iter()
+                    .filter(|l| !matches!(l, StorageLoss::AuditEvents { .. }))
+                    .count() as u64,
+                messages: losses.iter().map(StorageLoss::messages).sum(),
+            };
+            self.append_audit(Timestamp::now(), event)?;
+            self.records.flush()?;
+            // The loss is on record; from here the watermark follows the database.
+            self.write_watermark()?;
+        }
+        Ok(losses)
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // A clean close: make everything durable and raise the watermark. Best
+        // effort: a failure here leaves the previous watermark, which is lower.
+        if self.records.flush().is_ok() {
+            let _ = self.write_watermark();
+        }
+    }
+}
