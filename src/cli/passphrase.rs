@@ -101,27 +101,24 @@ fn run_command(command: &str) -> Result<SecretString, CliError> {
         .stdin(Stdio::inherit())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| {
-            CliError::Input(format!(
-                "cannot run the passphrase command '{command}' from {COMMAND_VAR}: {e}"
-            ))
-        })?;
+        .map_err(|e| CliError::Input(format!("cannot run the passphrase command from {COMMAND_VAR}: {e}")))?;
     let mut stdout = Zeroizing::new(output.stdout);
     if !output.status.success() {
         return Err(CliError::Input(format!(
-            "the passphrase command '{command}' from {COMMAND_VAR} failed ({}); nothing was changed",
+            "the passphrase command from {COMMAND_VAR} failed ({}); nothing was changed",
             output.status
         )));
     }
     if stdout.len() as u64 > MAX_PASSPHRASE_BYTES {
         return Err(CliError::Input(format!(
-            "the passphrase command '{command}' printed more than 64 KiB"
+            "the passphrase command from {COMMAND_VAR} printed more than 64 KiB"
         )));
     }
-    let text = utf8(std::mem::take(&mut *stdout), &format!("the output of '{command}'"))?;
+    // The command itself is never quoted back: it may hold the secret (`echo …`).
+    let text = utf8(std::mem::take(&mut *stdout), &format!("the output of {COMMAND_VAR}"))?;
     non_empty(
         first_line(text),
-        &format!("the output of the passphrase command '{command}'"),
+        &format!("the output of the passphrase command from {COMMAND_VAR}"),
     )
 }
 
@@ -168,7 +165,11 @@ mod tests {
             "from a command"
         );
         let err = run_command("exit 3").unwrap_err().to_string();
-        assert!(err.contains("'exit 3'") && err.contains("failed"), "{err}");
+        assert!(
+            err.contains("SOTTO_PASSPHRASE_COMMAND") && err.contains("failed"),
+            "{err}"
+        );
+        assert!(!err.contains("exit 3"), "the command is quoted back: {err}");
         assert!(run_command("true").unwrap_err().to_string().contains("empty"));
     }
 }

@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 
 use age::x25519;
 use rand::RngCore;
-use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
+use secrecy::{ExposeSecret, SecretBox};
 use zeroize::Zeroizing;
 
 use super::identity::VaultIdentity;
@@ -27,9 +27,16 @@ pub struct DataKey(SecretBox<[u8; DATA_KEY_LEN]>);
 
 impl DataKey {
     pub fn generate() -> Self {
-        let mut key = SecretBox::new(Box::new([0u8; DATA_KEY_LEN]));
-        rand::rngs::OsRng.fill_bytes(key.expose_secret_mut());
-        DataKey(key)
+        // Filled in place on the heap: no copy of the key is left on the stack.
+        DataKey(SecretBox::init_with_mut(|key: &mut [u8; DATA_KEY_LEN]| {
+            rand::rngs::OsRng.fill_bytes(key)
+        }))
+    }
+
+    fn from_slice(bytes: &[u8]) -> Self {
+        DataKey(SecretBox::init_with_mut(|key: &mut [u8; DATA_KEY_LEN]| {
+            key.copy_from_slice(bytes)
+        }))
     }
 
     pub(crate) fn expose(&self) -> &[u8; DATA_KEY_LEN] {
@@ -39,7 +46,7 @@ impl DataKey {
 
 impl Clone for DataKey {
     fn clone(&self) -> Self {
-        DataKey(SecretBox::new(Box::new(*self.expose())))
+        DataKey::from_slice(self.expose())
     }
 }
 
@@ -130,9 +137,7 @@ pub fn unwrap(wrapped: &[u8], purpose: KeyPurpose, identity: &VaultIdentity) -> 
     if purpose_bytes != purpose.encode() {
         return Err(KeyError::WrongPurpose);
     }
-    let mut key = SecretBox::new(Box::new([0u8; DATA_KEY_LEN]));
-    key.expose_secret_mut().copy_from_slice(key_bytes);
-    Ok(DataKey(key))
+    Ok(DataKey::from_slice(key_bytes))
 }
 
 #[cfg(test)]
