@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sotto::store::NewMessage;
-use support::{PASSPHRASE, assert_unchanged_or_appended, new_vault, snapshot};
+use support::{PASSPHRASE, assert_unchanged_or_appended, copy_dir, flip_log_byte, long_log_vault, new_vault, snapshot};
 
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -585,32 +585,12 @@ fn the_running_binary_allows_no_core_dumps_and_is_not_dumpable() {
 fn verify_reports_records_the_storage_engine_discarded_and_exits_6() {
     let sandbox = Sandbox::new();
     let pristine = sandbox.path("pristine");
-    {
-        let mut vault = new_vault(&pristine);
-        let id = vault.create_conversation("bit rot").unwrap();
-        for i in 0..50 {
-            vault
-                .append_message(id, NewMessage::user(&format!("message {i} {}", "y".repeat(300))))
-                .unwrap();
-        }
-    }
-    let log = std::fs::read(pristine.join("db/db")).unwrap();
-    let used = log.iter().rposition(|b| *b != 0).unwrap();
+    long_log_vault(&pristine);
     let mut reported = false;
     for percent in [50, 30, 70, 10, 90] {
         let _ = std::fs::remove_dir_all(sandbox.vault());
-        assert!(
-            Command::new("cp")
-                .arg("-a")
-                .arg(&pristine)
-                .arg(sandbox.vault())
-                .status()
-                .unwrap()
-                .success()
-        );
-        let mut flipped = log.clone();
-        flipped[used * percent / 100] ^= 0x01;
-        std::fs::write(sandbox.vault().join("db/db"), flipped).unwrap();
+        copy_dir(&pristine, &sandbox.vault());
+        flip_log_byte(&sandbox.vault(), percent);
         let out = sandbox.run(&["verify"], Some(PASSPHRASE));
         let report = stdout(&out);
         if report.contains("lost: messages #") {

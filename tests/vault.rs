@@ -14,7 +14,10 @@ use sotto::store::{
     AuditEvent, ConversationId, FailedUnlockReason, LockedVault, MessageMeta, NewMessage, NewProtection,
     RecordLocation, ReplyState, Role, Scope, Vault, VaultError,
 };
-use support::{assert_canary_absent, assert_unchanged_or_appended, new_vault, passphrase, reopen, snapshot};
+use support::{
+    assert_canary_absent, assert_unchanged_or_appended, copy_dir, flip_log_byte, long_log_vault, new_vault, passphrase,
+    reopen, snapshot, unlock_error,
+};
 
 fn texts(messages: &[sotto::store::LoadedMessage]) -> Vec<String> {
     messages
@@ -483,11 +486,7 @@ fn a_missing_identity_is_a_clear_error() {
     drop(new_vault(&root));
     std::fs::remove_file(root.join("identity.age")).unwrap();
     let before = snapshot(&root);
-    let err = LockedVault::open(&root)
-        .unwrap()
-        .unlock(Some(&passphrase()))
-        .err()
-        .unwrap();
+    let err = unlock_error(&root);
     assert!(matches!(err, VaultError::IdentityMissing { .. }), "{err}");
     assert!(
         err.to_string().contains("identity.age") && err.to_string().contains("backup"),
@@ -502,11 +501,7 @@ fn an_unreadable_identity_is_a_clear_error() {
     let root = dir.path().join("v");
     drop(new_vault(&root));
     std::fs::write(root.join("identity.age"), b"this is not an age file").unwrap();
-    let err = LockedVault::open(&root)
-        .unwrap()
-        .unlock(Some(&passphrase()))
-        .err()
-        .unwrap();
+    let err = unlock_error(&root);
     assert!(matches!(err, VaultError::IdentityUnreadable { .. }), "{err}");
 }
 
@@ -517,11 +512,7 @@ fn a_swapped_manifest_is_detected() {
     drop(new_vault(&one));
     drop(new_vault(&two));
     std::fs::copy(two.join("vault.toml"), one.join("vault.toml")).unwrap();
-    let err = LockedVault::open(&one)
-        .unwrap()
-        .unlock(Some(&passphrase()))
-        .err()
-        .unwrap();
+    let err = unlock_error(&one);
     assert!(matches!(err, VaultError::RecipientMismatch { .. }), "{err}");
 }
 
@@ -1147,46 +1138,17 @@ fn the_remains_of_an_interrupted_init_are_recognised() {
     assert!(err.to_string().contains("interrupted 'sotto init'"), "{err}");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn raw_damage_in_the_database_files_never_loses_records_silently() {
     use sotto::store::StorageLoss;
     let dir = tempfile::tempdir().unwrap();
     let pristine = dir.path().join("pristine");
-    let id = {
-        let mut vault = new_vault(&pristine);
-        let id = vault.create_conversation("bit rot").unwrap();
-        for i in 0..50 {
-            vault
-                .append_message(id, NewMessage::user(&format!("message {i} {}", "y".repeat(300))))
-                .unwrap();
-        }
-        id
-    };
-    let log_len = {
-        let bytes = std::fs::read(pristine.join("db/db")).unwrap();
-        bytes.iter().rposition(|b| *b != 0).unwrap()
-    };
+    let id = long_log_vault(&pristine);
     let mut losses_seen = 0;
     for percent in [50, 30, 70, 10, 90] {
         let root = dir.path().join(format!("flipped-{percent}"));
         copy_dir(&pristine, &root);
-        let log = root.join("db/db");
-        let mut bytes = std::fs::read(&log).unwrap();
-        bytes[log_len * percent / 100] ^= 0x01;
-        std::fs::write(&log, &bytes).unwrap();
+        flip_log_byte(&root, percent);
         let opened = LockedVault::open(&root).unwrap().unlock_and_open(Some(&passphrase()));
         let vault = match opened {
             // sled found the damage and refused: a clear error, not a silent loss.

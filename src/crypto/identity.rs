@@ -10,7 +10,7 @@
 //! makes wipe cryptographic.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 
 use age::x25519;
 use secrecy::{ExposeSecret, SecretString};
@@ -130,7 +130,7 @@ impl VaultIdentity {
         recipient.set_work_factor(cost.log_n);
         let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             .expect("invariant: a lone scrypt recipient is a valid recipient set");
-        write_age(encryptor, self.to_identity_file_text(created).as_bytes())
+        super::age_file::encrypt(encryptor, self.to_identity_file_text(created).as_bytes())
     }
 
     /// `identity.age` encrypted to the user's own identity's recipients.
@@ -141,7 +141,10 @@ impl VaultIdentity {
     ) -> Result<Vec<u8>, IdentityError> {
         let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
             .map_err(|e| IdentityError::Plugin(e.to_string()))?;
-        Ok(write_age(encryptor, self.to_identity_file_text(created).as_bytes()))
+        Ok(super::age_file::encrypt(
+            encryptor,
+            self.to_identity_file_text(created).as_bytes(),
+        ))
     }
 
     /// Opens a passphrase-protected `identity.age`.
@@ -150,7 +153,7 @@ impl VaultIdentity {
         KdfCost::from_log_n(log_n)?;
         let mut identity = age::scrypt::Identity::new(passphrase.clone());
         identity.set_max_work_factor(KdfCost::MAX_ACCEPTED_LOG_N);
-        let text = decrypt_age(sealed, &identity).map_err(|e| match e {
+        let text = super::age_file::decrypt(sealed, &identity).map_err(|e| match e {
             age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => IdentityError::WrongPassphrase,
             other => IdentityError::Unreadable(other.to_string()),
         })?;
@@ -186,30 +189,6 @@ impl VaultIdentity {
         let text = std::str::from_utf8(text).map_err(|_| IdentityError::NoSecretKey)?;
         Self::from_identity_file_text(text)
     }
-}
-
-fn write_age(encryptor: age::Encryptor, plaintext: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(plaintext.len() + 512);
-    let mut writer = encryptor
-        .wrap_output(&mut out)
-        .expect("invariant: writing to a Vec cannot fail");
-    writer
-        .write_all(plaintext)
-        .and_then(|()| writer.finish().map(|_| ()))
-        .expect("invariant: writing to a Vec cannot fail");
-    out
-}
-
-/// Decrypts a whole (small) age file with one identity.
-pub(crate) fn decrypt_age(
-    sealed: &[u8],
-    identity: &dyn age::Identity,
-) -> Result<Zeroizing<Vec<u8>>, age::DecryptError> {
-    let decryptor = age::Decryptor::new_buffered(sealed)?;
-    let mut reader = decryptor.decrypt(std::iter::once(identity))?;
-    let mut plaintext = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plaintext)?;
-    Ok(plaintext)
 }
 
 /// The scrypt work factor of a passphrase-encrypted binary age file, read from

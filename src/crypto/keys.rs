@@ -8,7 +8,7 @@
 //! silently used.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 
 use age::x25519;
 use rand::RngCore;
@@ -97,22 +97,7 @@ pub fn wrap(key: &DataKey, purpose: KeyPurpose, recipient: &x25519::Recipient) -
     payload.extend_from_slice(WRAP_DOMAIN);
     payload.extend_from_slice(&purpose.encode());
     payload.extend_from_slice(key.expose());
-    encrypt_to(recipient, &payload)
-}
-
-/// Encrypts `plaintext` to one X25519 recipient as a binary age file.
-pub(crate) fn encrypt_to(recipient: &x25519::Recipient, plaintext: &[u8]) -> Vec<u8> {
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-        .expect("invariant: a single X25519 recipient is always a valid recipient set");
-    let mut out = Vec::with_capacity(plaintext.len() + 256);
-    let mut writer = encryptor
-        .wrap_output(&mut out)
-        .expect("invariant: writing to a Vec cannot fail");
-    writer
-        .write_all(plaintext)
-        .and_then(|()| writer.finish().map(|_| ()))
-        .expect("invariant: writing to a Vec cannot fail");
-    out
+    super::age_file::encrypt(super::age_file::to_recipient(recipient), &payload)
 }
 
 /// Unwraps a key wrapped by [`wrap`], checking it was wrapped for `purpose`.

@@ -12,6 +12,7 @@
 //! Everything secret lives in `secrecy`/`zeroize` types and prints as
 //! `[redacted]` under `Debug`.
 
+pub(crate) mod age_file;
 pub mod identity;
 pub mod keys;
 pub mod passphrase;

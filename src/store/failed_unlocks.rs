@@ -23,7 +23,6 @@ use super::fsutil;
 use super::records::{Change, FAILED_UNLOCK_IMPORT_KEY, TreeId, open_value, seal_value};
 use super::vault::{UnlockReport, Vault};
 use crate::crypto::VaultIdentity;
-use crate::crypto::identity::decrypt_age;
 use crate::time::Timestamp;
 
 /// At most this many attempts are itemized in the audit log per unlock; more
@@ -62,8 +61,7 @@ pub(crate) fn record(path: &Path, recipient: &age::x25519::Recipient, reason: Fa
         reason,
     };
     let plaintext = serde_json::to_vec(&entry).expect("invariant: plain data serializes");
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-        .expect("invariant: a single X25519 recipient is always a valid recipient set");
+    let encryptor = crate::crypto::age_file::to_recipient(recipient);
     let mut armored = Vec::new();
     let armor = age::armor::ArmoredWriter::wrap_output(&mut armored, age::armor::Format::AsciiArmor)?;
     let mut writer = encryptor.wrap_output(armor)?;
@@ -209,7 +207,7 @@ fn open_entry(armored: &str, identity: &VaultIdentity) -> Option<FailedUnlock> {
         .take(MAX_BLOCK as u64)
         .read_to_end(&mut binary)
         .ok()?;
-    let plaintext = decrypt_age(&binary, identity.age()).ok()?;
+    let plaintext = crate::crypto::age_file::decrypt(&binary, identity.age()).ok()?;
     serde_json::from_slice(&plaintext).ok()
 }
 

@@ -43,6 +43,53 @@ pub fn reopen(root: &Path) -> Vault {
         .expect("reopening the test vault")
 }
 
+/// The error `unlock` gives for the vault at `root` with the test passphrase.
+pub fn unlock_error(root: &Path) -> sotto::store::VaultError {
+    match LockedVault::open(root).and_then(|locked| locked.unlock(Some(&passphrase()))) {
+        Err(e) => e,
+        Ok(_) => panic!("the vault at '{}' unlocked", root.display()),
+    }
+}
+
+/// A vault at `root` with one conversation of 50 messages of 300-odd bytes,
+/// closed: enough log for sled to discard a tail when a byte in it flips.
+pub fn long_log_vault(root: &Path) -> sotto::store::ConversationId {
+    let mut vault = new_vault(root);
+    let id = vault.create_conversation("bit rot").unwrap();
+    for i in 0..50 {
+        vault
+            .append_message(
+                id,
+                sotto::store::NewMessage::user(&format!("message {i} {}", "y".repeat(300))),
+            )
+            .unwrap();
+    }
+    id
+}
+
+/// Flips one bit at `percent` of the used part of sled's log under `root`.
+pub fn flip_log_byte(root: &Path, percent: usize) {
+    let log = root.join("db/db");
+    let mut bytes = std::fs::read(&log).unwrap();
+    let used = bytes.iter().rposition(|b| *b != 0).unwrap();
+    bytes[used * percent / 100] ^= 0x01;
+    std::fs::write(&log, &bytes).unwrap();
+}
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Every regular file under `root`, with its bytes.
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
