@@ -348,6 +348,27 @@ fn tamper(root: &Path, tree: &str, edit: impl FnOnce(&sled::Tree)) {
     db.flush().unwrap();
 }
 
+/// A closed vault at `root` with two conversations named `names`, each holding
+/// `messages` messages "<name> <i>". Returns their ids.
+fn two_conversations(root: &Path, names: [&str; 2], messages: usize) -> (ConversationId, ConversationId) {
+    let mut vault = new_vault(root);
+    let a = vault.create_conversation(names[0]).unwrap();
+    let b = vault.create_conversation(names[1]).unwrap();
+    for i in 0..messages {
+        for (id, name) in [(a, names[0]), (b, names[1])] {
+            vault
+                .append_message(id, NewMessage::user(&format!("{name} {i}")))
+                .unwrap();
+        }
+    }
+    (a, b)
+}
+
+/// Where verify found damage, in its order.
+fn damaged_locations(report: &sotto::store::VerifyReport) -> Vec<&RecordLocation> {
+    report.damaged.iter().map(|d| &d.location).collect()
+}
+
 fn message_key(id: ConversationId, seq: u64) -> Vec<u8> {
     let mut key = id.as_bytes().to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
@@ -358,20 +379,7 @@ fn message_key(id: ConversationId, seq: u64) -> Vec<u8> {
 fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
-    let (hit, intact);
-    {
-        let mut vault = new_vault(&root);
-        hit = vault.create_conversation("hit").unwrap();
-        intact = vault.create_conversation("intact").unwrap();
-        for i in 0..5 {
-            vault
-                .append_message(hit, NewMessage::user(&format!("hit {i}")))
-                .unwrap();
-            vault
-                .append_message(intact, NewMessage::user(&format!("intact {i}")))
-                .unwrap();
-        }
-    }
+    let (hit, intact) = two_conversations(&root, ["hit", "intact"], 5);
     tamper(&root, "messages", |tree| {
         let key = message_key(hit, 2);
         let mut value = tree.get(&key).unwrap().unwrap().to_vec();
@@ -394,9 +402,8 @@ fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
         5
     );
     let report = vault.verify().unwrap();
-    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
     assert_eq!(
-        locations,
+        damaged_locations(&report),
         [&RecordLocation::Message {
             conversation: hit,
             seq: 2
@@ -409,16 +416,7 @@ fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
 fn a_sealed_record_copied_to_another_key_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
-    let (a, b);
-    {
-        let mut vault = new_vault(&root);
-        a = vault.create_conversation("a").unwrap();
-        b = vault.create_conversation("b").unwrap();
-        for i in 0..3 {
-            vault.append_message(a, NewMessage::user(&format!("a {i}"))).unwrap();
-            vault.append_message(b, NewMessage::user(&format!("b {i}"))).unwrap();
-        }
-    }
+    let (a, b) = two_conversations(&root, ["a", "b"], 3);
     tamper(&root, "messages", |tree| {
         let first = tree.get(message_key(a, 0)).unwrap().unwrap();
         tree.insert(message_key(a, 2), first.clone()).unwrap(); // replayed into a later slot
@@ -451,20 +449,13 @@ fn a_sealed_record_copied_to_another_key_is_rejected() {
 fn a_wrapped_key_swapped_between_conversations_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
-    let (a, b);
-    {
-        let mut vault = new_vault(&root);
-        a = vault.create_conversation("a").unwrap();
-        b = vault.create_conversation("b").unwrap();
-        vault.append_message(a, NewMessage::user("a")).unwrap();
-        vault.append_message(b, NewMessage::user("b")).unwrap();
-    }
+    let (a, b) = two_conversations(&root, ["a", "b"], 1);
     tamper(&root, "keys", |tree| {
         let ka = tree.get(a.as_bytes()).unwrap().unwrap();
         tree.insert(b.as_bytes(), ka).unwrap();
     });
     let vault = reopen(&root);
-    assert_eq!(texts(&vault.newest_messages(a, 5).unwrap()), ["a"]);
+    assert_eq!(texts(&vault.newest_messages(a, 5).unwrap()), ["a 0"]);
     let err = vault.newest_messages(b, 5).unwrap_err();
     assert!(
         matches!(err, VaultError::ConversationDamaged { id, .. } if id == b),
@@ -962,9 +953,8 @@ fn verify_reports_a_conversation_whose_index_entry_was_removed() {
     let vault = reopen(&root);
     assert!(vault.list_conversations().unwrap().conversations.is_empty());
     let report = vault.verify().unwrap();
-    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
     assert_eq!(
-        locations,
+        damaged_locations(&report),
         [
             &RecordLocation::ConversationEntry(id),
             &RecordLocation::Message {
@@ -1006,9 +996,8 @@ fn a_rolled_back_index_entry_is_reported_and_appends_never_overwrite() {
     });
     let mut vault = reopen(&root);
     let report = vault.verify().unwrap();
-    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
     assert_eq!(
-        locations,
+        damaged_locations(&report),
         [
             &RecordLocation::Message {
                 conversation: id,
@@ -1040,8 +1029,7 @@ fn a_removed_audit_event_is_reported() {
         tree.remove(1u64.to_be_bytes()).unwrap();
     });
     let report = reopen(&root).verify().unwrap();
-    let locations: Vec<&RecordLocation> = report.damaged.iter().map(|d| &d.location).collect();
-    assert_eq!(locations, [&RecordLocation::AuditEvent(1)]);
+    assert_eq!(damaged_locations(&report), [&RecordLocation::AuditEvent(1)]);
 }
 
 #[test]

@@ -107,12 +107,23 @@ pub(crate) struct Records {
 
 impl Records {
     /// Opens (creating if needed) the database at `path`.
+    ///
+    /// Callers hold the vault lock, so no other process uses this database. If
+    /// sled still finds its own file lock taken, the holder is a database this
+    /// process just closed whose background threads have not let go yet; sled
+    /// 0.34 releases it asynchronously, so the open is retried for a while.
     pub fn open(path: &Path) -> Result<Self, VaultError> {
         fsutil::restrict_umask();
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|e| storage_error(path, e))?;
+        let deadline = std::time::Instant::now() + SLED_LOCK_PATIENCE;
+        let db = loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => break db,
+                Err(e) if is_sled_lock_conflict(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(storage_error(path, e)),
+            }
+        };
         let mut trees = Vec::with_capacity(TreeId::ALL.len());
         for id in TreeId::ALL {
             trees.push(db.open_tree(id.name()).map_err(|e| storage_error(path, e))?);
@@ -235,6 +246,14 @@ impl Records {
             .range(range)
             .map(|item| item.map_err(|e| self.storage(e)))
     }
+}
+
+/// How long to wait for sled to release its own lock after a close.
+const SLED_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn is_sled_lock_conflict(e: &sled::Error) -> bool {
+    // sled 0.34 reports its lock file as a plain I/O error with this text.
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
 
 fn storage_error(path: &Path, e: sled::Error) -> VaultError {
