@@ -951,6 +951,10 @@ fn verify_reports_a_conversation_whose_index_entry_was_removed() {
         tree.remove(id.as_bytes()).unwrap();
     });
     let vault = reopen(&root);
+    assert!(
+        vault.unlock_report().storage_losses.is_empty(),
+        "tampering, not a loss inside sled"
+    );
     assert!(vault.list_conversations().unwrap().conversations.is_empty());
     let report = vault.verify().unwrap();
     assert_eq!(
@@ -995,6 +999,10 @@ fn a_rolled_back_index_entry_is_reported_and_appends_never_overwrite() {
         tree.insert(id.as_bytes(), old_entry).unwrap();
     });
     let mut vault = reopen(&root);
+    assert!(
+        vault.unlock_report().storage_losses.is_empty(),
+        "tampering, not a loss inside sled"
+    );
     let report = vault.verify().unwrap();
     assert_eq!(
         damaged_locations(&report),

@@ -7,9 +7,17 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::error::VaultError;
 use super::fsutil::FILE_MODE;
+
+/// How long a refused lock is retried before the vault counts as in use. A
+/// lock can outlive its holder by moments: a process that is exiting, or a
+/// child forked by the holder that has not reached `exec` yet (a forked child
+/// shares the locked file until then). Well under the one second within which
+/// a second process must be told the vault is in use.
+const HANDOVER_PATIENCE: Duration = Duration::from_millis(300);
 
 #[derive(Debug)]
 pub(crate) struct VaultLock {
@@ -27,17 +35,27 @@ impl VaultLock {
             .mode(FILE_MODE)
             .open(lock_path)
             .map_err(VaultError::io("open the vault lock", lock_path))?;
-        match file.try_lock() {
-            Ok(()) => Ok(VaultLock { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(VaultError::InUse {
-                path: vault_root.to_owned(),
-                holder: holder_pid(&file),
-            }),
-            Err(TryLockError::Error(e)) => Err(VaultError::Io {
-                action: "lock the vault",
-                path: lock_path.to_owned(),
-                source: e,
-            }),
+        let deadline = Instant::now() + HANDOVER_PATIENCE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(VaultLock { _file: file }),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(VaultError::InUse {
+                        path: vault_root.to_owned(),
+                        holder: holder_pid(&file),
+                    });
+                }
+                Err(TryLockError::Error(e)) => {
+                    return Err(VaultError::Io {
+                        action: "lock the vault",
+                        path: lock_path.to_owned(),
+                        source: e,
+                    });
+                }
+            }
         }
     }
 }

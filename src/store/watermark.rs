@@ -20,7 +20,7 @@ use super::audit::{self, AuditEvent};
 use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::fsutil;
-use super::ids::ConversationId;
+use super::ids::{ConversationId, message_key};
 use super::records::{TreeId, open_value};
 use super::vault::Vault;
 use crate::crypto::seal::{self, RecordSlot};
@@ -144,6 +144,16 @@ impl Vault {
             })
     }
 
+    fn all_messages_present(&self, id: ConversationId, seqs: std::ops::Range<u64>) -> Result<bool, VaultError> {
+        let (start, end) = (message_key(id, seqs.start), message_key(id, seqs.end));
+        let mut present = 0;
+        for item in self.records.scan_range(TreeId::Messages, &start[..]..&end[..]) {
+            item?;
+            present += 1;
+        }
+        Ok(present == seqs.end - seqs.start)
+    }
+
     /// Compares the database with the watermark of the last clean close. Any
     /// loss is recorded in the audit log and returned for the unlock report.
     pub(crate) fn check_watermark(&mut self) -> Result<Vec<StorageLoss>, VaultError> {
@@ -154,15 +164,21 @@ impl Vault {
         let mut losses = Vec::new();
         for (id, next) in &mark.conversations {
             match now.conversations.get(id) {
+                // Still holding its key: the index entry alone went, which is
+                // tampering that verify reports, not a loss inside sled.
+                None if self.records.get(TreeId::Keys, id.as_bytes())?.is_some() => {}
                 None => losses.push(StorageLoss::Conversation {
                     id: *id,
                     messages: *next,
                 }),
-                Some(have) if have < next => losses.push(StorageLoss::Messages {
-                    id: *id,
-                    from: *have,
-                    to: *next,
-                }),
+                Some(have) if have < next && !self.all_messages_present(*id, *have..*next)? => {
+                    losses.push(StorageLoss::Messages {
+                        id: *id,
+                        from: *have,
+                        to: *next,
+                    })
+                }
+                // An older index entry replayed over the messages: verify reports it.
                 Some(_) => {}
             }
         }
