@@ -422,6 +422,14 @@ fn help_documents_commands_exit_codes_and_environment() {
     }
     let out = sandbox.run(&["frobnicate"], None);
     assert_eq!(code(&out), 2);
+    // Bare `sotto` (what `cargo run --release` runs) succeeds and shows the commands.
+    let out = sandbox.run(&[], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Commands:") && stdout(&out).contains("init"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

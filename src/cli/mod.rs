@@ -30,7 +30,7 @@ Exit codes:
   0  success
   1  error (bad input, unreadable file, disk problem); the message says what to do
   2  usage error (unknown command or flag)
-  3  could not unlock: wrong passphrase or identity, identity file unusable, or no passphrase available
+  3  could not unlock (wrong passphrase or identity, unusable identity file, no passphrase)
   4  the vault is in use by another sotto process
   5  no vault in the data directory
   6  the vault is damaged: 'verify' found damaged records, or a vault file is missing or unreadable
@@ -48,8 +48,7 @@ Environment:
     about = "A terminal chatbot that keeps your conversations to yourself",
     long_about = "sotto keeps your whole chat history in an age-encrypted vault on this machine, \
                   and lets you see, export and wipe everything it stores.",
-    after_help = EXIT_CODES_HELP,
-    arg_required_else_help = true
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     /// The vault's directory [default: the platform data dir, e.g. ~/.local/share/sotto]
@@ -159,7 +158,13 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Init(args)) => init::run(&context, args),
         Some(Command::View(args)) => view::run(&context, args),
         Some(Command::Verify) => verify::run(&context),
-        // arg_required_else_help prints help before we get here.
-        None => Ok(exit::OK),
+        // The chat screen will open here; until it exists, say what there is.
+        None => {
+            use clap::CommandFactory;
+            Cli::command()
+                .print_help()
+                .map_err(|e| CliError::Input(format!("cannot print the help: {e}")))?;
+            Ok(exit::OK)
+        }
     }
 }
