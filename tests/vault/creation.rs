@@ -1,0 +1,133 @@
+//! Creating a vault, and leaving nothing half-made when that fails.
+
+use super::*;
+
+#[test]
+fn creating_where_a_vault_or_other_files_exist_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    let pass = passphrase();
+    let again = Vault::create(
+        &root,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    );
+    assert!(matches!(again, Err(VaultError::AlreadyExists { .. })));
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("notes.txt"), "mine").unwrap();
+    let err = Vault::create(
+        &busy,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::NotEmpty { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&busy).unwrap().count(),
+        1,
+        "nothing added to the user's directory"
+    );
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    drop(
+        Vault::create(
+            &empty,
+            NewProtection::Passphrase {
+                passphrase: &pass,
+                cost: support::cheap_kdf(),
+            },
+        )
+        .unwrap(),
+    );
+}
+
+#[test]
+fn an_unwritable_data_dir_leaves_no_half_made_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where a directory is needed: fails for root too.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, "a file").unwrap();
+    let pass = passphrase();
+    let err = Vault::create(
+        &blocker.join("vault"),
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("blocker"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["blocker"]);
+}
+
+#[test]
+fn a_failure_half_way_through_creation_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // A plugin identity whose plugin is not installed: creation gets as far as
+    // asking the plugin for its recipient, then fails.
+    let key = dir.path().join("plugin-key.txt");
+    let plugin = age::plugin::Identity::default_for_plugin("sottotestmissing");
+    std::fs::write(&key, format!("{plugin}\n")).unwrap();
+    let user = UserIdentity::load(&key, None).unwrap();
+    let root = dir.path().join("v");
+    let err = Vault::create(&root, NewProtection::UserIdentity(&user)).unwrap_err();
+    assert!(err.to_string().contains("age-plugin-sottotestmissing"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["plugin-key.txt"], "no vault and no staging directory");
+}
+
+#[test]
+fn a_vault_can_be_made_in_an_empty_directory_reached_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("mounted");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let pass = passphrase();
+    let vault = Vault::create(
+        &link,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap();
+    assert_eq!(vault.root(), real.canonicalize().unwrap());
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o700);
+    drop(vault);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    drop(reopen(&link));
+}
+
+#[test]
+fn the_remains_of_an_interrupted_init_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    // What a crash before the manifest (written last) leaves.
+    std::fs::remove_file(root.join("vault.toml")).unwrap();
+    let pass = passphrase();
+    let err = Vault::create(
+        &root,
+        NewProtection::Passphrase {
+            passphrase: &pass,
+            cost: support::cheap_kdf(),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::InterruptedInit { .. }), "{err}");
+    assert!(err.to_string().contains("interrupted 'sotto init'"), "{err}");
+}

@@ -1,0 +1,245 @@
+//! Durability with real kills: acknowledged writes survive SIGKILL at any
+//! moment, and a crash is never mistaken for a loss.
+
+use super::*;
+
+/// Child half of the kill test: appends messages and streams replies forever,
+/// printing each step only once the vault has made it durable.
+fn write_until_killed(root: &Path, conversation: ConversationId, round: u32) -> ! {
+    use std::io::Write;
+    let mut vault = reopen(root);
+    let mut out = std::io::stdout().lock();
+    let mut ack = |line: String| {
+        writeln!(out, "{line}").unwrap();
+        out.flush().unwrap();
+    };
+    for i in 0.. {
+        let text = format!("round {round} message {i} {}", "x".repeat(i % 700));
+        let seq = vault.append_message(conversation, NewMessage::user(&text)).unwrap();
+        ack(format!("user {seq} {text}"));
+        if i % 3 == 0 {
+            let seq = vault.begin_reply(conversation, MessageMeta::default()).unwrap();
+            ack(format!("reply {seq} "));
+            let mut text = String::new();
+            for part in 0..3 {
+                text.push_str(&format!("part {part} of round {round} reply {i}. "));
+                vault.checkpoint_reply(conversation, seq, &text).unwrap();
+                ack(format!("reply {seq} {text}"));
+            }
+            text.push_str("The end.");
+            vault
+                .finish_reply(conversation, seq, &text, ReplyState::Complete, None)
+                .unwrap();
+            ack(format!("done {seq} {text}"));
+        }
+    }
+    unreachable!()
+}
+
+const CHILD_ENV: &str = "SOTTO_TEST_KILL_CHILD";
+
+/// What the children acknowledged: exact user messages, and for each reply the
+/// last durable text and whether it was finished.
+#[derive(Default)]
+struct Acknowledged {
+    users: std::collections::BTreeMap<u64, String>,
+    replies: std::collections::BTreeMap<u64, (String, bool)>,
+}
+
+impl Acknowledged {
+    fn take(&mut self, line: &str) {
+        let (kind, rest) = line.split_once(' ').unwrap();
+        let (seq, text) = rest.split_once(' ').unwrap();
+        let seq: u64 = seq.parse().unwrap();
+        match kind {
+            "user" => drop(self.users.insert(seq, text.to_owned())),
+            "reply" => drop(self.replies.insert(seq, (text.to_owned(), false))),
+            "done" => drop(self.replies.insert(seq, (text.to_owned(), true))),
+            other => panic!("unexpected line kind {other}"),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.users.len() + self.replies.len()
+    }
+
+    fn check(&self, stored: &[sotto::store::LoadedMessage], round: u32) {
+        let by_seq: std::collections::BTreeMap<u64, &sotto::store::Message> = stored
+            .iter()
+            .map(|m| {
+                let m = m.as_ref().expect("every stored message reads");
+                (m.seq, m)
+            })
+            .collect();
+        for (seq, text) in &self.users {
+            let m = by_seq
+                .get(seq)
+                .unwrap_or_else(|| panic!("round {round}: message #{seq} lost"));
+            assert_eq!(
+                (&m.text, m.role),
+                (text, Role::User),
+                "round {round}: message #{seq} changed"
+            );
+        }
+        for (seq, (text, finished)) in &self.replies {
+            let m = by_seq
+                .get(seq)
+                .unwrap_or_else(|| panic!("round {round}: reply #{seq} lost"));
+            if *finished {
+                assert_eq!(
+                    (&m.text, m.meta.state),
+                    (text, ReplyState::Complete),
+                    "round {round}: reply #{seq}"
+                );
+            } else {
+                assert!(
+                    m.text.starts_with(text.as_str()),
+                    "round {round}: reply #{seq} lost its checkpoint {text:?}, has {:?}",
+                    m.text
+                );
+                assert!(matches!(m.meta.state, ReplyState::Interrupted | ReplyState::Complete));
+            }
+        }
+    }
+}
+
+#[test]
+fn acknowledged_messages_survive_sigkill_at_random_moments() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        let mut parts = spec.splitn(3, '|');
+        let (root, id, round) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        write_until_killed(Path::new(root), id.parse().unwrap(), round.parse().unwrap());
+    }
+    use rand::Rng;
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let id = {
+        let mut vault = new_vault(&root);
+        vault.create_conversation("durability").unwrap()
+    };
+    let mut acked = Acknowledged::default();
+    let mut rng = rand::thread_rng();
+    const ROUNDS: u32 = 50;
+    for round in 0..ROUNDS {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "durability::acknowledged_messages_survive_sigkill_at_random_moments",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, format!("{}|{id}|{round}", root.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Read while the child writes, or a full pipe would stall it.
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut out = String::new();
+            stdout.read_to_string(&mut out).unwrap();
+            out
+        });
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..150)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let out = reader.join().unwrap();
+        // Only complete lines were acknowledged; a line cut by the kill was not.
+        let complete = &out[..out.rfind('\n').map_or(0, |i| i + 1)];
+        let acks = ["user ", "reply ", "done "];
+        for line in complete.lines().filter(|l| acks.iter().any(|a| l.starts_with(a))) {
+            acked.take(line);
+        }
+        let vault = reopen(&root);
+        assert!(
+            vault.unlock_report().storage_losses.is_empty(),
+            "round {round}: a crash read as a storage loss: {:?}",
+            vault.unlock_report().storage_losses
+        );
+        let stored = vault.newest_messages(id, usize::MAX).unwrap();
+        acked.check(&stored, round);
+        let count = vault.message_count(id).unwrap();
+        assert_eq!(
+            count,
+            stored.len() as u64,
+            "round {round}: the index count disagrees with the messages"
+        );
+        assert_eq!(
+            stored.last().map_or(0, |m| m.as_ref().unwrap().seq + 1),
+            count,
+            "round {round}: gaps"
+        );
+        if round % 10 == 9 {
+            assert!(
+                vault.verify().unwrap().is_intact(),
+                "round {round}: the vault has damaged records"
+            );
+        }
+    }
+    assert!(
+        acked.count() > ROUNDS as usize,
+        "the children acknowledged too little to prove anything: {}",
+        acked.count()
+    );
+}
+
+const DELETE_CHILD_ENV: &str = "SOTTO_TEST_DELETE_CHILD";
+
+#[test]
+fn a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss() {
+    if let Ok(spec) = std::env::var(DELETE_CHILD_ENV) {
+        let (root, id) = spec.split_once('|').unwrap();
+        let mut vault = reopen(Path::new(root));
+        vault.delete_conversation(id.parse().unwrap()).unwrap();
+        // Straight to stdout: the test harness captures println!.
+        use std::io::Write;
+        writeln!(std::io::stdout(), "deleted").unwrap();
+        std::io::stdout().flush().unwrap();
+        std::thread::sleep(Duration::from_secs(60)); // killed here, never closing the vault
+        unreachable!();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (gone, kept) = {
+        let mut vault = new_vault(&root);
+        let gone = vault.create_conversation("gone").unwrap();
+        let kept = vault.create_conversation("kept").unwrap();
+        vault.append_message(gone, NewMessage::user("bye")).unwrap();
+        (gone, kept)
+    };
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "durability::a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(DELETE_CHILD_ENV, format!("{}|{gone}", root.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    // libtest prints "test <name> ... " before the test runs, on the same line.
+    let deleted = std::io::BufRead::lines(stdout).any(|line| line.unwrap().ends_with("deleted"));
+    assert!(deleted, "the child did not delete the conversation");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let vault = reopen(&root);
+    assert!(
+        vault.unlock_report().storage_losses.is_empty(),
+        "{:?}",
+        vault.unlock_report().storage_losses
+    );
+    let ids: Vec<ConversationId> = vault
+        .list_conversations()
+        .unwrap()
+        .conversations
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, [kept]);
+}

@@ -1,0 +1,39 @@
+//! The vault through its library API, with real sled files in temp dirs and
+//! real age: envelope encryption, the store API, failure behaviour, nothing
+//! readable at rest, and durability under SIGKILL.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod api;
+mod at_rest;
+mod creation;
+mod durability;
+mod tampering;
+mod unlock;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use sotto::crypto::user_identity::UserIdentity;
+use sotto::store::{
+    AuditEvent, ConversationId, FailedUnlockReason, LockedVault, MessageMeta, NewMessage, NewProtection,
+    RecordLocation, ReplyState, Role, Scope, Vault, VaultError,
+};
+use support::{
+    assert_canary_absent, assert_unchanged_or_appended, copy_dir, flip_log_byte, long_log_vault, new_vault, passphrase,
+    reopen, snapshot, unlock_error,
+};
+
+fn texts(messages: &[sotto::store::LoadedMessage]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            m.as_ref()
+                .map(|m| m.text.clone())
+                .unwrap_or_else(|d| format!("<damaged #{}>", d.seq))
+        })
+        .collect()
+}
