@@ -106,6 +106,7 @@ fn vault_exit_code(e: &VaultError) -> u8 {
         VaultError::IdentityMissing { .. }
         | VaultError::IdentityUnreadable { .. }
         | VaultError::ManifestInvalid { .. }
+        | VaultError::ManifestMissing { .. }
         | VaultError::RecipientMismatch { .. }
         | VaultError::VaultKeyDamaged { .. }
         | VaultError::ConversationDamaged { .. }

@@ -24,10 +24,14 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
         );
     }
     for loss in &vault.unlock_report().storage_losses {
-        eprintln!(
-            "sotto: warning: records saved earlier are missing: {loss}. The storage engine discarded them after \
-             finding damage in its files. Restore the data directory from a backup to recover them."
-        );
+        if loss.is_known_loss() {
+            eprintln!(
+                "sotto: warning: records saved earlier are missing: {loss}. The storage engine discarded them \
+                 after finding damage in its files. Restore the data directory from a backup to recover them."
+            );
+        } else {
+            eprintln!("sotto: warning: {loss}. Run 'sotto verify' and keep a backup of the data directory.");
+        }
     }
     Ok(vault)
 }

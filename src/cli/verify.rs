@@ -11,7 +11,11 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
         println!("damaged: {}: {}", damaged.location, damaged.problem);
     }
     for loss in &report.losses {
-        println!("lost: {loss} (the storage engine discarded them after finding damage)");
+        if loss.is_known_loss() {
+            println!("lost: {loss} (the storage engine discarded them after finding damage)");
+        } else {
+            println!("unverifiable: {loss}");
+        }
     }
     println!(
         "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged, {} lost.",

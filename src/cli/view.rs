@@ -83,6 +83,8 @@ pub(crate) fn to_json(
             .iter()
             .map(|a| a.at.to_rfc3339())
             .collect::<Vec<_>>(),
+        "failed_unlocks_not_itemized": report.more_attempts,
+        "unreadable_failed_unlock_records": report.unreadable_entries,
         "storage_losses_detected": report.storage_losses.iter().map(loss_json).collect::<Vec<_>>(),
         "config": config.map(|(path, present)| json!({"path": path, "present": present})),
     })
@@ -97,6 +99,7 @@ fn loss_json(loss: &StorageLoss) -> Value {
             json!({"kind": "messages", "conversation": id, "from": from, "to": to})
         }
         StorageLoss::AuditEvents { from, to } => json!({"kind": "audit_events", "from": from, "to": to}),
+        StorageLoss::Unverifiable { reason } => json!({"kind": "unverifiable", "reason": reason}),
     }
 }
 

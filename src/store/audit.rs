@@ -69,6 +69,8 @@ pub enum AuditEvent {
         conversations: u64,
         messages: u64,
     },
+    /// The watermark could not be read at unlock; it was started over.
+    WatermarkUnreadable,
     Rekey,
     PassphraseChanged,
     ConsentGiven {
@@ -126,6 +128,9 @@ impl AuditEvent {
                 conversations,
                 messages,
             } => format!("storage loss detected: {messages} message(s) in {conversations} conversation(s) were gone"),
+            AuditEvent::WatermarkUnreadable => {
+                "the watermark was unreadable; losses before this unlock cannot be ruled out".into()
+            }
             AuditEvent::Rekey => "vault identity rotated".into(),
             AuditEvent::PassphraseChanged => "passphrase changed".into(),
             AuditEvent::ConsentGiven { backend, host } => format!("consent given to send to '{backend}' at '{host}'"),

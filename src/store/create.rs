@@ -16,8 +16,9 @@ use super::audit::{self, AuditEvent};
 use super::error::VaultError;
 use super::fsutil;
 use super::layout::VaultPaths;
+use super::lock::{self, VaultLock};
 use super::manifest::{Protection, VAULT_FORMAT, VaultManifest};
-use super::records::{Records, TreeId, VAULT_KEY_ID};
+use super::records::{Change, Records, TreeId, VAULT_KEY_ID};
 use super::vault::{LockedVault, UnlockedIdentity, Vault};
 use crate::crypto::user_identity::{UserIdentity, UserIdentityError};
 use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
@@ -34,16 +35,11 @@ pub enum NewProtection<'a> {
     UserIdentity(&'a UserIdentity),
 }
 
-/// Names a vault directory may hold; a directory holding only these and no
-/// manifest is what an interrupted `sotto init` leaves.
-const VAULT_ENTRIES: [&str; 6] = [
-    "vault.toml",
-    "identity.age",
-    "vault.lock",
-    "db",
-    "failed-unlocks.age",
-    "watermark.sealed",
-];
+/// What `init` writes before the manifest; a directory holding only these
+/// (and temp files) is what an interrupted `init` leaves.
+const INIT_ENTRIES: [&str; 3] = ["identity.age", "vault.lock", "db"];
+/// Files only a vault that was opened and used has.
+const USED_VAULT_ENTRIES: [&str; 2] = ["watermark.sealed", "failed-unlocks.age"];
 
 /// What is at the place a vault should be created.
 enum Target {
@@ -101,20 +97,42 @@ fn inspect(root: &Path) -> Result<Target, VaultError> {
     if VaultPaths::new(root).manifest().exists() {
         return Err(VaultError::AlreadyExists { path: root.to_owned() });
     }
+    // A lone `vault.lock` is an empty file another `init` may have just made
+    // (or a failed one left): it holds nothing, so the directory counts as empty.
     let names: Vec<String> = entries
         .by_ref()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "vault.lock")
         .collect();
     if names.is_empty() {
         let canonical = fs::canonicalize(root).map_err(VaultError::io("resolve", root))?;
         return Ok(Target::EmptyDir { canonical });
     }
-    let leftovers = names.iter().all(|n| {
-        VAULT_ENTRIES.contains(&n.as_str()) || n.starts_with(".vault.toml.tmp-") || n.starts_with(".identity.age.tmp-")
-    });
-    if leftovers {
-        return Err(VaultError::InterruptedInit { path: root.to_owned() });
+    let ours = |n: &String| {
+        INIT_ENTRIES.contains(&n.as_str())
+            || USED_VAULT_ENTRIES.contains(&n.as_str())
+            || n.starts_with(".vault.toml.tmp-")
+            || n.starts_with(".identity.age.tmp-")
+    };
+    if names.iter().all(ours) {
+        let paths = VaultPaths::new(root);
+        if lock::is_held(&paths.lock(), root)? {
+            // Another `init` is building it right now (or a process uses it).
+            return Err(VaultError::InUse {
+                path: root.to_owned(),
+                holder: None,
+            });
+        }
+        if paths.manifest().exists() {
+            return Err(VaultError::AlreadyExists { path: root.to_owned() });
+        }
+        // Never advise deleting what may be someone's history.
+        return Err(if names.iter().any(|n| USED_VAULT_ENTRIES.contains(&n.as_str())) {
+            VaultError::ManifestMissing { path: root.to_owned() }
+        } else {
+            VaultError::InterruptedInit { path: root.to_owned() }
+        });
     }
     Err(VaultError::NotEmpty { path: root.to_owned() })
 }
@@ -147,17 +165,34 @@ fn create_beside(root: &Path, identity: &VaultIdentity, protection: &NewProtecti
 }
 
 fn create_in_place(root: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -> Result<(), VaultError> {
+    let paths = VaultPaths::new(root);
+    // The vault lock first: a second `init` on the same directory waits for
+    // this one, then finds a vault (or a failure cleaned up) instead of racing.
+    let lock = VaultLock::acquire(&paths.lock(), root)?;
+    let others = fs::read_dir(root)
+        .map_err(VaultError::io("inspect", root))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "vault.lock")
+        .count();
+    if others > 0 {
+        return Err(if paths.manifest().exists() {
+            VaultError::AlreadyExists { path: root.to_owned() }
+        } else {
+            VaultError::NotEmpty { path: root.to_owned() }
+        });
+    }
     let built = fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(fsutil::DIR_MODE))
         .map_err(VaultError::io("make private", root))
         .and_then(|()| build(root, identity, protection));
     if let Err(e) = built {
-        // The directory was empty: whatever is in it now is ours.
-        for name in VAULT_ENTRIES {
-            let path = root.join(name);
+        // Under the lock, with the directory empty before: these are ours. The
+        // lock file stays: someone may be waiting on it, and it holds nothing.
+        for path in [paths.manifest(), paths.identity(), paths.database()] {
             let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
         }
         return Err(e);
     }
+    drop(lock);
     Ok(())
 }
 
@@ -188,11 +223,11 @@ fn build(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -
     {
         let records = Records::open(&paths.database())?;
         let vault_key = DataKey::generate();
-        records.put(
-            TreeId::Keys,
-            VAULT_KEY_ID,
-            keys::wrap(&vault_key, KeyPurpose::Vault, &identity.recipient()),
-        )?;
+        records.commit(&[Change::Create {
+            tree: TreeId::Keys,
+            key: VAULT_KEY_ID.to_vec(),
+            value: keys::wrap(&vault_key, KeyPurpose::Vault, &identity.recipient()),
+        }])?;
         let event = AuditEvent::VaultCreated {
             protection: protection_kind(&protection_record).to_owned(),
         };

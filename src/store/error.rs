@@ -19,8 +19,11 @@ pub enum VaultError {
     #[error("'{}' exists, is not empty and is not a vault; nothing was changed. Choose a new or empty directory with --data-dir", .path.display())]
     NotEmpty { path: PathBuf },
 
-    #[error("'{}' holds the remains of an interrupted 'sotto init' and no vault; nothing readable is in them. Delete its contents and run 'sotto init' again", .path.display())]
+    #[error("'{}' holds vault files but no manifest 'vault.toml'. If a 'sotto init' was interrupted there, nothing was stored yet and its contents can be deleted before running it again; if this is a vault you used, restore 'vault.toml' from a backup instead", .path.display())]
     InterruptedInit { path: PathBuf },
+
+    #[error("'{}' holds a vault that was in use, but its manifest 'vault.toml' is missing. Restore 'vault.toml' from a backup; do not delete the directory, it holds your history", .path.display())]
+    ManifestMissing { path: PathBuf },
 
     #[error("cannot create a vault at '{}': '{}' is a file, not a directory. Choose another place with --data-dir", .path.display(), .blocker.display())]
     NotADirectory { path: PathBuf, blocker: PathBuf },

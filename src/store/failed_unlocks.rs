@@ -21,7 +21,7 @@ use super::audit::{self, AuditEvent};
 use super::error::VaultError;
 use super::fsutil;
 use super::records::{Change, FAILED_UNLOCK_IMPORT_KEY, TreeId, open_value, seal_value};
-use super::vault::{UnlockReport, Vault};
+use super::vault::Vault;
 use crate::crypto::VaultIdentity;
 use crate::time::Timestamp;
 
@@ -158,22 +158,24 @@ pub(crate) fn read(path: &Path, identity: &VaultIdentity, done: Option<&ImportMa
         if !line.ends_with(b"\n") && n as u64 == MAX_LINE {
             // An overlong line: skip the rest of it and spoil the block.
             block_ok = false;
-            let mut rest = Vec::new();
-            reader.read_until(b'\n', &mut rest)?;
+            skip_line(&mut reader)?;
         }
         let text = String::from_utf8_lossy(&line);
-        let trimmed = text.trim();
-        if trimmed == BEGIN_MARKER {
-            if !block.is_empty() {
+        let mut text = text.as_ref();
+        if let Some(at) = text.find(BEGIN_MARKER) {
+            // A new entry starts here, even glued to the end of a torn one.
+            if !block.trim().is_empty() || !text[..at].trim().is_empty() {
                 log.unreadable += 1; // a block that never ended
             }
             block.clear();
             block_ok = true;
+            text = &text[at..];
         }
+        let trimmed = text.trim();
         if block.len() + text.len() > MAX_BLOCK {
             block_ok = false;
         } else {
-            block.push_str(&text);
+            block.push_str(text);
         }
         if trimmed == END_MARKER {
             let entry = if block_ok { open_entry(&block, identity) } else { None };
@@ -199,6 +201,26 @@ pub(crate) fn read(path: &Path, identity: &VaultIdentity, done: Option<&ImportMa
     });
     log.attempts.sort_by_key(|a| a.at);
     Ok(log)
+}
+
+/// Consumes the rest of the current line in bounded steps, whatever its length.
+fn skip_line(reader: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(end) => {
+                reader.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let len = buf.len();
+                reader.consume(len);
+            }
+        }
+    }
 }
 
 fn open_entry(armored: &str, identity: &VaultIdentity) -> Option<FailedUnlock> {
@@ -252,16 +274,17 @@ impl Vault {
         });
         self.records.commit(&changes)?;
         self.records.flush()?;
-        fs::remove_file(&path).map_err(VaultError::io("remove", path.clone()))?;
-        let root = self.paths.root();
-        fsutil::sync_dir(root).map_err(VaultError::io("sync the directory", root))?;
-        self.unlock_report = UnlockReport {
-            failed_attempts: log.attempts,
-            more_attempts: log.not_itemized,
-            latest_more: log.latest_not_itemized,
-            unreadable_entries: log.unreadable,
-            storage_losses: Vec::new(),
-        };
+        // Reported from here on, whatever happens to the file: the events are
+        // durable, and the marker keeps them from being imported twice.
+        self.unlock_report.failed_attempts = log.attempts;
+        self.unlock_report.more_attempts = log.not_itemized;
+        self.unlock_report.latest_more = log.latest_not_itemized;
+        self.unlock_report.unreadable_entries = log.unreadable;
+        // If this fails the next unlock removes the file, skipping what the
+        // marker covers.
+        if fs::remove_file(&path).is_ok() {
+            let _ = fsutil::sync_dir(self.paths.root());
+        }
         Ok(())
     }
 }
@@ -296,8 +319,10 @@ mod tests {
         fsutil::append_private_file(&path, huge.as_bytes()).unwrap();
         record(&path, &identity.recipient(), FailedUnlockReason::WrongPassphrase).unwrap();
         fsutil::append_private_file(&path, format!("{BEGIN_MARKER}\nYWdl").as_bytes()).unwrap(); // torn
+        // The next real entry lands glued to the torn line and still counts.
+        record(&path, &identity.recipient(), FailedUnlockReason::WrongIdentity).unwrap();
         let log = read(&path, &identity, None).unwrap();
-        assert_eq!((log.attempts.len(), log.unreadable), (2, 3));
+        assert_eq!((log.attempts.len(), log.unreadable), (3, 3));
     }
 
     #[test]

@@ -60,6 +60,20 @@ impl VaultLock {
     }
 }
 
+/// Whether another process (or another open in this one) holds the lock at
+/// `lock_path` now, e.g. an `init` still building the vault. A missing lock
+/// file is not held; the file is never created here.
+pub(crate) fn is_held(lock_path: &Path, vault_root: &Path) -> Result<bool, VaultError> {
+    if !lock_path.exists() {
+        return Ok(false);
+    }
+    match VaultLock::acquire(lock_path, vault_root) {
+        Ok(_released_at_once) => Ok(false),
+        Err(VaultError::InUse { .. }) => Ok(true),
+        Err(other) => Err(other),
+    }
+}
+
 /// The pid holding the lock, read from `/proc/locks` (Linux). Best effort: the
 /// error message is better with it, and fine without.
 fn holder_pid(file: &File) -> Option<u32> {

@@ -14,6 +14,9 @@
 //! | `settings` | `settings`                | sealed settings map (vault key)        |
 //! | `meta`     | `failed-unlock-import`    | sealed import marker (vault key)       |
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -103,6 +106,14 @@ pub(crate) struct Records {
     /// neither empties the disk's write cache nor records the file's new size,
     /// so every flush is followed by an `fdatasync` of this file.
     log: File,
+    /// Blob files (`db/blobs/`, where sled puts large values) known to be
+    /// synced. sled writes them with a plain `write_all` and never syncs them,
+    /// so each flush syncs the new ones and the directory.
+    synced_blobs: RefCell<HashSet<OsString>>,
+    /// Set by the first failed flush. Linux reports a failed write-back only
+    /// once, so after that nothing can be trusted to be on disk, and nothing
+    /// may claim it is (the watermark is not raised).
+    poisoned: Cell<bool>,
 }
 
 impl Records {
@@ -133,11 +144,15 @@ impl Records {
             .unwrap_or_else(|_| unreachable!("one tree was opened per TreeId"));
         let log_path = path.join("db");
         let log = File::open(&log_path).map_err(VaultError::io("open the vault database log", log_path))?;
+        // Blobs present at open were synced by the session that wrote them.
+        let synced_blobs = blob_names(&path.join("blobs")).map_err(VaultError::io("list", path.join("blobs")))?;
         Ok(Records {
             path: path.to_owned(),
             db,
             trees,
             log,
+            synced_blobs: RefCell::new(synced_blobs),
+            poisoned: Cell::new(false),
         })
     }
 
@@ -148,10 +163,46 @@ impl Records {
     /// Makes every write so far durable: sled's flush, then `fdatasync` of its
     /// log. Nothing is acknowledged to the user before this returns.
     pub fn flush(&self) -> Result<(), VaultError> {
-        self.db.flush().map_err(|e| self.storage(e))?;
-        self.log
-            .sync_data()
-            .map_err(VaultError::io("sync the vault database", self.path.clone()))
+        let result = self
+            .db
+            .flush()
+            .map_err(|e| self.storage(e))
+            .and_then(|_| {
+                self.log
+                    .sync_data()
+                    .map_err(VaultError::io("sync the vault database", self.path.clone()))
+            })
+            .and_then(|()| self.sync_new_blobs());
+        if result.is_err() {
+            self.poisoned.set(true);
+        }
+        result
+    }
+
+    /// Whether a flush has failed in this session (see `poisoned`).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.get()
+    }
+
+    fn sync_new_blobs(&self) -> Result<(), VaultError> {
+        let dir = self.path.join("blobs");
+        let io = |e| VaultError::Io {
+            action: "sync the vault database blobs in",
+            path: dir.clone(),
+            source: e,
+        };
+        let names = blob_names(&dir).map_err(io)?;
+        let mut synced = self.synced_blobs.borrow_mut();
+        let mut any_new = false;
+        for name in names.iter().filter(|n| !synced.contains(*n)) {
+            File::open(dir.join(name)).and_then(|f| f.sync_all()).map_err(io)?;
+            any_new = true;
+        }
+        if any_new {
+            fsutil::sync_dir(&dir).map_err(io)?;
+        }
+        *synced = names;
+        Ok(())
     }
 
     /// A failure of the storage engine: disk trouble is an I/O error (the
@@ -245,6 +296,14 @@ impl Records {
         self.tree(tree)
             .range(range)
             .map(|item| item.map_err(|e| self.storage(e)))
+    }
+}
+
+fn blob_names(dir: &Path) -> std::io::Result<HashSet<OsString>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.map(|e| e.map(|e| e.file_name())).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashSet::new()),
+        Err(e) => Err(e),
     }
 }
 

@@ -95,6 +95,10 @@ pub struct Vault {
     /// streaming was cut off by a crash and reads as interrupted.
     pub(crate) streaming: HashSet<(ConversationId, u64)>,
     pub(crate) unlock_report: UnlockReport,
+    /// Whether closing may raise the watermark: only once this unlock has
+    /// compared the database with it, so a failed open never overwrites the
+    /// evidence of a loss.
+    pub(crate) watermark_armed: bool,
     // Declared last so it is dropped last: the database closes before the lock goes.
     _lock: VaultLock,
 }
@@ -112,7 +116,11 @@ impl LockedVault {
     pub fn open(root: &Path) -> Result<Self, VaultError> {
         let paths = VaultPaths::new(root);
         if !paths.manifest().is_file() {
-            return Err(VaultError::NoVault { path: root.to_owned() });
+            return Err(if paths.identity().exists() || paths.database().exists() {
+                VaultError::ManifestMissing { path: root.to_owned() }
+            } else {
+                VaultError::NoVault { path: root.to_owned() }
+            });
         }
         let lock = VaultLock::acquire(&paths.lock(), root)?;
         let manifest = VaultManifest::load(&paths.manifest())?;
@@ -265,10 +273,15 @@ impl LockedVault {
             conversation_keys: RefCell::new(HashMap::new()),
             streaming: HashSet::new(),
             unlock_report: UnlockReport::default(),
+            watermark_armed: false,
             _lock: self.lock,
         };
+        // The watermark first: importing failed attempts appends audit events,
+        // which would fill a gap left by lost ones and hide it.
+        let losses = vault.check_watermark()?;
+        vault.watermark_armed = true;
         vault.import_failed_unlocks()?;
-        vault.unlock_report.storage_losses = vault.check_watermark()?;
+        vault.unlock_report.storage_losses = losses;
         Ok(vault)
     }
 

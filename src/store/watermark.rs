@@ -50,14 +50,21 @@ pub enum StorageLoss {
     Messages { id: ConversationId, from: u64, to: u64 },
     /// Audit events `from..to` are gone.
     AuditEvents { from: u64, to: u64 },
+    /// The watermark itself could not be read, so losses cannot be ruled out.
+    Unverifiable { reason: String },
 }
 
 impl StorageLoss {
+    /// Whether records are known to be gone (as opposed to unverifiable).
+    pub fn is_known_loss(&self) -> bool {
+        !matches!(self, StorageLoss::Unverifiable { .. })
+    }
+
     pub fn messages(&self) -> u64 {
         match self {
             StorageLoss::Conversation { messages, .. } => *messages,
             StorageLoss::Messages { from, to, .. } => to - from,
-            StorageLoss::AuditEvents { .. } => 0,
+            StorageLoss::AuditEvents { .. } | StorageLoss::Unverifiable { .. } => 0,
         }
     }
 }
@@ -72,6 +79,11 @@ impl fmt::Display for StorageLoss {
                 write!(f, "messages #{from} to #{} of conversation {id} are gone", to - 1)
             }
             StorageLoss::AuditEvents { from, to } => write!(f, "audit events #{from} to #{} are gone", to - 1),
+            StorageLoss::Unverifiable { reason } => write!(
+                f,
+                "the record of what the database held at the last close is unreadable ({reason}), so lost \
+                 records cannot be ruled out"
+            ),
         }
     }
 }
@@ -157,8 +169,17 @@ impl Vault {
     /// Compares the database with the watermark of the last clean close. Any
     /// loss is recorded in the audit log and returned for the unlock report.
     pub(crate) fn check_watermark(&mut self) -> Result<Vec<StorageLoss>, VaultError> {
-        let Some(mark) = self.load_watermark()? else {
-            return Ok(Vec::new());
+        let mark = match self.load_watermark() {
+            Ok(Some(mark)) => mark,
+            Ok(None) => return Ok(Vec::new()),
+            Err(e) => {
+                // Say so, once, on the record; then start over from what is there.
+                let reason = e.to_string();
+                self.append_audit(Timestamp::now(), AuditEvent::WatermarkUnreadable)?;
+                self.records.flush()?;
+                self.write_watermark()?;
+                return Ok(vec![StorageLoss::Unverifiable { reason }]);
+            }
         };
         let now = self.current_watermark()?;
         let mut losses = Vec::new();
@@ -208,8 +229,10 @@ impl Vault {
 impl Drop for Vault {
     fn drop(&mut self) {
         // A clean close: make everything durable and raise the watermark. Best
-        // effort: a failure here leaves the previous watermark, which is lower.
-        if self.records.flush().is_ok() {
+        // effort: a failure leaves the previous watermark, which is lower. Never
+        // after a failed flush (the data may not be on disk), and never before
+        // this unlock has checked the old watermark (it may be evidence).
+        if self.watermark_armed && !self.records.is_poisoned() && self.records.flush().is_ok() {
             let _ = self.write_watermark();
         }
     }

@@ -256,3 +256,25 @@ fn only_a_reply_being_streamed_can_change() {
         Err(VaultError::ReplyNotStreaming { .. })
     ));
 }
+
+#[test]
+fn a_message_too_large_for_the_log_round_trips() {
+    // sled stores values over a fraction of its segment size as separate blob
+    // files, which the store syncs itself.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let big: String = (0..1_000_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("a pasted log").unwrap();
+        vault.append_message(id, NewMessage::user(&big)).unwrap();
+        id
+    };
+    assert!(
+        std::fs::read_dir(root.join("db/blobs")).unwrap().count() > 0,
+        "the message did not go to a blob; the test does not cover blob syncing"
+    );
+    let vault = reopen(&root);
+    assert_eq!(texts(&vault.newest_messages(id, 1).unwrap()), [big]);
+    assert!(vault.verify().unwrap().is_intact());
+}

@@ -112,22 +112,69 @@ fn a_vault_can_be_made_in_an_empty_directory_reached_through_a_symlink() {
     drop(reopen(&link));
 }
 
-#[test]
-fn the_remains_of_an_interrupted_init_are_recognised() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("v");
-    drop(new_vault(&root));
-    // What a crash before the manifest (written last) leaves.
-    std::fs::remove_file(root.join("vault.toml")).unwrap();
+fn create_at(root: &Path) -> Result<Vault, VaultError> {
     let pass = passphrase();
-    let err = Vault::create(
-        &root,
+    Vault::create(
+        root,
         NewProtection::Passphrase {
             passphrase: &pass,
             cost: support::cheap_kdf(),
         },
     )
-    .unwrap_err();
+}
+
+#[test]
+fn the_remains_of_an_interrupted_init_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    // What a crash before the manifest (written last) leaves: no watermark or
+    // side file yet, since the vault was never opened.
+    for name in ["vault.toml", "watermark.sealed"] {
+        std::fs::remove_file(root.join(name)).unwrap();
+    }
+    let err = create_at(&root).unwrap_err();
     assert!(matches!(err, VaultError::InterruptedInit { .. }), "{err}");
-    assert!(err.to_string().contains("interrupted 'sotto init'"), "{err}");
+    assert!(err.to_string().contains("'sotto init' was interrupted"), "{err}");
+    assert!(err.to_string().contains("restore 'vault.toml'"), "{err}");
+}
+
+#[test]
+fn a_used_vault_that_lost_its_manifest_is_never_called_debris() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root)); // opened and closed: it has a watermark
+    std::fs::remove_file(root.join("vault.toml")).unwrap();
+    for err in [create_at(&root).unwrap_err(), LockedVault::open(&root).unwrap_err()] {
+        assert!(matches!(err, VaultError::ManifestMissing { .. }), "{err}");
+        assert!(err.to_string().contains("do not delete the directory"), "{err}");
+    }
+}
+
+#[test]
+fn two_inits_racing_for_one_empty_directory_make_one_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("mount");
+    std::fs::create_dir(&root).unwrap();
+    let results: Vec<Result<String, VaultError>> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| create_at(&root).map(|vault| vault.recipient())))
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let winners: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for loser in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(loser, VaultError::AlreadyExists { .. } | VaultError::InUse { .. }),
+            "{loser}"
+        );
+    }
+    let vault = reopen(&root);
+    assert_eq!(
+        &vault.recipient(),
+        winners[0],
+        "the surviving vault is the winner's, intact"
+    );
+    assert!(vault.verify().unwrap().is_intact());
 }

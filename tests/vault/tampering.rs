@@ -290,3 +290,56 @@ fn raw_damage_in_the_database_files_never_loses_records_silently() {
         "no flip made sled discard records; the test proves nothing"
     );
 }
+
+#[test]
+fn lost_audit_events_are_noticed_even_when_new_events_follow() {
+    use sotto::store::StorageLoss;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    {
+        let mut vault = new_vault(&root);
+        vault.record_audit(AuditEvent::PassphraseChanged).unwrap();
+        vault.record_audit(AuditEvent::Rekey).unwrap();
+    } // closed: the watermark says three audit events
+    // The last two vanish, as if sled had discarded the end of its log…
+    tamper(&root, "audit", |tree| {
+        for seq in [1u64, 2] {
+            tree.remove(seq.to_be_bytes()).unwrap();
+        }
+    });
+    // …and two failed unlocks would fill exactly those slots when imported.
+    let wrong = SecretString::from("nope".to_owned());
+    for _ in 0..2 {
+        assert!(LockedVault::open(&root).unwrap().unlock(Some(&wrong)).is_err());
+    }
+    let vault = reopen(&root);
+    assert_eq!(vault.unlock_report().failed_attempts.len(), 2);
+    assert_eq!(
+        vault.unlock_report().storage_losses,
+        [StorageLoss::AuditEvents { from: 1, to: 3 }]
+    );
+}
+
+#[test]
+fn an_unreadable_watermark_is_reported_once_and_started_over() {
+    use sotto::store::StorageLoss;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    std::fs::write(root.join("watermark.sealed"), b"damaged").unwrap();
+    let vault = reopen(&root);
+    let losses = &vault.unlock_report().storage_losses;
+    assert!(
+        matches!(losses.as_slice(), [StorageLoss::Unverifiable { .. }]),
+        "{losses:?}"
+    );
+    assert!(!vault.verify().unwrap().is_intact());
+    let recorded = vault
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .any(|e| e.unwrap().event == AuditEvent::WatermarkUnreadable);
+    assert!(recorded);
+    drop(vault);
+    assert!(reopen(&root).unlock_report().storage_losses.is_empty());
+}
