@@ -297,7 +297,7 @@ fn verify_lists_each_damaged_record_and_exits_6() {
     );
 
     {
-        let db = sled::open(sandbox.vault().join("db")).unwrap();
+        let db = support::open_sled_directly(&sandbox.vault());
         let tree = db.open_tree("messages").unwrap();
         for seq in [1u64, 3] {
             let mut key = id.as_bytes().to_vec();

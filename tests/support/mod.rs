@@ -90,6 +90,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Opens the vault's sled database directly, as an attacker with the files
+/// would. sled releases its file lock a moment after a vault closes, so a
+/// refused lock is retried for a while.
+pub fn open_sled_directly(root: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(root.join("db")) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("opening sled at '{}': {e}", root.display()),
+        }
+    }
+}
+
 /// Every regular file under `root`, with its bytes.
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();

@@ -5,7 +5,7 @@ use super::*;
 
 /// Rewrites one record through sled itself, as an attacker with the files could.
 fn tamper(root: &Path, tree: &str, edit: impl FnOnce(&sled::Tree)) {
-    let db = sled::open(root.join("db")).unwrap();
+    let db = support::open_sled_directly(root);
     edit(&db.open_tree(tree).unwrap());
     db.flush().unwrap();
 }
@@ -180,8 +180,8 @@ fn a_rolled_back_index_entry_is_reported_and_appends_never_overwrite() {
         vault.append_message(id, NewMessage::user("m1")).unwrap();
         id
     };
-    let old_entry = sled::open(root.join("db"))
-        .and_then(|db| db.open_tree("index"))
+    let old_entry = support::open_sled_directly(&root)
+        .open_tree("index")
         .and_then(|tree| tree.get(id.as_bytes()))
         .unwrap()
         .unwrap();
