@@ -24,8 +24,8 @@ pub fn passphrase() -> SecretString {
     SecretString::from(PASSPHRASE.to_owned())
 }
 
-/// A new passphrase-protected vault at `root` with the cheap KDF.
-pub fn new_vault(root: &Path) -> Vault {
+/// Tries to create a passphrase-protected vault at `root` with the cheap KDF.
+pub fn try_new_vault(root: &Path) -> Result<Vault, sotto::store::VaultError> {
     Vault::create(
         root,
         NewProtection::Passphrase {
@@ -33,7 +33,11 @@ pub fn new_vault(root: &Path) -> Vault {
             cost: cheap_kdf(),
         },
     )
-    .expect("creating a test vault")
+}
+
+/// A new passphrase-protected vault at `root` with the cheap KDF.
+pub fn new_vault(root: &Path) -> Vault {
+    try_new_vault(root).expect("creating a test vault")
 }
 
 /// Opens the vault at `root` with the test passphrase.

@@ -1,32 +1,19 @@
 //! Creating a vault, and leaving nothing half-made when that fails.
 
 use super::*;
+use crate::support::try_new_vault;
 
 #[test]
 fn creating_where_a_vault_or_other_files_exist_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
     drop(new_vault(&root));
-    let pass = passphrase();
-    let again = Vault::create(
-        &root,
-        NewProtection::Passphrase {
-            passphrase: &pass,
-            cost: support::cheap_kdf(),
-        },
-    );
+    let again = try_new_vault(&root);
     assert!(matches!(again, Err(VaultError::AlreadyExists { .. })));
     let busy = dir.path().join("busy");
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("notes.txt"), "mine").unwrap();
-    let err = Vault::create(
-        &busy,
-        NewProtection::Passphrase {
-            passphrase: &pass,
-            cost: support::cheap_kdf(),
-        },
-    )
-    .unwrap_err();
+    let err = try_new_vault(&busy).unwrap_err();
     assert!(matches!(err, VaultError::NotEmpty { .. }), "{err}");
     assert_eq!(
         std::fs::read_dir(&busy).unwrap().count(),
@@ -35,16 +22,7 @@ fn creating_where_a_vault_or_other_files_exist_is_refused() {
     );
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    drop(
-        Vault::create(
-            &empty,
-            NewProtection::Passphrase {
-                passphrase: &pass,
-                cost: support::cheap_kdf(),
-            },
-        )
-        .unwrap(),
-    );
+    drop(try_new_vault(&empty).unwrap());
 }
 
 #[test]
@@ -53,15 +31,7 @@ fn an_unwritable_data_dir_leaves_no_half_made_vault() {
     // A regular file where a directory is needed: fails for root too.
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, "a file").unwrap();
-    let pass = passphrase();
-    let err = Vault::create(
-        &blocker.join("vault"),
-        NewProtection::Passphrase {
-            passphrase: &pass,
-            cost: support::cheap_kdf(),
-        },
-    )
-    .unwrap_err();
+    let err = try_new_vault(&blocker.join("vault")).unwrap_err();
     assert!(err.to_string().contains("blocker"), "{err}");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -96,31 +66,12 @@ fn a_vault_can_be_made_in_an_empty_directory_reached_through_a_symlink() {
     std::fs::create_dir(&real).unwrap();
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let pass = passphrase();
-    let vault = Vault::create(
-        &link,
-        NewProtection::Passphrase {
-            passphrase: &pass,
-            cost: support::cheap_kdf(),
-        },
-    )
-    .unwrap();
+    let vault = try_new_vault(&link).unwrap();
     assert_eq!(vault.root(), real.canonicalize().unwrap());
     assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o700);
     drop(vault);
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     drop(reopen(&link));
-}
-
-fn create_at(root: &Path) -> Result<Vault, VaultError> {
-    let pass = passphrase();
-    Vault::create(
-        root,
-        NewProtection::Passphrase {
-            passphrase: &pass,
-            cost: support::cheap_kdf(),
-        },
-    )
 }
 
 #[test]
@@ -133,7 +84,7 @@ fn the_remains_of_an_interrupted_init_are_recognised() {
     for name in ["vault.toml", "watermark.sealed"] {
         std::fs::remove_file(root.join(name)).unwrap();
     }
-    let err = create_at(&root).unwrap_err();
+    let err = try_new_vault(&root).unwrap_err();
     assert!(matches!(err, VaultError::InterruptedInit { .. }), "{err}");
     assert!(err.to_string().contains("'sotto init' was interrupted"), "{err}");
     assert!(err.to_string().contains("restore 'vault.toml'"), "{err}");
@@ -145,7 +96,7 @@ fn a_used_vault_that_lost_its_manifest_is_never_called_debris() {
     let root = dir.path().join("v");
     drop(new_vault(&root)); // opened and closed: it has a watermark
     std::fs::remove_file(root.join("vault.toml")).unwrap();
-    for err in [create_at(&root).unwrap_err(), LockedVault::open(&root).unwrap_err()] {
+    for err in [try_new_vault(&root).unwrap_err(), LockedVault::open(&root).unwrap_err()] {
         assert!(matches!(err, VaultError::ManifestMissing { .. }), "{err}");
         assert!(err.to_string().contains("do not delete the directory"), "{err}");
     }
@@ -158,7 +109,7 @@ fn two_inits_racing_for_one_empty_directory_make_one_vault() {
     std::fs::create_dir(&root).unwrap();
     let results: Vec<Result<String, VaultError>> = std::thread::scope(|scope| {
         let racers: Vec<_> = (0..2)
-            .map(|_| scope.spawn(|| create_at(&root).map(|vault| vault.recipient())))
+            .map(|_| scope.spawn(|| try_new_vault(&root).map(|vault| vault.recipient())))
             .collect();
         racers.into_iter().map(|r| r.join().unwrap()).collect()
     });
