@@ -5,9 +5,11 @@
 //! the only place that writes to disk, and it seals every record before the
 //! bytes reach sled (see ARCHITECTURE.md).
 
+pub mod backend;
 pub mod cli;
 pub mod crypto;
 pub mod hardening;
 pub mod paths;
+pub mod sanitize;
 pub mod store;
 pub mod time;

@@ -1,0 +1,1 @@
+//! The `local` backend: the built-in offline help-desk bot (being built).
