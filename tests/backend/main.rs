@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod local;
 mod openai;
 
 use std::time::Duration;

@@ -22,7 +22,10 @@ fn chain(e: &reqwest::Error) -> String {
 fn has_io_kind(e: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
     let mut source = e.source();
     while let Some(cause) = source {
-        if cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == kind) {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
             return true;
         }
         source = cause.source();

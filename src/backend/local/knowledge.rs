@@ -1,0 +1,212 @@
+//! Knowledge bases: Markdown files cut into sections at their headings. The
+//! built-in base ships inside the binary; users add directories of their own
+//! (`--knowledge DIR`, or `knowledge = [...]` in the config), read when the
+//! bot starts and bounded in size.
+
+use std::path::{Path, PathBuf};
+
+/// One section: the text under a heading, up to the next heading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// `file-stem#heading-slug`, unique within a base.
+    pub id: String,
+    /// Where it came from, as shown to the user ("sotto: storage.md", "runbooks/vpn.md").
+    pub source: String,
+    /// The headings above it, outermost first.
+    pub headings: Vec<String>,
+    pub body: String,
+}
+
+impl Section {
+    /// "Storage › Where your data lives".
+    pub fn title(&self) -> String {
+        self.headings.join(" › ")
+    }
+}
+
+/// The knowledge base sotto ships: how it works, and privacy practice.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("using-sotto.md", include_str!("kb/using-sotto.md")),
+    ("storage.md", include_str!("kb/storage.md")),
+    ("view-export-wipe.md", include_str!("kb/view-export-wipe.md")),
+    ("keys-and-passphrases.md", include_str!("kb/keys-and-passphrases.md")),
+    ("backends-and-consent.md", include_str!("kb/backends-and-consent.md")),
+    ("redaction.md", include_str!("kb/redaction.md")),
+    ("privacy-practices.md", include_str!("kb/privacy-practices.md")),
+    ("troubleshooting.md", include_str!("kb/troubleshooting.md")),
+];
+
+/// Limits on a user's knowledge directory.
+const MAX_FILES: usize = 10_000;
+const MAX_FILE_BYTES: u64 = 2 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("cannot read the knowledge directory '{}': {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the knowledge directory '{}' holds more than {MAX_FILES} Markdown files; point --knowledge at a smaller directory", .path.display())]
+    TooMany { path: PathBuf },
+}
+
+pub fn built_in() -> Vec<Section> {
+    BUILT_IN
+        .iter()
+        .flat_map(|(name, text)| parse(&format!("sotto: {name}"), name, text))
+        .collect()
+}
+
+/// Every `.md` file under `dir` (recursively), cut into sections. Files over
+/// 2 MiB are skipped with a note in `skipped`.
+pub fn load_dir(dir: &Path, skipped: &mut Vec<String>) -> Result<Vec<Section>, KnowledgeError> {
+    let unreadable = |path: &Path| {
+        let path = path.to_owned();
+        move |source| KnowledgeError::Unreadable { path, source }
+    };
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).map_err(unreadable(&current))? {
+            let entry = entry.map_err(unreadable(&current))?;
+            let kind = entry.file_type().map_err(unreadable(&entry.path()))?;
+            let path = entry.path();
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+                files.push(path);
+                if files.len() > MAX_FILES {
+                    return Err(KnowledgeError::TooMany { path: dir.to_owned() });
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut sections = Vec::new();
+    for path in files {
+        let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().into_owned();
+        if std::fs::metadata(&path).map_err(unreadable(&path))?.len() > MAX_FILE_BYTES {
+            skipped.push(format!("'{relative}' is larger than 2 MiB"));
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(unreadable(&path))?;
+        let text = String::from_utf8_lossy(&bytes);
+        sections.extend(parse(&relative, &relative, &text));
+    }
+    Ok(sections)
+}
+
+fn slug(text: &str) -> String {
+    let words = super::text::words(text);
+    if words.is_empty() {
+        "section".into()
+    } else {
+        words.join("-")
+    }
+}
+
+/// Cuts Markdown into sections at ATX headings (`#` … `######`) outside fenced
+/// code blocks. Text before the first heading belongs to the file's name.
+pub fn parse(source: &str, file_name: &str, text: &str) -> Vec<Section> {
+    let stem = file_name
+        .rsplit('/')
+        .next()
+        .unwrap_or(file_name)
+        .trim_end_matches(".md")
+        .trim_end_matches(".MD");
+    let mut sections = Vec::new();
+    let mut headings: Vec<(usize, String)> = Vec::new();
+    let mut body = String::new();
+    let mut fence: Option<String> = None;
+    let mut ids = std::collections::HashSet::new();
+    let mut flush = |headings: &[(usize, String)], body: &mut String, sections: &mut Vec<Section>| {
+        let text = body.trim();
+        if !text.is_empty() {
+            let names: Vec<String> = if headings.is_empty() {
+                vec![stem.to_owned()]
+            } else {
+                headings.iter().map(|(_, h)| h.clone()).collect()
+            };
+            let base = format!("{stem}#{}", slug(names.last().map_or(stem, String::as_str)));
+            let mut id = base.clone();
+            let mut n = 2;
+            while !ids.insert(id.clone()) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            sections.push(Section {
+                id,
+                source: source.to_owned(),
+                headings: names,
+                body: text.to_owned(),
+            });
+        }
+        body.clear();
+    };
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(open) = &fence {
+            if trimmed.starts_with(open.as_str()) {
+                fence = None;
+            }
+            body.push_str(line);
+            body.push('\n');
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(trimmed[..3].to_owned());
+            body.push_str(line);
+            body.push('\n');
+            continue;
+        }
+        let level = trimmed.chars().take_while(|c| *c == '#').count();
+        let is_heading =
+            (1..=6).contains(&level) && trimmed[level..].starts_with(' ') && line.len() - trimmed.len() < 4;
+        if is_heading {
+            flush(&headings, &mut body, &mut sections);
+            let title = trimmed[level..].trim().trim_end_matches('#').trim().to_owned();
+            headings.retain(|(l, _)| *l < level);
+            headings.push((level, title));
+        } else {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    flush(&headings, &mut body, &mut sections);
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_cut_at_headings_and_keep_their_path() {
+        let text = "# Guide\nintro\n## Setup\nstep one\n```\n# not a heading\n```\n### Deeper\ndeep\n## Other\nmore\n";
+        let sections = parse("x.md", "x.md", text);
+        let titles: Vec<String> = sections.iter().map(Section::title).collect();
+        assert_eq!(
+            titles,
+            ["Guide", "Guide › Setup", "Guide › Setup › Deeper", "Guide › Other"]
+        );
+        assert!(sections[1].body.contains("# not a heading"));
+        assert_eq!(sections[2].id, "x#deeper");
+    }
+
+    #[test]
+    fn duplicate_headings_get_distinct_ids() {
+        let sections = parse("x.md", "x.md", "## Notes\na\n## Notes\nb\n");
+        assert_eq!(sections[0].id, "x#notes");
+        assert_eq!(sections[1].id, "x#notes-2");
+    }
+
+    #[test]
+    fn the_built_in_base_parses_into_many_sections_with_unique_ids() {
+        let sections = built_in();
+        assert!(sections.len() >= 30, "only {} sections", sections.len());
+        let ids: std::collections::HashSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids.len(), sections.len());
+    }
+}
