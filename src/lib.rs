@@ -7,9 +7,11 @@
 
 pub mod backend;
 pub mod cli;
+pub mod config;
 pub mod crypto;
 pub mod hardening;
 pub mod paths;
 pub mod sanitize;
+pub mod secret_source;
 pub mod store;
 pub mod time;

@@ -1,7 +1,10 @@
 //! The command line: clap definitions, one module per subcommand, and the one
 //! place errors become messages and exit codes.
 
+mod ask;
+mod backends;
 mod init;
+mod keys;
 mod passphrase;
 mod unlock;
 mod verify;
@@ -23,6 +26,9 @@ pub mod exit {
     pub const IN_USE: u8 = 4;
     pub const NO_VAULT: u8 = 5;
     pub const DAMAGED: u8 = 6;
+    pub const BACKEND_FAILED: u8 = 7;
+    /// Stopped with Ctrl-C (128 + SIGINT, as shells report it).
+    pub const CANCELLED: u8 = 130;
 }
 
 const EXIT_CODES_HELP: &str = "\
@@ -34,10 +40,13 @@ Exit codes:
   4  the vault is in use by another sotto process
   5  no vault in the data directory
   6  the vault is damaged: 'verify' found damaged records, or a vault file is missing or unreadable
+  7  the backend failed (unreachable, refused the key, timed out); what arrived is kept
+  130  stopped with Ctrl-C; what arrived is kept
 
 Environment:
   SOTTO_DATA_DIR             the vault's directory (like --data-dir)
   SOTTO_CONFIG               the config file (like --config)
+  SOTTO_BACKEND              the backend to use (like --backend)
   SOTTO_PASSPHRASE_FILE      read the passphrase from this file (first line)
   SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase";
 
@@ -59,6 +68,18 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOTTO_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// The backend for this run, by its name in the config [default: the config's default_backend, else 'local']
+    #[arg(long, global = true, env = "SOTTO_BACKEND", value_name = "NAME")]
+    pub backend: Option<String>,
+
+    /// Store nothing: the vault is not even opened
+    #[arg(long, global = true)]
+    pub incognito: bool,
+
+    /// Add the Markdown files under DIR to the built-in bot's knowledge (repeatable)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -71,6 +92,14 @@ pub enum Command {
     View(view::ViewArgs),
     /// Check every record in the vault; lists each damaged one and exits 6 if any
     Verify,
+    /// Ask one question and stream the reply to stdout (the question from stdin if not given)
+    Ask(ask::AskArgs),
+    /// Store, remove or list backends' API keys in the encrypted vault
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// List backends, check one, or give or withdraw consent to send conversations to one
+    #[command(subcommand)]
+    Backend(backends::BackendCommand),
 }
 
 /// A failure of a subcommand: the message for stderr and the exit code.
@@ -80,6 +109,8 @@ pub enum CliError {
     Vault(#[from] VaultError),
     #[error("{0}")]
     Input(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{message}")]
     WithCode { message: String, code: u8 },
 }
@@ -88,8 +119,17 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Vault(e) => vault_exit_code(e),
-            CliError::Input(_) => exit::ERROR,
+            CliError::Input(_) | CliError::Config(_) => exit::ERROR,
             CliError::WithCode { code, .. } => *code,
+        }
+    }
+}
+
+impl From<crate::backend::BackendError> for CliError {
+    fn from(e: crate::backend::BackendError) -> Self {
+        CliError::WithCode {
+            message: e.to_string(),
+            code: exit::BACKEND_FAILED,
         }
     }
 }
@@ -116,13 +156,32 @@ fn vault_exit_code(e: &VaultError) -> u8 {
     }
 }
 
-/// Resolved locations for this run.
+/// Resolved locations and choices for this run.
 pub(crate) struct Context {
     pub data_dir: PathBuf,
     pub config: Option<PathBuf>,
+    /// Whether the user named the config file (then it must exist).
+    pub config_explicit: bool,
+    pub backend: Option<String>,
+    pub incognito: bool,
+    pub knowledge: Vec<PathBuf>,
 }
 
 impl Context {
+    /// The configuration, read now: a missing default file means the defaults.
+    pub fn load_config(&self) -> Result<crate::config::Config, CliError> {
+        match &self.config {
+            Some(path) => Ok(crate::config::Config::load(path, self.config_explicit)?),
+            None => Ok(crate::config::Config::default()),
+        }
+    }
+
+    /// The backend this run uses: `--backend`, else the config's default.
+    pub fn chosen_backend(&self, config: &crate::config::Config) -> Result<crate::config::NamedBackend, CliError> {
+        let name = self.backend.as_deref().unwrap_or(&config.default_backend);
+        Ok(config.backend(name)?.clone())
+    }
+
     fn resolve(cli: &Cli) -> Result<Self, CliError> {
         let data_dir = match &cli.data_dir {
             Some(dir) => dir.clone(),
@@ -131,7 +190,14 @@ impl Context {
             })?,
         };
         let config = cli.config.clone().or_else(crate::paths::default_config_file);
-        Ok(Context { data_dir, config })
+        Ok(Context {
+            data_dir,
+            config,
+            config_explicit: cli.config.is_some(),
+            backend: cli.backend.clone(),
+            incognito: cli.incognito,
+            knowledge: cli.knowledge.clone(),
+        })
     }
 }
 
@@ -159,6 +225,9 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Init(args)) => init::run(&context, args),
         Some(Command::View(args)) => view::run(&context, args),
         Some(Command::Verify) => verify::run(&context),
+        Some(Command::Ask(args)) => ask::run(&context, args),
+        Some(Command::Key(command)) => keys::run(&context, command),
+        Some(Command::Backend(command)) => backends::run(&context, command),
         // The chat screen will open here; until it exists, say what there is.
         None => {
             use clap::CommandFactory;

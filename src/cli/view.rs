@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 
 use super::unlock::open_vault;
 use super::{CliError, Context, exit};
+use crate::backend::Channel;
+use crate::config::{self, BackendSpec, Config, KeySource};
 use crate::crypto::user_identity::UserIdentityKind;
-use crate::store::{Inventory, ProtectionInfo, StorageLoss, UnlockReport};
+use crate::store::{Inventory, ProtectionInfo, StorageLoss, UnlockReport, Vault};
 use crate::time::Timestamp;
 
 /// The `schema` value of `sotto view --json`; bumped on any incompatible change.
@@ -24,16 +26,123 @@ pub(crate) fn run(context: &Context, args: &ViewArgs) -> Result<u8, CliError> {
     let vault = open_vault(context)?;
     let inventory = vault.inventory()?;
     let config = context.config.as_ref().map(|p| (p.clone(), p.is_file()));
+    // A broken config file must not hide what the vault holds: say so, go on.
+    let backends = match context.load_config() {
+        Ok(config) => Ok(backends(&config, &vault)?),
+        Err(e) => {
+            eprintln!("sotto: warning: {e}");
+            Err(e.to_string())
+        }
+    };
     if args.json {
-        let value = to_json(&inventory, vault.unlock_report(), config.as_ref());
+        let value = to_json(&inventory, vault.unlock_report(), config.as_ref(), &backends);
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize")
         );
     } else {
-        print!("{}", to_text(&inventory, config.as_ref()));
+        print!("{}", to_text(&inventory, config.as_ref(), &backends));
     }
     Ok(exit::OK)
+}
+
+/// A configured backend as `view` shows it.
+pub(crate) struct BackendView {
+    name: String,
+    kind: &'static str,
+    host: String,
+    channel: Channel,
+    model: Option<String>,
+    is_default: bool,
+    /// The host consented to, if any (consent is per host).
+    consent_host: Option<String>,
+    key: KeyView,
+}
+
+enum KeyView {
+    None,
+    Env(String),
+    Command,
+    Vault { stored: bool },
+}
+
+fn backends(config: &Config, vault: &Vault) -> Result<Vec<BackendView>, CliError> {
+    let mut views = Vec::new();
+    for backend in config.backends.values() {
+        let key = match &backend.spec {
+            BackendSpec::Local { .. } => KeyView::None,
+            BackendSpec::OpenAi(spec) => match &spec.key {
+                KeySource::Env(var) => KeyView::Env(var.clone()),
+                KeySource::Command(_) => KeyView::Command,
+                KeySource::VaultOrNone => KeyView::Vault {
+                    stored: vault.secret(&config::vault_key_name(&backend.name))?.is_some(),
+                },
+            },
+        };
+        views.push(BackendView {
+            name: backend.name.clone(),
+            kind: backend.kind(),
+            host: backend.host(),
+            channel: backend.channel(),
+            model: backend.model().map(str::to_owned),
+            is_default: backend.name == config.default_backend,
+            consent_host: vault.setting(&config::consent_setting(&backend.name))?,
+            key,
+        });
+    }
+    Ok(views)
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::InProcess => "in-process",
+        Channel::Loopback => "loopback",
+        Channel::Tls => "tls",
+        Channel::Insecure => "insecure-http",
+    }
+}
+
+fn consent_text(backend: &BackendView) -> String {
+    if !backend.channel.leaves_machine() {
+        return "not needed (nothing leaves this machine)".into();
+    }
+    match &backend.consent_host {
+        Some(host) if *host == backend.host => format!("given for '{host}'"),
+        Some(host) => format!("given for '{host}' only; asks again for '{}'", backend.host),
+        None => "not given (asks before sending)".into(),
+    }
+}
+
+fn backends_json(backends: &Result<Vec<BackendView>, String>) -> Value {
+    match backends {
+        Err(error) => json!({"error": error}),
+        Ok(backends) => Value::Array(
+            backends
+                .iter()
+                .map(|b| {
+                    json!({
+                        "name": b.name,
+                        "kind": b.kind,
+                        "host": b.host,
+                        "channel": channel_name(b.channel),
+                        "model": b.model,
+                        "default": b.is_default,
+                        "consent": {
+                            "required": b.channel.leaves_machine(),
+                            "given_for_host": b.consent_host,
+                            "current": !b.channel.leaves_machine() || b.consent_host.as_deref() == Some(b.host.as_str()),
+                        },
+                        "api_key": match &b.key {
+                            KeyView::None => json!({"source": "none"}),
+                            KeyView::Env(var) => json!({"source": "env", "variable": var}),
+                            KeyView::Command => json!({"source": "command"}),
+                            KeyView::Vault { stored } => json!({"source": "vault", "stored": stored}),
+                        },
+                    })
+                })
+                .collect(),
+        ),
+    }
 }
 
 fn rfc3339(t: Option<Timestamp>) -> Value {
@@ -52,6 +161,7 @@ pub(crate) fn to_json(
     inventory: &Inventory,
     report: &UnlockReport,
     config: Option<&(std::path::PathBuf, bool)>,
+    backends: &Result<Vec<BackendView>, String>,
 ) -> Value {
     let protection = match &inventory.protection {
         ProtectionInfo::Passphrase { log_n } => json!({"kind": "passphrase", "kdf": "scrypt", "log_n": log_n}),
@@ -87,6 +197,7 @@ pub(crate) fn to_json(
         "unreadable_failed_unlock_records": report.unreadable_entries,
         "storage_losses_detected": report.storage_losses.iter().map(loss_json).collect::<Vec<_>>(),
         "config": config.map(|(path, present)| json!({"path": path, "present": present})),
+        "backends": backends_json(backends),
     })
 }
 
@@ -103,7 +214,11 @@ fn loss_json(loss: &StorageLoss) -> Value {
     }
 }
 
-fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -> String {
+fn to_text(
+    inventory: &Inventory,
+    config: Option<&(std::path::PathBuf, bool)>,
+    backends: &Result<Vec<BackendView>, String>,
+) -> String {
     let protection = match &inventory.protection {
         ProtectionInfo::Passphrase { log_n: Some(n) } => format!("passphrase (scrypt, N = 2^{n})"),
         ProtectionInfo::Passphrase { log_n: None } => "passphrase (scrypt)".into(),
@@ -140,6 +255,22 @@ fn to_text(inventory: &Inventory, config: Option<&(std::path::PathBuf, bool)>) -
                 if *present { "" } else { " (not present; defaults apply)" }
             ),
         );
+    }
+    match backends {
+        Err(error) => line("Backends", format!("unknown: {error}")),
+        Ok(backends) => {
+            for b in backends {
+                let default = if b.is_default { ", default" } else { "" };
+                let where_to = match b.channel {
+                    Channel::InProcess => "built in: nothing leaves this machine".to_owned(),
+                    channel => format!("to '{}' over {}", b.host, channel.describe()),
+                };
+                line("Backend", format!("'{}' ({}{default}) {where_to}", b.name, b.kind));
+                if b.channel.leaves_machine() {
+                    line("  consent", consent_text(b));
+                }
+            }
+        }
     }
     text
 }

@@ -77,6 +77,10 @@ pub enum AuditEvent {
         backend: String,
         host: String,
     },
+    ConsentWithdrawn {
+        backend: String,
+        host: String,
+    },
 }
 
 impl AuditEvent {
@@ -134,6 +138,9 @@ impl AuditEvent {
             AuditEvent::Rekey => "vault identity rotated".into(),
             AuditEvent::PassphraseChanged => "passphrase changed".into(),
             AuditEvent::ConsentGiven { backend, host } => format!("consent given to send to '{backend}' at '{host}'"),
+            AuditEvent::ConsentWithdrawn { backend, host } => {
+                format!("consent withdrawn for '{backend}' at '{host}'")
+            }
         }
     }
 }

@@ -1,83 +1,7 @@
-//! The real `sotto` binary: init, view, verify, exit codes and messages, and
-//! interoperability with the stock `age` CLI. Most vaults here are made through
-//! the library with a cheap KDF; the init tests pay the real unlock cost.
+//! init, view, verify, exit codes and messages, and interoperability with the
+//! stock `age` CLI.
 
-mod support;
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-use sotto::store::NewMessage;
-use support::{PASSPHRASE, assert_unchanged_or_appended, copy_dir, flip_log_byte, long_log_vault, new_vault, snapshot};
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn vault(&self) -> PathBuf {
-        self.path("data")
-    }
-
-    fn file(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// `sotto --data-dir <sandbox>/data ARGS` with a clean environment: no
-    /// inherited SOTTO_* variables, HOME inside the sandbox, no terminal.
-    fn sotto(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("home/.config"))
-            .env("XDG_DATA_HOME", self.path("home/.local/share"))
-            .arg("--data-dir")
-            .arg(self.vault())
-            .args(args)
-            .stdin(Stdio::null());
-        command
-    }
-
-    fn with_passphrase(&self, command: &mut Command, passphrase: &str) {
-        let file = self.file("passphrase.txt", &format!("{passphrase}\n"));
-        command.env("SOTTO_PASSPHRASE_FILE", file);
-    }
-
-    fn run(&self, args: &[&str], passphrase: Option<&str>) -> Output {
-        let mut command = self.sotto(args);
-        if let Some(p) = passphrase {
-            self.with_passphrase(&mut command, p);
-        }
-        command.output().unwrap()
-    }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
+use super::*;
 
 #[test]
 fn init_makes_an_identity_the_stock_age_cli_decrypts_with_the_passphrase() {
@@ -514,7 +438,7 @@ fn a_panic_never_prints_its_message() {
     }
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
-            "a_panic_never_prints_its_message",
+            "vault::a_panic_never_prints_its_message",
             "--exact",
             "--nocapture",
             "--test-threads=1",
@@ -524,7 +448,7 @@ fn a_panic_never_prints_its_message() {
         .output()
         .unwrap();
     let err = stderr(&out);
-    assert!(err.contains("sotto: internal error at tests/cli.rs:"), "{err}");
+    assert!(err.contains("sotto: internal error at tests/cli/vault.rs:"), "{err}");
     assert!(!err.contains("secret conversation"), "the panic message leaked: {err}");
 }
 

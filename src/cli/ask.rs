@@ -1,0 +1,344 @@
+//! `sotto ask [MESSAGE]`: one question, the reply streamed to stdout as it
+//! arrives, both stored in the vault (a new conversation, or `--conversation
+//! ID`). `--incognito` stores nothing and never opens the vault. Ctrl-C stops
+//! the reply and keeps what arrived.
+//!
+//! The user's message is durable before anything is sent; the reply is
+//! checkpointed while it streams and finished with how it ended.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::unlock::open_vault;
+use super::{CliError, Context, exit};
+use crate::backend::{Backend, BackendError, CancelToken, ChatMessage, ChatRequest, ChatRole, Completion, Finish};
+use crate::config::{self, NamedBackend};
+use crate::sanitize;
+use crate::store::{AuditEvent, ConversationId, MessageMeta, NewMessage, ReplyState, Role, Vault};
+
+/// How often a streaming reply is saved.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// The longest message accepted on stdin.
+const MAX_MESSAGE_BYTES: u64 = 1 << 20;
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The message; read from stdin when absent
+    pub message: Option<String>,
+
+    /// Continue this conversation (its id, from 'sotto view' or an earlier ask)
+    #[arg(long, value_name = "ID")]
+    pub conversation: Option<ConversationId>,
+
+    /// Consent, for this run, to sending the conversation to a backend off this machine
+    #[arg(long)]
+    pub trust_backend: bool,
+}
+
+pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
+    let config = context.load_config()?;
+    let backend = context.chosen_backend(&config)?;
+    let message = read_message(args)?;
+    if backend.channel() == crate::backend::Channel::Insecure {
+        eprintln!(
+            "sotto: warning: backend '{}' sends the conversation to '{}' over plain HTTP, unencrypted \
+             (allow_insecure_http)",
+            backend.name,
+            backend.host()
+        );
+    }
+    if context.incognito {
+        if args.conversation.is_some() {
+            return Err(CliError::Input(
+                "--incognito cannot continue a conversation: it never opens the vault".into(),
+            ));
+        }
+        return ask_incognito(context, args, &backend, &message);
+    }
+    let mut vault = open_vault(context)?;
+    check_consent(&mut vault, &backend, args.trust_backend)?;
+    let key = config::resolve_key(&backend, Some(&vault))?;
+    let bot = backend.build(key, &context.knowledge)?;
+
+    let (conversation, mut history) = match args.conversation {
+        Some(id) => (id, history(&vault, id)?),
+        None => (vault.create_conversation(&title_for(&message))?, Vec::new()),
+    };
+    let meta = MessageMeta {
+        backend: Some(backend.name.clone()),
+        model: backend.model().map(str::to_owned),
+        ..Default::default()
+    };
+    // Durable before it is sent.
+    vault.append_message(
+        conversation,
+        NewMessage {
+            role: Role::User,
+            text: &message,
+            meta: meta.clone(),
+            at: None,
+        },
+    )?;
+    history.push(ChatMessage {
+        role: ChatRole::User,
+        content: message,
+    });
+    let reply = vault.begin_reply(conversation, meta)?;
+    eprintln!("sotto: conversation {conversation}");
+
+    let cancel = CancelToken::new();
+    let _sigint = CancelOnSigint::install(&cancel);
+    let mut text = String::new();
+    let mut last_checkpoint = Instant::now();
+    let mut checkpoint_error = None;
+    let result = {
+        let request = ChatRequest {
+            messages: history,
+            ..Default::default()
+        };
+        let mut on_delta = |delta: &str| {
+            print_delta(delta);
+            text.push_str(delta);
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY && checkpoint_error.is_none() {
+                last_checkpoint = Instant::now();
+                if let Err(e) = vault.checkpoint_reply(conversation, reply, &text) {
+                    checkpoint_error = Some(e);
+                    cancel.cancel();
+                }
+            }
+        };
+        bot.stream(&request, &cancel, &mut on_delta)
+    };
+    end_output(&text);
+    if let Some(e) = checkpoint_error {
+        return Err(e.into());
+    }
+    let (state, reason, code) = outcome(&result);
+    vault.finish_reply(conversation, reply, &text, state, reason)?;
+    report(&result, &*bot);
+    Ok(code)
+}
+
+fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, message: &str) -> Result<u8, CliError> {
+    if backend.channel().leaves_machine() && !args.trust_backend {
+        return Err(consent_needed(backend, true));
+    }
+    let key = config::resolve_key(backend, None)?;
+    let bot = backend.build(key, &context.knowledge)?;
+    let cancel = CancelToken::new();
+    let _sigint = CancelOnSigint::install(&cancel);
+    let request = ChatRequest {
+        messages: vec![ChatMessage {
+            role: ChatRole::User,
+            content: message.to_owned(),
+        }],
+        ..Default::default()
+    };
+    let mut text = String::new();
+    let result = bot.stream(&request, &cancel, &mut |delta| {
+        print_delta(delta);
+        text.push_str(delta);
+    });
+    end_output(&text);
+    report(&result, &*bot);
+    Ok(outcome(&result).2)
+}
+
+fn read_message(args: &AskArgs) -> Result<String, CliError> {
+    let message = match &args.message {
+        Some(message) => message.clone(),
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("Type your message, then Ctrl-D:");
+            }
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(MAX_MESSAGE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::Input(format!("cannot read the message from stdin: {e}")))?;
+            if bytes.len() as u64 > MAX_MESSAGE_BYTES {
+                return Err(CliError::Input("the message on stdin is longer than 1 MiB".into()));
+            }
+            String::from_utf8(bytes).map_err(|_| CliError::Input("the message on stdin is not UTF-8 text".into()))?
+        }
+    };
+    let message = message.trim_end_matches(['\n', '\r']).to_owned();
+    if message.trim().is_empty() {
+        return Err(CliError::Input(
+            "the message is empty: give it as an argument, or on stdin".into(),
+        ));
+    }
+    Ok(message)
+}
+
+/// A conversation title from the first line of its first message.
+fn title_for(message: &str) -> String {
+    let line = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("New conversation");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+/// The conversation so far, as context for the backend.
+fn history(vault: &Vault, id: ConversationId) -> Result<Vec<ChatMessage>, CliError> {
+    let mut messages = Vec::new();
+    let mut damaged = 0;
+    for loaded in vault.newest_messages(id, usize::MAX)? {
+        match loaded {
+            Ok(message) => messages.push(ChatMessage {
+                role: match message.role {
+                    Role::User => ChatRole::User,
+                    Role::Assistant => ChatRole::Assistant,
+                    Role::System => ChatRole::System,
+                },
+                content: message.text.clone(),
+            }),
+            Err(_) => damaged += 1,
+        }
+    }
+    if damaged > 0 {
+        eprintln!("sotto: warning: {damaged} damaged message(s) of this conversation are left out of the context");
+    }
+    Ok(messages)
+}
+
+fn consent_needed(backend: &NamedBackend, incognito: bool) -> CliError {
+    let how = if incognito {
+        "In incognito mode consent is not stored: add --trust-backend to confirm for this run".to_owned()
+    } else {
+        format!(
+            "Confirm once with 'sotto backend trust {}', or for this run with --trust-backend",
+            backend.name
+        )
+    };
+    CliError::Input(format!(
+        "backend '{}' would send this conversation to '{}', off this machine, and you have not agreed to that. {how}",
+        backend.name,
+        backend.host()
+    ))
+}
+
+/// Remote backends need the user's consent for their current host, stored in
+/// the vault; `--trust-backend` gives it (and records it).
+fn check_consent(vault: &mut Vault, backend: &NamedBackend, trust_now: bool) -> Result<(), CliError> {
+    if !backend.channel().leaves_machine() {
+        return Ok(());
+    }
+    let host = backend.host();
+    let given = vault.setting(&config::consent_setting(&backend.name))?;
+    if given.as_deref() == Some(host.as_str()) {
+        return Ok(());
+    }
+    if !trust_now {
+        return Err(consent_needed(backend, false));
+    }
+    vault.set_setting(&config::consent_setting(&backend.name), &host)?;
+    vault.record_audit(AuditEvent::ConsentGiven {
+        backend: backend.name.clone(),
+        host,
+    })?;
+    Ok(())
+}
+
+fn print_delta(delta: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) must not stop the reply from being saved.
+    let _ = out.write_all(sanitize::for_terminal(delta).as_bytes());
+    let _ = out.flush();
+}
+
+fn end_output(text: &str) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        print_delta("\n");
+    }
+}
+
+/// How the stored reply ends, why, and the exit code.
+fn outcome(result: &Result<Completion, BackendError>) -> (ReplyState, Option<String>, u8) {
+    match result {
+        Ok(done) => match &done.finish {
+            Finish::Cancelled => (ReplyState::Cancelled, Some("cancelled".into()), exit::CANCELLED),
+            Finish::Truncated => (ReplyState::Truncated, Some("truncated".into()), exit::OK),
+            other => (ReplyState::Complete, Some(other.as_str().to_owned()), exit::OK),
+        },
+        Err(e) => (ReplyState::Failed, Some(failure_reason(e).into()), exit::BACKEND_FAILED),
+    }
+}
+
+fn failure_reason(e: &BackendError) -> &'static str {
+    match e {
+        BackendError::Connect { .. } => "connect_failed",
+        BackendError::Stalled { .. } => "stalled",
+        BackendError::Http { .. } => "http_error",
+        BackendError::InStream { .. } => "server_error",
+        BackendError::Protocol { .. } => "protocol_error",
+        BackendError::Interrupted { .. } => "interrupted",
+        BackendError::MissingKey { .. } => "missing_key",
+        BackendError::Unavailable(_) => "unavailable",
+    }
+}
+
+fn report(result: &Result<Completion, BackendError>, bot: &dyn Backend) {
+    match result {
+        Ok(done) if done.finish == Finish::Cancelled => {
+            eprintln!("sotto: stopped; the part of the reply that arrived is kept");
+        }
+        Ok(done) if done.finish == Finish::Truncated => {
+            eprintln!("sotto: the reply passed this backend's size limit (max_reply_kib) and was cut there");
+        }
+        Ok(done) if done.finish == Finish::Length => {
+            eprintln!("sotto: the model stopped at its length limit");
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("sotto: {} ({}): {e}", bot.info().name, bot.info().host),
+    }
+}
+
+/// Turns Ctrl-C into cancelling the reply while it streams.
+struct CancelOnSigint {
+    handle: Option<signal_hook::iterator::Handle>,
+}
+
+impl CancelOnSigint {
+    fn install(cancel: &CancelToken) -> Self {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) else {
+            return CancelOnSigint { handle: None };
+        };
+        let handle = signals.handle();
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                cancel.cancel();
+            }
+        });
+        CancelOnSigint { handle: Some(handle) }
+    }
+}
+
+impl Drop for CancelOnSigint {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_first_line_and_are_short() {
+        assert_eq!(title_for("\n  My printer\nis broken"), "My printer");
+        let long = "x".repeat(100);
+        assert_eq!(title_for(&long).chars().count(), 61);
+    }
+}

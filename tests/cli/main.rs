@@ -1,0 +1,85 @@
+//! The real `sotto` binary. Most vaults here are made through the library
+//! with a cheap KDF; the init tests pay the real unlock cost. `vault` covers
+//! init, view, verify, exit codes and the stock `age` CLI; `ask` covers asking,
+//! keys, backends and consent against a loopback server.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod ask;
+mod vault;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sotto::store::NewMessage;
+use support::{PASSPHRASE, assert_unchanged_or_appended, copy_dir, flip_log_byte, long_log_vault, new_vault, snapshot};
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.path("data")
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// `sotto --data-dir <sandbox>/data ARGS` with a clean environment: no
+    /// inherited SOTTO_* variables, HOME inside the sandbox, no terminal.
+    fn sotto(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_DATA_HOME", self.path("home/.local/share"))
+            .arg("--data-dir")
+            .arg(self.vault())
+            .args(args)
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn with_passphrase(&self, command: &mut Command, passphrase: &str) {
+        let file = self.file("passphrase.txt", &format!("{passphrase}\n"));
+        command.env("SOTTO_PASSPHRASE_FILE", file);
+    }
+
+    fn run(&self, args: &[&str], passphrase: Option<&str>) -> Output {
+        let mut command = self.sotto(args);
+        if let Some(p) = passphrase {
+            self.with_passphrase(&mut command, p);
+        }
+        command.output().unwrap()
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
