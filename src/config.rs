@@ -78,6 +78,8 @@ enum RawBackend {
         max_reply_kib: Option<usize>,
         #[serde(default)]
         include_usage: Option<bool>,
+        #[serde(default)]
+        tls_ca_file: Option<String>,
     },
 }
 
@@ -100,6 +102,8 @@ pub struct OpenAiSpec {
     pub read_timeout: Duration,
     pub max_reply_bytes: usize,
     pub include_usage: bool,
+    /// A PEM file of extra certificate authorities to trust.
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,18 +164,31 @@ impl NamedBackend {
                     knowledge_dirs: dirs,
                 })?))
             }
-            BackendSpec::OpenAi(spec) => Ok(Box::new(OpenAiBackend::new(OpenAiSettings {
-                name: self.name.clone(),
-                base_url: spec.base_url.clone(),
-                model: spec.model.clone(),
-                api_key: key,
-                channel: spec.channel,
-                connect_timeout: spec.connect_timeout,
-                read_timeout: spec.read_timeout,
-                max_reply_bytes: spec.max_reply_bytes,
-                sse: SseLimits::default(),
-                include_usage: spec.include_usage,
-            })?)),
+            BackendSpec::OpenAi(spec) => {
+                let extra_ca_pem = match &spec.tls_ca_file {
+                    Some(path) => Some(std::fs::read(path).map_err(|e| {
+                        BackendError::Unavailable(format!(
+                            "cannot read the tls_ca_file '{}' of backend '{}': {e}",
+                            path.display(),
+                            self.name
+                        ))
+                    })?),
+                    None => None,
+                };
+                Ok(Box::new(OpenAiBackend::new(OpenAiSettings {
+                    name: self.name.clone(),
+                    base_url: spec.base_url.clone(),
+                    model: spec.model.clone(),
+                    api_key: key,
+                    channel: spec.channel,
+                    connect_timeout: spec.connect_timeout,
+                    read_timeout: spec.read_timeout,
+                    max_reply_bytes: spec.max_reply_bytes,
+                    sse: SseLimits::default(),
+                    include_usage: spec.include_usage,
+                    extra_ca_pem,
+                })?))
+            }
         }
     }
 }
@@ -273,6 +290,7 @@ impl Config {
                     read_timeout_secs,
                     max_reply_kib,
                     include_usage,
+                    tls_ca_file,
                 } => {
                     if api_key.is_some() {
                         return Err(invalid(format!(
@@ -337,6 +355,7 @@ impl Config {
                         max_reply_bytes: positive(max_reply_kib.map(|k| k as u64), 1024, "max_reply_kib")? as usize
                             * 1024,
                         include_usage: include_usage.unwrap_or(true),
+                        tls_ca_file: tls_ca_file.map(|f| expand_home(&f)),
                     })
                 }
             };

@@ -7,6 +7,7 @@ mod support;
 
 mod local;
 mod openai;
+mod tls;
 
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ fn settings(base_url: &str) -> OpenAiSettings {
         max_reply_bytes: 1 << 20,
         sse: SseLimits::default(),
         include_usage: true,
+        extra_ca_pem: None,
     }
 }
 

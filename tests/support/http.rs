@@ -156,6 +156,9 @@ impl TestServer {
 }
 
 fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) {
+    // Each step is written as it comes, as a streaming server does; Nagle's
+    // algorithm would hold small writes back for the client's delayed ACK.
+    let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     loop {
         let Some(request) = read_request(&mut reader) else {

@@ -67,6 +67,7 @@ fn tls_reason(text: &str) -> String {
         ("unknownissuer", "the certificate is not signed by a trusted authority"),
         ("notvalidforname", "the certificate is for another host name"),
         ("expired", "the certificate has expired"),
+        ("causedasendentity", "the server presents a CA certificate as its own"),
         ("self-signed", "the certificate is self-signed"),
         ("corrupt message", "the server did not speak TLS"),
         ("invalidcontenttype", "the server did not speak TLS"),

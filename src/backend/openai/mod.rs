@@ -44,6 +44,8 @@ pub struct OpenAiSettings {
     pub sse: SseLimits,
     /// Ask for token usage in the stream (`stream_options.include_usage`).
     pub include_usage: bool,
+    /// Extra trusted certificate authorities (PEM), for servers with a private CA.
+    pub extra_ca_pem: Option<Vec<u8>>,
 }
 
 pub struct OpenAiBackend {
@@ -76,12 +78,27 @@ pub fn host_of(url: &Url) -> String {
 impl OpenAiBackend {
     pub fn new(settings: OpenAiSettings) -> Result<Self, BackendError> {
         let host = host_of(&settings.base_url);
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &settings.extra_ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                BackendError::Unavailable(format!(
+                    "the tls_ca_file of backend '{}' is not PEM certificates: {e}",
+                    settings.name
+                ))
+            })?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder
             .connect_timeout(settings.connect_timeout)
             .user_agent(concat!("sotto/", env!("CARGO_PKG_VERSION")))
             // Redirects could carry the conversation and the key somewhere else.
             .redirect(reqwest::redirect::Policy::none())
             .https_only(settings.channel == Channel::Tls)
+            // Loading the system's certificates costs milliseconds at every
+            // start; a plain-http backend never uses them.
+            .tls_built_in_root_certs(settings.base_url.scheme() == "https")
             .build()
             .map_err(|e| BackendError::Unavailable(format!("cannot set up HTTP for '{host}': {e}")))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
