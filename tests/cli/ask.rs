@@ -437,3 +437,30 @@ fn backends_can_be_listed_and_checked() {
         stdout(&out)
     );
 }
+
+#[test]
+fn plain_http_to_another_host_is_warned_about_on_every_run() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.config(
+        "[backends.lan]\nkind = \"openai\"\nbase_url = \"http://sotto-test.invalid:11434/v1\"\nallow_insecure_http = true\n",
+    );
+    let out = sandbox
+        .sotto(&["--incognito", "--backend", "lan", "ask", "hi", "--trust-backend"])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("over plain HTTP, unencrypted"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&out), 7, "the host does not exist: {}", stderr(&out));
+    let out = sandbox
+        .sotto(&["backend", "list"])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("INSECURE plain HTTP"), "{}", stdout(&out));
+}
