@@ -5,7 +5,7 @@ use std::time::Instant;
 use secrecy::SecretString;
 use sotto::backend::{ConnectFailure, Finish, HttpFailure, Usage};
 
-use super::support::http::{Script, Step, TestServer, delta, done, finish, json, sse};
+use super::support::http::{Script, Step, TestServer, delta, delta_then_silence, done, finish, json, sse};
 use super::*;
 
 /// What Ollama, llama.cpp and vLLM send: a role-only first chunk with
@@ -244,16 +244,7 @@ fn tls_to_a_server_that_does_not_speak_it_fails_the_handshake() {
 
 #[test]
 fn a_server_that_stalls_mid_reply_times_out_and_what_arrived_is_kept() {
-    let server = TestServer::always(|| {
-        Script::new(
-            200,
-            "text/event-stream",
-            vec![
-                Step::Bytes(delta("Before the stall").into_bytes()),
-                Step::Pause(Duration::from_secs(5)),
-            ],
-        )
-    });
+    let server = TestServer::always(|| delta_then_silence("Before the stall", Duration::from_secs(5)));
     let mut settings = settings(&server.base_url());
     settings.read_timeout = Duration::from_millis(300);
     let backend = OpenAiBackend::new(settings).unwrap();
@@ -351,16 +342,7 @@ fn a_10_mb_line_is_refused_without_holding_it() {
 
 #[test]
 fn cancelling_returns_at_once_with_what_arrived() {
-    let server = TestServer::always(|| {
-        Script::new(
-            200,
-            "text/event-stream",
-            vec![
-                Step::Bytes(delta("First words").into_bytes()),
-                Step::Pause(Duration::from_secs(30)),
-            ],
-        )
-    });
+    let server = TestServer::always(|| delta_then_silence("First words", Duration::from_secs(30)));
     let mut settings = settings(&server.base_url());
     settings.read_timeout = Duration::from_secs(60);
     let backend = OpenAiBackend::new(settings).unwrap();

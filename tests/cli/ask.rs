@@ -3,7 +3,7 @@
 
 use sotto::store::{AuditEvent, ConversationId, ReplyState, Role};
 
-use super::support::http::{Script, Step, TestServer, delta, done, finish, json, sse};
+use super::support::http::{Script, TestServer, delta, delta_then_silence, done, finish, json, sse};
 use super::support::reopen;
 use super::*;
 
@@ -319,16 +319,7 @@ fn a_key_stored_with_key_set_is_used_and_never_readable_on_disk() {
 fn ctrl_c_stops_the_reply_and_keeps_what_arrived() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
-    let server = TestServer::always(|| {
-        Script::new(
-            200,
-            "text/event-stream",
-            vec![
-                Step::Bytes(delta("The first part").into_bytes()),
-                Step::Pause(Duration::from_secs(60)),
-            ],
-        )
-    });
+    let server = TestServer::always(|| delta_then_silence("The first part", Duration::from_secs(60)));
     let config = sandbox.config_for(&server, "");
     let mut command = sandbox.sotto(&["ask", "tell me everything"]);
     command

@@ -104,6 +104,15 @@ pub fn done() -> String {
     "data: [DONE]\n\n".to_owned()
 }
 
+/// A stream that sends one delta carrying `text`, then goes silent for `pause`.
+pub fn delta_then_silence(text: &str, pause: Duration) -> Script {
+    Script::new(
+        200,
+        "text/event-stream",
+        vec![Step::Bytes(delta(text).into_bytes()), Step::Pause(pause)],
+    )
+}
+
 pub fn json(status: u16, body: serde_json::Value) -> Script {
     Script::new(
         status,
