@@ -299,7 +299,7 @@ impl OpenAiBackend {
             });
         }
         if chunk.model.is_some() {
-            reply.model = chunk.model;
+            reply.model = chunk.model.map(|m| sanitize::one_line(&m, 100));
         }
         if let Some(usage) = chunk.usage {
             reply.usage = Some(Usage {
