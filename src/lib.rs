@@ -5,6 +5,7 @@
 //! the only place that writes to disk, and it seals every record before the
 //! bytes reach sled (see ARCHITECTURE.md).
 
+pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod config;
@@ -14,4 +15,6 @@ pub mod paths;
 pub mod sanitize;
 pub mod secret_source;
 pub mod store;
+pub mod theme;
 pub mod time;
+pub mod ui;
