@@ -90,6 +90,8 @@ pub struct ThemeError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
+    /// For people reading the file; the file name is what names a theme.
+    #[cfg_attr(not(test), allow(dead_code))]
     name: Option<String>,
     base: Option<String>,
     #[serde(default)]
