@@ -134,6 +134,15 @@ impl NamedBackend {
         }
     }
 
+    /// What consent is given for: the scheme, host and port. Moving a backend
+    /// to another host, port, or from https to plain http asks again.
+    pub fn consent_target(&self) -> String {
+        match &self.spec {
+            BackendSpec::Local { .. } => "built in".into(),
+            BackendSpec::OpenAi(spec) => spec.base_url.origin().ascii_serialization(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match &self.spec {
             BackendSpec::Local { .. } => "local",
@@ -232,6 +241,13 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64
+}
+
 fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
         (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
@@ -259,9 +275,19 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        // toml's Display quotes the offending source line, which may hold a
+        // key pasted in the wrong place: report the line number and the
+        // parser's reason only.
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: match e.span() {
+                Some(span) => format!(
+                    "line {}: {}",
+                    text[..span.start.min(text.len())].matches('\n').count() + 1,
+                    e.message().trim().replace('\n', " ")
+                ),
+                None => e.message().trim().replace('\n', " "),
+            },
         })?;
         let mut config = Config::default();
         for (name, backend) in raw.backends {
@@ -304,23 +330,44 @@ impl Config {
                         (Some(_), Some(_)) => {
                             return Err(invalid("set only one of api_key_env and api_key_command".into()));
                         }
-                        (Some(var), None) => KeySource::Env(var),
+                        (Some(var), None) => {
+                            if !is_variable_name(&var) {
+                                // Never quoted: it may be the key itself, pasted here.
+                                return Err(invalid(
+                                    "api_key_env must name an environment variable (letters, digits and '_', \
+                                     e.g. \"LLAMA_API_KEY\"), not hold the key itself"
+                                        .into(),
+                                ));
+                            }
+                            KeySource::Env(var)
+                        }
                         (None, Some(command)) => KeySource::Command(command),
                         (None, None) => KeySource::VaultOrNone,
                     };
+                    // Nothing of base_url is quoted until it is known to hold
+                    // no credentials: a key may have been pasted into it.
                     let url: Url = base_url
                         .parse()
-                        .map_err(|e| invalid(format!("base_url '{base_url}' is not a URL ({e})")))?;
+                        .map_err(|e| invalid(format!("base_url is not a URL ({e})")))?;
+                    if !url.username().is_empty() || url.password().is_some() {
+                        return Err(invalid(
+                            "base_url contains credentials (user:password@); use api_key_env or \
+                             api_key_command instead"
+                                .into(),
+                        ));
+                    }
+                    if url.query().is_some() || url.fragment().is_some() {
+                        return Err(invalid(
+                            "base_url must not have a query (?…) or fragment (#…): it is the address the \
+                             API paths are appended to, e.g. 'http://127.0.0.1:8080/v1'; keys belong in \
+                             api_key_env or api_key_command"
+                                .into(),
+                        ));
+                    }
                     if url.host().is_none() || !matches!(url.scheme(), "http" | "https") {
                         return Err(invalid(format!(
                             "base_url '{base_url}' must be an http or https URL with a host, e.g. \
                              'http://127.0.0.1:8080/v1'"
-                        )));
-                    }
-                    if !url.username().is_empty() || url.password().is_some() {
-                        return Err(invalid(format!(
-                            "base_url '{}' contains credentials; use api_key_env or api_key_command instead",
-                            host_of(&url)
                         )));
                     }
                     let channel = if is_loopback(&url) {
@@ -352,8 +399,14 @@ impl Config {
                             "connect_timeout_secs",
                         )?),
                         read_timeout: Duration::from_secs(positive(read_timeout_secs, 120, "read_timeout_secs")?),
-                        max_reply_bytes: positive(max_reply_kib.map(|k| k as u64), 1024, "max_reply_kib")? as usize
-                            * 1024,
+                        max_reply_bytes: usize::try_from(positive(
+                            max_reply_kib.map(|k| k as u64),
+                            1024,
+                            "max_reply_kib",
+                        )?)
+                        .ok()
+                        .and_then(|kib| kib.checked_mul(1024))
+                        .ok_or_else(|| invalid("max_reply_kib is too large".into()))?,
                         include_usage: include_usage.unwrap_or(true),
                         tls_ca_file: tls_ca_file.map(|f| expand_home(&f)),
                     })
@@ -501,6 +554,67 @@ mod tests {
                 "{loopback}"
             );
         }
+    }
+
+    #[test]
+    fn names_that_only_look_local_are_not_loopback() {
+        for remote in [
+            "http://localhost.evil.com/v1",
+            "http://127.0.0.1.nip.io/v1",
+            "http://[::ffff:127.0.0.1]/v1",
+            "http://0.0.0.0/v1",
+        ] {
+            let text = format!("[backends.r]\nkind = \"openai\"\nbase_url = \"{remote}\"\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(
+                err.contains("allow_insecure_http"),
+                "{remote} counted as loopback: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_pasted_in_the_wrong_place_is_never_quoted_back() {
+        let key = "sk-proj-CANARY0123456789";
+        for text in [
+            format!("api_key = {key}\n"),
+            format!("[backends.o]\nkind = \"openai\"\nbase_url = \"https://a.example/v1\"\napikey = \"{key}\"\n"),
+            format!("[backends.o]\nkind = \"local\"\napi_key = \"{key}\"\n"),
+            format!("[backends.o]\nkind = \"openai\"\nbase_url = \"https://a.example/v1\"\napi_key_env = \"{key}\"\n"),
+            format!("[backends.o]\nkind = \"openai\"\nbase_url = \"https://u:{key}@a.example/v1\"\n"),
+            format!("[backends.o]\nkind = \"openai\"\nbase_url = \"https://a.example/v1?key={key}\"\n"),
+            format!("[backends.o]\nkind = \"openai\"\nbase_url = \"ftp://u:{key}@a.example/v1\"\n"),
+        ] {
+            let err = parse(&text).expect_err(&text).to_string();
+            assert!(!err.contains("CANARY"), "the key is quoted back: {err}");
+            assert!(err.contains("config.toml"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_oversized_reply_cap_is_an_error_not_an_overflow() {
+        let text = format!(
+            "[backends.o]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1/v1\"\nmax_reply_kib = {}\n",
+            u64::MAX / 2
+        );
+        assert!(parse(&text).unwrap_err().to_string().contains("max_reply_kib"));
+    }
+
+    #[test]
+    fn consent_is_for_scheme_host_and_port() {
+        let target = |url: &str| {
+            let text = format!("[backends.o]\nkind = \"openai\"\nbase_url = \"{url}\"\nallow_insecure_http = true\n");
+            parse(&text).unwrap().backend("o").unwrap().consent_target()
+        };
+        assert_eq!(target("https://api.example.com/v1"), "https://api.example.com");
+        assert_ne!(
+            target("https://api.example.com/v1"),
+            target("http://api.example.com/v1")
+        );
+        assert_ne!(
+            target("https://api.example.com/v1"),
+            target("https://api.example.com:8443/v1")
+        );
     }
 
     #[test]

@@ -193,6 +193,11 @@ fn history(vault: &Vault, id: ConversationId) -> Result<Vec<ChatMessage>, CliErr
     let mut damaged = 0;
     for loaded in vault.newest_messages(id, usize::MAX)? {
         match loaded {
+            // A reply that failed or never got a word in is no context, and
+            // some servers refuse empty assistant turns.
+            Ok(message)
+                if message.role == Role::Assistant
+                    && (message.text.trim().is_empty() || message.meta.state == ReplyState::Failed) => {}
             Ok(message) => messages.push(ChatMessage {
                 role: match message.role {
                     Role::User => ChatRole::User,
@@ -232,7 +237,7 @@ fn check_consent(vault: &mut Vault, backend: &NamedBackend, trust_now: bool) -> 
     if !backend.channel().leaves_machine() {
         return Ok(());
     }
-    let host = backend.host();
+    let host = backend.consent_target();
     let given = vault.setting(&config::consent_setting(&backend.name))?;
     if given.as_deref() == Some(host.as_str()) {
         return Ok(());
@@ -315,8 +320,14 @@ impl CancelOnSigint {
         let handle = signals.handle();
         let cancel = cancel.clone();
         std::thread::spawn(move || {
-            if signals.forever().next().is_some() {
+            let mut received = signals.forever();
+            if received.next().is_some() {
                 cancel.cancel();
+                // A second Ctrl-C while the stop is under way ends the process
+                // the usual way (what arrived is checkpointed already).
+                if received.next().is_some() {
+                    let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
+                }
             }
         });
         CancelOnSigint { handle: Some(handle) }

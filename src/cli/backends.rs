@@ -75,7 +75,7 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
                 );
                 return Ok(exit::OK);
             }
-            let host = backend.host();
+            let host = backend.consent_target();
             let mut vault = open_vault(context)?;
             vault.set_setting(&config::consent_setting(name), &host)?;
             vault.record_audit(AuditEvent::ConsentGiven {

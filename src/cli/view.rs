@@ -54,8 +54,10 @@ pub(crate) struct BackendView {
     channel: Channel,
     model: Option<String>,
     is_default: bool,
-    /// The host consented to, if any (consent is per host).
+    /// What consent was given for, if any: scheme, host and port.
     consent_host: Option<String>,
+    /// What sending now would need consent for.
+    consent_target: String,
     key: KeyView,
 }
 
@@ -87,6 +89,7 @@ fn backends(config: &Config, vault: &Vault) -> Result<Vec<BackendView>, CliError
             model: backend.model().map(str::to_owned),
             is_default: backend.name == config.default_backend,
             consent_host: vault.setting(&config::consent_setting(&backend.name))?,
+            consent_target: backend.consent_target(),
             key,
         });
     }
@@ -107,8 +110,8 @@ fn consent_text(backend: &BackendView) -> String {
         return "not needed (nothing leaves this machine)".into();
     }
     match &backend.consent_host {
-        Some(host) if *host == backend.host => format!("given for '{host}'"),
-        Some(host) => format!("given for '{host}' only; asks again for '{}'", backend.host),
+        Some(given) if *given == backend.consent_target => format!("given for '{given}'"),
+        Some(given) => format!("given for '{given}' only; asks again for '{}'", backend.consent_target),
         None => "not given (asks before sending)".into(),
     }
 }
@@ -129,8 +132,8 @@ fn backends_json(backends: &Result<Vec<BackendView>, String>) -> Value {
                         "default": b.is_default,
                         "consent": {
                             "required": b.channel.leaves_machine(),
-                            "given_for_host": b.consent_host,
-                            "current": !b.channel.leaves_machine() || b.consent_host.as_deref() == Some(b.host.as_str()),
+                            "given_for": b.consent_host,
+                            "current": !b.channel.leaves_machine() || b.consent_host.as_deref() == Some(b.consent_target.as_str()),
                         },
                         "api_key": match &b.key {
                             KeyView::None => json!({"source": "none"}),

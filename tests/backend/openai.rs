@@ -447,11 +447,63 @@ fn redirects_are_not_followed() {
 
 #[test]
 fn the_api_key_never_shows_in_debug_output_or_errors() {
-    let server = TestServer::always(|| json(401, serde_json::json!({"error": {"message": "nope"}})));
-    let mut settings = settings(&server.base_url());
-    settings.api_key = Some(SecretString::from("sk-secret-canary-123".to_owned()));
+    // Servers that echo the key they refused, as some do: in an error body,
+    // and inside a stream.
+    let refusing = TestServer::always(|| {
+        json(
+            401,
+            serde_json::json!({"error": {"message": "Incorrect API key provided: sk-secret-canary-123"}}),
+        )
+    });
+    let in_stream = TestServer::always(|| {
+        sse(&[format!(
+            "data: {}\n\n",
+            serde_json::json!({"error": {"message": "key sk-secret-canary-123 has no quota"}})
+        )])
+    });
+    for (server, expected) in [
+        (refusing, "Incorrect API key provided: [api key]"),
+        (in_stream, "key [api key] has no quota"),
+    ] {
+        let mut settings = settings(&server.base_url());
+        settings.api_key = Some(SecretString::from("sk-secret-canary-123".to_owned()));
+        let backend = OpenAiBackend::new(settings).unwrap();
+        let err = run(&backend, &ask("hi")).1.unwrap_err();
+        let shown = format!("{backend:?} {err} {err:?}");
+        assert!(!shown.contains("sk-secret-canary-123"), "{shown}");
+        assert!(shown.contains(expected), "{shown}");
+    }
+}
+
+#[test]
+fn a_content_type_in_capitals_still_streams() {
+    let server = TestServer::always(|| {
+        Script::new(
+            200,
+            "Text/Event-Stream; charset=utf-8",
+            vec![Step::Bytes(typical_stream().concat().into_bytes())],
+        )
+    });
+    let backend = OpenAiBackend::new(settings(&server.base_url())).unwrap();
+    let (text, result) = run(&backend, &ask("hi"));
+    assert_eq!(text, "Hello, world");
+    assert_eq!(result.unwrap().finish, Finish::Stop);
+}
+
+#[test]
+fn a_host_name_with_tls_in_it_is_not_mistaken_for_a_tls_failure() {
+    let mut settings = settings("https://tls-handshake-certificate.invalid/v1");
+    settings.channel = Channel::Tls;
     let backend = OpenAiBackend::new(settings).unwrap();
     let err = run(&backend, &ask("hi")).1.unwrap_err();
-    let shown = format!("{backend:?} {err} {err:?}");
-    assert!(!shown.contains("sk-secret-canary-123"), "{shown}");
+    assert!(
+        matches!(
+            &err,
+            BackendError::Connect {
+                reason: ConnectFailure::Dns,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -238,7 +238,7 @@ fn a_remote_backend_needs_consent_which_is_stored_shown_and_audited() {
         .unwrap()
         .clone();
     assert_eq!(cloud["channel"], "tls");
-    assert_eq!(cloud["consent"]["given_for_host"], "sotto-test.invalid");
+    assert_eq!(cloud["consent"]["given_for"], "https://sotto-test.invalid");
     assert_eq!(cloud["consent"]["current"], true);
 
     // With consent the message is stored and sent; this host does not exist.
@@ -249,7 +249,7 @@ fn a_remote_backend_needs_consent_which_is_stored_shown_and_audited() {
     assert_eq!(messages[0].1, "hello");
     assert_eq!(messages[1].2, ReplyState::Failed);
     let audit = reopen(&sandbox.vault()).audit_log().unwrap();
-    assert!(audit.iter().any(|e| matches!(&e.as_ref().unwrap().event, AuditEvent::ConsentGiven { backend, host } if backend == "cloud" && host == "sotto-test.invalid")));
+    assert!(audit.iter().any(|e| matches!(&e.as_ref().unwrap().event, AuditEvent::ConsentGiven { backend, host } if backend == "cloud" && host == "https://sotto-test.invalid")));
 }
 
 #[test]
@@ -454,4 +454,37 @@ fn plain_http_to_another_host_is_warned_about_on_every_run() {
         .output()
         .unwrap();
     assert!(stdout(&out).contains("INSECURE plain HTTP"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_proxy_in_the_environment_never_carries_a_loopback_conversation() {
+    let server = TestServer::always(|| streaming_reply(&["straight ", "here"]));
+    // A "proxy" that would see the conversation: it records and refuses.
+    let proxy = TestServer::always(|| json(502, serde_json::json!({"error": {"message": "via proxy"}})));
+    let sandbox = Sandbox::new();
+    let config = sandbox.config_for(&server, "");
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.port());
+    let mut command = sandbox.sotto(&["--incognito", "--config", config.to_str().unwrap(), "ask", "hi"]);
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        command.env(var, &proxy_url);
+    }
+    command.env_remove("NO_PROXY").env_remove("no_proxy");
+    let out = command.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "straight here\n");
+    assert!(proxy.requests().is_empty(), "the proxy saw the conversation");
+}
+
+#[test]
+fn incognito_to_a_remote_backend_needs_consent_for_the_run() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.config(
+        "default_backend = \"cloud\"\n[backends.cloud]\nkind = \"openai\"\nbase_url = \"https://sotto-test.invalid/v1\"\n",
+    );
+    let out = sandbox.run(
+        &["--incognito", "--config", config.to_str().unwrap(), "ask", "hi"],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--trust-backend"), "{}", stderr(&out));
 }

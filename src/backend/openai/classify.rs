@@ -8,8 +8,13 @@ use crate::backend::{BackendError, ConnectFailure};
 use crate::sanitize;
 
 /// Every message in the error's source chain, lowercased, for classification.
+/// The request URL is left out: a host named `tls-gw` must not read as a TLS
+/// failure.
 fn chain(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "");
+    }
     let mut source = e.source();
     while let Some(cause) = source {
         text.push_str(" | ");

@@ -52,7 +52,8 @@ pub struct OpenAiBackend {
     info: BackendInfo,
     settings: OpenAiSettings,
     client: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -90,6 +91,12 @@ impl OpenAiBackend {
                 builder = builder.add_root_certificate(certificate);
             }
         }
+        if settings.channel == Channel::Loopback {
+            // reqwest honours HTTP(S)_PROXY and ALL_PROXY, without exempting
+            // loopback: a proxy would carry a "loopback" conversation, and its
+            // key, off this machine without consent.
+            builder = builder.no_proxy();
+        }
         let client = builder
             .connect_timeout(settings.connect_timeout)
             .user_agent(concat!("sotto/", env!("CARGO_PKG_VERSION")))
@@ -118,8 +125,23 @@ impl OpenAiBackend {
             info,
             settings,
             client,
-            runtime,
+            runtime: Some(runtime),
         })
+    }
+
+    /// `text` with the API key blanked out, for quoting what a server said:
+    /// some servers echo the credentials they refused.
+    fn without_key(&self, text: &str) -> String {
+        match &self.settings.api_key {
+            Some(key) if key.expose_secret().len() >= 4 => text.replace(key.expose_secret(), "[api key]"),
+            _ => text.to_owned(),
+        }
+    }
+
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+            .as_ref()
+            .expect("the runtime is only taken in drop (invariant)")
     }
 
     fn endpoint(&self, path: &str) -> String {
@@ -179,7 +201,7 @@ impl OpenAiBackend {
                 let text = String::from_utf8_lossy(&body);
                 (!text.trim().is_empty()).then(|| text.into_owned())
             })
-            .map(|m| sanitize::one_line(&m, MAX_QUOTED_MESSAGE));
+            .map(|m| sanitize::one_line(&self.without_key(&m), MAX_QUOTED_MESSAGE));
         BackendError::Http {
             host: self.host(),
             status,
@@ -231,7 +253,7 @@ impl OpenAiBackend {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/event-stream"));
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
         let mut parser = SseParser::new(self.settings.sse);
         let mut whole_body = Vec::new();
         let mut events = Vec::new();
@@ -295,7 +317,7 @@ impl OpenAiBackend {
         if let Some(error) = chunk.error {
             return Err(BackendError::InStream {
                 host: self.host(),
-                message: sanitize::one_line(&error.message(), MAX_QUOTED_MESSAGE),
+                message: sanitize::one_line(&self.without_key(&error.message()), MAX_QUOTED_MESSAGE),
             });
         }
         if chunk.model.is_some() {
@@ -425,11 +447,11 @@ impl Backend for OpenAiBackend {
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
-        self.runtime.block_on(self.stream_async(request, cancel, on_delta))
+        self.rt().block_on(self.stream_async(request, cancel, on_delta))
     }
 
     fn health(&self) -> Result<(), BackendError> {
-        match self.runtime.block_on(self.models_async()) {
+        match self.rt().block_on(self.models_async()) {
             Ok(_) => Ok(()),
             // Reachable and the key accepted; it just has no model list.
             Err(BackendError::Http {
@@ -441,6 +463,16 @@ impl Backend for OpenAiBackend {
     }
 
     fn list_models(&self) -> Result<Option<Vec<String>>, BackendError> {
-        self.runtime.block_on(self.models_async()).map(Some)
+        self.rt().block_on(self.models_async()).map(Some)
+    }
+}
+
+impl Drop for OpenAiBackend {
+    fn drop(&mut self) {
+        // A DNS lookup runs on a blocking thread that cannot be interrupted;
+        // after a cancel, do not wait for it to give up.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
