@@ -8,6 +8,7 @@
 pub mod app;
 pub mod backend;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod hardening;

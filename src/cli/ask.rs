@@ -64,7 +64,10 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
 
     let (conversation, mut history) = match args.conversation {
         Some(id) => (id, history(&vault, id)?),
-        None => (vault.create_conversation(&title_for(&message))?, Vec::new()),
+        None => (
+            vault.create_conversation(&crate::store::title_for(&message))?,
+            Vec::new(),
+        ),
     };
     let meta = MessageMeta {
         backend: Some(backend.name.clone()),
@@ -171,20 +174,6 @@ fn read_message(args: &AskArgs) -> Result<String, CliError> {
         ));
     }
     Ok(message)
-}
-
-/// A conversation title from the first line of its first message.
-fn title_for(message: &str) -> String {
-    let line = message
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("New conversation");
-    let mut title: String = line.chars().take(60).collect();
-    if line.chars().count() > 60 {
-        title.push('…');
-    }
-    title
 }
 
 /// The conversation so far, as context for the backend.
@@ -339,17 +328,5 @@ impl Drop for CancelOnSigint {
         if let Some(handle) = &self.handle {
             handle.close();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_come_from_the_first_line_and_are_short() {
-        assert_eq!(title_for("\n  My printer\nis broken"), "My printer");
-        let long = "x".repeat(100);
-        assert_eq!(title_for(&long).chars().count(), 61);
     }
 }

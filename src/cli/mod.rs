@@ -3,6 +3,7 @@
 
 mod ask;
 mod backends;
+mod chat;
 mod init;
 mod keys;
 mod passphrase;
@@ -228,13 +229,6 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Ask(args)) => ask::run(&context, args),
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),
-        // The chat screen will open here; until it exists, say what there is.
-        None => {
-            use clap::CommandFactory;
-            Cli::command()
-                .print_help()
-                .map_err(|e| CliError::Input(format!("cannot print the help: {e}")))?;
-            Ok(exit::OK)
-        }
+        None => chat::run(&context),
     }
 }

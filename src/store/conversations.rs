@@ -78,6 +78,20 @@ pub struct ConversationList {
     pub damaged: Vec<DamagedConversation>,
 }
 
+/// A conversation title from the first line of its first message.
+pub fn title_for(message: &str) -> String {
+    let line = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("New conversation");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
 fn summary(id: ConversationId, record: &IndexRecord) -> ConversationSummary {
     ConversationSummary {
         id,
@@ -242,5 +256,17 @@ impl Vault {
         })?;
         self.conversation_keys.borrow_mut().insert(id, key.clone());
         Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_first_line_and_are_short() {
+        assert_eq!(title_for("\n  My printer\nis broken"), "My printer");
+        let long = "x".repeat(100);
+        assert_eq!(title_for(&long).chars().count(), 61);
     }
 }

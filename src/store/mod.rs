@@ -24,7 +24,7 @@ mod verify;
 mod watermark;
 
 pub use audit::{AuditEntry, AuditEvent, DamagedAuditEntry, ExportFormat, Scope};
-pub use conversations::{ConversationList, ConversationSummary, DamagedConversation};
+pub use conversations::{ConversationList, ConversationSummary, DamagedConversation, title_for};
 pub use create::NewProtection;
 pub use error::VaultError;
 pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};

@@ -41,6 +41,9 @@ pub struct MarkdownView {
     /// What was rendered, to tell an append from a replacement.
     source_len: usize,
     theme: String,
+    /// Counts renders from scratch, so a cache of wrapped lines knows when
+    /// the done lines were replaced rather than extended.
+    epoch: u64,
 }
 
 impl MarkdownView {
@@ -56,6 +59,7 @@ impl MarkdownView {
             *self = MarkdownView {
                 first_code_number,
                 theme: theme.name.clone(),
+                epoch: self.epoch + 1,
                 ..Default::default()
             };
         }
@@ -74,6 +78,21 @@ impl MarkdownView {
             render_line(unfinished, &mut state, theme, first_code_number, &mut self.tail);
         }
         self.source_len = source.len();
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Lines of complete source lines: once rendered, they never change
+    /// while the text only grows.
+    pub fn done_lines(&self) -> &[StyledLine] {
+        &self.done
+    }
+
+    /// Lines of the unfinished last source line (re-rendered per update).
+    pub fn tail_lines(&self) -> &[StyledLine] {
+        &self.tail
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &StyledLine> {

@@ -1,7 +1,42 @@
 //! Drawing only: the screens, the chat pane, the sidebar, the input box, the
 //! status bar, popups, and the Markdown and wrapping they are built from.
-//! Nothing here changes state or performs IO; every function draws what it is
-//! given.
+//! Nothing here changes the application state or performs IO; the chat
+//! pane's layout cache is the only thing drawing keeps between frames.
 
+pub mod chat;
+pub mod input;
+pub mod layout;
 pub mod markdown;
+pub mod popups;
+pub mod screens;
+pub mod sidebar;
+pub mod status;
 pub mod wrap;
+
+use ratatui::Frame;
+use ratatui::widgets::Block;
+
+use crate::app::state::{Screen, State};
+
+/// Draws the whole screen for `state`.
+pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(state.theme.base()), area);
+    match &state.screen {
+        Screen::Welcome(form) => screens::welcome(frame, area, state, form),
+        Screen::Unlock(form) => screens::unlock(frame, area, state, form),
+        Screen::ChooseBackend { selected } => screens::choose_backend(frame, area, state, *selected),
+        Screen::Working(text) => screens::working(frame, area, state, text),
+        Screen::Chat => {
+            let parts = layout::chat_layout(area, state);
+            if let Some(sidebar) = parts.sidebar {
+                sidebar::draw(frame, sidebar, state);
+            }
+            chat::draw(frame, parts.chat, state, cache);
+            status::draw_notice(frame, parts.chat, state);
+            input::draw(frame, parts.input, state);
+            status::draw(frame, parts.status, state);
+            popups::draw(frame, parts.chat.union(parts.input), state);
+        }
+    }
+}

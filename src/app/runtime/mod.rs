@@ -1,0 +1,451 @@
+//! The runtime: the one place that touches the terminal, the vault and the
+//! network. Terminal input, the timer, the store actor and backend streams
+//! send events into one channel; the loop drains every pending event through
+//! `update`, carries out the effects, and draws at most once per frame, only
+//! when something changed.
+
+mod external_editor;
+pub mod store;
+pub mod terminal;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event as TermEvent};
+
+use super::msg::{Effect, Msg};
+use super::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
+use super::update::update;
+use crate::backend::{Backend, CancelToken};
+use crate::config::Config;
+use crate::store::{LockedVault, Protection, VaultError};
+use crate::theme::{Theme, ThemeCatalog};
+use crate::ui;
+use store::{Job, StoreActor};
+
+/// Shortest time between two frames (about 60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+/// How often the timer ticks (checkpoints while streaming, notices fading).
+const TICK: Duration = Duration::from_millis(250);
+
+/// What reaches the loop: a message for `update`, or a built backend (a
+/// handle, which the runtime keeps and the state never sees).
+pub enum Event {
+    Msg(Msg),
+    Backend { name: String, backend: Arc<dyn Backend> },
+}
+
+/// What the TUI needs to start.
+pub struct TuiOptions {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    /// The backend for this run (`--backend`, else the config's default).
+    pub backend: String,
+    pub knowledge: Vec<PathBuf>,
+    pub incognito: bool,
+    /// The config dir's `themes/`, if there is a config dir.
+    pub theme_dir: Option<PathBuf>,
+}
+
+/// How the TUI ended: the exit code and a message for stderr.
+pub struct TuiExit {
+    pub code: u8,
+    pub message: Option<String>,
+}
+
+fn choices(config: &Config) -> Vec<BackendChoice> {
+    config
+        .backends
+        .values()
+        .map(|b| BackendChoice {
+            name: b.name.clone(),
+            host: b.host(),
+            channel: b.channel(),
+            model: b.model().map(str::to_owned),
+            consent_target: b.consent_target(),
+        })
+        .collect()
+}
+
+/// The first screen, and the vault to unlock if there is one. Errors that
+/// make the TUI pointless (vault in use, damaged) are returned before the
+/// terminal is touched.
+fn first_screen(options: &TuiOptions) -> Result<(Screen, Option<LockedVault>, bool), VaultError> {
+    if options.incognito {
+        return Ok((Screen::Chat, None, false));
+    }
+    match LockedVault::open(&options.data_dir) {
+        Ok(locked) => {
+            if locked.needs_passphrase()? {
+                let prompt = match &locked.manifest().protection {
+                    Protection::Passphrase => String::new(),
+                    Protection::IdentityFile { path } => {
+                        format!("The passphrase of your identity file '{}'", path.display())
+                    }
+                };
+                Ok((
+                    Screen::Unlock(UnlockForm {
+                        prompt,
+                        ..Default::default()
+                    }),
+                    Some(locked),
+                    false,
+                ))
+            } else {
+                Ok((Screen::Working("Unlocking…".into()), Some(locked), true))
+            }
+        }
+        Err(VaultError::NoVault { .. }) => {
+            Vault::check_creatable(&options.data_dir)?;
+            Ok((Screen::Welcome(WelcomeForm::default()), None, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+use crate::store::Vault;
+
+/// Runs the TUI until the user leaves.
+pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
+    let (screen, locked, unlock_now) = first_screen(&options)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let catalog = ThemeCatalog::new(options.theme_dir.clone());
+    let backends = choices(&options.config);
+    let active = backends
+        .iter()
+        .find(|b| b.name == options.backend)
+        .cloned()
+        .ok_or_else(|| crate::cli::CliError::Input(format!("there is no backend '{}'", options.backend)))?;
+    let mut state = State::new(
+        screen,
+        options.data_dir.display().to_string(),
+        backends,
+        active,
+        Theme::fallback(no_color),
+        catalog.names(),
+    );
+    state.incognito = options.incognito;
+
+    let (events, inbox) = mpsc::channel::<Event>();
+    let (jobs, job_inbox) = mpsc::channel::<Job>();
+    let actor = StoreActor::new(
+        options.data_dir.clone(),
+        options.config.clone(),
+        options.knowledge.clone(),
+        locked,
+        options.incognito,
+        events.clone(),
+    );
+    let store_thread = std::thread::Builder::new()
+        .name("sotto-store".into())
+        .spawn(move || actor.run(job_inbox))
+        .map_err(|e| crate::cli::CliError::Input(format!("cannot start the store: {e}")))?;
+
+    let mut guard = terminal::TerminalGuard::new()
+        .map_err(|e| crate::cli::CliError::Input(format!("cannot set up the terminal: {e}")))?;
+    let input_paused = Arc::new(AtomicBool::new(false));
+    spawn_input(events.clone(), input_paused.clone());
+    spawn_timer(events.clone());
+
+    let mut runtime = Runtime {
+        jobs,
+        events,
+        backends: HashMap::new(),
+        streams: HashMap::new(),
+        catalog,
+        no_color,
+        input_paused,
+    };
+    let size = guard.terminal.size().unwrap_or_default();
+    update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    if options.incognito {
+        let name = state.backend.choice.name.clone();
+        runtime.carry_out(&mut state, &mut guard, vec![Effect::PrepareBackend(name)]);
+    }
+    if unlock_now {
+        runtime.carry_out(&mut state, &mut guard, vec![Effect::Unlock(None)]);
+    }
+    let outcome = runtime.event_loop(&mut state, &mut guard, &inbox);
+    // Finish what was asked of the store (the last reply, a checkpoint)
+    // before the vault is closed cleanly.
+    for stream in runtime.streams.values() {
+        stream.cancel();
+    }
+    let _ = runtime.jobs.send(Job::Close);
+    drop(guard);
+    let _ = store_thread.join();
+    outcome?;
+    let (code, message) = state.exit.take().unwrap_or((crate::cli::exit::OK, None));
+    Ok(TuiExit { code, message })
+}
+
+struct Runtime {
+    jobs: Sender<Job>,
+    events: Sender<Event>,
+    backends: HashMap<String, Arc<dyn Backend>>,
+    streams: HashMap<u64, CancelToken>,
+    catalog: ThemeCatalog,
+    no_color: bool,
+    input_paused: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    fn event_loop(
+        &mut self,
+        state: &mut State,
+        guard: &mut terminal::TerminalGuard,
+        inbox: &Receiver<Event>,
+    ) -> Result<(), crate::cli::CliError> {
+        let mut cache = ui::chat::ChatCache::default();
+        let mut dirty = true;
+        let mut last_draw = Instant::now() - FRAME;
+        loop {
+            if dirty && last_draw.elapsed() >= FRAME {
+                self.draw(state, guard, &mut cache)?;
+                last_draw = Instant::now();
+                dirty = false;
+            }
+            if state.exit.is_some() {
+                return Ok(());
+            }
+            let wait = if dirty {
+                FRAME.saturating_sub(last_draw.elapsed())
+            } else {
+                Duration::from_secs(3600)
+            };
+            let first = match inbox.recv_timeout(wait) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            };
+            // Drain everything pending, then draw once.
+            let mut next = Some(first);
+            while let Some(event) = next {
+                let effects = match event {
+                    Event::Msg(msg) => {
+                        let (effects, changed) = update(state, msg);
+                        dirty |= changed;
+                        effects
+                    }
+                    Event::Backend { name, backend } => {
+                        let info = backend.info().clone();
+                        self.backends.insert(name, backend);
+                        let (effects, changed) = update(state, Msg::BackendReady(info));
+                        dirty |= changed;
+                        effects
+                    }
+                };
+                dirty |= !effects.is_empty();
+                self.carry_out(state, guard, effects);
+                if state.exit.is_some() {
+                    return Ok(());
+                }
+                next = inbox.try_recv().ok();
+            }
+        }
+    }
+
+    fn draw(
+        &mut self,
+        state: &mut State,
+        guard: &mut terminal::TerminalGuard,
+        cache: &mut ui::chat::ChatCache,
+    ) -> Result<(), crate::cli::CliError> {
+        let size = guard.terminal.size().unwrap_or_default();
+        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        if matches!(state.screen, Screen::Chat) {
+            // Scroll arithmetic over the real wrapped heights, fed back
+            // through update before the frame is drawn.
+            let (width, height) = ui::chat::pane_size(area, state);
+            let (follow, anchor) = cache.resolve_scroll(state, width, height);
+            update(state, Msg::ScrollResolved { follow, anchor });
+        }
+        guard
+            .terminal
+            .draw(|frame| ui::draw(frame, state, cache))
+            .map_err(|e| crate::cli::CliError::Input(format!("cannot draw on the terminal: {e}")))?;
+        Ok(())
+    }
+
+    fn carry_out(&mut self, state: &mut State, guard: &mut terminal::TerminalGuard, effects: Vec<Effect>) {
+        for effect in effects {
+            let job = match effect {
+                Effect::Unlock(passphrase) => Job::Unlock(passphrase),
+                Effect::CreateVault(passphrase) => Job::Create(passphrase),
+                Effect::ListConversations => Job::List,
+                Effect::OpenConversation(id) => Job::Open(id),
+                Effect::StoreSend {
+                    conversation,
+                    title,
+                    text,
+                    user_meta,
+                    reply_meta,
+                } => Job::Send {
+                    conversation,
+                    title,
+                    text,
+                    user_meta,
+                    reply_meta,
+                },
+                Effect::Checkpoint {
+                    conversation,
+                    seq,
+                    text,
+                } => Job::Checkpoint {
+                    conversation,
+                    seq,
+                    text,
+                },
+                Effect::FinishReply {
+                    conversation,
+                    seq,
+                    text,
+                    state,
+                    reason,
+                } => Job::Finish {
+                    conversation,
+                    seq,
+                    text,
+                    state,
+                    reason,
+                },
+                Effect::Rename { conversation, title } => Job::Rename(conversation, title),
+                Effect::Delete(id) => Job::Delete(id),
+                Effect::Search(query) => Job::Search(query),
+                Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
+                Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
+                Effect::CheckConsent { backend } => Job::CheckConsent(backend),
+                Effect::PrepareBackend(name) => {
+                    self.backends.remove(&name);
+                    Job::PrepareBackend(name)
+                }
+                Effect::StartReply {
+                    stream,
+                    backend,
+                    request,
+                } => {
+                    self.start_reply(stream, &backend, request);
+                    continue;
+                }
+                Effect::CancelReply { stream } => {
+                    if let Some(cancel) = self.streams.remove(&stream) {
+                        cancel.cancel();
+                    }
+                    continue;
+                }
+                Effect::CopyToClipboard(text) => {
+                    if let Err(e) = terminal::copy_osc52(&text) {
+                        state.error(format!("cannot write to the terminal's clipboard: {e}"));
+                    }
+                    continue;
+                }
+                Effect::OpenEditor(draft) => {
+                    self.input_paused.store(true, Ordering::SeqCst);
+                    // Let the input thread leave its poll before the editor reads keys.
+                    std::thread::sleep(Duration::from_millis(60));
+                    guard.suspend();
+                    let result = external_editor::edit(&draft);
+                    let resumed = guard.resume();
+                    self.input_paused.store(false, Ordering::SeqCst);
+                    let result = match resumed {
+                        Ok(()) => result,
+                        Err(e) => Err(format!("cannot return to the terminal: {e}")),
+                    };
+                    let _ = self.events.send(Event::Msg(Msg::EditorReturned(result)));
+                    continue;
+                }
+                Effect::LoadTheme { name, chosen } => {
+                    let (theme, error) = match self.catalog.load(&name, self.no_color) {
+                        Ok(theme) => (theme, None),
+                        Err(e) => (Theme::fallback(self.no_color), Some(e.to_string())),
+                    };
+                    let _ = self.events.send(Event::Msg(Msg::ThemeLoaded { theme, error, chosen }));
+                    continue;
+                }
+                Effect::Quit => continue,
+            };
+            if self.jobs.send(job).is_err() {
+                state.error("the store has stopped; quit and start sotto again");
+            }
+        }
+    }
+
+    fn start_reply(&mut self, stream: u64, backend: &str, request: crate::backend::ChatRequest) {
+        let events = self.events.clone();
+        let Some(bot) = self.backends.get(backend).cloned() else {
+            let _ = events.send(Event::Msg(Msg::ReplyEnded {
+                stream,
+                result: Err(format!("backend '{backend}' is not ready yet; try again in a moment")),
+            }));
+            return;
+        };
+        let cancel = CancelToken::new();
+        self.streams.insert(stream, cancel.clone());
+        let spawned = std::thread::Builder::new().name("sotto-reply".into()).spawn(move || {
+            let result = bot.stream(&request, &cancel, &mut |delta| {
+                let _ = events.send(Event::Msg(Msg::Delta {
+                    stream,
+                    text: delta.to_owned(),
+                }));
+            });
+            let _ = events.send(Event::Msg(Msg::ReplyEnded {
+                stream,
+                result: result.map_err(|e| e.to_string()),
+            }));
+        });
+        if let Err(e) = spawned {
+            let _ = self.events.send(Event::Msg(Msg::ReplyEnded {
+                stream,
+                result: Err(format!("cannot start the reply: {e}")),
+            }));
+        }
+    }
+}
+
+fn spawn_input(events: Sender<Event>, paused: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        loop {
+            if paused.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => return,
+            }
+            if paused.load(Ordering::SeqCst) {
+                continue;
+            }
+            let msg = match event::read() {
+                Ok(TermEvent::Key(key)) => Msg::Key(key),
+                Ok(TermEvent::Paste(text)) => Msg::Paste(text),
+                Ok(TermEvent::Mouse(mouse)) => Msg::Mouse(mouse),
+                Ok(TermEvent::Resize(width, height)) => Msg::Resize { width, height },
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if events.send(Event::Msg(msg)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_timer(events: Sender<Event>) {
+    std::thread::spawn(move || {
+        while events.send(Event::Msg(Msg::Tick)).is_ok() {
+            std::thread::sleep(TICK);
+        }
+    });
+}

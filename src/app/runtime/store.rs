@@ -1,0 +1,577 @@
+//! The store actor: one thread owns the vault and applies jobs in the order
+//! they were sent, so writes are never reordered and nothing needs a lock.
+//! Results go back to the loop as messages. In incognito mode the same jobs
+//! run against conversations kept only in memory, and the vault is never
+//! opened.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+
+use secrecy::SecretString;
+
+use super::Event;
+use crate::app::msg::Msg;
+use crate::app::state::{ConversationItem, Entry, SearchHit};
+use crate::config::{self, Config};
+use crate::crypto::KdfCost;
+use crate::store::{
+    AuditEvent, ConversationId, LockedVault, MessageMeta, NewMessage, NewProtection, ReplyState, Role, Vault,
+};
+use crate::time::Timestamp;
+
+/// Hits a search returns at most.
+const MAX_SEARCH_HITS: usize = 200;
+
+/// A job for the store, from an effect.
+pub enum Job {
+    Unlock(Option<SecretString>),
+    Create(SecretString),
+    List,
+    Open(ConversationId),
+    Send {
+        conversation: Option<ConversationId>,
+        title: String,
+        text: Option<String>,
+        user_meta: MessageMeta,
+        reply_meta: MessageMeta,
+    },
+    Checkpoint {
+        conversation: ConversationId,
+        seq: u64,
+        text: String,
+    },
+    Finish {
+        conversation: ConversationId,
+        seq: u64,
+        text: String,
+        state: ReplyState,
+        reason: Option<String>,
+    },
+    Rename(ConversationId, String),
+    Delete(ConversationId),
+    Search(String),
+    SaveSetting(String, String),
+    GiveConsent {
+        backend: String,
+        target: String,
+    },
+    CheckConsent(String),
+    PrepareBackend(String),
+    /// Close the vault cleanly and end the thread.
+    Close,
+}
+
+/// Conversations of an incognito session.
+#[derive(Default)]
+struct Memory {
+    conversations: BTreeMap<ConversationId, (String, Timestamp, Vec<Entry>)>,
+}
+
+enum Storage {
+    Locked(Option<LockedVault>),
+    Missing,
+    Open(Box<Vault>),
+    Memory(Memory),
+}
+
+pub struct StoreActor {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub knowledge: Vec<PathBuf>,
+    storage: Storage,
+    events: Sender<Event>,
+}
+
+impl StoreActor {
+    pub fn new(
+        data_dir: PathBuf,
+        config: Config,
+        knowledge: Vec<PathBuf>,
+        locked: Option<LockedVault>,
+        incognito: bool,
+        events: Sender<Event>,
+    ) -> Self {
+        let storage = if incognito {
+            Storage::Memory(Memory::default())
+        } else {
+            match locked {
+                Some(locked) => Storage::Locked(Some(locked)),
+                None => Storage::Missing,
+            }
+        };
+        StoreActor {
+            data_dir,
+            config,
+            knowledge,
+            storage,
+            events,
+        }
+    }
+
+    fn send(&self, msg: Msg) {
+        let _ = self.events.send(Event::Msg(msg));
+    }
+
+    /// Applies jobs until `Close` or until the loop is gone.
+    pub fn run(mut self, jobs: Receiver<Job>) {
+        for job in jobs {
+            if matches!(job, Job::Close) {
+                break;
+            }
+            self.apply(job);
+        }
+        // Dropping the vault flushes it and raises the watermark.
+        self.storage = Storage::Missing;
+    }
+
+    fn failed(&self, what: &str, error: impl std::fmt::Display) {
+        self.send(Msg::StoreFailed {
+            what: what.to_owned(),
+            message: error.to_string(),
+        });
+    }
+
+    fn apply(&mut self, job: Job) {
+        match job {
+            Job::Unlock(passphrase) => self.unlock(passphrase),
+            Job::Create(passphrase) => self.create(passphrase),
+            Job::PrepareBackend(name) => self.prepare_backend(&name),
+            job => match &mut self.storage {
+                Storage::Open(vault) => {
+                    if let Err(e) = vault_job(vault, job, &self.events, &self.config) {
+                        let (what, message) = e;
+                        self.failed(&what, message);
+                    }
+                }
+                Storage::Memory(memory) => memory_job(memory, job, &self.events),
+                Storage::Locked(_) | Storage::Missing => {}
+            },
+        }
+    }
+
+    fn opened(&self, vault: &Vault, created: bool) {
+        let mut warnings = Vec::new();
+        if let Some(summary) = vault.unlock_report().summary() {
+            warnings.push(format!(
+                "{summary}. If that was not you, someone tried to open your vault; SECURITY.md says what to do."
+            ));
+        }
+        for loss in &vault.unlock_report().storage_losses {
+            warnings.push(format!(
+                "{loss}. Run 'sotto verify' and keep a backup of the data directory."
+            ));
+        }
+        let conversations = match list(vault) {
+            Ok(list) => list,
+            Err(e) => {
+                warnings.push(format!("the conversation list cannot be read: {e}"));
+                Vec::new()
+            }
+        };
+        let theme = vault.setting("ui.theme").ok().flatten();
+        self.send(Msg::VaultOpened {
+            conversations,
+            warnings,
+            theme,
+            created,
+        });
+    }
+
+    fn unlock(&mut self, passphrase: Option<SecretString>) {
+        let Storage::Locked(locked) = &mut self.storage else {
+            return;
+        };
+        let Some(vault) = locked.take() else {
+            return;
+        };
+        match vault.unlock(passphrase.as_ref()) {
+            Ok(identity) => match vault.open_unlocked(identity) {
+                Ok(vault) => {
+                    self.opened(&vault, false);
+                    self.storage = Storage::Open(Box::new(vault));
+                }
+                Err(e) => self.send(Msg::UnlockFailed {
+                    message: e.to_string(),
+                    fatal: true,
+                }),
+            },
+            Err(e) => {
+                let fatal = !matches!(e, crate::store::VaultError::WrongPassphrase { .. });
+                *locked = Some(vault);
+                self.send(Msg::UnlockFailed {
+                    message: if fatal {
+                        e.to_string()
+                    } else {
+                        "That passphrase is not the right one".into()
+                    },
+                    fatal,
+                });
+            }
+        }
+    }
+
+    fn create(&mut self, passphrase: SecretString) {
+        if !matches!(self.storage, Storage::Missing) {
+            return;
+        }
+        let protection = NewProtection::Passphrase {
+            passphrase: &passphrase,
+            cost: KdfCost::DEFAULT,
+        };
+        match Vault::create(&self.data_dir, protection) {
+            Ok(vault) => {
+                self.opened(&vault, true);
+                self.storage = Storage::Open(Box::new(vault));
+            }
+            Err(e) => self.send(Msg::CreateFailed {
+                message: format!("The vault could not be created: {e}"),
+            }),
+        }
+    }
+
+    /// Resolves the backend's key (the vault may hold it) and builds it.
+    fn prepare_backend(&self, name: &str) {
+        let failed = |message: String| {
+            let _ = self.events.send(Event::Msg(Msg::BackendFailed {
+                backend: name.to_owned(),
+                message,
+            }));
+        };
+        let backend = match self.config.backend(name) {
+            Ok(backend) => backend.clone(),
+            Err(e) => return failed(e.to_string()),
+        };
+        let vault = match &self.storage {
+            Storage::Open(vault) => Some(&**vault),
+            _ => None,
+        };
+        let built = config::resolve_key(&backend, vault).and_then(|key| backend.build(key, &self.knowledge));
+        match built {
+            Ok(bot) => {
+                let bot: Arc<dyn crate::backend::Backend> = Arc::from(bot);
+                let _ = self.events.send(Event::Backend {
+                    name: name.to_owned(),
+                    backend: bot,
+                });
+            }
+            Err(e) => failed(e.to_string()),
+        }
+    }
+}
+
+type JobError = (String, String);
+
+fn err(what: &str) -> impl Fn(crate::store::VaultError) -> JobError + '_ {
+    move |e| (what.to_owned(), e.to_string())
+}
+
+fn list(vault: &Vault) -> Result<Vec<ConversationItem>, crate::store::VaultError> {
+    Ok(vault
+        .list_conversations()?
+        .conversations
+        .iter()
+        .map(|c| ConversationItem {
+            id: c.id,
+            title: c.title.clone(),
+            updated: c.updated,
+            message_count: c.message_count,
+        })
+        .collect())
+}
+
+fn entry_of(message: &crate::store::Message) -> Entry {
+    Entry {
+        seq: Some(message.seq),
+        role: message.role,
+        at: message.at,
+        text: message.text.clone(),
+        state: message.meta.state,
+        backend: message.meta.backend.clone(),
+        first_code: 0,
+        superseded: false,
+        replaces: message.meta.extra.get("replaces").and_then(|s| s.parse().ok()),
+    }
+}
+
+fn vault_job(vault: &mut Vault, job: Job, events: &Sender<Event>, config: &Config) -> Result<(), JobError> {
+    let send = |msg: Msg| {
+        let _ = events.send(Event::Msg(msg));
+    };
+    match job {
+        Job::List => send(Msg::ConversationsListed(
+            list(vault).map_err(err("list the conversations"))?,
+        )),
+        Job::Open(id) => {
+            let loaded = vault
+                .newest_messages(id, usize::MAX)
+                .map_err(err("open the conversation"))?;
+            let damaged = loaded.iter().filter(|m| m.is_err()).count();
+            let entries = loaded.iter().filter_map(|m| m.as_ref().ok()).map(entry_of).collect();
+            send(Msg::ConversationOpened { id, entries, damaged });
+        }
+        Job::Send {
+            conversation,
+            title,
+            text,
+            user_meta,
+            reply_meta,
+        } => {
+            let (id, created) = match conversation {
+                Some(id) => (id, None),
+                None => {
+                    let id = vault.create_conversation(&title).map_err(err("send"))?;
+                    let summary = vault.conversation(id).map_err(err("send"))?;
+                    let item = ConversationItem {
+                        id,
+                        title: summary.title.clone(),
+                        updated: summary.updated,
+                        message_count: 0,
+                    };
+                    (id, Some(item))
+                }
+            };
+            let user_seq = match &text {
+                Some(text) => Some(
+                    vault
+                        .append_message(
+                            id,
+                            NewMessage {
+                                role: Role::User,
+                                text,
+                                meta: user_meta,
+                                at: None,
+                            },
+                        )
+                        .map_err(err("send"))?,
+                ),
+                None => None,
+            };
+            let reply_seq = vault.begin_reply(id, reply_meta).map_err(err("send"))?;
+            send(Msg::SendStored {
+                conversation: id,
+                created,
+                user_seq,
+                reply_seq,
+            });
+        }
+        Job::Checkpoint {
+            conversation,
+            seq,
+            text,
+        } => vault
+            .checkpoint_reply(conversation, seq, &text)
+            .map_err(err("checkpoint"))?,
+        Job::Finish {
+            conversation,
+            seq,
+            text,
+            state,
+            reason,
+        } => vault
+            .finish_reply(conversation, seq, &text, state, reason)
+            .map_err(err("save the reply"))?,
+        Job::Rename(id, title) => vault.rename_conversation(id, &title).map_err(err("rename"))?,
+        Job::Delete(id) => {
+            vault.delete_conversation(id).map_err(err("delete"))?;
+        }
+        Job::Search(query) => {
+            let hits = search_vault(vault, &query).map_err(err("search"))?;
+            send(Msg::SearchDone { query, hits });
+        }
+        Job::SaveSetting(name, value) => vault.set_setting(&name, &value).map_err(err("save the setting"))?,
+        Job::GiveConsent { backend, target } => {
+            vault
+                .set_setting(&config::consent_setting(&backend), &target)
+                .map_err(err("record your consent"))?;
+            vault
+                .record_audit(AuditEvent::ConsentGiven { backend, host: target })
+                .map_err(err("record your consent"))?;
+        }
+        Job::CheckConsent(backend) => {
+            let given = vault
+                .setting(&config::consent_setting(&backend))
+                .map_err(err("read the consent"))?;
+            send(Msg::ConsentKnown {
+                given: given.is_some_and(|g| config.backend(&backend).is_ok_and(|b| b.consent_target() == g)),
+                backend,
+            });
+        }
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
+    }
+    Ok(())
+}
+
+/// Case-insensitive search through every conversation, decrypted in memory.
+fn search_vault(vault: &Vault, query: &str) -> Result<Vec<SearchHit>, crate::store::VaultError> {
+    let needle = query.to_lowercase();
+    let mut hits = Vec::new();
+    for conversation in vault.list_conversations()?.conversations {
+        for message in vault
+            .newest_messages(conversation.id, usize::MAX)?
+            .into_iter()
+            .flatten()
+        {
+            if let Some(snippet) = snippet(&message.text, &needle) {
+                hits.push(SearchHit {
+                    conversation: conversation.id,
+                    title: conversation.title.clone(),
+                    seq: message.seq,
+                    snippet,
+                });
+                if hits.len() >= MAX_SEARCH_HITS {
+                    return Ok(hits);
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The line of `text` holding `needle` (lowercase), shortened around it.
+pub fn snippet(text: &str, needle: &str) -> Option<String> {
+    for line in text.lines() {
+        let lower = line.to_lowercase();
+        if let Some(at) = lower.find(needle) {
+            // Byte offsets of the lowercased line may differ; count characters.
+            let before = lower[..at].chars().count();
+            let start = before.saturating_sub(30);
+            let shown: String = line.chars().skip(start).take(100).collect();
+            let prefix = if start > 0 { "…" } else { "" };
+            return Some(format!("{prefix}{}", crate::sanitize::one_line(&shown, 100)));
+        }
+    }
+    None
+}
+
+fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
+    let send = |msg: Msg| {
+        let _ = events.send(Event::Msg(msg));
+    };
+    let items = |memory: &Memory| -> Vec<ConversationItem> {
+        let mut items: Vec<ConversationItem> = memory
+            .conversations
+            .iter()
+            .map(|(id, (title, updated, entries))| ConversationItem {
+                id: *id,
+                title: title.clone(),
+                updated: *updated,
+                message_count: entries.len() as u64,
+            })
+            .collect();
+        items.sort_by_key(|item| std::cmp::Reverse(item.updated));
+        items
+    };
+    match job {
+        Job::List => send(Msg::ConversationsListed(items(memory))),
+        Job::Open(id) => {
+            let entries = memory.conversations.get(&id).map(|c| c.2.clone()).unwrap_or_default();
+            send(Msg::ConversationOpened {
+                id,
+                entries,
+                damaged: 0,
+            });
+        }
+        Job::Send {
+            conversation,
+            title,
+            text,
+            user_meta,
+            reply_meta,
+        } => {
+            let now = Timestamp::now();
+            let (id, created) = match conversation {
+                Some(id) => (id, None),
+                None => {
+                    let id = ConversationId::random();
+                    memory.conversations.insert(id, (title.clone(), now, Vec::new()));
+                    let item = ConversationItem {
+                        id,
+                        title,
+                        updated: now,
+                        message_count: 0,
+                    };
+                    (id, Some(item))
+                }
+            };
+            let Some((_, updated, entries)) = memory.conversations.get_mut(&id) else {
+                return;
+            };
+            *updated = now;
+            let mut push = |role: Role, text: String, meta: &MessageMeta, state: ReplyState| {
+                let seq = entries.len() as u64;
+                entries.push(Entry {
+                    seq: Some(seq),
+                    role,
+                    at: now,
+                    text,
+                    state,
+                    backend: meta.backend.clone(),
+                    first_code: 0,
+                    superseded: false,
+                    replaces: meta.extra.get("replaces").and_then(|s| s.parse().ok()),
+                });
+                seq
+            };
+            let user_seq = text.map(|t| push(Role::User, t, &user_meta, ReplyState::Complete));
+            let reply_seq = push(Role::Assistant, String::new(), &reply_meta, ReplyState::Streaming);
+            send(Msg::SendStored {
+                conversation: id,
+                created,
+                user_seq,
+                reply_seq,
+            });
+        }
+        Job::Checkpoint {
+            conversation,
+            seq,
+            text,
+        }
+        | Job::Finish {
+            conversation,
+            seq,
+            text,
+            ..
+        } => {
+            if let Some(entry) = memory
+                .conversations
+                .get_mut(&conversation)
+                .and_then(|c| c.2.get_mut(seq as usize))
+            {
+                entry.text = text;
+            }
+        }
+        Job::Rename(id, title) => {
+            if let Some(c) = memory.conversations.get_mut(&id) {
+                c.0 = title;
+            }
+        }
+        Job::Delete(id) => {
+            memory.conversations.remove(&id);
+        }
+        Job::Search(query) => {
+            let needle = query.to_lowercase();
+            let hits = memory
+                .conversations
+                .iter()
+                .flat_map(|(id, (title, _, entries))| {
+                    let needle = needle.clone();
+                    entries.iter().filter_map(move |e| {
+                        snippet(&e.text, &needle).map(|snippet| SearchHit {
+                            conversation: *id,
+                            title: title.clone(),
+                            seq: e.seq.unwrap_or(0),
+                            snippet,
+                        })
+                    })
+                })
+                .take(MAX_SEARCH_HITS)
+                .collect();
+            send(Msg::SearchDone { query, hits });
+        }
+        // Incognito stores no settings and no consent: consent is asked per session.
+        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) => {}
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
+    }
+}

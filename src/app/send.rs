@@ -1,0 +1,313 @@
+//! Sending a message and receiving its reply, as state transitions: the
+//! user's text becomes an entry and a store job; once it is durable, the
+//! reply streams into the next entry, is checkpointed on ticks, and is
+//! finished with how it ended. Esc (or quitting) stops a reply at once: what
+//! arrived is kept and marked, and late events of that stream are ignored.
+
+use std::collections::BTreeMap;
+
+use super::msg::Effect;
+use super::state::{ConfirmAction, Entry, PendingSend, Popup, State, Streaming};
+use crate::backend::{ChatMessage, ChatRequest, ChatRole, Completion, Finish};
+use crate::store::{MessageMeta, ReplyState, Role};
+use crate::time::Timestamp;
+
+/// Starts sending `text` (already known not to be a command). `replaces` is
+/// the message an edit replaces.
+pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effect> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    if state.streaming.is_some() || state.sending {
+        state.editor.set_text(&text);
+        state.error("a reply is still coming: wait for it, or press Esc to stop it");
+        return Vec::new();
+    }
+    if !state.backend.consented {
+        let choice = &state.backend.choice;
+        state.popup = Some(Popup::Confirm {
+            action: ConfirmAction::TrustBackend {
+                backend: choice.name.clone(),
+                target: choice.consent_target.clone(),
+            },
+            title: "Send this conversation off this machine?".into(),
+            body: format!(
+                "Backend '{}' sends what you write, and the conversation so far, to '{}' ({}). \
+                 Its operator can read and keep it. sotto remembers your answer for this address \
+                 (see 'sotto view'; withdraw with 'sotto backend revoke {}').",
+                choice.name,
+                choice.consent_target,
+                choice.channel.describe(),
+                choice.name
+            ),
+        });
+        state.pending_send = Some(PendingSend {
+            text: text.clone(),
+            replaces,
+        });
+        return Vec::new();
+    }
+    let meta = reply_meta(state);
+    let mut user_meta = MessageMeta {
+        backend: meta.backend.clone(),
+        model: meta.model.clone(),
+        ..Default::default()
+    };
+    if let Some(seq) = replaces {
+        user_meta.extra = BTreeMap::from([("replaces".to_owned(), seq.to_string())]);
+    }
+    let title = crate::store::title_for(&text);
+    push_entry(state, Role::User, text.clone(), replaces);
+    start_reply_entry(state);
+    state.sending = true;
+    vec![Effect::StoreSend {
+        conversation: state.current,
+        title,
+        text: Some(text),
+        user_meta,
+        reply_meta: meta,
+    }]
+}
+
+/// Asks again for the last reply: a new reply replaces the old one.
+pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
+    if state.streaming.is_some() || state.sending {
+        return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
+    }
+    let Some(conversation) = state.current else {
+        return Err("there is no reply to ask for again yet".into());
+    };
+    let last = state
+        .entries
+        .iter()
+        .rposition(|e| !e.superseded)
+        .ok_or("there is no reply to ask for again yet")?;
+    let old = &state.entries[last];
+    if old.role != Role::Assistant {
+        return Err("the last message is yours: there is no reply to ask for again".into());
+    }
+    let old_seq = old.seq.ok_or("that reply is not stored yet")?;
+    if !state.backend.consented {
+        return Err(format!(
+            "backend '{}' needs your consent first: send a message to be asked",
+            state.backend.choice.name
+        ));
+    }
+    let mut meta = reply_meta(state);
+    meta.extra = BTreeMap::from([("replaces".to_owned(), old_seq.to_string())]);
+    state.entries[last].superseded = true;
+    start_reply_entry(state);
+    if let Some(reply) = state.entries.last_mut() {
+        reply.replaces = Some(old_seq);
+    }
+    state.sending = true;
+    Ok(vec![Effect::StoreSend {
+        conversation: Some(conversation),
+        title: String::new(),
+        text: None,
+        user_meta: MessageMeta::default(),
+        reply_meta: meta,
+    }])
+}
+
+fn reply_meta(state: &State) -> MessageMeta {
+    let choice = &state.backend.choice;
+    MessageMeta {
+        backend: Some(choice.name.clone()),
+        model: state
+            .backend
+            .info
+            .as_ref()
+            .and_then(|i| i.model.clone())
+            .or_else(|| choice.model.clone()),
+        ..Default::default()
+    }
+}
+
+fn push_entry(state: &mut State, role: Role, text: String, replaces: Option<u64>) {
+    let first_code = state.entries.last().map_or(1, |e| e.first_code + e.code_blocks());
+    state.entries.push(Entry {
+        seq: None,
+        role,
+        at: Timestamp::now(),
+        text,
+        state: ReplyState::Complete,
+        backend: None,
+        first_code,
+        superseded: false,
+        replaces,
+    });
+    if replaces.is_some() {
+        super::state::mark_superseded(&mut state.entries);
+    }
+    state.scroll.follow = true;
+}
+
+fn start_reply_entry(state: &mut State) {
+    push_entry(state, Role::Assistant, String::new(), None);
+    let entry = state.entries.len() - 1;
+    state.entries[entry].state = ReplyState::Streaming;
+    state.entries[entry].backend = Some(state.backend.choice.name.clone());
+    let stream = state.next_stream;
+    state.next_stream += 1;
+    state.streaming = Some(Streaming {
+        stream,
+        conversation: state.current.unwrap_or_else(crate::store::ConversationId::random),
+        entry,
+        seq: None,
+        checkpointed: 0,
+    });
+}
+
+/// The conversation as context for the backend: every message still in
+/// force, without replies that failed or never got a word in.
+pub fn context(entries: &[Entry]) -> Vec<ChatMessage> {
+    entries
+        .iter()
+        .filter(|e| !e.superseded && e.state != ReplyState::Streaming)
+        .filter(|e| !(e.role == Role::Assistant && (e.text.trim().is_empty() || e.state == ReplyState::Failed)))
+        .map(|e| ChatMessage {
+            role: match e.role {
+                Role::User => ChatRole::User,
+                Role::Assistant => ChatRole::Assistant,
+                Role::System => ChatRole::System,
+            },
+            content: e.text.clone(),
+        })
+        .collect()
+}
+
+/// The store has the user's message and the reply's record: stream.
+pub fn stored(
+    state: &mut State,
+    conversation: crate::store::ConversationId,
+    user_seq: Option<u64>,
+    reply_seq: u64,
+) -> Vec<Effect> {
+    state.sending = false;
+    state.current = Some(conversation);
+    let Some(streaming) = state.streaming.as_mut() else {
+        // Stopped before the store answered: finish the empty record.
+        return vec![Effect::FinishReply {
+            conversation,
+            seq: reply_seq,
+            text: String::new(),
+            state: ReplyState::Cancelled,
+            reason: Some("cancelled".into()),
+        }];
+    };
+    streaming.conversation = conversation;
+    streaming.seq = Some(reply_seq);
+    let entry = streaming.entry;
+    let stream = streaming.stream;
+    if let Some(seq) = user_seq
+        && let Some(user) = state.entries[..entry]
+            .iter_mut()
+            .rev()
+            .find(|e| e.role == Role::User && e.seq.is_none())
+    {
+        user.seq = Some(seq);
+    }
+    state.entries[entry].seq = Some(reply_seq);
+    let request = ChatRequest {
+        messages: context(&state.entries),
+        ..Default::default()
+    };
+    vec![Effect::StartReply {
+        stream,
+        backend: state.backend.choice.name.clone(),
+        request,
+    }]
+}
+
+/// A piece of the reply arrived.
+pub fn delta(state: &mut State, stream: u64, text: &str) -> bool {
+    match &state.streaming {
+        Some(s) if s.stream == stream => {
+            state.entries[s.entry].text.push_str(text);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// On a tick: save what streamed since the last checkpoint.
+pub fn checkpoint(state: &mut State) -> Vec<Effect> {
+    let Some(s) = state.streaming.as_mut() else {
+        return Vec::new();
+    };
+    let Some(seq) = s.seq else {
+        return Vec::new();
+    };
+    let text = &state.entries[s.entry].text;
+    if text.len() == s.checkpointed {
+        return Vec::new();
+    }
+    s.checkpointed = text.len();
+    vec![Effect::Checkpoint {
+        conversation: s.conversation,
+        seq,
+        text: text.clone(),
+    }]
+}
+
+/// The reply ended (or failed) on its own.
+pub fn ended(state: &mut State, stream: u64, result: Result<Completion, String>) -> Vec<Effect> {
+    if state.streaming.as_ref().is_none_or(|s| s.stream != stream) {
+        return Vec::new();
+    }
+    let (reply_state, reason) = match &result {
+        Ok(done) => match &done.finish {
+            Finish::Cancelled => (ReplyState::Cancelled, "cancelled".to_owned()),
+            Finish::Truncated => {
+                state.error("the reply passed this backend's size limit (max_reply_kib) and was cut there");
+                (ReplyState::Truncated, "truncated".to_owned())
+            }
+            Finish::Length => {
+                state.notify("the model stopped at its length limit");
+                (ReplyState::Complete, "length".to_owned())
+            }
+            other => (ReplyState::Complete, other.as_str().to_owned()),
+        },
+        Err(message) => {
+            state.error(message.clone());
+            (ReplyState::Failed, "failed".to_owned())
+        }
+    };
+    finish(state, reply_state, reason)
+}
+
+/// Stops the streaming reply now, keeping what arrived.
+pub fn cancel(state: &mut State) -> Vec<Effect> {
+    let Some(stream) = state.streaming.as_ref().map(|s| s.stream) else {
+        return Vec::new();
+    };
+    state.notify("stopped; the part of the reply that arrived is kept");
+    let mut effects = vec![Effect::CancelReply { stream }];
+    effects.extend(finish(state, ReplyState::Cancelled, "cancelled".into()));
+    effects
+}
+
+fn finish(state: &mut State, reply_state: ReplyState, reason: String) -> Vec<Effect> {
+    let Some(s) = state.streaming.take() else {
+        return Vec::new();
+    };
+    let entry = &mut state.entries[s.entry];
+    entry.state = reply_state;
+    let effects = match s.seq {
+        Some(seq) => vec![Effect::FinishReply {
+            conversation: s.conversation,
+            seq,
+            text: entry.text.clone(),
+            state: reply_state,
+            reason: Some(reason),
+        }],
+        // Not stored yet: `stored` finishes the record when the store answers.
+        None => Vec::new(),
+    };
+    super::state::renumber_code_blocks(&mut state.entries);
+    if let Some(item) = state.conversations.iter_mut().find(|c| Some(c.id) == state.current) {
+        item.updated = Timestamp::now();
+    }
+    effects
+}

@@ -1,0 +1,274 @@
+//! The pure heart of the application: `update(state, msg)` changes the state
+//! and returns the effects the runtime must carry out. No IO happens here, so
+//! every behaviour is tested by feeding messages and looking at the state
+//! and the effects.
+
+use super::keys;
+use super::msg::{Effect, Msg};
+use super::send;
+use super::state::{ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, State, UnlockForm, mark_superseded};
+
+/// Applies `msg` to `state`. Returns the effects, and whether anything
+/// visible changed (the runtime draws only then).
+pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
+    match msg {
+        Msg::Key(key) => (keys::key(state, key), true),
+        Msg::Paste(text) => {
+            keys::paste(state, &text);
+            (Vec::new(), true)
+        }
+        Msg::Mouse(mouse) => (Vec::new(), keys::mouse(state, mouse)),
+        Msg::Resize { width, height } => {
+            state.viewport = (width, height);
+            (Vec::new(), true)
+        }
+        Msg::Tick => tick(state),
+        Msg::ScrollResolved { follow, anchor } => {
+            let changed = state.scroll.follow != follow || state.scroll.anchor != anchor || state.scroll.pending != 0;
+            state.scroll.follow = follow;
+            state.scroll.anchor = anchor;
+            state.scroll.pending = 0;
+            (Vec::new(), changed)
+        }
+        Msg::VaultOpened {
+            conversations,
+            warnings,
+            theme,
+            created,
+        } => (opened(state, conversations, warnings, theme, created), true),
+        Msg::UnlockFailed { message, fatal } => {
+            unlock_failed(state, message, fatal);
+            (Vec::new(), true)
+        }
+        Msg::CreateFailed { message } => {
+            state.screen = Screen::Welcome(super::state::WelcomeForm {
+                error: Some(message),
+                ..Default::default()
+            });
+            (Vec::new(), true)
+        }
+        Msg::ConversationsListed(list) => {
+            state.conversations = list;
+            clamp_sidebar(state);
+            (Vec::new(), true)
+        }
+        Msg::ConversationOpened { id, entries, damaged } => {
+            open_conversation(state, id, entries, damaged);
+            (Vec::new(), true)
+        }
+        Msg::SendStored {
+            conversation,
+            created,
+            user_seq,
+            reply_seq,
+        } => {
+            if let Some(item) = created {
+                state.conversations.insert(0, item);
+                state.sidebar_selected = 0;
+            }
+            (send::stored(state, conversation, user_seq, reply_seq), true)
+        }
+        Msg::SearchDone { query, hits } => {
+            if let Some(Popup::Search {
+                query: shown,
+                hits: slot,
+                selected,
+            }) = &mut state.popup
+                && *shown == query
+            {
+                *slot = Some(hits);
+                *selected = 0;
+            }
+            (Vec::new(), true)
+        }
+        Msg::ConsentKnown { backend, given } => {
+            if state.backend.choice.name == backend {
+                state.backend.consented = given || !state.backend.choice.channel.leaves_machine();
+            }
+            (Vec::new(), true)
+        }
+        Msg::StoreFailed { what, message } => (store_failed(state, &what, message), true),
+        Msg::BackendReady(info) => {
+            if state.backend.choice.name == info.name {
+                state.backend.info = Some(info);
+            }
+            (Vec::new(), true)
+        }
+        Msg::BackendFailed { backend, message } => {
+            state.error(format!("backend '{backend}' is not usable: {message}"));
+            (Vec::new(), true)
+        }
+        Msg::Delta { stream, text } => (Vec::new(), send::delta(state, stream, &text)),
+        Msg::ReplyEnded { stream, result } => (send::ended(state, stream, result), true),
+        Msg::EditorReturned(result) => {
+            match result {
+                Ok(text) => state.editor.set_text(text.trim_end_matches('\n')),
+                Err(message) => state.error(message),
+            }
+            (Vec::new(), true)
+        }
+        Msg::ThemeLoaded { theme, error, chosen } => {
+            let name = theme.name.clone();
+            state.theme = theme;
+            state.generation += 1;
+            let mut effects = Vec::new();
+            match error {
+                Some(message) => state.error(format!("{message}; using the '{name}' theme")),
+                None if chosen => {
+                    state.notify(format!("theme '{name}'"));
+                    if !state.incognito {
+                        effects.push(Effect::SaveSetting {
+                            name: "ui.theme".into(),
+                            value: name,
+                        });
+                    }
+                }
+                None => {}
+            }
+            (effects, true)
+        }
+    }
+}
+
+fn tick(state: &mut State) -> (Vec<Effect>, bool) {
+    let mut changed = state.streaming.is_some();
+    if let Some(notice) = &mut state.notice {
+        notice.ttl = notice.ttl.saturating_sub(1);
+        if notice.ttl == 0 {
+            state.notice = None;
+            changed = true;
+        }
+    }
+    (send::checkpoint(state), changed)
+}
+
+fn opened(
+    state: &mut State,
+    conversations: Vec<ConversationItem>,
+    warnings: Vec<String>,
+    theme: Option<String>,
+    created: bool,
+) -> Vec<Effect> {
+    state.conversations = conversations;
+    state.screen = if created {
+        Screen::ChooseBackend {
+            selected: state
+                .backends
+                .iter()
+                .position(|b| b.name == state.backend.choice.name)
+                .unwrap_or(0),
+        }
+    } else {
+        Screen::Chat
+    };
+    if !warnings.is_empty() {
+        state.error(warnings.join(" "));
+    } else if created {
+        state.notify("your vault is ready");
+    }
+    let mut effects = vec![
+        Effect::PrepareBackend(state.backend.choice.name.clone()),
+        Effect::CheckConsent {
+            backend: state.backend.choice.name.clone(),
+        },
+    ];
+    if let Some(name) = theme.filter(|n| *n != state.theme.name) {
+        effects.push(Effect::LoadTheme { name, chosen: false });
+    }
+    // Open the most recent conversation, as a chat app does.
+    if let Some(first) = state.conversations.first() {
+        effects.push(Effect::OpenConversation(first.id));
+    }
+    effects
+}
+
+fn unlock_failed(state: &mut State, message: String, fatal: bool) {
+    let (failures, prompt) = state.unlock_memory.take().unwrap_or_default();
+    let failures = failures + 1;
+    if fatal || failures >= MAX_UNLOCK_TRIES {
+        let text = if fatal {
+            message
+        } else {
+            format!(
+                "{message}. That was the {MAX_UNLOCK_TRIES}rd wrong passphrase: sotto stops here. \
+                 Every failed attempt is recorded in the vault's audit log ('sotto view' shows them)."
+            )
+        };
+        state.exit = Some((crate::cli::exit::UNLOCK_FAILED, Some(text)));
+        return;
+    }
+    state.screen = Screen::Unlock(UnlockForm {
+        failures,
+        error: Some(format!(
+            "{message}. {} more {} before sotto exits.",
+            MAX_UNLOCK_TRIES - failures,
+            if MAX_UNLOCK_TRIES - failures == 1 {
+                "try"
+            } else {
+                "tries"
+            }
+        )),
+        prompt,
+        ..Default::default()
+    });
+}
+
+fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut entries: Vec<Entry>, damaged: usize) {
+    if state.streaming.is_some() || state.sending {
+        // A late answer for a conversation the user left while a reply streamed.
+        return;
+    }
+    mark_superseded(&mut entries);
+    let history: Vec<String> = entries
+        .iter()
+        .filter(|e| e.role == crate::store::Role::User)
+        .map(|e| e.text.clone())
+        .collect();
+    state.editor.set_history(history);
+    state.current = Some(id);
+    state.set_entries(entries);
+    if let Some(i) = state.conversations.iter().position(|c| c.id == id) {
+        state.sidebar_selected = i;
+    }
+    if let Some((conversation, seq)) = state.pending_jump.take()
+        && conversation == id
+    {
+        super::scroll::jump_to_seq(state, seq);
+    }
+    if damaged > 0 {
+        state.error(format!(
+            "{damaged} message(s) of this conversation cannot be read; 'sotto verify' lists them"
+        ));
+    }
+}
+
+fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if what == "send" && state.sending {
+        // Nothing of this send is stored: take it back into the draft.
+        state.sending = false;
+        state.streaming = None;
+        while state.entries.last().is_some_and(|e| e.seq.is_none()) {
+            let entry = state.entries.pop();
+            if let Some(entry) = entry
+                && entry.role == crate::store::Role::User
+            {
+                state.editor.set_text(&entry.text);
+            }
+        }
+        for entry in &mut state.entries {
+            entry.superseded = false;
+        }
+        mark_superseded(&mut state.entries);
+    }
+    if what == "checkpoint" && state.streaming.is_some() {
+        // A reply that cannot be saved must not keep arriving.
+        effects = send::cancel(state);
+    }
+    state.error(format!("could not {what}: {message}"));
+    effects
+}
+
+fn clamp_sidebar(state: &mut State) {
+    state.sidebar_selected = state.sidebar_selected.min(state.conversations.len().saturating_sub(1));
+}

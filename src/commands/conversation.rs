@@ -1,0 +1,84 @@
+//! Conversation commands: /new, /rename, /delete, /search.
+
+use super::Outcome;
+use crate::app::msg::Effect;
+use crate::app::state::{ConfirmAction, Popup, State};
+use crate::store::ConversationId;
+
+/// The longest title kept.
+const MAX_TITLE_CHARS: usize = 120;
+
+pub fn new(state: &mut State, _args: &str) -> Outcome {
+    if state.is_streaming() || state.sending {
+        return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
+    }
+    state.current = None;
+    state.editing = None;
+    state.set_entries(Vec::new());
+    state.editor.set_history(Vec::new());
+    state.notify("new conversation: it is stored when you send the first message");
+    Ok(Vec::new())
+}
+
+pub fn rename(state: &mut State, args: &str) -> Outcome {
+    let Some(id) = state.current else {
+        return Err("this conversation is not stored yet: send a message first".into());
+    };
+    let title = crate::app::editor::clean_input(args).replace('\n', " ");
+    let title = title.trim();
+    if title.is_empty() {
+        return Err("give the new title: /rename TITLE".into());
+    }
+    let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
+    if let Some(item) = state.conversations.iter_mut().find(|c| c.id == id) {
+        item.title = title.clone();
+    }
+    state.notify("renamed");
+    Ok(vec![Effect::Rename {
+        conversation: id,
+        title,
+    }])
+}
+
+pub fn delete(state: &mut State, _args: &str) -> Outcome {
+    let Some(id) = state.current else {
+        return Err("this conversation is not stored yet; there is nothing to delete".into());
+    };
+    let title = state.current_title().unwrap_or("this conversation").to_owned();
+    confirm_delete(state, id, &title);
+    Ok(Vec::new())
+}
+
+/// Raises the confirmation for deleting conversation `id`.
+pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) {
+    let count = state
+        .conversations
+        .iter()
+        .find(|c| c.id == id)
+        .map_or(0, |c| c.message_count);
+    state.popup = Some(Popup::Confirm {
+        action: ConfirmAction::DeleteConversation(id),
+        title: "Delete this conversation?".into(),
+        body: format!(
+            "'{}' and its {count} message(s) are removed from the vault. This cannot be undone. \
+             (Wiping with crypto-shredding, which also makes leftover bytes unreadable, is 'sotto wipe'.)",
+            crate::sanitize::one_line(title, 60)
+        ),
+    });
+}
+
+pub fn search(state: &mut State, args: &str) -> Outcome {
+    let query = crate::app::editor::clean_input(args).replace('\n', " ");
+    let query = query.trim().to_owned();
+    let effects = if query.is_empty() {
+        Vec::new()
+    } else {
+        vec![Effect::Search(query.clone())]
+    };
+    state.popup = Some(Popup::Search {
+        query,
+        hits: None,
+        selected: 0,
+    });
+    Ok(effects)
+}

@@ -1,0 +1,176 @@
+//! Slash commands: one declarative table (name, arguments, help, handler),
+//! the parser, and completion. `update` runs a command only for text the user
+//! typed in the input box; text from a backend is never parsed here.
+//!
+//! A handler changes the state and returns the effects to carry out, or an
+//! error message for the status line. Handlers live one group per file.
+
+mod conversation;
+mod session;
+mod settings;
+
+pub use conversation::confirm_delete;
+
+use crate::app::msg::Effect;
+use crate::app::state::State;
+
+/// What a handler returns: effects, or a message saying what was wrong.
+pub type Outcome = Result<Vec<Effect>, String>;
+
+pub struct SlashCommand {
+    pub name: &'static str,
+    /// The arguments as shown in help (`TITLE`, `[NAME]`).
+    pub args: &'static str,
+    pub help: &'static str,
+    pub run: fn(&mut State, &str) -> Outcome,
+}
+
+/// Every command, in the order `/help` lists them.
+pub const COMMANDS: &[SlashCommand] = &[
+    SlashCommand {
+        name: "new",
+        args: "",
+        help: "Start a new conversation",
+        run: conversation::new,
+    },
+    SlashCommand {
+        name: "rename",
+        args: "TITLE",
+        help: "Rename this conversation",
+        run: conversation::rename,
+    },
+    SlashCommand {
+        name: "delete",
+        args: "",
+        help: "Delete this conversation (asks first)",
+        run: conversation::delete,
+    },
+    SlashCommand {
+        name: "search",
+        args: "[TEXT]",
+        help: "Search every conversation (decrypted in memory only)",
+        run: conversation::search,
+    },
+    SlashCommand {
+        name: "retry",
+        args: "",
+        help: "Ask for the last reply again",
+        run: session::retry,
+    },
+    SlashCommand {
+        name: "edit",
+        args: "",
+        help: "Edit your last message and send it again",
+        run: session::edit,
+    },
+    SlashCommand {
+        name: "copy",
+        args: "[N]",
+        help: "Copy the last reply, or code block N, to the clipboard (OSC 52, works over SSH)",
+        run: session::copy,
+    },
+    SlashCommand {
+        name: "backend",
+        args: "[NAME]",
+        help: "Switch the backend that answers (lists them without NAME)",
+        run: settings::backend,
+    },
+    SlashCommand {
+        name: "theme",
+        args: "[NAME]",
+        help: "Switch the colour theme and remember it (lists them without NAME)",
+        run: settings::theme,
+    },
+    SlashCommand {
+        name: "timestamps",
+        args: "",
+        help: "Show or hide the time of each message",
+        run: settings::timestamps,
+    },
+    SlashCommand {
+        name: "help",
+        args: "",
+        help: "Keys and commands",
+        run: session::help,
+    },
+    SlashCommand {
+        name: "quit",
+        args: "",
+        help: "Leave sotto (a streaming reply is stopped and kept)",
+        run: session::quit,
+    },
+];
+
+/// A line typed in the input box, split into command name and arguments, if
+/// it is a command. `//text` is a message that starts with `/`.
+pub fn parse(input: &str) -> Option<(&str, &str)> {
+    let rest = input.trim_start().strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some((name, args.trim()))
+}
+
+pub fn find(name: &str) -> Option<&'static SlashCommand> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Commands whose name starts with what is typed after `/` (while no
+/// argument has been typed yet).
+pub fn completions(input: &str) -> Vec<&'static SlashCommand> {
+    match parse(input) {
+        Some((name, "")) if !input.trim_end().contains(' ') => {
+            COMMANDS.iter().filter(|c| c.name.starts_with(name)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Runs the command typed in `input`.
+pub fn run(state: &mut State, input: &str) -> Outcome {
+    let Some((name, args)) = parse(input) else {
+        return Err("not a command".into());
+    };
+    match find(name) {
+        Some(command) => (command.run)(state, args),
+        None => Err(format!(
+            "unknown command '/{}'; nothing was sent. /help lists the commands",
+            crate::sanitize::one_line(name, 40)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_parsed_with_their_arguments() {
+        assert_eq!(parse("/rename  My notes "), Some(("rename", "My notes")));
+        assert_eq!(parse("/new"), Some(("new", "")));
+        assert_eq!(parse("hello /new"), None);
+        assert_eq!(parse("//etc/hosts is a file"), None, "a doubled slash is a message");
+    }
+
+    #[test]
+    fn completion_offers_matching_names_until_an_argument_is_typed() {
+        let names: Vec<&str> = completions("/re").iter().map(|c| c.name).collect();
+        assert_eq!(names, ["rename", "retry"]);
+        assert_eq!(completions("/").len(), COMMANDS.len());
+        assert!(completions("/rename x").is_empty());
+        assert!(completions("hello").is_empty());
+    }
+
+    #[test]
+    fn every_command_has_help_and_a_unique_name() {
+        for (i, command) in COMMANDS.iter().enumerate() {
+            assert!(!command.help.is_empty(), "/{} has no help", command.name);
+            assert!(
+                COMMANDS[i + 1..].iter().all(|c| c.name != command.name),
+                "/{} twice",
+                command.name
+            );
+        }
+    }
+}

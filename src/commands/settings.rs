@@ -1,0 +1,80 @@
+//! Commands that change how sotto works: /backend, /theme, /timestamps.
+
+use super::Outcome;
+use crate::app::msg::Effect;
+use crate::app::state::{ActiveBackend, PickerKind, Popup, State};
+
+pub fn backend(state: &mut State, args: &str) -> Outcome {
+    if args.is_empty() {
+        let items: Vec<String> = state.backends.iter().map(|b| b.name.clone()).collect();
+        let selected = items.iter().position(|n| *n == state.backend.choice.name).unwrap_or(0);
+        state.popup = Some(Popup::Picker {
+            kind: PickerKind::Backend,
+            items,
+            selected,
+        });
+        return Ok(Vec::new());
+    }
+    if state.is_streaming() || state.sending {
+        return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
+    }
+    let choice = state.backends.iter().find(|b| b.name == args).cloned().ok_or_else(|| {
+        let names: Vec<&str> = state.backends.iter().map(|b| b.name.as_str()).collect();
+        format!(
+            "there is no backend '{}'; the backends are: {}",
+            crate::sanitize::one_line(args, 40),
+            names.join(", ")
+        )
+    })?;
+    let name = choice.name.clone();
+    state.notify(format!(
+        "backend '{name}': {} ({})",
+        choice.consent_target,
+        choice.channel.describe()
+    ));
+    state.backend = ActiveBackend {
+        consented: !choice.channel.leaves_machine(),
+        choice,
+        info: None,
+    };
+    let mut effects = vec![Effect::PrepareBackend(name.clone())];
+    if state.backend.choice.channel.leaves_machine() && !state.incognito {
+        effects.push(Effect::CheckConsent { backend: name });
+    }
+    Ok(effects)
+}
+
+pub fn theme(state: &mut State, args: &str) -> Outcome {
+    if args.is_empty() {
+        let items = state.theme_names.clone();
+        let selected = items.iter().position(|n| *n == state.theme.name).unwrap_or(0);
+        state.popup = Some(Popup::Picker {
+            kind: PickerKind::Theme,
+            items,
+            selected,
+        });
+        return Ok(Vec::new());
+    }
+    if !state.theme_names.iter().any(|n| n == args) {
+        return Err(format!(
+            "there is no theme '{}'; the themes are: {}",
+            crate::sanitize::one_line(args, 40),
+            state.theme_names.join(", ")
+        ));
+    }
+    Ok(vec![Effect::LoadTheme {
+        name: args.to_owned(),
+        chosen: true,
+    }])
+}
+
+pub fn timestamps(state: &mut State, _args: &str) -> Outcome {
+    state.show_timestamps = !state.show_timestamps;
+    state.generation += 1;
+    state.notify(if state.show_timestamps {
+        "timestamps shown"
+    } else {
+        "timestamps hidden"
+    });
+    Ok(Vec::new())
+}

@@ -1,0 +1,323 @@
+//! The chat pane: each message as a header (who, when, how it ended) and its
+//! text wrapped to the pane, and the scroll arithmetic over real wrapped
+//! heights. Only messages that are scrolled through or visible are laid out;
+//! their rows are cached per width and theme, and a streaming reply only
+//! wraps the lines that are new since the last frame.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::markdown::MarkdownView;
+use super::wrap::{StyledLine, wrap_styled};
+use crate::app::state::{Entry, State};
+use crate::store::{ReplyState, Role};
+use crate::theme::Theme;
+
+/// One message laid out.
+#[derive(Default)]
+struct Laid {
+    text_len: usize,
+    state: Option<ReplyState>,
+    superseded: bool,
+    first_code: usize,
+    markdown: MarkdownView,
+    /// Wrapped rows of the Markdown's done lines, and how many of those lines.
+    done_rows: Vec<Line<'static>>,
+    done_count: usize,
+    done_epoch: u64,
+    /// Every row of the message: header, text, separator.
+    rows: Vec<Line<'static>>,
+}
+
+/// Laid-out messages of the open conversation, kept between frames.
+#[derive(Default)]
+pub struct ChatCache {
+    key: (u64, usize, String, bool),
+    laid: Vec<Option<Laid>>,
+}
+
+impl ChatCache {
+    fn prepare(&mut self, state: &State, width: usize) {
+        let key = (state.generation, width, state.theme.name.clone(), state.show_timestamps);
+        if self.key != key {
+            self.key = key;
+            self.laid.clear();
+        }
+        self.laid.resize_with(state.entries.len(), || None);
+        self.laid.truncate(state.entries.len());
+    }
+
+    /// The rows of entry `index`, laid out if needed.
+    fn rows(&mut self, state: &State, index: usize, width: usize) -> &[Line<'static>] {
+        let entry = &state.entries[index];
+        let slot = &mut self.laid[index];
+        let fresh = slot.as_ref().is_some_and(|l| {
+            l.text_len == entry.text.len()
+                && l.state == Some(entry.state)
+                && l.superseded == entry.superseded
+                && l.first_code == entry.first_code
+        });
+        if !fresh {
+            let laid = slot.get_or_insert_with(Laid::default);
+            lay_out(laid, entry, &state.theme, state.show_timestamps, width);
+        }
+        slot.as_ref().map_or(&[][..], |l| &l.rows[..])
+    }
+
+    fn height(&mut self, state: &State, index: usize, width: usize) -> usize {
+        self.rows(state, index, width).len()
+    }
+
+    /// Applies the pending scroll of `state` to a pane of `width` x `height`
+    /// and returns where the view ends up: whether it follows the newest row,
+    /// and the entry and row at its top.
+    pub fn resolve_scroll(&mut self, state: &State, width: usize, height: usize) -> (bool, (usize, usize)) {
+        self.prepare(state, width);
+        let n = state.entries.len();
+        if n == 0 {
+            return (true, (0, 0));
+        }
+        let scroll = state.scroll;
+        let mut follow = scroll.follow;
+        let mut anchor = if follow {
+            self.bottom_anchor(state, width, height)
+        } else {
+            let i = scroll.anchor.0.min(n - 1);
+            (i, scroll.anchor.1.min(self.height(state, i, width).saturating_sub(1)))
+        };
+        let pending = scroll.pending;
+        if pending < 0 {
+            follow = false;
+            anchor = self.move_up(state, width, anchor, pending.unsigned_abs());
+        } else if pending > 0 && !follow {
+            anchor = self.move_down(state, width, anchor, pending as usize);
+        }
+        if !follow && self.rows_from(state, width, anchor, height + 1) <= height {
+            // Scrolled to the end: follow new rows again.
+            follow = true;
+            anchor = self.bottom_anchor(state, width, height);
+        }
+        (follow, anchor)
+    }
+
+    /// The top of a view showing the last `height` rows (or the first row if
+    /// everything fits).
+    fn bottom_anchor(&mut self, state: &State, width: usize, height: usize) -> (usize, usize) {
+        let mut need = height;
+        for i in (0..state.entries.len()).rev() {
+            let h = self.height(state, i, width);
+            if h >= need {
+                return (i, h - need);
+            }
+            need -= h;
+        }
+        (0, 0)
+    }
+
+    fn move_up(&mut self, state: &State, width: usize, (mut i, mut r): (usize, usize), mut k: usize) -> (usize, usize) {
+        while k > 0 {
+            if k <= r {
+                r -= k;
+                break;
+            }
+            k -= r;
+            if i == 0 {
+                return (0, 0);
+            }
+            i -= 1;
+            r = self.height(state, i, width);
+        }
+        (i, r)
+    }
+
+    fn move_down(
+        &mut self,
+        state: &State,
+        width: usize,
+        (mut i, mut r): (usize, usize),
+        mut k: usize,
+    ) -> (usize, usize) {
+        let last = state.entries.len() - 1;
+        while k > 0 {
+            let remaining = self.height(state, i, width) - r;
+            if k < remaining {
+                r += k;
+                break;
+            }
+            k -= remaining;
+            if i == last {
+                r = self.height(state, i, width).saturating_sub(1);
+                break;
+            }
+            i += 1;
+            r = 0;
+        }
+        (i, r)
+    }
+
+    /// Rows from `anchor` to the end, counting no further than `limit`.
+    fn rows_from(&mut self, state: &State, width: usize, (i, r): (usize, usize), limit: usize) -> usize {
+        let mut total = self.height(state, i, width).saturating_sub(r);
+        let mut j = i + 1;
+        while total < limit && j < state.entries.len() {
+            total += self.height(state, j, width);
+            j += 1;
+        }
+        total
+    }
+
+    /// The rows to show, from the resolved anchor, filling `height`.
+    fn visible(&mut self, state: &State, width: usize, height: usize) -> Vec<Line<'static>> {
+        let mut out = Vec::with_capacity(height);
+        if state.entries.is_empty() {
+            return out;
+        }
+        let (i, r) = if state.scroll.follow {
+            self.bottom_anchor(state, width, height)
+        } else {
+            state.scroll.anchor
+        };
+        let mut skip = r;
+        for index in i.min(state.entries.len() - 1)..state.entries.len() {
+            for row in self.rows(state, index, width).iter().skip(skip) {
+                if out.len() == height {
+                    return out;
+                }
+                out.push(row.clone());
+            }
+            skip = 0;
+        }
+        out
+    }
+}
+
+fn label(entry: &Entry, theme: &Theme, timestamps: bool) -> Line<'static> {
+    let mut spans = match entry.role {
+        Role::User => vec![Span::styled("You", theme.user_label())],
+        Role::Assistant => {
+            let backend = entry.backend.as_deref().unwrap_or("bot");
+            vec![
+                Span::styled(
+                    format!("Bot · {}", crate::sanitize::one_line(backend, 40)),
+                    theme.bot_label(),
+                ),
+                Span::styled(" (automated)", theme.muted()),
+            ]
+        }
+        Role::System => vec![Span::styled("System", theme.system_label())],
+    };
+    if timestamps {
+        spans.push(Span::styled(
+            format!("  {}", entry.at.to_local_display()),
+            theme.muted(),
+        ));
+    }
+    let mark = match entry.state {
+        ReplyState::Complete => None,
+        ReplyState::Streaming => Some(("  writing…", theme.accent())),
+        ReplyState::Interrupted => Some(("  interrupted: sotto stopped while it arrived", theme.warning())),
+        ReplyState::Cancelled => Some(("  stopped: only what arrived", theme.warning())),
+        ReplyState::Truncated => Some(("  cut at the size limit", theme.warning())),
+        ReplyState::Failed => Some(("  failed: only what arrived", theme.error())),
+    };
+    if let Some((text, style)) = mark {
+        spans.push(Span::styled(text, style));
+    }
+    if entry.superseded {
+        spans.push(Span::styled("  replaced (not sent as context)", theme.muted()));
+    }
+    Line::from(spans)
+}
+
+fn lay_out(laid: &mut Laid, entry: &Entry, theme: &Theme, timestamps: bool, width: usize) {
+    let mut rows = wrap_styled(&StyledLine::plain(label(entry, theme, timestamps).spans), width);
+    match entry.role {
+        Role::Assistant => {
+            laid.markdown.update(&entry.text, theme, entry.first_code);
+            let done = laid.markdown.done_lines();
+            if laid.done_epoch != laid.markdown.epoch() || done.len() < laid.done_count {
+                laid.done_rows.clear();
+                laid.done_count = 0;
+                laid.done_epoch = laid.markdown.epoch();
+            }
+            for line in &done[laid.done_count..] {
+                laid.done_rows.extend(wrap_styled(line, width));
+            }
+            laid.done_count = done.len();
+            rows.extend(laid.done_rows.iter().cloned());
+            for line in laid.markdown.tail_lines() {
+                rows.extend(wrap_styled(line, width));
+            }
+            if entry.state == ReplyState::Streaming {
+                rows.push(Line::from(Span::styled("▍", theme.accent())));
+            }
+        }
+        _ => {
+            let style = theme.text();
+            for line in entry.text.split('\n') {
+                let clean = crate::app::editor::clean_input(line.strip_suffix('\r').unwrap_or(line));
+                rows.extend(wrap_styled(&StyledLine::plain(vec![Span::styled(clean, style)]), width));
+            }
+        }
+    }
+    if entry.superseded {
+        for row in rows.iter_mut().skip(1) {
+            *row = row.clone().patch_style(theme.muted().add_modifier(Modifier::DIM));
+        }
+    }
+    rows.push(Line::default());
+    laid.rows = rows;
+    laid.text_len = entry.text.len();
+    laid.state = Some(entry.state);
+    laid.superseded = entry.superseded;
+    laid.first_code = entry.first_code;
+}
+
+/// Draws the chat pane into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, cache: &mut ChatCache) {
+    let theme = &state.theme;
+    let title = match state.current_title() {
+        Some(title) => format!(" {} ", crate::sanitize::one_line(title, 60)),
+        None => " New conversation ".to_owned(),
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border(false))
+        .title(Span::styled(title, theme.accent()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let width = inner.width as usize;
+    cache.prepare(state, width);
+    if state.entries.is_empty() {
+        let hint = vec![
+            Line::from(Span::styled("Type a message and press Enter.", theme.muted())),
+            Line::from(Span::styled(
+                "/help lists keys and commands. Everything is kept encrypted on this machine.",
+                theme.muted(),
+            )),
+        ];
+        frame.render_widget(Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }), inner);
+        return;
+    }
+    let mut rows = cache.visible(state, width, inner.height as usize);
+    if !state.scroll.follow && state.is_streaming() && !rows.is_empty() {
+        let last = rows.len() - 1;
+        rows[last] = Line::from(Span::styled("↓ the reply continues below (Ctrl-End)", theme.accent()));
+    }
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// The chat pane's inner size for `state` in a terminal of `area`.
+pub fn pane_size(area: Rect, state: &State) -> (usize, usize) {
+    let layout = super::layout::chat_layout(area, state);
+    (
+        layout.chat.width as usize,
+        layout.chat.height.saturating_sub(1) as usize,
+    )
+}

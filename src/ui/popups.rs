@@ -1,0 +1,195 @@
+//! Popups over the chat: help (keys and the command table), confirmations,
+//! search results, and pickers for backends and themes.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use crate::app::state::{PickerKind, Popup, State};
+use crate::commands::COMMANDS;
+
+/// The keys, as `/help` lists them.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Enter", "send (or run a /command)"),
+    ("Alt-Enter, Ctrl-J", "new line"),
+    ("Esc", "stop a streaming reply (what arrived is kept); close a popup"),
+    ("Ctrl-C", "stop a reply; quit (asks again when a draft would be lost)"),
+    (
+        "Up / Down",
+        "move in the draft; earlier messages at its first / last line",
+    ),
+    ("Ctrl-A / Ctrl-E, Home / End", "start / end of the line"),
+    ("Alt-B / Alt-F, Ctrl-Left / Right", "word left / right"),
+    (
+        "Ctrl-W, Alt-D, Ctrl-U, Ctrl-K",
+        "delete word before / after, to line start / end",
+    ),
+    ("Ctrl-O", "edit the draft in $EDITOR"),
+    ("PgUp / PgDn, wheel", "scroll the conversation"),
+    ("Shift-Up / Shift-Down", "scroll one row"),
+    ("Ctrl-Home / Ctrl-End", "top / bottom of the conversation"),
+    ("Alt-Up / Alt-Down", "previous / next conversation"),
+    ("Tab", "complete a /command; otherwise switch to the sidebar"),
+    ("Sidebar: Enter, n, r, d", "open, new, rename, delete"),
+    ("Ctrl-B", "show / hide the sidebar"),
+    ("Ctrl-N", "new conversation"),
+    ("Ctrl-L", "redraw the screen"),
+    ("//text", "send a message that starts with '/'"),
+];
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let Some(popup) = &state.popup else {
+        return;
+    };
+    let theme = &state.theme;
+    let block = |title: String| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border(true))
+            .title(Span::styled(title, theme.accent()))
+            .style(theme.base())
+    };
+    match popup {
+        Popup::Help { scroll } => {
+            let mut lines = vec![Line::from(Span::styled("Keys", theme.heading()))];
+            for (keys, what) in KEYS {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<34}"), theme.accent()),
+                    Span::styled(*what, theme.text()),
+                ]));
+            }
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled("Commands", theme.heading())));
+            for command in COMMANDS {
+                let name = format!("  /{} {}", command.name, command.args);
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{name:<22}"), theme.accent()),
+                    Span::styled(command.help, theme.text()),
+                ]));
+            }
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                format!("Your vault: {}", state.vault_path),
+                theme.muted(),
+            )));
+            let rect = centered(area, 96, area.height.saturating_sub(2));
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block(" Help (Esc closes, ↑↓ scroll) ".into()))
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll as u16, 0)),
+                rect,
+            );
+        }
+        Popup::Confirm { title, body, .. } => {
+            let rect = centered(area, 64, 10);
+            let lines = vec![
+                Line::from(Span::styled(body.clone(), theme.text())),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("[y]", theme.accent()),
+                    Span::styled(" yes    ", theme.text()),
+                    Span::styled("[n]", theme.accent()),
+                    Span::styled(" no", theme.text()),
+                ]),
+            ];
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block(format!(" {title} ")))
+                    .wrap(Wrap { trim: true }),
+                rect,
+            );
+        }
+        Popup::Search { query, hits, selected } => {
+            let rect = centered(area, 90, area.height.saturating_sub(4).max(5));
+            frame.render_widget(Clear, rect);
+            let outer = block(" Search all conversations (Enter searches / opens, Esc closes) ".into());
+            let inner = outer.inner(rect);
+            frame.render_widget(outer, rect);
+            if inner.height == 0 {
+                return;
+            }
+            let query_line = Line::from(vec![
+                Span::styled("Find: ", theme.muted()),
+                Span::styled(query.clone(), theme.bold()),
+                Span::styled("▏", theme.accent()),
+            ]);
+            frame.render_widget(Paragraph::new(query_line), Rect::new(inner.x, inner.y, inner.width, 1));
+            let list_area = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+            match hits {
+                None => frame.render_widget(
+                    Paragraph::new(Span::styled("Press Enter to search.", theme.muted())),
+                    list_area,
+                ),
+                Some(hits) if hits.is_empty() => {
+                    frame.render_widget(Paragraph::new(Span::styled("Nothing found.", theme.muted())), list_area)
+                }
+                Some(hits) => {
+                    let items: Vec<ListItem> = hits
+                        .iter()
+                        .map(|h| {
+                            ListItem::new(vec![
+                                Line::from(Span::styled(crate::sanitize::one_line(&h.title, 80), theme.accent())),
+                                Line::from(Span::styled(format!("  {}", h.snippet), theme.text())),
+                            ])
+                        })
+                        .collect();
+                    let mut list_state = ListState::default().with_selected(Some(*selected));
+                    frame.render_stateful_widget(
+                        List::new(items).highlight_style(theme.selection()),
+                        list_area,
+                        &mut list_state,
+                    );
+                }
+            }
+        }
+        Popup::Picker { kind, items, selected } => {
+            let title = match kind {
+                PickerKind::Backend => " Backend ",
+                PickerKind::Theme => " Theme ",
+            };
+            let rows: Vec<ListItem> = items
+                .iter()
+                .map(|name| {
+                    let detail = match kind {
+                        PickerKind::Backend => state
+                            .backends
+                            .iter()
+                            .find(|b| b.name == *name)
+                            .map(|b| format!("  {} ({})", b.consent_target, b.channel.describe()))
+                            .unwrap_or_default(),
+                        PickerKind::Theme => String::new(),
+                    };
+                    ListItem::new(Line::from(vec![
+                        Span::styled(name.clone(), theme.bold()),
+                        Span::styled(detail, theme.muted()),
+                    ]))
+                })
+                .collect();
+            let rect = centered(area, 72, items.len() as u16 + 2);
+            frame.render_widget(Clear, rect);
+            let mut list_state = ListState::default().with_selected(Some(*selected));
+            frame.render_stateful_widget(
+                List::new(rows)
+                    .block(block(title.into()))
+                    .highlight_style(theme.selection()),
+                rect,
+                &mut list_state,
+            );
+        }
+    }
+}
