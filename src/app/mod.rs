@@ -16,3 +16,6 @@ pub mod scroll;
 pub mod send;
 pub mod state;
 pub mod update;
+
+#[cfg(test)]
+mod tests;

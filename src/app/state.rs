@@ -293,6 +293,17 @@ pub struct BackendChoice {
     pub consent_target: String,
 }
 
+impl BackendChoice {
+    /// Where text goes and how, for people: "built in (nothing leaves this
+    /// machine)", "https://api.example.com (TLS)".
+    pub fn destination(&self) -> String {
+        match self.channel {
+            Channel::InProcess => self.channel.describe().to_owned(),
+            channel => format!("{} ({})", self.consent_target, channel.describe()),
+        }
+    }
+}
+
 /// The backend in use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActiveBackend {

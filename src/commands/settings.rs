@@ -27,11 +27,7 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
         )
     })?;
     let name = choice.name.clone();
-    state.notify(format!(
-        "backend '{name}': {} ({})",
-        choice.consent_target,
-        choice.channel.describe()
-    ));
+    state.notify(format!("backend '{name}': {}", choice.destination()));
     state.backend = ActiveBackend {
         consented: !choice.channel.leaves_machine(),
         choice,

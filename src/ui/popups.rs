@@ -170,7 +170,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                             .backends
                             .iter()
                             .find(|b| b.name == *name)
-                            .map(|b| format!("  {} ({})", b.consent_target, b.channel.describe()))
+                            .map(|b| format!("  {}", b.destination()))
                             .unwrap_or_default(),
                         PickerKind::Theme => String::new(),
                     };

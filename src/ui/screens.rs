@@ -154,10 +154,7 @@ pub fn choose_backend(frame: &mut Frame, area: Rect, state: &State, selected: us
         let marker = if i == selected { "› " } else { "  " };
         lines.push(Line::from(vec![
             Span::styled(format!("{marker}{}", backend.name), style),
-            Span::styled(
-                format!("  {} ({})", backend.consent_target, backend.channel.describe()),
-                theme.muted(),
-            ),
+            Span::styled(format!("  {}", backend.destination()), theme.muted()),
         ]));
     }
     lines.push(Line::default());

@@ -1,0 +1,577 @@
+//! The application's promises, tested without IO: feed messages to `update`,
+//! look at the state and the effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::msg::{Effect, Msg};
+use super::state::tests_support::{chat_state, remote_choice};
+use super::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
+use super::update::update;
+use crate::backend::{ChatRole, Completion, Finish};
+use crate::store::{ConversationId, ReplyState, Role};
+use crate::time::Timestamp;
+
+fn press(state: &mut State, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, modifiers))).0
+}
+
+fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    press(state, code, KeyModifiers::NONE)
+}
+
+fn type_text(state: &mut State, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c));
+    }
+}
+
+fn completion(finish: Finish) -> Completion {
+    Completion {
+        finish,
+        usage: None,
+        model: None,
+    }
+}
+
+/// Sends `text` and lets the store answer; returns the stream id and the
+/// effects that started the reply.
+fn send_and_store(state: &mut State, text: &str, conversation: ConversationId) -> (u64, Vec<Effect>) {
+    type_text(state, text);
+    let effects = key(state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::StoreSend { .. }]), "{effects:?}");
+    let user_seq = state.entries.len() as u64 - 2;
+    let effects = update(
+        state,
+        Msg::SendStored {
+            conversation,
+            created: None,
+            user_seq: Some(user_seq),
+            reply_seq: user_seq + 1,
+        },
+    )
+    .0;
+    let stream = state.streaming.as_ref().expect("streaming").stream;
+    (stream, effects)
+}
+
+#[test]
+fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_reply() {
+    let mut state = chat_state();
+    type_text(&mut state, "hi there");
+    let effects = key(&mut state, KeyCode::Enter);
+    match effects.as_slice() {
+        [
+            Effect::StoreSend {
+                conversation: None,
+                title,
+                text: Some(text),
+                ..
+            },
+        ] => {
+            assert_eq!(text, "hi there");
+            assert_eq!(title, "hi there");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(state.editor.is_empty());
+    assert!(state.sending);
+    let id = ConversationId::random();
+    let item = ConversationItem {
+        id,
+        title: "hi there".into(),
+        updated: Timestamp::now(),
+        message_count: 0,
+    };
+    let effects = update(
+        &mut state,
+        Msg::SendStored {
+            conversation: id,
+            created: Some(item),
+            user_seq: Some(0),
+            reply_seq: 1,
+        },
+    )
+    .0;
+    let stream = match effects.as_slice() {
+        [
+            Effect::StartReply {
+                stream,
+                backend,
+                request,
+            },
+        ] => {
+            assert_eq!(backend, "local");
+            assert_eq!(request.messages.len(), 1);
+            assert_eq!(request.messages[0].role, ChatRole::User);
+            assert_eq!(request.messages[0].content, "hi there");
+            *stream
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(state.current, Some(id));
+    assert_eq!(state.conversations.len(), 1);
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: "Hel".into(),
+        },
+    );
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: "lo".into(),
+        },
+    );
+    assert_eq!(state.entries[1].text, "Hello");
+    let effects = update(&mut state, Msg::Tick).0;
+    assert!(
+        matches!(effects.as_slice(), [Effect::Checkpoint { seq: 1, text, .. }] if text == "Hello"),
+        "{effects:?}"
+    );
+    assert!(update(&mut state, Msg::Tick).0.is_empty(), "nothing new, no checkpoint");
+    let effects = update(
+        &mut state,
+        Msg::ReplyEnded {
+            stream,
+            result: Ok(completion(Finish::Stop)),
+        },
+    )
+    .0;
+    assert!(
+        matches!(effects.as_slice(), [Effect::FinishReply { seq: 1, state: ReplyState::Complete, text, .. }] if text == "Hello"),
+        "{effects:?}"
+    );
+    assert!(!state.is_streaming());
+}
+
+#[test]
+fn esc_stops_a_reply_at_once_keeps_what_arrived_and_ignores_late_events() {
+    let mut state = chat_state();
+    let id = ConversationId::random();
+    let (stream, _) = send_and_store(&mut state, "question", id);
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: "partial".into(),
+        },
+    );
+    let effects = key(&mut state, KeyCode::Esc);
+    assert!(matches!(effects[0], Effect::CancelReply { stream: s } if s == stream));
+    assert!(
+        matches!(&effects[1], Effect::FinishReply { state: ReplyState::Cancelled, text, .. } if text == "partial"),
+        "{effects:?}"
+    );
+    assert!(!state.is_streaming());
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: " late".into(),
+        },
+    );
+    let late = update(
+        &mut state,
+        Msg::ReplyEnded {
+            stream,
+            result: Ok(completion(Finish::Cancelled)),
+        },
+    );
+    assert!(late.0.is_empty());
+    assert_eq!(state.entries[1].text, "partial");
+    assert_eq!(state.entries[1].state, ReplyState::Cancelled);
+}
+
+#[test]
+fn alt_enter_and_ctrl_j_insert_newlines_and_never_send() {
+    let mut state = chat_state();
+    type_text(&mut state, "one");
+    assert!(press(&mut state, KeyCode::Enter, KeyModifiers::ALT).is_empty());
+    type_text(&mut state, "two");
+    assert!(press(&mut state, KeyCode::Char('j'), KeyModifiers::CONTROL).is_empty());
+    type_text(&mut state, "three");
+    assert_eq!(state.editor.text(), "one\ntwo\nthree");
+    assert!(state.entries.is_empty());
+}
+
+#[test]
+fn a_pasted_multi_line_text_is_inserted_never_sent() {
+    let mut state = chat_state();
+    let (effects, _) = update(&mut state, Msg::Paste("line one\nline two\n".into()));
+    assert!(effects.is_empty());
+    assert_eq!(state.editor.text(), "line one\nline two\n");
+    assert!(state.entries.is_empty());
+}
+
+#[test]
+fn an_unknown_command_says_so_and_sends_nothing() {
+    let mut state = chat_state();
+    type_text(&mut state, "/frobnicate now");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty());
+    let notice = state.notice.as_ref().expect("a notice");
+    assert!(
+        notice.error && notice.text.contains("unknown command '/frobnicate'"),
+        "{notice:?}"
+    );
+    assert!(state.entries.is_empty());
+}
+
+#[test]
+fn text_from_a_backend_is_never_run_as_a_command() {
+    let mut state = chat_state();
+    let (stream, _) = send_and_store(&mut state, "tell me a command", ConversationId::random());
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: "/quit\n/delete\n".into(),
+        },
+    );
+    let effects = update(
+        &mut state,
+        Msg::ReplyEnded {
+            stream,
+            result: Ok(completion(Finish::Stop)),
+        },
+    )
+    .0;
+    assert!(
+        matches!(effects.as_slice(), [Effect::FinishReply { .. }]),
+        "{effects:?}"
+    );
+    assert!(state.exit.is_none());
+    assert!(state.popup.is_none());
+}
+
+#[test]
+fn a_double_slash_sends_a_message_that_starts_with_a_slash() {
+    let mut state = chat_state();
+    type_text(&mut state, "//etc/hosts is missing");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StoreSend { text: Some(t), .. }] if t == "/etc/hosts is missing"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_remote_backend_asks_for_consent_before_anything_is_sent() {
+    let mut state = chat_state();
+    state.backend.choice = remote_choice();
+    state.backend.consented = false;
+    type_text(&mut state, "secret plans");
+    assert!(key(&mut state, KeyCode::Enter).is_empty(), "nothing is sent yet");
+    assert!(matches!(state.popup, Some(Popup::Confirm { .. })));
+    // "No" puts the text back and sends nothing.
+    assert!(key(&mut state, KeyCode::Char('n')).is_empty());
+    assert_eq!(state.editor.text(), "secret plans");
+    assert!(state.entries.is_empty());
+    // "Yes" records the consent and sends.
+    key(&mut state, KeyCode::Enter);
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(
+        matches!(&effects[0], Effect::GiveConsent { backend, target } if backend == "cloud" && target == "https://api.example.com"),
+        "{effects:?}"
+    );
+    assert!(matches!(&effects[1], Effect::StoreSend { .. }), "{effects:?}");
+}
+
+#[test]
+fn three_wrong_passphrases_end_the_program_with_the_unlock_exit_code() {
+    let mut state = chat_state();
+    state.screen = Screen::Unlock(UnlockForm::default());
+    for attempt in 1..=3 {
+        type_text(&mut state, "wrong");
+        let effects = key(&mut state, KeyCode::Enter);
+        assert!(matches!(effects.as_slice(), [Effect::Unlock(Some(_))]));
+        update(
+            &mut state,
+            Msg::UnlockFailed {
+                message: "That passphrase is not the right one".into(),
+                fatal: false,
+            },
+        );
+        if attempt < 3 {
+            assert!(state.exit.is_none());
+            let Screen::Unlock(form) = &state.screen else {
+                panic!("back to the unlock screen")
+            };
+            assert!(form.error.as_ref().unwrap().contains(&format!("{} more", 3 - attempt)));
+        }
+    }
+    let (code, message) = state.exit.clone().expect("exits");
+    assert_eq!(code, crate::cli::exit::UNLOCK_FAILED);
+    assert!(message.unwrap().contains("audit log"));
+}
+
+#[test]
+fn the_welcome_screen_refuses_weak_and_mismatched_passphrases() {
+    let mut state = chat_state();
+    state.screen = Screen::Welcome(WelcomeForm::default());
+    type_text(&mut state, "password1");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    let Screen::Welcome(form) = &state.screen else { panic!() };
+    assert!(
+        form.error.as_ref().unwrap().contains("Not strong enough"),
+        "{:?}",
+        form.error
+    );
+    assert!(form.strength.as_ref().is_some_and(|s| s.score < 4));
+    for _ in 0..9 {
+        key(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "plinth walrus cobalt ember quaver");
+    key(&mut state, KeyCode::Enter);
+    type_text(&mut state, "plinth walrus cobalt ember quavers");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    let Screen::Welcome(form) = &state.screen else { panic!() };
+    assert!(form.error.as_ref().unwrap().contains("differ"));
+    type_text(&mut state, "plinth walrus cobalt ember quaver");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::CreateVault(_)]), "{effects:?}");
+    assert!(matches!(state.screen, Screen::Working(_)));
+}
+
+#[test]
+fn delete_asks_first_and_deletes_only_when_confirmed() {
+    let mut state = chat_state();
+    let id = ConversationId::random();
+    state.conversations.push(ConversationItem {
+        id,
+        title: "Taxes".into(),
+        updated: Timestamp::now(),
+        message_count: 2,
+    });
+    state.current = Some(id);
+    type_text(&mut state, "/delete");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("'Taxes'")));
+    assert!(key(&mut state, KeyCode::Esc).is_empty());
+    assert_eq!(state.conversations.len(), 1);
+    type_text(&mut state, "/delete");
+    key(&mut state, KeyCode::Enter);
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Delete(d)] if *d == id),
+        "{effects:?}"
+    );
+    assert!(state.conversations.is_empty());
+    assert_eq!(state.current, None);
+}
+
+#[test]
+fn ctrl_c_never_throws_a_draft_away_without_asking() {
+    let mut state = chat_state();
+    type_text(&mut state, "unsent thoughts");
+    assert!(press(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
+    assert!(state.exit.is_none());
+    assert_eq!(state.editor.text(), "unsent thoughts");
+    let effects = press(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(matches!(effects.last(), Some(Effect::Quit)));
+    let mut empty = chat_state();
+    let effects = press(&mut empty, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(
+        matches!(effects.last(), Some(Effect::Quit)),
+        "an empty draft quits at once"
+    );
+}
+
+#[test]
+fn a_send_the_store_could_not_keep_goes_back_into_the_draft() {
+    let mut state = chat_state();
+    type_text(&mut state, "important");
+    key(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::StoreFailed {
+            what: "send".into(),
+            message: "disk full".into(),
+        },
+    );
+    assert_eq!(state.editor.text(), "important");
+    assert!(state.entries.is_empty());
+    assert!(!state.is_streaming() && !state.sending);
+    assert!(state.notice.as_ref().unwrap().text.contains("disk full"));
+}
+
+fn entry(seq: u64, role: Role, text: &str) -> Entry {
+    Entry {
+        seq: Some(seq),
+        role,
+        at: Timestamp::now(),
+        text: text.into(),
+        state: ReplyState::Complete,
+        backend: None,
+        first_code: 0,
+        superseded: false,
+        replaces: None,
+    }
+}
+
+fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
+    let id = ConversationId::random();
+    update(
+        state,
+        Msg::ConversationOpened {
+            id,
+            entries,
+            damaged: 0,
+        },
+    );
+    id
+}
+
+#[test]
+fn retry_asks_again_and_the_old_reply_leaves_the_context() {
+    let mut state = chat_state();
+    let id = open(
+        &mut state,
+        vec![entry(0, Role::User, "q"), entry(1, Role::Assistant, "bad answer")],
+    );
+    type_text(&mut state, "/retry");
+    let effects = key(&mut state, KeyCode::Enter);
+    match effects.as_slice() {
+        [
+            Effect::StoreSend {
+                conversation: Some(c),
+                text: None,
+                reply_meta,
+                ..
+            },
+        ] => {
+            assert_eq!(*c, id);
+            assert_eq!(reply_meta.extra.get("replaces").map(String::as_str), Some("1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(state.entries[1].superseded);
+    let effects = update(
+        &mut state,
+        Msg::SendStored {
+            conversation: id,
+            created: None,
+            user_seq: None,
+            reply_seq: 2,
+        },
+    )
+    .0;
+    let [Effect::StartReply { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let contents: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["q"]);
+}
+
+#[test]
+fn edit_resends_the_last_message_in_place_of_the_old_one() {
+    let mut state = chat_state();
+    open(
+        &mut state,
+        vec![
+            entry(0, Role::User, "first"),
+            entry(1, Role::Assistant, "a1"),
+            entry(2, Role::User, "typo qestion"),
+            entry(3, Role::Assistant, "a2"),
+        ],
+    );
+    type_text(&mut state, "/edit");
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.editor.text(), "typo qestion");
+    key(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "n!");
+    let effects = key(&mut state, KeyCode::Enter);
+    let [Effect::StoreSend { user_meta, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(user_meta.extra.get("replaces").map(String::as_str), Some("2"));
+    assert!(state.entries[2].superseded && state.entries[3].superseded);
+    let context = super::send::context(&state.entries);
+    let contents: Vec<&str> = context.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["first", "a1", "typo qestion!"]);
+}
+
+#[test]
+fn sending_while_a_reply_streams_keeps_the_draft() {
+    let mut state = chat_state();
+    send_and_store(&mut state, "one", ConversationId::random());
+    type_text(&mut state, "two");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(state.editor.text(), "two");
+    assert_eq!(state.entries.len(), 2);
+}
+
+#[test]
+fn copy_takes_the_last_reply_or_a_numbered_code_block() {
+    let mut state = chat_state();
+    open(
+        &mut state,
+        vec![
+            entry(0, Role::Assistant, "```\nfirst block\n```"),
+            entry(1, Role::Assistant, "text\n```sh\nls -la\n```\n```\nthird\n```"),
+        ],
+    );
+    type_text(&mut state, "/copy 2");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CopyToClipboard(t)] if t == "ls -la\n"),
+        "{effects:?}"
+    );
+    type_text(&mut state, "/copy");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CopyToClipboard(t)] if t.starts_with("text")),
+        "{effects:?}"
+    );
+    type_text(&mut state, "/copy 9");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("no code block [9]"));
+}
+
+#[test]
+fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
+    let mut state = chat_state();
+    type_text(&mut state, "/search invoice");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Search(q)] if q == "invoice"));
+    let other = ConversationId::random();
+    update(
+        &mut state,
+        Msg::SearchDone {
+            query: "invoice".into(),
+            hits: vec![super::state::SearchHit {
+                conversation: other,
+                title: "Billing".into(),
+                seq: 1,
+                snippet: "the invoice".into(),
+            }],
+        },
+    );
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::OpenConversation(c)] if *c == other));
+    update(
+        &mut state,
+        Msg::ConversationOpened {
+            id: other,
+            entries: vec![entry(0, Role::User, "a"), entry(1, Role::Assistant, "the invoice")],
+            damaged: 0,
+        },
+    );
+    assert!(!state.scroll.follow);
+    assert_eq!(state.scroll.anchor, (1, 0));
+}
+
+#[test]
+fn tab_completes_a_command_and_enter_runs_the_highlighted_one() {
+    let mut state = chat_state();
+    type_text(&mut state, "/ti");
+    key(&mut state, KeyCode::Tab);
+    assert_eq!(state.editor.text(), "/timestamps");
+    key(&mut state, KeyCode::Enter);
+    assert!(state.show_timestamps);
+    type_text(&mut state, "/he");
+    key(&mut state, KeyCode::Enter);
+    assert!(matches!(state.popup, Some(Popup::Help { .. })));
+}
