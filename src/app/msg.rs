@@ -22,6 +22,9 @@ pub enum Msg {
     },
     /// A few times a second: checkpoints, notices fading.
     Tick,
+    /// SIGTERM or SIGHUP (a closed SSH session): stop the reply, keep what
+    /// arrived, close the vault cleanly.
+    Terminate,
 
     // ─── Layout (the runtime measures real wrapped heights) ───
     /// Where the chat view ended up after a scroll was applied.

@@ -23,6 +23,12 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::Tick => tick(state),
+        Msg::Terminate => {
+            let mut effects = send::cancel(state);
+            state.exit = Some((crate::cli::exit::TERMINATED, None));
+            effects.push(Effect::Quit);
+            (effects, true)
+        }
         Msg::ScrollResolved { follow, anchor } => {
             let changed = state.scroll.follow != follow || state.scroll.anchor != anchor || state.scroll.pending != 0;
             state.scroll.follow = follow;

@@ -30,6 +30,8 @@ pub mod exit {
     pub const BACKEND_FAILED: u8 = 7;
     /// Stopped with Ctrl-C (128 + SIGINT, as shells report it).
     pub const CANCELLED: u8 = 130;
+    /// Ended by SIGTERM or SIGHUP, after a clean close (128 + SIGTERM).
+    pub const TERMINATED: u8 = 143;
 }
 
 const EXIT_CODES_HELP: &str = "\
@@ -43,6 +45,7 @@ Exit codes:
   6  the vault is damaged: 'verify' found damaged records, or a vault file is missing or unreadable
   7  the backend failed (unreachable, refused the key, timed out); what arrived is kept
   130  stopped with Ctrl-C; what arrived is kept
+  143  the chat screen was ended by SIGTERM or SIGHUP; it closed the vault cleanly first
 
 Environment:
   SOTTO_DATA_DIR             the vault's directory (like --data-dir)

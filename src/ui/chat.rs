@@ -321,3 +321,149 @@ pub fn pane_size(area: Rect, state: &State) -> (usize, usize) {
         layout.chat.height.saturating_sub(1) as usize,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::chat_state;
+    use crate::time::Timestamp;
+
+    fn entry(seq: u64, role: Role, text: String) -> Entry {
+        Entry {
+            seq: Some(seq),
+            role,
+            at: Timestamp::from_unix_ms(0),
+            text,
+            state: ReplyState::Complete,
+            backend: Some("local".into()),
+            first_code: 1,
+            superseded: false,
+            replaces: None,
+        }
+    }
+
+    fn conversation(n: usize) -> State {
+        let mut state = chat_state();
+        let entries = (0..n)
+            .map(|i| {
+                let text = match i % 3 {
+                    0 => format!("Question {i}: why does 漢字 and 👨‍👩‍👧 wrapping work at every width?"),
+                    1 => format!("# Answer {i}\n- a list item that is long enough to wrap more than once here\n```\ncode line {i}\n```"),
+                    _ => format!("Short {i}"),
+                };
+                entry(i as u64, if i % 2 == 0 { Role::User } else { Role::Assistant }, text)
+            })
+            .collect();
+        state.set_entries(entries);
+        state
+    }
+
+    fn row_text(line: &Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    /// Every row of the conversation, top to bottom, as the cache lays it out.
+    fn all_rows(state: &State, cache: &mut ChatCache, width: usize) -> Vec<String> {
+        cache.prepare(state, width);
+        (0..state.entries.len())
+            .flat_map(|i| cache.rows(state, i, width).to_vec())
+            .map(|l| row_text(&l))
+            .collect()
+    }
+
+    #[test]
+    fn scrolling_one_row_at_a_time_visits_every_row_exactly_once_at_every_width() {
+        for width in [12, 23, 40, 57, 80, 119] {
+            let mut state = conversation(12);
+            let mut cache = ChatCache::default();
+            let height = 7;
+            let expected = all_rows(&state, &mut cache, width);
+            // From the top, one row per step, to the bottom.
+            state.scroll.follow = false;
+            state.scroll.anchor = (0, 0);
+            let mut tops = Vec::new();
+            loop {
+                let (follow, anchor) = cache.resolve_scroll(&state, width, height);
+                state.scroll.follow = follow;
+                state.scroll.anchor = anchor;
+                state.scroll.pending = 0;
+                let visible: Vec<String> = cache.visible(&state, width, height).iter().map(row_text).collect();
+                tops.push(visible[0].clone());
+                if follow {
+                    assert_eq!(
+                        visible,
+                        expected[expected.len() - height..],
+                        "width {width}: the bottom"
+                    );
+                    break;
+                }
+                let start = tops.len() - 1;
+                assert_eq!(visible, expected[start..start + height], "width {width}: step {start}");
+                state.scroll.pending = 1;
+            }
+            assert_eq!(
+                tops.len(),
+                expected.len() - height + 1,
+                "width {width}: no row skipped or repeated"
+            );
+        }
+    }
+
+    #[test]
+    fn page_up_from_the_bottom_moves_by_exactly_the_rows_asked() {
+        let mut state = conversation(30);
+        let mut cache = ChatCache::default();
+        let (width, height) = (50, 10);
+        let expected = all_rows(&state, &mut cache, width);
+        state.scroll.pending = -25;
+        let (follow, anchor) = cache.resolve_scroll(&state, width, height);
+        assert!(!follow);
+        state.scroll = crate::app::state::Scroll {
+            follow,
+            anchor,
+            pending: 0,
+        };
+        let visible: Vec<String> = cache.visible(&state, width, height).iter().map(row_text).collect();
+        let start = expected.len() - height - 25;
+        assert_eq!(visible, expected[start..start + height]);
+        // Scrolling up past the top stops at the first row.
+        state.scroll.pending = -10_000;
+        let (_, anchor) = cache.resolve_scroll(&state, width, height);
+        assert_eq!(anchor, (0, 0));
+    }
+
+    #[test]
+    fn a_reading_position_stays_put_while_a_reply_grows_below() {
+        let mut state = conversation(20);
+        let mut cache = ChatCache::default();
+        let (width, height) = (60, 8);
+        state.scroll.pending = -30;
+        let (follow, anchor) = cache.resolve_scroll(&state, width, height);
+        state.scroll = crate::app::state::Scroll {
+            follow,
+            anchor,
+            pending: 0,
+        };
+        let before: Vec<String> = cache.visible(&state, width, height).iter().map(row_text).collect();
+        let last = state.entries.len() - 1;
+        state.entries[last]
+            .text
+            .push_str("\nmore text arriving\nand more\nand more");
+        let (follow, anchor) = cache.resolve_scroll(&state, width, height);
+        assert!(!follow);
+        state.scroll.anchor = anchor;
+        let after: Vec<String> = cache.visible(&state, width, height).iter().map(row_text).collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn only_the_visible_part_of_a_long_conversation_is_laid_out() {
+        let state = conversation(10_000);
+        let mut cache = ChatCache::default();
+        let (follow, _) = cache.resolve_scroll(&state, 80, 30);
+        assert!(follow);
+        cache.visible(&state, 80, 30);
+        let laid = cache.laid.iter().filter(|l| l.is_some()).count();
+        assert!(laid < 40, "{laid} of 10000 messages laid out for one screen");
+    }
+}

@@ -36,7 +36,11 @@ pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
             status::draw_notice(frame, parts.chat, state);
             input::draw(frame, parts.input, state);
             status::draw(frame, parts.status, state);
-            popups::draw(frame, parts.chat.union(parts.input), state);
+            let body = ratatui::layout::Rect::new(area.x, area.y, area.width, area.height - parts.status.height);
+            popups::draw(frame, body, state);
         }
     }
 }
+
+#[cfg(test)]
+mod snapshots;

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
+use super::wrap::{StyledLine, wrap_styled};
 use crate::app::state::{PickerKind, Popup, State};
 use crate::commands::COMMANDS;
 
@@ -63,34 +64,50 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     match popup {
         Popup::Help { scroll } => {
+            let rect = centered(area, 100, area.height);
+            let text_width = rect.width.saturating_sub(2) as usize;
+            let key_width = if text_width >= 80 { 36 } else { 0 };
+            let entry = |key: String, what: &str| {
+                // Key and description side by side when there is room,
+                // else the description on its own indented line.
+                let mut line = StyledLine {
+                    first: vec![Span::styled(format!("  {key:<key_width$}"), theme.accent())],
+                    rest: vec![Span::raw(" ".repeat(if key_width > 0 { key_width + 2 } else { 4 }))],
+                    spans: vec![Span::styled(what.to_owned(), theme.text())],
+                    ..Default::default()
+                };
+                if key_width == 0 {
+                    let mut rows = wrap_styled(&StyledLine::plain(line.first.clone()), text_width);
+                    line.first = line.rest.clone();
+                    rows.extend(wrap_styled(&line, text_width));
+                    rows
+                } else {
+                    wrap_styled(&line, text_width)
+                }
+            };
             let mut lines = vec![Line::from(Span::styled("Keys", theme.heading()))];
             for (keys, what) in KEYS {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<34}"), theme.accent()),
-                    Span::styled(*what, theme.text()),
-                ]));
+                lines.extend(entry((*keys).to_owned(), what));
             }
             lines.push(Line::default());
             lines.push(Line::from(Span::styled("Commands", theme.heading())));
             for command in COMMANDS {
-                let name = format!("  /{} {}", command.name, command.args);
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{name:<22}"), theme.accent()),
-                    Span::styled(command.help, theme.text()),
-                ]));
+                lines.extend(entry(format!("/{} {}", command.name, command.args), command.help));
             }
             lines.push(Line::default());
-            lines.push(Line::from(Span::styled(
-                format!("Your vault: {}", state.vault_path),
-                theme.muted(),
-            )));
-            let rect = centered(area, 96, area.height.saturating_sub(2));
+            lines.extend(wrap_styled(
+                &StyledLine::plain(vec![Span::styled(
+                    format!("Your vault: {}", state.vault_path),
+                    theme.muted(),
+                )]),
+                text_width,
+            ));
             frame.render_widget(Clear, rect);
+            let visible = rect.height.saturating_sub(2) as usize;
+            let scroll = (*scroll).min(lines.len().saturating_sub(visible));
             frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block(" Help (Esc closes, ↑↓ scroll) ".into()))
-                    .wrap(Wrap { trim: false })
-                    .scroll((*scroll as u16, 0)),
+                Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>())
+                    .block(block(" Help (Esc closes, ↑↓ PgUp PgDn scroll) ".into())),
                 rect,
             );
         }

@@ -61,58 +61,62 @@ fn meter(form: &WelcomeForm, theme: &Theme) -> Vec<Line<'static>> {
 
 pub fn welcome(frame: &mut Frame, area: Rect, state: &State, form: &WelcomeForm) {
     let theme = &state.theme;
-    let mut lines = vec![
+    let text = |t: String| Line::from(Span::styled(t, theme.text()));
+    let explanation = vec![
         Line::from(Span::styled("Welcome to sotto", theme.heading())),
         Line::default(),
-        Line::from(Span::styled(
-            format!(
-                "sotto keeps your conversations on this machine only, in an encrypted vault at {}.",
-                state.vault_path
-            ),
-            theme.text(),
+        text(format!(
+            "sotto keeps your conversations on this machine only, in an encrypted vault at {}.",
+            state.vault_path
         )),
-        Line::default(),
-        Line::from(Span::styled(
+        text(
             "• Stored: your messages, the replies, conversation titles, your settings, and a log of privacy \
-             events (never their content).",
-            theme.text(),
-        )),
-        Line::from(Span::styled(
+             events (never their content)."
+                .into(),
+        ),
+        text(
             "• Protected: every record is encrypted before it is written; the keys are locked by the \
              passphrase you choose now. Without it the files are unreadable, to anyone, us included: \
-             nobody can reset it for you.",
-            theme.text(),
-        )),
-        Line::from(Span::styled(
+             nobody can reset it for you."
+                .into(),
+        ),
+        text(
             "• Sent: nothing, with the built-in bot. A backend on another machine gets a conversation only \
-             after you agree. You can see, export and wipe everything later.",
-            theme.text(),
-        )),
-        Line::default(),
+             after you agree. You can see, export and wipe everything later."
+                .into(),
+        ),
+    ];
+    let mut form_lines = vec![
         Line::from(Span::styled(
             "Choose a passphrase. Four or five random words are strong and easy to type.",
             theme.bold(),
         )),
-        Line::default(),
         field("Passphrase", &form.passphrase, form.focus == 0, theme),
     ];
-    lines.extend(meter(form, theme));
-    lines.push(field("Again", &form.confirm, form.focus == 1, theme));
-    lines.push(Line::default());
+    form_lines.extend(meter(form, theme));
+    form_lines.push(field("Again", &form.confirm, form.focus == 1, theme));
     if let Some(error) = &form.error {
-        lines.push(Line::from(Span::styled(error.clone(), theme.error())));
+        form_lines.push(Line::from(Span::styled(error.clone(), theme.error())));
     }
-    lines.push(Line::from(Span::styled(
-        "Enter: next / create the vault    Tab: switch field    Esc: leave without creating anything",
+    form_lines.push(Line::from(Span::styled(
+        "Enter: next / create the vault · Tab: switch field · Esc: leave, creating nothing",
         theme.muted(),
     )));
     let rect = panel(area, 90, area.height);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::ALL).border_style(theme.border(true))),
-        rect,
-    );
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    // The form always gets the room it needs; the explanation takes the rest.
+    let width = inner.width.max(1) as usize;
+    let form_height: usize = form_lines
+        .iter()
+        .map(|l| crate::ui::wrap::wrap_styled(&crate::ui::wrap::StyledLine::plain(l.spans.clone()), width).len())
+        .sum();
+    let form_height = (form_height as u16).min(inner.height);
+    let top = Rect::new(inner.x, inner.y, inner.width, inner.height - form_height);
+    let bottom = Rect::new(inner.x, inner.y + top.height, inner.width, form_height);
+    frame.render_widget(Paragraph::new(explanation).wrap(Wrap { trim: false }), top);
+    frame.render_widget(Paragraph::new(form_lines).wrap(Wrap { trim: false }), bottom);
 }
 
 pub fn unlock(frame: &mut Frame, area: Rect, state: &State, form: &UnlockForm) {

@@ -11,8 +11,9 @@ use ratatui::widgets::Paragraph;
 use crate::app::state::State;
 use crate::backend::Channel;
 
-/// The status facts as (label, value) pairs, most important first.
-pub fn facts(state: &State) -> Vec<(&'static str, String)> {
+/// The status facts, most important first: (label for wide terminals,
+/// value, whether it deserves attention).
+pub fn facts(state: &State) -> Vec<(&'static str, String, bool)> {
     let backend = &state.backend.choice;
     let channel = match backend.channel {
         Channel::InProcess => "in-process",
@@ -24,45 +25,46 @@ pub fn facts(state: &State) -> Vec<(&'static str, String)> {
         (
             "vault",
             if state.incognito {
-                "not opened".to_owned()
+                "not opened (incognito)".to_owned()
             } else {
                 "unlocked".to_owned()
             },
+            state.incognito,
         ),
         (
             "backend",
             format!("{} @ {}", backend.name, crate::sanitize::one_line(&backend.host, 40)),
+            false,
         ),
-        ("channel", channel.to_owned()),
+        ("channel", channel.to_owned(), backend.channel == Channel::Insecure),
         // Redaction and retention arrive with their own features; until then
         // nothing is masked and nothing expires, and the bar says so.
-        ("redaction", "off".to_owned()),
-        ("retention", "keep".to_owned()),
+        ("redaction", "redaction off".to_owned(), false),
+        ("retention", "kept until deleted".to_owned(), false),
     ];
-    if state.incognito {
-        facts.push(("incognito", "on".to_owned()));
-    }
     if state.is_streaming() {
-        facts.push(("reply", "streaming".to_owned()));
+        facts.push(("reply", "● streaming".to_owned(), true));
     }
     facts
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
-    let base = theme.status();
+    let base = state.theme.status();
+    let wide = area.width >= 110;
     let mut spans = Vec::new();
-    let wide = area.width >= 100;
-    for (label, value) in facts(state) {
+    for (label, value, attention) in facts(state) {
         if !spans.is_empty() {
             spans.push(Span::styled(" │ ", base));
         }
-        let warn = value.starts_with("INSECURE") || label == "incognito" || label == "reply";
-        let value_style = if warn { base.add_modifier(Modifier::BOLD) } else { base };
-        if wide || label == "backend" {
+        let style = if attention {
+            base.add_modifier(Modifier::BOLD)
+        } else {
+            base
+        };
+        if wide && !value.starts_with(label) {
             spans.push(Span::styled(format!("{label} "), base.add_modifier(Modifier::DIM)));
         }
-        spans.push(Span::styled(value, value_style));
+        spans.push(Span::styled(value, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }

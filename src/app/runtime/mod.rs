@@ -150,6 +150,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
     let input_paused = Arc::new(AtomicBool::new(false));
     spawn_input(events.clone(), input_paused.clone());
     spawn_timer(events.clone());
+    let _signals = spawn_signals(events.clone());
 
     let mut runtime = Runtime {
         jobs,
@@ -440,6 +441,20 @@ fn spawn_input(events: Sender<Event>, paused: Arc<AtomicBool>) {
             }
         }
     });
+}
+
+/// SIGTERM and SIGHUP become a clean quit. The handle unregisters them
+/// when dropped.
+fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).ok()?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = events.send(Event::Msg(Msg::Terminate));
+        }
+    });
+    Some(handle)
 }
 
 fn spawn_timer(events: Sender<Event>) {
