@@ -7,6 +7,7 @@
 mod support;
 
 mod ask;
+mod tui;
 mod vault;
 
 use std::path::{Path, PathBuf};

@@ -346,14 +346,16 @@ fn help_documents_commands_exit_codes_and_environment() {
     }
     let out = sandbox.run(&["frobnicate"], None);
     assert_eq!(code(&out), 2);
-    // Bare `sotto` (what `cargo run --release` runs) succeeds and shows the commands.
+    // Bare `sotto` opens the chat screen, which needs a terminal: without
+    // one it says what to use instead (the chat itself is tested in tui.rs).
     let out = sandbox.run(&[], None);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Commands:") && stdout(&out).contains("init"),
+        stderr(&out).contains("needs a terminal") && stderr(&out).contains("sotto ask"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
+    assert!(!sandbox.vault().exists(), "nothing was created");
 }
 
 #[test]

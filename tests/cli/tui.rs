@@ -1,0 +1,226 @@
+//! The chat screen end to end: the real binary in a real terminal (tmux),
+//! driven by keystrokes and read back from the screen.
+
+use sotto::store::Role;
+
+use super::support::http::{TestServer, delta, done, finish, sse};
+use super::support::reopen;
+use super::*;
+
+/// A tmux server of its own (its own socket), killed when dropped.
+struct Screen {
+    socket: String,
+}
+
+impl Screen {
+    /// Runs `command` (a shell line) in a 100x30 terminal. When it ends, the
+    /// pane shows `EXIT=<code>` and stays for a while.
+    fn start(sandbox: &Sandbox, command: &str, env: &[(&str, &str)]) -> Screen {
+        let socket = format!(
+            "sotto-test-{}-{}",
+            std::process::id(),
+            sandbox.dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let mut line = String::from("env -i");
+        for (k, v) in [
+            ("PATH", std::env::var("PATH").unwrap_or_default().as_str()),
+            ("HOME", sandbox.path("home").to_str().unwrap()),
+            ("XDG_CONFIG_HOME", sandbox.path("home/.config").to_str().unwrap()),
+            ("TERM", "xterm-256color"),
+            ("LANG", "C.UTF-8"),
+        ]
+        .iter()
+        .chain(env.iter())
+        {
+            line.push_str(&format!(" {k}='{v}'"));
+        }
+        line.push_str(&format!(" {command}; echo EXIT=$?; sleep 60"));
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &line,
+            ])
+            .status()
+            .expect("tmux is installed (apt-get install tmux)");
+        assert!(status.success());
+        Screen { socket }
+    }
+
+    fn sotto(sandbox: &Sandbox, args: &str, env: &[(&str, &str)]) -> Screen {
+        let command = format!(
+            "'{}' --data-dir '{}' {args}",
+            env!("CARGO_BIN_EXE_sotto"),
+            sandbox.vault().display()
+        );
+        Screen::start(sandbox, &command, env)
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn text(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Waits until the screen shows `needle`; fails with the screen if not.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {needle:?}; the screen shows:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&self, message: &str) {
+        self.type_text(message);
+        self.keys(&["Enter"]);
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+#[test]
+fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Welcome to sotto");
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    screen.wait_for("Who should answer?");
+    screen.keys(&["Enter"]);
+    screen.wait_for("Message (Enter sends");
+
+    screen.send("How do I wipe a conversation?");
+    screen.wait_for("crypto-shredding");
+    let shown = screen.wait_for("Bot · local (automated)");
+    assert!(
+        shown.contains("vault unlocked") || shown.contains("unlocked"),
+        "{shown}"
+    );
+
+    screen.send("/new");
+    screen.wait_for("New conversation");
+    screen.send("hello there");
+    screen.wait_for("help-desk bot");
+    // Alt-Down: the other (older) conversation.
+    screen.keys(&["M-Down"]);
+    screen.wait_for("crypto-shredding");
+    screen.send("/quit");
+    screen.wait_for("EXIT=0");
+    drop(screen);
+
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Unlock your vault");
+    screen.type_text("not the passphrase");
+    screen.keys(&["Enter"]);
+    screen.wait_for("2 more tries");
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    let shown = screen.wait_for("Conversations (2)");
+    assert!(
+        shown.contains("hello there") && shown.contains("How do I wipe"),
+        "{shown}"
+    );
+    screen.wait_for("help-desk bot");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+
+    let vault = reopen(&sandbox.vault());
+    let list = vault.list_conversations().unwrap().conversations;
+    assert_eq!(list.len(), 2);
+    for conversation in &list {
+        let messages = vault.newest_messages(conversation.id, 10).unwrap();
+        let roles: Vec<Role> = messages.iter().map(|m| m.as_ref().unwrap().role).collect();
+        assert_eq!(roles, [Role::User, Role::Assistant], "{}", conversation.title);
+    }
+    let audit = vault.audit_log().unwrap();
+    assert!(
+        audit.iter().any(|e| matches!(
+            &e.as_ref().unwrap().event,
+            sotto::store::AuditEvent::UnlockFailed { .. }
+        )),
+        "the wrong passphrase is in the audit log"
+    );
+}
+
+#[test]
+fn a_hostile_reply_cannot_drive_the_terminal_and_the_draft_goes_through_the_editor() {
+    let server = TestServer::always(|| {
+        sse(&[
+            delta("before \u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}\u{1b}]52;c;aGk=\u{7} after\n"),
+            delta("/quit\n"),
+            finish("stop"),
+            done(),
+        ])
+    });
+    let sandbox = Sandbox::new();
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let screen = Screen::sotto(
+        &sandbox,
+        &format!("--incognito --config '{}'", config.display()),
+        &[("EDITOR", "sed -i s/draft/edited/")],
+    );
+    screen.wait_for("not opened (incognito)");
+    screen.type_text("my draft");
+    screen.keys(&["C-o"]);
+    screen.wait_for("my edited");
+    screen.keys(&["Enter"]);
+    let shown = screen.wait_for("after");
+    assert!(shown.contains("before ␛[2J␛[H␛]0;pwned␇␛]52;c;aGk=␇ after"), "{shown}");
+    assert!(shown.contains("my edited"), "the screen was not cleared: {shown}");
+    let title = screen.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "the title was changed: {title}");
+    // The reply's "/quit" was text, not a command.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!screen.text().contains("EXIT="));
+    let request = &server.requests()[0];
+    assert_eq!(request.json()["messages"][0]["content"], "my edited");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    assert!(!sandbox.vault().exists(), "incognito created no vault");
+}
