@@ -97,12 +97,9 @@ pub fn scroll_by(state: &mut State, rows: isize) {
 
 /// Rows a page scroll moves: the chat pane's height less two rows of overlap.
 fn page(state: &State) -> isize {
-    let (_, height) = crossterm_size_hint(state);
-    (height as isize - 8).max(1)
-}
-
-fn crossterm_size_hint(state: &State) -> (u16, u16) {
-    state.viewport
+    let (width, height) = state.viewport;
+    let (_, rows) = crate::ui::chat::pane_size(ratatui::layout::Rect::new(0, 0, width, height), state);
+    (rows as isize - 2).max(1)
 }
 
 fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -137,8 +134,11 @@ fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.completion_selected = 0;
         }
         KeyCode::Tab | KeyCode::BackTab => {
-            if state.sidebar_visible {
+            let (width, height) = state.viewport;
+            if crate::ui::layout::sidebar_shown(ratatui::layout::Rect::new(0, 0, width, height), state) {
                 state.focus = Focus::Sidebar;
+            } else {
+                state.notify("the sidebar is hidden (Ctrl-B shows it; it needs 70 columns)");
             }
         }
         KeyCode::Up if !completions.is_empty() => {

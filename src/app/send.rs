@@ -23,6 +23,15 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
         state.error("a reply is still coming: wait for it, or press Esc to stop it");
         return Vec::new();
     }
+    if let Some(error) = &state.backend.error {
+        let message = format!(
+            "backend '{}' is not usable: {error}. Nothing was sent; /backend switches to another",
+            state.backend.choice.name
+        );
+        state.editor.set_text(&text);
+        state.error(message);
+        return Vec::new();
+    }
     if !state.backend.consented {
         let choice = &state.backend.choice;
         state.popup = Some(Popup::Confirm {
@@ -198,6 +207,9 @@ pub fn stored(
     };
     streaming.conversation = conversation;
     streaming.seq = Some(reply_seq);
+    if let Some(item) = state.conversations.iter_mut().find(|c| c.id == conversation) {
+        item.message_count += u64::from(user_seq.is_some()) + 1;
+    }
     let entry = streaming.entry;
     let stream = streaming.stream;
     if let Some(seq) = user_seq

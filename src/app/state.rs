@@ -312,6 +312,8 @@ pub struct ActiveBackend {
     pub info: Option<BackendInfo>,
     /// Whether consent for its origin is stored (or given for this session).
     pub consented: bool,
+    /// Why it could not be built (a missing key, an unreadable CA file).
+    pub error: Option<String>,
 }
 
 /// A send that waits for something first (consent, the backend to be ready).
@@ -420,6 +422,7 @@ impl State {
                 consented: !backend.channel.leaves_machine(),
                 choice: backend,
                 info: None,
+                error: None,
             },
             pending_send: None,
             notice: None,

@@ -97,10 +97,14 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
         Msg::BackendReady(info) => {
             if state.backend.choice.name == info.name {
                 state.backend.info = Some(info);
+                state.backend.error = None;
             }
             (Vec::new(), true)
         }
         Msg::BackendFailed { backend, message } => {
+            if state.backend.choice.name == backend {
+                state.backend.error = Some(message.clone());
+            }
             state.error(format!("backend '{backend}' is not usable: {message}"));
             (Vec::new(), true)
         }

@@ -32,6 +32,7 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
         consented: !choice.channel.leaves_machine(),
         choice,
         info: None,
+        error: None,
     };
     let mut effects = vec![Effect::PrepareBackend(name.clone())];
     if state.backend.choice.channel.leaves_machine() && !state.incognito {

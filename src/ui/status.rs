@@ -80,11 +80,12 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State) {
     }
     let theme = &state.theme;
     let style = if notice.error { theme.error() } else { theme.ok() };
-    let row = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
     let text = crate::sanitize::one_line(&notice.text, 600);
-    frame.render_widget(ratatui::widgets::Clear, row);
-    frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(format!(" {text}"), style))).style(theme.base()),
-        row,
-    );
+    // Up to three rows, so an error's advice is not cut off.
+    let line = crate::ui::wrap::StyledLine::plain(vec![Span::styled(format!(" {text}"), style)]);
+    let rows = crate::ui::wrap::wrap_styled(&line, area.width as usize);
+    let height = (rows.len() as u16).min(3).min(area.height);
+    let place = Rect::new(area.x, area.y + area.height - height, area.width, height);
+    frame.render_widget(ratatui::widgets::Clear, place);
+    frame.render_widget(Paragraph::new(rows).style(theme.base()), place);
 }

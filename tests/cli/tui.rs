@@ -224,3 +224,41 @@ fn a_hostile_reply_cannot_drive_the_terminal_and_the_draft_goes_through_the_edit
     screen.wait_for("EXIT=0");
     assert!(!sandbox.vault().exists(), "incognito created no vault");
 }
+
+const TUI_PANIC_CHILD_ENV: &str = "SOTTO_TEST_TUI_PANIC_CHILD";
+
+#[test]
+fn a_panic_in_the_chat_screen_restores_the_terminal_and_withholds_its_message() {
+    if std::env::var_os(TUI_PANIC_CHILD_ENV).is_some() {
+        sotto::hardening::prepare_process(|| {});
+        let _screen = sotto::app::runtime::terminal::TerminalGuard::new().expect("a terminal");
+        let text = String::from("secret conversation text é");
+        let cut = text.len() - 1;
+        let _ = &text[..cut];
+        unreachable!();
+    }
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "tui::a_panic_in_the_chat_screen_restores_the_terminal_and_withholds_its_message",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(TUI_PANIC_CHILD_ENV, "1")
+        .env("RUST_BACKTRACE", "0");
+    let mut child = super::support::pty::spawn(&mut command);
+    let status = child.wait(Duration::from_secs(20));
+    assert!(!status.success());
+    let seen = child.seen.clone();
+    let entered = seen.find("\u{1b}[?1049h").expect("the alternate screen was entered");
+    let left = seen.rfind("\u{1b}[?1049l").expect("the alternate screen was left");
+    assert!(left > entered);
+    let message = seen.find("sotto: internal error").expect("a short message");
+    assert!(
+        message > left,
+        "the message is printed on the restored terminal: {seen:?}"
+    );
+    assert!(!seen.contains("secret conversation"), "{seen:?}");
+    assert!(child.echo_is_on(), "raw mode was left on");
+}

@@ -102,6 +102,16 @@ impl PtyChild {
         }
     }
 
+    /// Whether the terminal is back in cooked mode (echo and line editing).
+    pub fn echo_is_on(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: termios is plain data; tcgetattr fills it from a valid fd.
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut termios) };
+        assert_eq!(rc, 0, "tcgetattr failed: {}", std::io::Error::last_os_error());
+        termios.c_lflag & libc::ECHO != 0 && termios.c_lflag & libc::ICANON != 0
+    }
+
     pub fn send(&mut self, text: &str) {
         self.master.write_all(text.as_bytes()).expect("writing to the pty");
     }
