@@ -575,3 +575,91 @@ fn tab_completes_a_command_and_enter_runs_the_highlighted_one() {
     key(&mut state, KeyCode::Enter);
     assert!(matches!(state.popup, Some(Popup::Help { .. })));
 }
+
+#[test]
+fn a_chosen_theme_is_applied_and_remembered_and_a_broken_one_falls_back_with_the_reason() {
+    let mut state = chat_state();
+    type_text(&mut state, "/theme light");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTheme { name, chosen: true }] if name == "light"),
+        "{effects:?}"
+    );
+    let light = crate::theme::ThemeCatalog::default().load("light", false).unwrap();
+    let effects = update(
+        &mut state,
+        Msg::ThemeLoaded {
+            theme: light,
+            error: None,
+            chosen: true,
+        },
+    )
+    .0;
+    assert_eq!(state.theme.name, "light");
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveSetting { name, value }] if name == "ui.theme" && value == "light"),
+        "{effects:?}"
+    );
+    let effects = update(
+        &mut state,
+        Msg::ThemeLoaded {
+            theme: crate::theme::Theme::fallback(false),
+            error: Some("theme file 'mine.toml', line 3: unknown colour 'accnet'".into()),
+            chosen: true,
+        },
+    )
+    .0;
+    assert!(effects.is_empty(), "a broken theme is not remembered");
+    assert_eq!(state.theme.name, "dark");
+    let notice = state.notice.as_ref().unwrap();
+    assert!(
+        notice.error && notice.text.contains("line 3") && notice.text.contains("'dark'"),
+        "{notice:?}"
+    );
+    type_text(&mut state, "/theme neon");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("no theme 'neon'"));
+}
+
+#[test]
+fn switching_to_a_remote_backend_prepares_it_and_checks_consent() {
+    let mut state = chat_state();
+    type_text(&mut state, "/backend cloud");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(&effects[0], Effect::PrepareBackend(n) if n == "cloud"),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(&effects[1], Effect::CheckConsent { backend } if backend == "cloud"),
+        "{effects:?}"
+    );
+    assert!(!state.backend.consented);
+    update(
+        &mut state,
+        Msg::ConsentKnown {
+            backend: "cloud".into(),
+            given: true,
+        },
+    );
+    assert!(state.backend.consented);
+    type_text(&mut state, "/backend nowhere");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("local, cloud"));
+}
+
+#[test]
+fn a_backend_that_could_not_be_built_refuses_to_send_and_says_why() {
+    let mut state = chat_state();
+    update(
+        &mut state,
+        Msg::BackendFailed {
+            backend: "local".into(),
+            message: "the environment variable 'X' is not set".into(),
+        },
+    );
+    type_text(&mut state, "hello");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(state.editor.text(), "hello");
+    assert!(state.notice.as_ref().unwrap().text.contains("'X' is not set"));
+}
