@@ -56,6 +56,10 @@ palette!(
     emphasis,
     code,
     code_background,
+    code_keyword,
+    code_string,
+    code_comment,
+    code_number,
     link,
     quote,
     warning,
@@ -307,6 +311,23 @@ impl Theme {
     }
     pub fn code(&self) -> Style {
         self.fg(self.colors.code).bg(self.colors.code_background)
+    }
+    pub fn code_keyword(&self) -> Style {
+        let style = self.fg(self.colors.code_keyword);
+        if self.monochrome {
+            style.add_modifier(Modifier::BOLD)
+        } else {
+            style
+        }
+    }
+    pub fn code_string(&self) -> Style {
+        self.fg(self.colors.code_string)
+    }
+    pub fn code_comment(&self) -> Style {
+        self.fg(self.colors.code_comment).add_modifier(Modifier::ITALIC)
+    }
+    pub fn code_number(&self) -> Style {
+        self.fg(self.colors.code_number)
     }
     pub fn link(&self) -> Style {
         self.fg(self.colors.link).add_modifier(Modifier::UNDERLINED)

@@ -22,6 +22,8 @@ use crate::theme::Theme;
 struct BlockState {
     /// Inside a fenced code block: its fence character and length.
     fence: Option<(char, usize)>,
+    /// The open block's info string (its language), for highlighting.
+    info: String,
     /// Code blocks opened so far in this text.
     code_blocks: usize,
 }
@@ -182,7 +184,7 @@ fn render_line(raw: &str, state: &mut BlockState, theme: &Theme, first_code: usi
             out.push(StyledLine {
                 first: bar("│ "),
                 rest: bar("│ "),
-                spans: vec![Span::styled(clean(raw), theme.code())],
+                spans: super::highlight::code_line(&clean(raw), &state.info, theme),
                 hard: true,
                 ..Default::default()
             });
@@ -191,6 +193,7 @@ fn render_line(raw: &str, state: &mut BlockState, theme: &Theme, first_code: usi
     }
     if let Some((fence, info)) = fence_open(raw) {
         state.fence = Some(fence);
+        state.info = clean(info);
         let number = first_code + state.code_blocks;
         state.code_blocks += 1;
         let mut spans = vec![Span::styled(format!("[{number}]"), theme.accent())];

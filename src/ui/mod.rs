@@ -4,6 +4,7 @@
 //! pane's layout cache is the only thing drawing keeps between frames.
 
 pub mod chat;
+pub mod highlight;
 pub mod input;
 pub mod layout;
 pub mod markdown;
