@@ -25,9 +25,13 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Welcome(_) => super::screens::welcome_key(state, key),
         Screen::Unlock(_) => super::screens::unlock_key(state, key),
         Screen::ChooseBackend { .. } => super::screens::choose_backend_key(state, key),
-        Screen::Working(_) => {
+        Screen::Working { can_cancel, .. } => {
             if ctrl && key.code == KeyCode::Char('c') {
-                state.exit = Some((crate::cli::exit::CANCELLED, None));
+                if *can_cancel {
+                    state.exit = Some((crate::cli::exit::CANCELLED, None));
+                } else {
+                    state.notify("the vault is being created; this takes a moment and cannot be interrupted");
+                }
             }
             Vec::new()
         }
@@ -231,8 +235,8 @@ fn submit(state: &mut State) -> Vec<Effect> {
     if commands::parse(&text).is_some() {
         return run_command(state, &text);
     }
-    if state.is_streaming() || state.sending {
-        state.error("a reply is still coming: wait for it, or press Esc to stop it");
+    if state.is_streaming() || state.sending || state.opening.is_some() {
+        state.error("a reply is still coming (or a conversation is opening): wait for it, or press Esc");
         return Vec::new();
     }
     let text = state.editor.take();
@@ -307,7 +311,8 @@ fn open_selected(state: &mut State, index: usize) -> Vec<Effect> {
         state.error("a reply is still coming: wait for it, or press Esc to stop it, before switching");
         return Vec::new();
     }
-    vec![Effect::OpenConversation(item.id)]
+    let id = item.id;
+    vec![super::scroll::open(state, id)]
 }
 
 fn sidebar_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -329,10 +334,19 @@ fn sidebar_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return run_command(state, "/new");
         }
         KeyCode::Char('r') => {
-            let effects = open_selected(state, state.sidebar_selected);
-            state.focus = Focus::Input;
-            state.editor.set_text("/rename ");
-            return effects;
+            let selected = state.conversations.get(state.sidebar_selected).map(|c| c.id);
+            if selected.is_some() && selected == state.current && state.opening.is_none() {
+                if state.editor.is_empty() {
+                    state.focus = Focus::Input;
+                    state.editor.set_text("/rename ");
+                } else {
+                    state.error("the draft is not empty: send or clear it first, or type /rename TITLE");
+                }
+            } else {
+                let effects = open_selected(state, state.sidebar_selected);
+                state.notify("opening it; press r again to rename it");
+                return effects;
+            }
         }
         KeyCode::Delete | KeyCode::Char('d') => {
             if let Some(item) = state.conversations.get(state.sidebar_selected) {
@@ -377,8 +391,9 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Enter | KeyCode::Char('q') => state.popup = None,
             _ => {}
         },
+        // Only an explicit 'y': a second Enter after sending must not agree.
         Popup::Confirm { action, .. } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
                 let action = action.clone();
                 state.popup = None;
                 return confirmed(state, action);
@@ -410,7 +425,7 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                         state.error("a reply is still coming: wait for it, or press Esc to stop it, before switching");
                         return Vec::new();
                     }
-                    return vec![Effect::OpenConversation(hit.conversation)];
+                    return vec![super::scroll::open(state, hit.conversation)];
                 }
                 if !query.trim().is_empty() && hits.is_none() {
                     return vec![Effect::Search(query.clone())];
@@ -449,7 +464,14 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn confirmed(state: &mut State, action: ConfirmAction) -> Vec<Effect> {
     match action {
         ConfirmAction::DeleteConversation(id) => {
+            if state.current == Some(id) && (state.sending || state.is_streaming()) {
+                state.error("a reply is still coming: wait for it, or press Esc to stop it, then delete");
+                return Vec::new();
+            }
             let mut effects = Vec::new();
+            if state.opening == Some(id) {
+                state.opening = None;
+            }
             if state.current == Some(id) {
                 effects.extend(send::cancel(state));
                 state.current = None;

@@ -9,8 +9,8 @@ use super::state::{ConversationItem, Entry, SearchHit};
 use crate::backend::{BackendInfo, ChatRequest, Completion};
 use crate::store::{ConversationId, MessageMeta, ReplyState};
 
-/// Something that happened.
-#[derive(Debug)]
+/// Something that happened. `Debug` names the variant only: most carry
+/// conversation text (keys typed, pastes, deltas).
 pub enum Msg {
     // ─── Terminal ───
     Key(KeyEvent),
@@ -20,8 +20,12 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
-    /// A few times a second: checkpoints, notices fading.
-    Tick,
+    /// A few times a second, with the time: checkpoints, notices fading.
+    Tick {
+        now: crate::time::Timestamp,
+    },
+    /// The terminal cannot be read any more.
+    InputFailed(String),
     /// SIGTERM or SIGHUP (a closed SSH session): stop the reply, keep what
     /// arrived, close the vault cleanly.
     Terminate,
@@ -64,6 +68,16 @@ pub enum Msg {
         created: Option<ConversationItem>,
         user_seq: Option<u64>,
         reply_seq: u64,
+        /// When the store recorded the message.
+        at: crate::time::Timestamp,
+    },
+    /// A send failed; `user_seq` says whether the user's message was stored
+    /// before the failure (then it stays, and is not put back in the draft).
+    SendFailed {
+        conversation: Option<ConversationId>,
+        created: Option<ConversationItem>,
+        user_seq: Option<u64>,
+        message: String,
     },
     SearchDone {
         query: String,
@@ -106,8 +120,7 @@ pub enum Msg {
     },
 }
 
-/// Something for the runtime to do.
-#[derive(Debug)]
+/// Something for the runtime to do. `Debug` names the variant only.
 pub enum Effect {
     // ─── Vault ───
     Unlock(Option<SecretString>),
@@ -177,4 +190,64 @@ pub enum Effect {
         chosen: bool,
     },
     Quit,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Msg::Key(_) => "Key",
+            Msg::Paste(_) => "Paste",
+            Msg::Mouse(_) => "Mouse",
+            Msg::Resize { .. } => "Resize",
+            Msg::Tick { .. } => "Tick",
+            Msg::Terminate => "Terminate",
+            Msg::InputFailed(_) => "InputFailed",
+            Msg::ScrollResolved { .. } => "ScrollResolved",
+            Msg::VaultOpened { .. } => "VaultOpened",
+            Msg::UnlockFailed { .. } => "UnlockFailed",
+            Msg::CreateFailed { .. } => "CreateFailed",
+            Msg::ConversationsListed(_) => "ConversationsListed",
+            Msg::ConversationOpened { .. } => "ConversationOpened",
+            Msg::SendStored { .. } => "SendStored",
+            Msg::SendFailed { .. } => "SendFailed",
+            Msg::SearchDone { .. } => "SearchDone",
+            Msg::ConsentKnown { .. } => "ConsentKnown",
+            Msg::StoreFailed { .. } => "StoreFailed",
+            Msg::BackendReady(_) => "BackendReady",
+            Msg::BackendFailed { .. } => "BackendFailed",
+            Msg::Delta { stream, .. } => return write!(f, "Delta(stream {stream})"),
+            Msg::ReplyEnded { stream, .. } => return write!(f, "ReplyEnded(stream {stream})"),
+            Msg::EditorReturned(_) => "EditorReturned",
+            Msg::ThemeLoaded { .. } => "ThemeLoaded",
+        };
+        f.write_str(name)
+    }
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Effect::Unlock(_) => "Unlock",
+            Effect::CreateVault(_) => "CreateVault",
+            Effect::ListConversations => "ListConversations",
+            Effect::OpenConversation(id) => return write!(f, "OpenConversation({id})"),
+            Effect::StoreSend { .. } => "StoreSend",
+            Effect::Checkpoint { seq, .. } => return write!(f, "Checkpoint(#{seq})"),
+            Effect::FinishReply { seq, state, .. } => return write!(f, "FinishReply(#{seq}, {state:?})"),
+            Effect::Rename { .. } => "Rename",
+            Effect::Delete(id) => return write!(f, "Delete({id})"),
+            Effect::Search(_) => "Search",
+            Effect::SaveSetting { name, .. } => return write!(f, "SaveSetting({name})"),
+            Effect::GiveConsent { backend, .. } => return write!(f, "GiveConsent({backend})"),
+            Effect::CheckConsent { backend } => return write!(f, "CheckConsent({backend})"),
+            Effect::PrepareBackend(name) => return write!(f, "PrepareBackend({name})"),
+            Effect::StartReply { stream, .. } => return write!(f, "StartReply(stream {stream})"),
+            Effect::CancelReply { stream } => return write!(f, "CancelReply(stream {stream})"),
+            Effect::CopyToClipboard(_) => "CopyToClipboard",
+            Effect::OpenEditor(_) => "OpenEditor",
+            Effect::LoadTheme { name, .. } => return write!(f, "LoadTheme({name})"),
+            Effect::Quit => "Quit",
+        };
+        f.write_str(name)
+    }
 }

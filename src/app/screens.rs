@@ -87,7 +87,10 @@ fn welcome_enter(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let secret = form.passphrase.secret();
-    state.screen = Screen::Working("Creating your vault (deriving the key from your passphrase)…".into());
+    state.screen = Screen::Working {
+        text: "Creating your vault (deriving the key from your passphrase)…".into(),
+        can_cancel: false,
+    };
     vec![Effect::CreateVault(secret)]
 }
 
@@ -107,7 +110,10 @@ pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             form.passphrase.clear();
             let failures = form.failures;
             let prompt = form.prompt.clone();
-            state.screen = Screen::Working("Unlocking…".into());
+            state.screen = Screen::Working {
+                text: "Unlocking…".into(),
+                can_cancel: true,
+            };
             state.unlock_memory = Some((failures, prompt));
             return vec![Effect::Unlock(Some(secret))];
         }

@@ -2,7 +2,15 @@
 //! arithmetic happens where real wrapped heights are known (see
 //! `ui::chat::resolve_scroll`).
 
+use super::msg::Effect;
 use super::state::State;
+use crate::store::ConversationId;
+
+/// Asks the store for conversation `id`; only its answer will be shown.
+pub fn open(state: &mut State, id: ConversationId) -> Effect {
+    state.opening = Some(id);
+    Effect::OpenConversation(id)
+}
 
 /// Shows the message with sequence number `seq` at the top of the chat view.
 pub fn jump_to_seq(state: &mut State, seq: u64) {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::msg::Effect;
 use super::state::{ConfirmAction, Entry, PendingSend, Popup, State, Streaming};
 use crate::backend::{ChatMessage, ChatRequest, ChatRole, Completion, Finish};
-use crate::store::{MessageMeta, ReplyState, Role};
+use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
 use crate::time::Timestamp;
 
 /// Starts sending `text` (already known not to be a command). `replaces` is
@@ -18,9 +18,9 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
     if text.trim().is_empty() {
         return Vec::new();
     }
-    if state.streaming.is_some() || state.sending {
+    if state.streaming.is_some() || state.sending || state.opening.is_some() {
         state.editor.set_text(&text);
-        state.error("a reply is still coming: wait for it, or press Esc to stop it");
+        state.error("a reply is still coming (or a conversation is opening): wait for it, or press Esc");
         return Vec::new();
     }
     if let Some(error) = &state.backend.error {
@@ -138,7 +138,7 @@ fn push_entry(state: &mut State, role: Role, text: String, replaces: Option<u64>
     state.entries.push(Entry {
         seq: None,
         role,
-        at: Timestamp::now(),
+        at: state.clock,
         text,
         state: ReplyState::Complete,
         backend: None,
@@ -161,7 +161,7 @@ fn start_reply_entry(state: &mut State) {
     state.next_stream += 1;
     state.streaming = Some(Streaming {
         stream,
-        conversation: state.current.unwrap_or_else(crate::store::ConversationId::random),
+        conversation: state.current,
         entry,
         seq: None,
         checkpointed: 0,
@@ -189,38 +189,49 @@ pub fn context(entries: &[Entry]) -> Vec<ChatMessage> {
 /// The store has the user's message and the reply's record: stream.
 pub fn stored(
     state: &mut State,
-    conversation: crate::store::ConversationId,
+    conversation: ConversationId,
     user_seq: Option<u64>,
     reply_seq: u64,
+    at: Timestamp,
 ) -> Vec<Effect> {
     state.sending = false;
     state.current = Some(conversation);
+    // The entries of this send are the last ones without a sequence number.
+    let reply = state
+        .entries
+        .iter()
+        .rposition(|e| e.role == Role::Assistant && e.seq.is_none());
+    if let Some(i) = reply {
+        state.entries[i].seq = Some(reply_seq);
+        state.entries[i].at = at;
+        if let Some(seq) = user_seq
+            && let Some(user) = state.entries[..i]
+                .iter_mut()
+                .rev()
+                .find(|e| e.role == Role::User && e.seq.is_none())
+        {
+            user.seq = Some(seq);
+            user.at = at;
+        }
+    }
+    if let Some(item) = state.conversations.iter_mut().find(|c| c.id == conversation) {
+        item.message_count += u64::from(user_seq.is_some()) + 1;
+        item.updated = at;
+    }
     let Some(streaming) = state.streaming.as_mut() else {
         // Stopped before the store answered: finish the empty record.
+        let text = reply.map(|i| state.entries[i].text.clone()).unwrap_or_default();
         return vec![Effect::FinishReply {
             conversation,
             seq: reply_seq,
-            text: String::new(),
+            text,
             state: ReplyState::Cancelled,
             reason: Some("cancelled".into()),
         }];
     };
-    streaming.conversation = conversation;
+    streaming.conversation = Some(conversation);
     streaming.seq = Some(reply_seq);
-    if let Some(item) = state.conversations.iter_mut().find(|c| c.id == conversation) {
-        item.message_count += u64::from(user_seq.is_some()) + 1;
-    }
-    let entry = streaming.entry;
     let stream = streaming.stream;
-    if let Some(seq) = user_seq
-        && let Some(user) = state.entries[..entry]
-            .iter_mut()
-            .rev()
-            .find(|e| e.role == Role::User && e.seq.is_none())
-    {
-        user.seq = Some(seq);
-    }
-    state.entries[entry].seq = Some(reply_seq);
     let request = ChatRequest {
         messages: context(&state.entries),
         ..Default::default()
@@ -230,6 +241,60 @@ pub fn stored(
         backend: state.backend.choice.name.clone(),
         request,
     }]
+}
+
+/// The store could not take the send. What it did store stays; the rest
+/// goes back into the draft (after whatever was typed meanwhile).
+pub fn send_failed(
+    state: &mut State,
+    conversation: Option<ConversationId>,
+    created: Option<super::state::ConversationItem>,
+    user_seq: Option<u64>,
+    message: &str,
+) {
+    state.sending = false;
+    state.streaming = None;
+    if let Some(item) = created {
+        state.conversations.insert(0, item);
+    }
+    if conversation.is_some() {
+        state.current = conversation;
+    }
+    if let Some(i) = state
+        .entries
+        .iter()
+        .rposition(|e| e.role == Role::Assistant && e.seq.is_none())
+    {
+        state.entries.remove(i);
+    }
+    let unsent = state
+        .entries
+        .iter()
+        .rposition(|e| e.role == Role::User && e.seq.is_none());
+    match (user_seq, unsent) {
+        (Some(seq), Some(i)) => {
+            state.entries[i].seq = Some(seq);
+            state.error(format!(
+                "your message is stored, but the reply could not be started: {message}. /retry asks again"
+            ));
+        }
+        (None, Some(i)) => {
+            let entry = state.entries.remove(i);
+            let draft = state.editor.text().to_owned();
+            let joined = if draft.is_empty() {
+                entry.text.clone()
+            } else {
+                format!("{}\n{draft}", entry.text)
+            };
+            state.editor.set_text(&joined);
+            state.error(format!("nothing was sent: {message}. Your message is back in the box"));
+        }
+        _ => state.error(format!("could not send: {message}")),
+    }
+    for entry in &mut state.entries {
+        entry.superseded = false;
+    }
+    super::state::mark_superseded(&mut state.entries);
 }
 
 /// A piece of the reply arrived.
@@ -251,13 +316,16 @@ pub fn checkpoint(state: &mut State) -> Vec<Effect> {
     let Some(seq) = s.seq else {
         return Vec::new();
     };
+    let Some(conversation) = s.conversation else {
+        return Vec::new();
+    };
     let text = &state.entries[s.entry].text;
     if text.len() == s.checkpointed {
         return Vec::new();
     }
     s.checkpointed = text.len();
     vec![Effect::Checkpoint {
-        conversation: s.conversation,
+        conversation,
         seq,
         text: text.clone(),
     }]
@@ -306,20 +374,20 @@ fn finish(state: &mut State, reply_state: ReplyState, reason: String) -> Vec<Eff
     };
     let entry = &mut state.entries[s.entry];
     entry.state = reply_state;
-    let effects = match s.seq {
-        Some(seq) => vec![Effect::FinishReply {
-            conversation: s.conversation,
+    let effects = match (s.seq, s.conversation) {
+        (Some(seq), Some(conversation)) => vec![Effect::FinishReply {
+            conversation,
             seq,
             text: entry.text.clone(),
             state: reply_state,
             reason: Some(reason),
         }],
         // Not stored yet: `stored` finishes the record when the store answers.
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     super::state::renumber_code_blocks(&mut state.entries);
     if let Some(item) = state.conversations.iter_mut().find(|c| Some(c.id) == state.current) {
-        item.updated = Timestamp::now();
+        item.updated = state.clock;
     }
     effects
 }

@@ -30,8 +30,12 @@ pub enum Screen {
     },
     /// Later runs: the passphrase.
     Unlock(UnlockForm),
-    /// Unlocking or creating: scrypt takes a moment.
-    Working(String),
+    /// Unlocking or creating: scrypt takes a moment. Creating cannot be
+    /// interrupted (the vault would be half made); unlocking can.
+    Working {
+        text: String,
+        can_cancel: bool,
+    },
     Chat,
 }
 
@@ -179,7 +183,8 @@ impl Entry {
 pub struct Streaming {
     /// Which stream the deltas belong to; events of an older one are ignored.
     pub stream: u64,
-    pub conversation: ConversationId,
+    /// The conversation, once the store has it (a new one gets its id then).
+    pub conversation: Option<ConversationId>,
     /// The entry index of the reply in `entries`.
     pub entry: usize,
     /// Its sequence number, once `begin_reply` answered.
@@ -245,7 +250,7 @@ pub enum ConfirmAction {
 }
 
 /// A popup over the chat screen. Esc closes any of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Popup {
     Help {
         scroll: usize,
@@ -265,6 +270,20 @@ pub enum Popup {
         items: Vec<String>,
         selected: usize,
     },
+}
+
+impl std::fmt::Debug for Popup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Bodies quote titles and the query is what the user looks for.
+        match self {
+            Popup::Help { scroll } => write!(f, "Help({scroll})"),
+            Popup::Confirm { action, .. } => write!(f, "Confirm({action:?})"),
+            Popup::Search { hits, selected, .. } => {
+                write!(f, "Search({:?} hits, {selected})", hits.as_ref().map(Vec::len))
+            }
+            Popup::Picker { kind, selected, .. } => write!(f, "Picker({kind:?}, {selected})"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,7 +354,8 @@ impl Drop for PendingSend {
     }
 }
 
-/// The whole application state.
+/// The whole application state. Its `Debug` shows no conversation text:
+/// every field holding some redacts itself.
 #[derive(Debug)]
 pub struct State {
     pub screen: Screen,
@@ -363,6 +383,10 @@ pub struct State {
     pub scroll: Scroll,
     /// After opening a conversation from a search hit: the message to show.
     pub pending_jump: Option<(ConversationId, u64)>,
+    /// The conversation asked of the store; any other answer is stale.
+    pub opening: Option<ConversationId>,
+    /// The time, as the last tick brought it (update reads no clock).
+    pub clock: Timestamp,
     /// The terminal's size, for page scrolling.
     pub viewport: (u16, u16),
     /// Failures so far and the prompt, kept while an unlock attempt runs.
@@ -411,6 +435,8 @@ impl State {
             completion_selected: 0,
             scroll: Scroll::default(),
             pending_jump: None,
+            opening: None,
+            clock: Timestamp::from_unix_ms(0),
             viewport: (80, 24),
             unlock_memory: None,
             editing: None,
@@ -458,10 +484,13 @@ impl State {
     }
 
     /// Replaces the shown messages (a conversation was opened or started).
+    /// What belonged to the conversation left behind goes with it.
     pub fn set_entries(&mut self, entries: Vec<Entry>) {
         self.entries = entries;
         self.generation += 1;
         self.scroll = Scroll::default();
+        self.editing = None;
+        self.pending_send = None;
         renumber_code_blocks(&mut self.entries);
         mark_superseded(&mut self.entries);
     }
@@ -482,10 +511,14 @@ pub fn mark_superseded(entries: &mut [Entry]) {
     for entry in entries.iter_mut() {
         entry.superseded = entry.seq.is_some_and(|s| replaced.contains(&s));
     }
-    // A replaced question's reply goes with it.
-    for i in 1..entries.len() {
-        if entries[i - 1].superseded && entries[i - 1].role == Role::User && entries[i].role == Role::Assistant {
-            entries[i].superseded = true;
+    // A replaced question's replies (the first and any retried ones) go
+    // with it, up to the next question.
+    let mut replaced_question = false;
+    for entry in entries.iter_mut() {
+        match entry.role {
+            Role::User => replaced_question = entry.superseded,
+            _ if replaced_question => entry.superseded = true,
+            _ => {}
         }
     }
 }

@@ -47,6 +47,7 @@ fn send_and_store(state: &mut State, text: &str, conversation: ConversationId) -
             created: None,
             user_seq: Some(user_seq),
             reply_seq: user_seq + 1,
+            at: Timestamp::from_unix_ms(1),
         },
     )
     .0;
@@ -89,6 +90,7 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
             created: Some(item),
             user_seq: Some(0),
             reply_seq: 1,
+            at: Timestamp::from_unix_ms(1),
         },
     )
     .0;
@@ -125,12 +127,15 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
         },
     );
     assert_eq!(state.entries[1].text, "Hello");
-    let effects = update(&mut state, Msg::Tick).0;
+    let effects = update(&mut state, Msg::Tick { now: Timestamp::now() }).0;
     assert!(
         matches!(effects.as_slice(), [Effect::Checkpoint { seq: 1, text, .. }] if text == "Hello"),
         "{effects:?}"
     );
-    assert!(update(&mut state, Msg::Tick).0.is_empty(), "nothing new, no checkpoint");
+    assert!(
+        update(&mut state, Msg::Tick { now: Timestamp::now() }).0.is_empty(),
+        "nothing new, no checkpoint"
+    );
     let effects = update(
         &mut state,
         Msg::ReplyEnded {
@@ -332,7 +337,7 @@ fn the_welcome_screen_refuses_weak_and_mismatched_passphrases() {
     type_text(&mut state, "plinth walrus cobalt ember quaver");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::CreateVault(_)]), "{effects:?}");
-    assert!(matches!(state.screen, Screen::Working(_)));
+    assert!(matches!(state.screen, Screen::Working { can_cancel: false, .. }));
 }
 
 #[test]
@@ -384,17 +389,52 @@ fn a_send_the_store_could_not_keep_goes_back_into_the_draft() {
     let mut state = chat_state();
     type_text(&mut state, "important");
     key(&mut state, KeyCode::Enter);
+    type_text(&mut state, "typed meanwhile");
     update(
         &mut state,
-        Msg::StoreFailed {
-            what: "send".into(),
+        Msg::SendFailed {
+            conversation: None,
+            created: None,
+            user_seq: None,
             message: "disk full".into(),
         },
     );
-    assert_eq!(state.editor.text(), "important");
+    assert_eq!(
+        state.editor.text(),
+        "important\ntyped meanwhile",
+        "nothing typed is lost"
+    );
     assert!(state.entries.is_empty());
     assert!(!state.is_streaming() && !state.sending);
     assert!(state.notice.as_ref().unwrap().text.contains("disk full"));
+}
+
+#[test]
+fn a_message_stored_before_the_reply_failed_to_start_stays_and_is_not_duplicated() {
+    let mut state = chat_state();
+    type_text(&mut state, "important");
+    key(&mut state, KeyCode::Enter);
+    let id = ConversationId::random();
+    update(
+        &mut state,
+        Msg::SendFailed {
+            conversation: Some(id),
+            created: Some(ConversationItem {
+                id,
+                title: "important".into(),
+                updated: Timestamp::now(),
+                message_count: 1,
+            }),
+            user_seq: Some(0),
+            message: "disk full".into(),
+        },
+    );
+    assert!(state.editor.is_empty());
+    assert_eq!(state.entries.len(), 1);
+    assert_eq!(state.entries[0].seq, Some(0));
+    assert_eq!(state.current, Some(id));
+    assert_eq!(state.conversations.len(), 1);
+    assert!(state.notice.as_ref().unwrap().text.contains("/retry"));
 }
 
 fn entry(seq: u64, role: Role, text: &str) -> Entry {
@@ -413,6 +453,7 @@ fn entry(seq: u64, role: Role, text: &str) -> Entry {
 
 fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
     let id = ConversationId::random();
+    state.opening = Some(id);
     update(
         state,
         Msg::ConversationOpened {
@@ -455,6 +496,7 @@ fn retry_asks_again_and_the_old_reply_leaves_the_context() {
             created: None,
             user_seq: None,
             reply_seq: 2,
+            at: Timestamp::from_unix_ms(1),
         },
     )
     .0;
@@ -662,4 +704,203 @@ fn a_backend_that_could_not_be_built_refuses_to_send_and_says_why() {
     assert!(key(&mut state, KeyCode::Enter).is_empty());
     assert_eq!(state.editor.text(), "hello");
     assert!(state.notice.as_ref().unwrap().text.contains("'X' is not set"));
+}
+
+#[test]
+fn the_open_conversation_cannot_be_deleted_while_its_send_is_in_flight() {
+    let mut state = chat_state();
+    let id = open(
+        &mut state,
+        vec![entry(0, Role::User, "q"), entry(1, Role::Assistant, "a")],
+    );
+    state.conversations.push(ConversationItem {
+        id,
+        title: "t".into(),
+        updated: Timestamp::now(),
+        message_count: 2,
+    });
+    type_text(&mut state, "another");
+    key(&mut state, KeyCode::Enter);
+    assert!(state.sending);
+    type_text(&mut state, "/delete");
+    key(&mut state, KeyCode::Enter);
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.current, Some(id));
+    assert_eq!(state.conversations.len(), 1);
+}
+
+#[test]
+fn an_edit_does_not_follow_the_user_into_another_conversation() {
+    let mut state = chat_state();
+    open(
+        &mut state,
+        vec![entry(0, Role::User, "mine"), entry(1, Role::Assistant, "a")],
+    );
+    type_text(&mut state, "/edit");
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.editing, Some(0));
+    open(
+        &mut state,
+        vec![entry(0, Role::User, "other"), entry(1, Role::Assistant, "b")],
+    );
+    assert_eq!(state.editing, None);
+    state.editor.set_text("new question");
+    let effects = key(&mut state, KeyCode::Enter);
+    let [Effect::StoreSend { user_meta, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        user_meta.extra.is_empty(),
+        "nothing in the other conversation is replaced"
+    );
+}
+
+#[test]
+fn a_late_answer_for_a_conversation_the_user_left_is_dropped() {
+    let mut state = chat_state();
+    let older = ConversationId::random();
+    state.conversations.push(ConversationItem {
+        id: older,
+        title: "older".into(),
+        updated: Timestamp::now(),
+        message_count: 2,
+    });
+    let effects = press(&mut state, KeyCode::Down, KeyModifiers::ALT);
+    assert!(matches!(effects.as_slice(), [Effect::OpenConversation(c)] if *c == older));
+    type_text(&mut state, "/new");
+    key(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ConversationOpened {
+            id: older,
+            entries: vec![entry(0, Role::User, "old text")],
+            damaged: 0,
+        },
+    );
+    assert_eq!(state.current, None, "the new conversation stays");
+    assert!(state.entries.is_empty());
+}
+
+#[test]
+fn a_message_cannot_be_sent_while_a_conversation_is_opening() {
+    let mut state = chat_state();
+    let other = ConversationId::random();
+    state.opening = Some(other);
+    type_text(&mut state, "for which conversation?");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(state.editor.text(), "for which conversation?");
+}
+
+#[test]
+fn retry_then_edit_leaves_every_reply_to_the_replaced_question_out_of_the_context() {
+    let mut entries = vec![
+        entry(0, Role::User, "first"),
+        entry(1, Role::Assistant, "a1"),
+        entry(2, Role::User, "q"),
+        entry(3, Role::Assistant, "old answer"),
+        entry(4, Role::Assistant, "retried answer"),
+    ];
+    entries[4].replaces = Some(3);
+    let mut edited = entry(5, Role::User, "q, edited");
+    edited.replaces = Some(2);
+    entries.push(edited);
+    super::state::mark_superseded(&mut entries);
+    let context = super::send::context(&entries);
+    let contents: Vec<&str> = context.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["first", "a1", "q, edited"]);
+}
+
+#[test]
+fn a_reply_stopped_before_the_store_answered_is_finished_and_numbered() {
+    let mut state = chat_state();
+    type_text(&mut state, "question");
+    key(&mut state, KeyCode::Enter);
+    key(&mut state, KeyCode::Esc);
+    assert!(!state.is_streaming());
+    let effects = update(
+        &mut state,
+        Msg::SendStored {
+            conversation: ConversationId::random(),
+            created: None,
+            user_seq: Some(0),
+            reply_seq: 1,
+            at: Timestamp::from_unix_ms(5),
+        },
+    )
+    .0;
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::FinishReply {
+                seq: 1,
+                state: ReplyState::Cancelled,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(state.entries[0].seq, Some(0));
+    assert_eq!(state.entries[1].seq, Some(1));
+    assert!(!state.sending);
+}
+
+#[test]
+fn enter_does_not_answer_a_confirmation_only_y_does() {
+    let mut state = chat_state();
+    state.backend.choice = remote_choice();
+    state.backend.consented = false;
+    type_text(&mut state, "hello");
+    key(&mut state, KeyCode::Enter);
+    assert!(
+        key(&mut state, KeyCode::Enter).is_empty(),
+        "a second Enter does not consent"
+    );
+    assert!(state.popup.is_some());
+    assert!(!state.backend.consented);
+}
+
+#[test]
+fn debug_output_never_shows_conversation_text() {
+    let canary = "CANARY-7Q2 private words";
+    let mut state = chat_state();
+    open(&mut state, vec![entry(0, Role::User, canary)]);
+    state.conversations.push(ConversationItem {
+        id: ConversationId::random(),
+        title: canary.into(),
+        updated: Timestamp::now(),
+        message_count: 1,
+    });
+    state.editor.set_text(canary);
+    state.popup = Some(Popup::Confirm {
+        action: super::state::ConfirmAction::DeleteConversation(ConversationId::random()),
+        title: canary.into(),
+        body: canary.into(),
+    });
+    let msgs = [
+        Msg::Paste(canary.into()),
+        Msg::Delta {
+            stream: 1,
+            text: canary.into(),
+        },
+        Msg::Key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::NONE)),
+    ];
+    let effects = [
+        Effect::Search(canary.into()),
+        Effect::CopyToClipboard(canary.into()),
+        Effect::Checkpoint {
+            conversation: ConversationId::random(),
+            seq: 1,
+            text: canary.into(),
+        },
+    ];
+    let shown = format!("{state:?} {msgs:?} {effects:?}");
+    assert!(!shown.contains("CANARY"), "{shown}");
+    let mut search = chat_state();
+    search.popup = Some(Popup::Search {
+        query: canary.into(),
+        hits: None,
+        selected: 0,
+    });
+    assert!(!format!("{search:?}").contains("CANARY"));
 }

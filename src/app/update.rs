@@ -22,7 +22,19 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             state.viewport = (width, height);
             (Vec::new(), true)
         }
-        Msg::Tick => tick(state),
+        Msg::Tick { now } => {
+            state.clock = now;
+            tick(state)
+        }
+        Msg::InputFailed(message) => {
+            let mut effects = send::cancel(state);
+            state.exit = Some((
+                crate::cli::exit::ERROR,
+                Some(format!("cannot read the terminal: {message}")),
+            ));
+            effects.push(Effect::Quit);
+            (effects, true)
+        }
         Msg::Terminate => {
             let mut effects = send::cancel(state);
             state.exit = Some((crate::cli::exit::TERMINATED, None));
@@ -67,12 +79,22 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             created,
             user_seq,
             reply_seq,
+            at,
         } => {
             if let Some(item) = created {
                 state.conversations.insert(0, item);
                 state.sidebar_selected = 0;
             }
-            (send::stored(state, conversation, user_seq, reply_seq), true)
+            (send::stored(state, conversation, user_seq, reply_seq, at), true)
+        }
+        Msg::SendFailed {
+            conversation,
+            created,
+            user_seq,
+            message,
+        } => {
+            send::send_failed(state, conversation, created, user_seq, &message);
+            (Vec::new(), true)
         }
         Msg::SearchDone { query, hits } => {
             if let Some(Popup::Search {
@@ -187,7 +209,8 @@ fn opened(
     }
     // Open the most recent conversation, as a chat app does.
     if let Some(first) = state.conversations.first() {
-        effects.push(Effect::OpenConversation(first.id));
+        let id = first.id;
+        effects.push(super::scroll::open(state, id));
     }
     effects
 }
@@ -224,10 +247,13 @@ fn unlock_failed(state: &mut State, message: String, fatal: bool) {
 }
 
 fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut entries: Vec<Entry>, damaged: usize) {
-    if state.streaming.is_some() || state.sending {
-        // A late answer for a conversation the user left while a reply streamed.
+    // Only the answer to the latest request counts: the user may have moved
+    // on (to a new conversation, or deleted this one) since asking.
+    if state.opening != Some(id) || state.streaming.is_some() || state.sending {
         return;
     }
+    state.opening = None;
+    let jump = state.pending_jump.take();
     mark_superseded(&mut entries);
     let history: Vec<String> = entries
         .iter()
@@ -240,7 +266,7 @@ fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut en
     if let Some(i) = state.conversations.iter().position(|c| c.id == id) {
         state.sidebar_selected = i;
     }
-    if let Some((conversation, seq)) = state.pending_jump.take()
+    if let Some((conversation, seq)) = jump
         && conversation == id
     {
         super::scroll::jump_to_seq(state, seq);
@@ -254,22 +280,8 @@ fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut en
 
 fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {
     let mut effects = Vec::new();
-    if what == "send" && state.sending {
-        // Nothing of this send is stored: take it back into the draft.
-        state.sending = false;
-        state.streaming = None;
-        while state.entries.last().is_some_and(|e| e.seq.is_none()) {
-            let entry = state.entries.pop();
-            if let Some(entry) = entry
-                && entry.role == crate::store::Role::User
-            {
-                state.editor.set_text(&entry.text);
-            }
-        }
-        for entry in &mut state.entries {
-            entry.superseded = false;
-        }
-        mark_superseded(&mut state.entries);
+    if what == "open the conversation" {
+        state.opening = None;
     }
     if what == "checkpoint" && state.streaming.is_some() {
         // A reply that cannot be saved must not keep arriving.

@@ -13,7 +13,7 @@ pub fn new(state: &mut State, _args: &str) -> Outcome {
         return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
     }
     state.current = None;
-    state.editing = None;
+    state.opening = None;
     state.set_entries(Vec::new());
     state.editor.set_history(Vec::new());
     state.notify("new conversation: it is stored when you send the first message");

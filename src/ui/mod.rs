@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
         Screen::Welcome(form) => screens::welcome(frame, area, state, form),
         Screen::Unlock(form) => screens::unlock(frame, area, state, form),
         Screen::ChooseBackend { selected } => screens::choose_backend(frame, area, state, *selected),
-        Screen::Working(text) => screens::working(frame, area, state, text),
+        Screen::Working { text, .. } => screens::working(frame, area, state, text),
         Screen::Chat => {
             let parts = layout::chat_layout(area, state);
             if let Some(sidebar) = parts.sidebar {

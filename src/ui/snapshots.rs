@@ -81,6 +81,7 @@ fn conversation_state() -> State {
             message_count: 4,
         },
     ];
+    state.opening = Some(id(1));
     update(
         &mut state,
         Msg::ConversationOpened {
@@ -148,7 +149,7 @@ fn chat_while_a_reply_streams() {
         state.entries.push(reply);
         state.streaming = Some(crate::app::state::Streaming {
             stream: 1,
-            conversation: id(1),
+            conversation: Some(id(1)),
             entry: 2,
             seq: Some(2),
             checkpointed: 0,

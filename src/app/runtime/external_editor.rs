@@ -1,8 +1,9 @@
 //! Ctrl-O: the draft in `$VISUAL` / `$EDITOR`. The draft is conversation
-//! content, so its temporary file lives where it is least likely to reach a
-//! disk: the per-user runtime dir (`$XDG_RUNTIME_DIR`, a tmpfs), else
-//! `/dev/shm`, else the system temp dir; in a private 0700 directory, mode
-//! 0600, overwritten with zeros and removed as soon as the editor exits.
+//! content, so its temporary file lives only in memory-backed storage: the
+//! per-user runtime dir (`$XDG_RUNTIME_DIR`, a tmpfs), else `/dev/shm`;
+//! where neither exists Ctrl-O is refused. It sits in a private 0700
+//! directory, mode 0600, and is overwritten with zeros and removed as soon
+//! as the editor exits.
 //! (An editor's own swap or backup files are outside sotto's control;
 //! SECURITY.md says so.)
 
@@ -13,17 +14,16 @@ use std::process::Command;
 
 use zeroize::Zeroize;
 
-fn scratch_parent() -> PathBuf {
+/// A memory-backed directory for the draft, or `None` where there is none
+/// (then Ctrl-O is refused rather than writing the draft to a disk).
+fn scratch_parent() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from)
         && dir.is_dir()
     {
-        return dir;
+        return Some(dir);
     }
     let shm = PathBuf::from("/dev/shm");
-    if shm.is_dir() {
-        return shm;
-    }
-    std::env::temp_dir()
+    shm.is_dir().then_some(shm)
 }
 
 fn editor_command() -> String {
@@ -39,7 +39,10 @@ fn editor_command() -> String {
 pub fn edit(draft: &str) -> Result<String, String> {
     let dir = tempfile::Builder::new()
         .prefix("sotto-draft-")
-        .tempdir_in(scratch_parent())
+        .tempdir_in(scratch_parent().ok_or(
+            "there is no memory-backed directory ($XDG_RUNTIME_DIR or /dev/shm) for the draft, and it is \
+             not written to a disk: Ctrl-O is unavailable here",
+        )?)
         .map_err(|e| format!("cannot make a private place for the draft: {e}"))?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
         .map_err(|e| format!("cannot protect the draft's directory: {e}"))?;
@@ -81,8 +84,9 @@ fn run_editor(path: &std::path::Path, draft: &str) -> Result<String, String> {
             "the editor '{command}' exited with {status}; the draft is unchanged"
         ));
     }
-    let mut bytes = std::fs::read(path).map_err(|e| format!("cannot read the edited draft: {e}"))?;
-    let text = String::from_utf8(bytes.clone()).map_err(|_| "the edited draft is not UTF-8 text".to_owned());
-    bytes.zeroize();
-    text
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the edited draft: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        e.into_bytes().zeroize();
+        "the edited draft is not UTF-8 text".to_owned()
+    })
 }

@@ -96,7 +96,14 @@ fn first_screen(options: &TuiOptions) -> Result<(Screen, Option<LockedVault>, bo
                     false,
                 ))
             } else {
-                Ok((Screen::Working("Unlocking…".into()), Some(locked), true))
+                Ok((
+                    Screen::Working {
+                        text: "Unlocking…".into(),
+                        can_cancel: true,
+                    },
+                    Some(locked),
+                    true,
+                ))
             }
         }
         Err(VaultError::NoVault { .. }) => {
@@ -147,8 +154,8 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
 
     let mut guard = terminal::TerminalGuard::new()
         .map_err(|e| crate::cli::CliError::Input(format!("cannot set up the terminal: {e}")))?;
-    let input_paused = Arc::new(AtomicBool::new(false));
-    spawn_input(events.clone(), input_paused.clone());
+    let input_pause = Arc::new(InputPause::default());
+    spawn_input(events.clone(), input_pause.clone());
     spawn_timer(events.clone());
     let _signals = spawn_signals(events.clone());
 
@@ -159,7 +166,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
         streams: HashMap::new(),
         catalog,
         no_color,
-        input_paused,
+        input_pause,
     };
     let size = guard.terminal.size().unwrap_or_default();
     update(
@@ -197,7 +204,7 @@ struct Runtime {
     streams: HashMap<u64, CancelToken>,
     catalog: ThemeCatalog,
     no_color: bool,
-    input_paused: Arc<AtomicBool>,
+    input_pause: Arc<InputPause>,
 }
 
 impl Runtime {
@@ -234,6 +241,9 @@ impl Runtime {
             while let Some(event) = next {
                 let effects = match event {
                     Event::Msg(msg) => {
+                        if let Msg::ReplyEnded { stream, .. } = &msg {
+                            self.streams.remove(stream);
+                        }
                         let (effects, changed) = update(state, msg);
                         dirty |= changed;
                         effects
@@ -351,13 +361,11 @@ impl Runtime {
                     continue;
                 }
                 Effect::OpenEditor(draft) => {
-                    self.input_paused.store(true, Ordering::SeqCst);
-                    // Let the input thread leave its poll before the editor reads keys.
-                    std::thread::sleep(Duration::from_millis(60));
+                    self.input_pause.pause();
                     guard.suspend();
                     let result = external_editor::edit(&draft);
                     let resumed = guard.resume();
-                    self.input_paused.store(false, Ordering::SeqCst);
+                    self.input_pause.resume();
                     let result = match resumed {
                         Ok(()) => result,
                         Err(e) => Err(format!("cannot return to the terminal: {e}")),
@@ -393,16 +401,20 @@ impl Runtime {
         let cancel = CancelToken::new();
         self.streams.insert(stream, cancel.clone());
         let spawned = std::thread::Builder::new().name("sotto-reply".into()).spawn(move || {
-            let result = bot.stream(&request, &cancel, &mut |delta| {
-                let _ = events.send(Event::Msg(Msg::Delta {
-                    stream,
-                    text: delta.to_owned(),
-                }));
-            });
-            let _ = events.send(Event::Msg(Msg::ReplyEnded {
-                stream,
-                result: result.map_err(|e| e.to_string()),
+            let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                bot.stream(&request, &cancel, &mut |delta| {
+                    let _ = events.send(Event::Msg(Msg::Delta {
+                        stream,
+                        text: delta.to_owned(),
+                    }));
+                })
             }));
+            let result = match streamed {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                // A bug in a backend must not leave the reply "streaming".
+                Err(_) => Err("the backend failed unexpectedly (an internal error); what arrived is kept".into()),
+            };
+            let _ = events.send(Event::Msg(Msg::ReplyEnded { stream, result }));
         });
         if let Err(e) = spawned {
             let _ = self.events.send(Event::Msg(Msg::ReplyEnded {
@@ -413,19 +425,46 @@ impl Runtime {
     }
 }
 
-fn spawn_input(events: Sender<Event>, paused: Arc<AtomicBool>) {
+/// Pausing the input thread (while `$EDITOR` owns the terminal): the
+/// runtime asks, the thread acknowledges once it is out of `poll`, so no
+/// keystroke meant for the editor is taken.
+#[derive(Default)]
+struct InputPause {
+    requested: AtomicBool,
+    acknowledged: AtomicBool,
+}
+
+impl InputPause {
+    fn pause(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.acknowledged.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn resume(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+    }
+}
+
+fn spawn_input(events: Sender<Event>, pause: Arc<InputPause>) {
     std::thread::spawn(move || {
         loop {
-            if paused.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
+            if pause.requested.load(Ordering::SeqCst) {
+                pause.acknowledged.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
-            match event::poll(Duration::from_millis(50)) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(_) => return,
-            }
-            if paused.load(Ordering::SeqCst) {
+            pause.acknowledged.store(false, Ordering::SeqCst);
+            let ready = match event::poll(Duration::from_millis(25)) {
+                Ok(ready) => ready,
+                Err(e) => {
+                    let _ = events.send(Event::Msg(Msg::InputFailed(e.to_string())));
+                    return;
+                }
+            };
+            if !ready || pause.requested.load(Ordering::SeqCst) {
                 continue;
             }
             let msg = match event::read() {
@@ -434,7 +473,7 @@ fn spawn_input(events: Sender<Event>, paused: Arc<AtomicBool>) {
                 Ok(TermEvent::Mouse(mouse)) => Msg::Mouse(mouse),
                 Ok(TermEvent::Resize(width, height)) => Msg::Resize { width, height },
                 Ok(_) => continue,
-                Err(_) => return,
+                Err(e) => Msg::InputFailed(e.to_string()),
             };
             if events.send(Event::Msg(msg)).is_err() {
                 return;
@@ -459,7 +498,12 @@ fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterator::Handle>
 
 fn spawn_timer(events: Sender<Event>) {
     std::thread::spawn(move || {
-        while events.send(Event::Msg(Msg::Tick)).is_ok() {
+        while events
+            .send(Event::Msg(Msg::Tick {
+                now: crate::time::Timestamp::now(),
+            }))
+            .is_ok()
+        {
             std::thread::sleep(TICK);
         }
     });

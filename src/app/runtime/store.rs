@@ -82,6 +82,9 @@ pub struct StoreActor {
     pub knowledge: Vec<PathBuf>,
     storage: Storage,
     events: Sender<Event>,
+    /// Replies begun and not finished, with their last saved text: finished
+    /// as stopped at close, so none stays "streaming" on disk.
+    begun: BTreeMap<(ConversationId, u64), String>,
 }
 
 impl StoreActor {
@@ -107,6 +110,7 @@ impl StoreActor {
             knowledge,
             storage,
             events,
+            begun: BTreeMap::new(),
         }
     }
 
@@ -121,6 +125,17 @@ impl StoreActor {
                 break;
             }
             self.apply(job);
+        }
+        if let Storage::Open(vault) = &mut self.storage {
+            for ((conversation, seq), text) in std::mem::take(&mut self.begun) {
+                let _ = vault.finish_reply(
+                    conversation,
+                    seq,
+                    &text,
+                    ReplyState::Cancelled,
+                    Some("cancelled".into()),
+                );
+            }
         }
         // Dropping the vault flushes it and raises the watermark.
         self.storage = Storage::Missing;
@@ -140,7 +155,7 @@ impl StoreActor {
             Job::PrepareBackend(name) => self.prepare_backend(&name),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
-                    if let Err(e) = vault_job(vault, job, &self.events, &self.config) {
+                    if let Err(e) = vault_job(vault, job, &self.events, &self.config, &mut self.begun) {
                         let (what, message) = e;
                         self.failed(&what, message);
                     }
@@ -295,7 +310,78 @@ fn entry_of(message: &crate::store::Message) -> Entry {
     }
 }
 
-fn vault_job(vault: &mut Vault, job: Job, events: &Sender<Event>, config: &Config) -> Result<(), JobError> {
+/// What a failed send left behind.
+struct SendFailure {
+    conversation: Option<ConversationId>,
+    created: Option<ConversationItem>,
+    user_seq: Option<u64>,
+    message: String,
+}
+
+type Stored = (ConversationId, Option<ConversationItem>, Option<u64>, u64, Timestamp);
+
+/// Creates the conversation if needed, appends the user's message durably and
+/// begins the reply's record; on failure, says which of these happened.
+fn store_send(
+    vault: &mut Vault,
+    conversation: Option<ConversationId>,
+    title: &str,
+    text: Option<&str>,
+    user_meta: MessageMeta,
+    reply_meta: MessageMeta,
+) -> Result<Stored, SendFailure> {
+    let mut created = None;
+    let id = match conversation {
+        Some(id) => id,
+        None => {
+            let id = vault.create_conversation(title).map_err(|e| SendFailure {
+                conversation: None,
+                created: None,
+                user_seq: None,
+                message: e.to_string(),
+            })?;
+            created = Some(ConversationItem {
+                id,
+                title: title.to_owned(),
+                updated: Timestamp::now(),
+                message_count: 0,
+            });
+            id
+        }
+    };
+    let failure = |created: Option<ConversationItem>, user_seq: Option<u64>, e: crate::store::VaultError| SendFailure {
+        conversation: Some(id),
+        created,
+        user_seq,
+        message: e.to_string(),
+    };
+    let at = Timestamp::now();
+    let mut user_seq = None;
+    if let Some(text) = text {
+        let message = NewMessage {
+            role: Role::User,
+            text,
+            meta: user_meta,
+            at: Some(at),
+        };
+        match vault.append_message(id, message) {
+            Ok(seq) => user_seq = Some(seq),
+            Err(e) => return Err(failure(created, None, e)),
+        }
+    }
+    match vault.begin_reply(id, reply_meta) {
+        Ok(reply_seq) => Ok((id, created, user_seq, reply_seq, at)),
+        Err(e) => Err(failure(created, user_seq, e)),
+    }
+}
+
+fn vault_job(
+    vault: &mut Vault,
+    job: Job,
+    events: &Sender<Event>,
+    config: &Config,
+    begun: &mut BTreeMap<(ConversationId, u64), String>,
+) -> Result<(), JobError> {
     let send = |msg: Msg| {
         let _ = events.send(Event::Msg(msg));
     };
@@ -318,60 +404,48 @@ fn vault_job(vault: &mut Vault, job: Job, events: &Sender<Event>, config: &Confi
             user_meta,
             reply_meta,
         } => {
-            let (id, created) = match conversation {
-                Some(id) => (id, None),
-                None => {
-                    let id = vault.create_conversation(&title).map_err(err("send"))?;
-                    let summary = vault.conversation(id).map_err(err("send"))?;
-                    let item = ConversationItem {
-                        id,
-                        title: summary.title.clone(),
-                        updated: summary.updated,
-                        message_count: 0,
-                    };
-                    (id, Some(item))
+            let stored = store_send(vault, conversation, &title, text.as_deref(), user_meta, reply_meta);
+            match stored {
+                Ok((id, created, user_seq, reply_seq, at)) => {
+                    begun.insert((id, reply_seq), String::new());
+                    send(Msg::SendStored {
+                        conversation: id,
+                        created,
+                        user_seq,
+                        reply_seq,
+                        at,
+                    })
                 }
-            };
-            let user_seq = match &text {
-                Some(text) => Some(
-                    vault
-                        .append_message(
-                            id,
-                            NewMessage {
-                                role: Role::User,
-                                text,
-                                meta: user_meta,
-                                at: None,
-                            },
-                        )
-                        .map_err(err("send"))?,
-                ),
-                None => None,
-            };
-            let reply_seq = vault.begin_reply(id, reply_meta).map_err(err("send"))?;
-            send(Msg::SendStored {
-                conversation: id,
-                created,
-                user_seq,
-                reply_seq,
-            });
+                Err(failure) => send(Msg::SendFailed {
+                    conversation: failure.conversation,
+                    created: failure.created,
+                    user_seq: failure.user_seq,
+                    message: failure.message,
+                }),
+            }
         }
         Job::Checkpoint {
             conversation,
             seq,
             text,
-        } => vault
-            .checkpoint_reply(conversation, seq, &text)
-            .map_err(err("checkpoint"))?,
+        } => {
+            vault
+                .checkpoint_reply(conversation, seq, &text)
+                .map_err(err("checkpoint"))?;
+            begun.insert((conversation, seq), text);
+        }
         Job::Finish {
             conversation,
             seq,
             text,
             state,
             reason,
-        } => vault
-            .finish_reply(conversation, seq, &text, state, reason)
-            .map_err(err("save the reply"))?,
+        } => {
+            begun.remove(&(conversation, seq));
+            vault
+                .finish_reply(conversation, seq, &text, state, reason)
+                .map_err(err("save the reply"))?
+        }
         Job::Rename(id, title) => vault.rename_conversation(id, &title).map_err(err("rename"))?,
         Job::Delete(id) => {
             vault.delete_conversation(id).map_err(err("delete"))?;
@@ -496,6 +570,12 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 }
             };
             let Some((_, updated, entries)) = memory.conversations.get_mut(&id) else {
+                send(Msg::SendFailed {
+                    conversation: None,
+                    created: None,
+                    user_seq: None,
+                    message: "this conversation no longer exists".into(),
+                });
                 return;
             };
             *updated = now;
@@ -521,17 +601,27 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 created,
                 user_seq,
                 reply_seq,
+                at: now,
             });
         }
         Job::Checkpoint {
             conversation,
             seq,
             text,
+        } => {
+            if let Some(entry) = memory
+                .conversations
+                .get_mut(&conversation)
+                .and_then(|c| c.2.get_mut(seq as usize))
+            {
+                entry.text = text;
+            }
         }
-        | Job::Finish {
+        Job::Finish {
             conversation,
             seq,
             text,
+            state,
             ..
         } => {
             if let Some(entry) = memory
@@ -540,6 +630,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 .and_then(|c| c.2.get_mut(seq as usize))
             {
                 entry.text = text;
+                entry.state = state;
             }
         }
         Job::Rename(id, title) => {
@@ -573,5 +664,131 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
         // Incognito stores no settings and no consent: consent is asked per session.
         Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) => {}
         Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KdfCost;
+
+    fn passphrase() -> SecretString {
+        SecretString::from("plinth walrus cobalt ember quaver".to_owned())
+    }
+
+    fn vault_at(root: &std::path::Path) {
+        let cost = KdfCost::from_log_n(4).expect("a valid work factor");
+        let protection = NewProtection::Passphrase {
+            passphrase: &passphrase(),
+            cost,
+        };
+        drop(Vault::create(root, protection).expect("a test vault"));
+    }
+
+    /// Runs `jobs` through an actor on the vault at `root`; returns the messages.
+    fn run(root: &std::path::Path, jobs: Vec<Job>) -> Vec<Msg> {
+        let locked = LockedVault::open(root).expect("the vault opens");
+        let (events, inbox) = std::sync::mpsc::channel();
+        let actor = StoreActor::new(
+            root.to_owned(),
+            Config::default(),
+            Vec::new(),
+            Some(locked),
+            false,
+            events,
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        for job in jobs {
+            tx.send(job).expect("queued");
+        }
+        tx.send(Job::Close).expect("queued");
+        actor.run(rx);
+        inbox
+            .try_iter()
+            .filter_map(|e| match e {
+                Event::Msg(msg) => Some(msg),
+                Event::Backend { .. } => None,
+            })
+            .collect()
+    }
+
+    fn reopen(root: &std::path::Path) -> Vault {
+        LockedVault::open(root)
+            .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+            .expect("reopens")
+    }
+
+    #[test]
+    fn a_reply_begun_but_never_finished_is_closed_as_stopped_with_its_last_checkpoint() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        vault_at(&root);
+        let messages = run(
+            &root,
+            vec![
+                Job::Unlock(Some(passphrase())),
+                Job::Send {
+                    conversation: None,
+                    title: "t".into(),
+                    text: Some("question".into()),
+                    user_meta: MessageMeta::default(),
+                    reply_meta: MessageMeta::default(),
+                },
+            ],
+        );
+        let Some(Msg::SendStored {
+            conversation,
+            reply_seq,
+            ..
+        }) = messages.iter().find(|m| matches!(m, Msg::SendStored { .. }))
+        else {
+            panic!("{messages:?}")
+        };
+        // The loop quit before the reply streamed or was finished: the
+        // actor's close finished it.
+        let (conversation, reply_seq) = (*conversation, *reply_seq);
+        let vault = reopen(&root);
+        let reply = vault.messages_in_range(conversation, reply_seq..reply_seq + 1).unwrap();
+        let reply = reply[0].as_ref().unwrap();
+        assert_eq!(reply.meta.state, ReplyState::Cancelled, "not left 'streaming'");
+        assert_eq!(reply.text, "");
+    }
+
+    #[test]
+    fn a_send_to_a_conversation_that_is_gone_reports_what_was_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        vault_at(&root);
+        let messages = run(
+            &root,
+            vec![
+                Job::Unlock(Some(passphrase())),
+                Job::Send {
+                    conversation: Some(ConversationId::random()),
+                    title: String::new(),
+                    text: Some("question".into()),
+                    user_meta: MessageMeta::default(),
+                    reply_meta: MessageMeta::default(),
+                },
+            ],
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| matches!(m, Msg::SendFailed { user_seq: None, .. })),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn search_finds_text_in_every_conversation_case_insensitively_with_a_safe_snippet() {
+        assert_eq!(
+            snippet("first line\nthe Invoice \u{1b}[2J is late", "invoice").as_deref(),
+            Some("the Invoice ␛[2J is late")
+        );
+        assert_eq!(snippet("nothing here", "invoice"), None);
+        let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
+        let shown = snippet(&long, "needle").unwrap();
+        assert!(shown.starts_with('…') && shown.contains("needle"), "{shown}");
     }
 }

@@ -88,8 +88,15 @@ fn install_panic_hook() {
         return;
     }
     let previous = std::panic::take_hook();
+    let main = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        // A panic on the main thread ends the TUI: give the terminal back
+        // first. One on a worker thread is reported to the loop by that
+        // thread's owner (a reply ends as failed, a dead store is noticed),
+        // and the screen must stay usable.
+        if std::thread::current().id() == main {
+            restore();
+        }
         previous(info);
     }));
 }
