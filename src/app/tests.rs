@@ -904,3 +904,46 @@ fn debug_output_never_shows_conversation_text() {
     });
     assert!(!format!("{search:?}").contains("CANARY"));
 }
+
+#[test]
+fn the_wheel_scrolls_up_and_stops_following_and_down_never_passes_the_end() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut state = chat_state();
+    let wheel = |kind| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 40,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut state, wheel(MouseEventKind::ScrollDown));
+    assert_eq!(state.scroll.pending, 0, "already at the end");
+    update(&mut state, wheel(MouseEventKind::ScrollUp));
+    update(&mut state, wheel(MouseEventKind::ScrollUp));
+    assert_eq!(state.scroll.pending, -6);
+}
+
+#[test]
+fn the_status_bar_states_every_privacy_fact() {
+    let mut state = chat_state();
+    let facts =
+        |state: &State| -> Vec<String> { crate::ui::status::facts(state).into_iter().map(|(_, v, _)| v).collect() };
+    let shown = facts(&state).join(" | ");
+    for expected in [
+        "unlocked",
+        "local @ built in",
+        "in-process",
+        "redaction off",
+        "kept until deleted",
+    ] {
+        assert!(shown.contains(expected), "{shown}");
+    }
+    state.incognito = true;
+    state.backend.choice.channel = crate::backend::Channel::Insecure;
+    send_and_store(&mut state, "q", ConversationId::random());
+    let shown = facts(&state).join(" | ");
+    for expected in ["not opened (incognito)", "INSECURE http", "streaming"] {
+        assert!(shown.contains(expected), "{shown}");
+    }
+}

@@ -60,7 +60,9 @@ Environment:
     version,
     about = "A terminal chatbot that keeps your conversations to yourself",
     long_about = "sotto keeps your whole chat history in an age-encrypted vault on this machine, \
-                  and lets you see, export and wipe everything it stores.",
+                  and lets you see, export and wipe everything it stores.\n\n\
+                  Run without a command to open the chat screen (the first run creates the vault; \
+                  /help inside lists keys and commands). The commands below do the same jobs for scripts.",
     after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
@@ -76,7 +78,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOTTO_BACKEND", value_name = "NAME")]
     pub backend: Option<String>,
 
-    /// Store nothing: the vault is not even opened
+    /// Store nothing: the vault is not even opened (the chat screen keeps the conversation in memory only)
     #[arg(long, global = true)]
     pub incognito: bool,
 

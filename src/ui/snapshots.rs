@@ -217,6 +217,26 @@ fn search_results() {
 }
 
 #[test]
+fn resizing_down_to_one_cell_and_back_with_one_layout_cache_never_panics() {
+    let mut state = conversation_state();
+    state.editor.insert("a draft with 漢字 and 👨‍👩‍👧 in it");
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+    let mut cache = ChatCache::default();
+    let sizes = (1..=120u16).rev().chain(1..=120).map(|w| (w, (w / 3).clamp(1, 40)));
+    for (width, height) in sizes {
+        terminal.backend_mut().resize(width, height);
+        update(&mut state, Msg::Resize { width, height });
+        let (w, h) = super::chat::pane_size(ratatui::layout::Rect::new(0, 0, width, height), &state);
+        state.scroll.pending = -2;
+        let (follow, anchor) = cache.resolve_scroll(&state, w, h);
+        update(&mut state, Msg::ScrollResolved { follow, anchor });
+        terminal
+            .draw(|frame| super::draw(frame, &state, &mut cache))
+            .expect("draws");
+    }
+}
+
+#[test]
 fn no_size_down_to_one_cell_panics_on_any_screen() {
     let states: Vec<fn() -> State> = vec![
         conversation_state,
