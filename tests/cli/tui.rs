@@ -35,24 +35,33 @@ impl Screen {
             line.push_str(&format!(" {k}='{v}'"));
         }
         line.push_str(&format!(" {command}; echo EXIT=$?; sleep 60"));
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                &line,
-            ])
-            .status()
-            .expect("tmux is installed (apt-get install tmux)");
-        assert!(status.success());
-        Screen { socket }
+        // Two tmux servers starting at the same moment can race on creating
+        // their socket directory: try again briefly before failing.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let out = Command::new("tmux")
+                .args([
+                    "-L",
+                    &socket,
+                    "-f",
+                    "/dev/null",
+                    "new-session",
+                    "-d",
+                    "-x",
+                    "100",
+                    "-y",
+                    "30",
+                ])
+                .arg(&line)
+                .output()
+                .expect("tmux is installed (apt-get install tmux)");
+            if out.status.success() {
+                return Screen { socket };
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("tmux did not start: {last}");
     }
 
     fn sotto(sandbox: &Sandbox, args: &str, env: &[(&str, &str)]) -> Screen {
