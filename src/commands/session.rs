@@ -54,6 +54,10 @@ pub fn copy(state: &mut State, args: &str) -> Outcome {
             })
             .ok_or_else(|| format!("there is no code block [{n}] in this conversation"))?
     };
+    // What is copied is what is shown: control characters in a reply (an
+    // escape sequence, a bracketed-paste end marker) would act wherever the
+    // text is pasted, so they go to the clipboard as their visible stand-ins.
+    let text = crate::sanitize::for_terminal(&text).into_owned();
     if text.len() > MAX_CLIPBOARD_BYTES {
         return Err(format!(
             "that is {} KiB, more than terminals accept on the clipboard (about {} KiB); use 'sotto export'",

@@ -56,7 +56,11 @@ impl Screen {
                 .output()
                 .expect("tmux is installed (apt-get install tmux)");
             if out.status.success() {
-                return Screen { socket };
+                let screen = Screen { socket };
+                // Let applications set tmux's clipboard with OSC 52, as a
+                // terminal emulator would.
+                screen.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+                return screen;
             }
             last = String::from_utf8_lossy(&out.stderr).into_owned();
             std::thread::sleep(Duration::from_millis(100));
@@ -145,6 +149,14 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
         "{shown}"
     );
 
+    screen.send("/copy");
+    screen.wait_for("copied the last reply");
+    let clipboard = screen.tmux(&["show-buffer"]);
+    assert!(
+        clipboard.contains("crypto-shredding"),
+        "OSC 52 reached the terminal's clipboard: {clipboard:?}"
+    );
+
     screen.send("/new");
     screen.wait_for("New conversation");
     screen.send("hello there");
@@ -229,6 +241,12 @@ fn a_hostile_reply_cannot_drive_the_terminal_and_the_draft_goes_through_the_edit
     assert!(!screen.text().contains("EXIT="));
     let request = &server.requests()[0];
     assert_eq!(request.json()["messages"][0]["content"], "my edited");
+    // Copying the reply copies what is shown: no live escape sequences.
+    screen.send("/copy");
+    screen.wait_for("copied the last reply");
+    let clipboard = screen.tmux(&["show-buffer"]);
+    assert!(clipboard.contains("before ␛[2J"), "{clipboard:?}");
+    assert!(!clipboard.contains('\u{1b}'), "{clipboard:?}");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     assert!(!sandbox.vault().exists(), "incognito created no vault");
