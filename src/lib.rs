@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod hardening;
 pub mod paths;
+pub mod redact;
 pub mod sanitize;
 pub mod secret_source;
 pub mod store;

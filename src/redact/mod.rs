@@ -1,0 +1,162 @@
+//! Data minimisation: finding personal data and secrets in text before it
+//! leaves the machine. [`detect`] is pure: it returns typed spans and never
+//! sees anything but the text. Detectors favour validated shapes (Luhn and
+//! issuer ranges for cards, mod-97 for IBANs, Base58Check and Bech32 for
+//! wallets, `std::net` parsing for IPs, JSON inside JWTs, fixed vendor
+//! prefixes for keys) so that ordinary prose (prices, dates, versions, order
+//! numbers, UUIDs, hashes, ISBNs, arithmetic) stays untouched.
+//!
+//! Every pattern is a `regex` (linear time, no backtracking), so no input can
+//! make detection run long.
+
+mod cards;
+mod contact;
+mod network;
+mod secrets;
+mod wallets;
+
+use std::fmt;
+
+/// What kind of data a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Email,
+    Phone,
+    CreditCard,
+    Iban,
+    UsSsn,
+    IpAddress,
+    UrlCredentials,
+    ApiKey,
+    CryptoWallet,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Kind::Email,
+        Kind::Phone,
+        Kind::CreditCard,
+        Kind::Iban,
+        Kind::UsSsn,
+        Kind::IpAddress,
+        Kind::UrlCredentials,
+        Kind::ApiKey,
+        Kind::CryptoWallet,
+    ];
+
+    /// The name used in placeholders, JSON and reports (`EMAIL`, `API_KEY`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Email => "EMAIL",
+            Kind::Phone => "PHONE",
+            Kind::CreditCard => "CREDIT_CARD",
+            Kind::Iban => "IBAN",
+            Kind::UsSsn => "US_SSN",
+            Kind::IpAddress => "IP_ADDRESS",
+            Kind::UrlCredentials => "URL_CREDENTIALS",
+            Kind::ApiKey => "API_KEY",
+            Kind::CryptoWallet => "CRYPTO_WALLET",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One finding: its kind and its byte range in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Everything in `text` that should not leave the machine, in order, without
+/// overlaps (where two detectors claim the same text, the longer finding
+/// wins, then the one that starts first).
+pub fn detect(text: &str) -> Vec<Finding> {
+    let mut found = Vec::new();
+    secrets::detect(text, &mut found);
+    network::detect(text, &mut found);
+    contact::detect(text, &mut found);
+    cards::detect(text, &mut found);
+    wallets::detect(text, &mut found);
+    resolve_overlaps(found)
+}
+
+fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
+    found.sort_by(|a, b| (b.end - b.start).cmp(&(a.end - a.start)).then(a.start.cmp(&b.start)));
+    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
+    for finding in found {
+        if kept.iter().all(|k| finding.end <= k.start || finding.start >= k.end) {
+            kept.push(finding);
+        }
+    }
+    kept.sort_by_key(|f| f.start);
+    kept
+}
+
+/// Whether the bytes around `start..end` are not letters or digits, so a
+/// match is a whole token and not part of a longer word.
+pub(crate) fn standalone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The lowercase text of up to `chars` characters before byte `at`, for
+/// context words ("ssn", "call me").
+pub(crate) fn context_before(text: &str, at: usize, chars: usize) -> String {
+    let before = &text[..at];
+    let start = before
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    before[start..].to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Kind, &str)> {
+        detect(text)
+            .into_iter()
+            .map(|f| (f.kind, &text[f.start..f.end]))
+            .collect()
+    }
+
+    #[test]
+    fn overlapping_claims_keep_the_longest() {
+        // The URL credentials contain something email-like; one finding remains.
+        let text = "clone https://alice:s3cr3t-Pa55@git.example.com/repo";
+        assert_eq!(kinds(text), [(Kind::UrlCredentials, "alice:s3cr3t-Pa55")]);
+    }
+
+    #[test]
+    fn ordinary_prose_is_left_alone() {
+        for text in [
+            "The order #100234567 shipped on 2024-03-15 at 14:30 for $1,299.99.",
+            "Upgrade from v1.2.3 to version 2.10.0; see commit 3f2a9c1e8b7d6f5a4c3b2a1908f7e6d5c4b3a291.",
+            "Ticket INC0012345, ISBN 978-3-16-148410-0, id 123e4567-e89b-12d3-a456-426614174000.",
+            "1234 + 5678 = 6912, and 12 * 12 = 144. Call extension 4021 at 9:45.",
+        ] {
+            assert_eq!(kinds(text), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_name_that_round_trips() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! IP addresses (parsed with `std::net`, so only real addresses count) and
+//! the `user:password` part of URLs.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::secrets::is_placeholder;
+use super::{Finding, Kind, context_before};
+
+static IPV4: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("valid pattern (checked by tests)"));
+
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[0-9a-z]+)?").expect("valid pattern (checked by tests)")
+});
+
+/// `scheme://user:password@`: the credentials are group 1.
+static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z][a-z0-9+.\-]{1,20}://([^\s:/@]{1,128}:[^\s/@]{1,256})@[^\s/@]")
+        .expect("valid pattern (checked by tests)")
+});
+
+const VERSION_WORDS: &[&str] = &["version", "v.", "ver ", "release", "build", "firmware", "tag "];
+
+pub fn detect(text: &str, found: &mut Vec<Finding>) {
+    for m in IPV4.find_iter(text) {
+        let value = m.as_str();
+        let context = context_before(text, m.start(), 16);
+        let versioned = VERSION_WORDS.iter().any(|w| context.contains(w)) || context.ends_with('v');
+        // A dotted quad followed by another ".digit" is a longer version string.
+        let longer = text[m.end()..].starts_with('.') && text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit());
+        if value.parse::<Ipv4Addr>().is_ok() && !versioned && !longer && !text[..m.start()].ends_with('.') {
+            found.push(Finding {
+                kind: Kind::IpAddress,
+                start: m.start(),
+                end: m.end(),
+            });
+        }
+    }
+    for m in IPV6.find_iter(text) {
+        let value = m.as_str();
+        let address = value.split('%').next().unwrap_or(value);
+        let hex_groups = address.split(':').filter(|g| !g.is_empty()).count();
+        // Times (12:30:45) and MAC addresses do not parse as IPv6; "::" and
+        // a lone group are not worth masking.
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        let inside_word = before.is_some_and(|c| c.is_alphanumeric()) || after.is_some_and(|c| c.is_alphanumeric());
+        let substantial = hex_groups >= 3 || address.split(':').any(|g| g.len() >= 3);
+        if hex_groups >= 2 && substantial && !inside_word && address.parse::<Ipv6Addr>().is_ok() {
+            found.push(Finding {
+                kind: Kind::IpAddress,
+                start: m.start(),
+                end: m.end(),
+            });
+        }
+    }
+    for c in URL_CREDENTIALS.captures_iter(text) {
+        let credentials = c.get(1).expect("group 1 always matches");
+        let password = credentials.as_str().split_once(':').map_or("", |(_, p)| p);
+        if !is_placeholder(password)
+            && !matches!(password.to_ascii_lowercase().as_str(), "password" | "pass" | "secret")
+        {
+            found.push(Finding {
+                kind: Kind::UrlCredentials,
+                start: credentials.start(),
+                end: credentials.end(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(Kind, String)> {
+        let mut out = Vec::new();
+        detect(text, &mut out);
+        out.into_iter()
+            .map(|f| (f.kind, text[f.start..f.end].to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn real_addresses_are_found_and_versions_are_not() {
+        assert_eq!(
+            found("from 203.0.113.42 today"),
+            [(Kind::IpAddress, "203.0.113.42".into())]
+        );
+        assert_eq!(
+            found("host 2001:db8::8a2e:370:7334 down"),
+            [(Kind::IpAddress, "2001:db8::8a2e:370:7334".into())]
+        );
+        for text in [
+            "version 1.2.3.4",
+            "v10.0.0.1",
+            "999.1.1.1",
+            "1.2.3.4.5",
+            "at 12:30:45",
+            "mac 00:1a:2b:3c:4d:5e",
+            "a::b",
+        ] {
+            assert_eq!(found(text), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_user_and_password_of_a_url_are_taken() {
+        let text = "postgres://app:Tr0ub4dor-3@db.internal:5432/prod";
+        assert_eq!(found(text), [(Kind::UrlCredentials, "app:Tr0ub4dor-3".into())]);
+        assert_eq!(found("https://user:password@example.com"), []);
+        assert_eq!(found("https://user:${DB_PASS}@example.com"), []);
+    }
+}
