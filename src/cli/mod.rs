@@ -7,6 +7,7 @@ mod chat;
 mod init;
 mod keys;
 mod passphrase;
+mod redact;
 mod unlock;
 mod verify;
 mod view;
@@ -106,6 +107,8 @@ pub enum Command {
     /// List backends, check one, or give or withdraw consent to send conversations to one
     #[command(subcommand)]
     Backend(backends::BackendCommand),
+    /// Show what would be withheld from the text on stdin: the masked text, or --json with the findings
+    Redact(redact::RedactArgs),
 }
 
 /// A failure of a subcommand: the message for stderr and the exit code.
@@ -234,6 +237,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Ask(args)) => ask::run(&context, args),
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),
+        Some(Command::Redact(args)) => redact::run(args),
         None => chat::run(&context),
     }
 }

@@ -21,7 +21,7 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
         \+\d{1,3}(?:[\ .\-]?\(?\d{1,4}\)?){2,6}      # +44 20 7946 0958, +1 (201) 555-0123
         | \(\d{3}\)\ ?\d{3}[\ .\-]\d{4}              # (201) 555-0123
         | \b\d{3}[.\-\ ]\d{3}[.\-\ ]\d{4}\b          # 201-555-0123, 201.555.0123
-        | \b0\d{1,4}(?:[\ .\-]\d{2,4}){2,4}\b        # 020 7946 0958, 06 12 34 56 78
+        | \b0\d{1,4}(?:[\ .\-]\d{2,6}){1,4}\b        # 020 7946 0958, 06 12 34 56 78, 07700 900123
         ",
     )
     .expect("the phone pattern is valid (checked by tests)")
@@ -42,7 +42,7 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         let local = value.split('@').next().unwrap_or("");
         // Inside a URL's user:password@ (found by the URL detector), or a
         // local part with a doubled dot: not an address.
-        if local.contains("..") || text[..m.start()].ends_with(':') {
+        if local.contains("..") || text[..m.start()].ends_with(':') || inside_url(text, m.start()) {
             continue;
         }
         if standalone(text, m.start(), m.end()) {
@@ -105,6 +105,10 @@ fn is_phone(text: &str, start: usize, value: &str) -> bool {
         // E.164: a country code and at most 15 digits in all.
         return (8..=15).contains(&digits) && standalone_start(text, start);
     }
+    if value.starts_with("00") && !value.starts_with("000") {
+        // The international prefix written as 00 (0031 20 555 0100).
+        return (10..=15).contains(&digits) && value.contains([' ', '-', '.']);
+    }
     if !(9..=12).contains(&digits) {
         return false;
     }
@@ -136,6 +140,13 @@ fn is_phone(text: &str, start: usize, value: &str) -> bool {
         return consistent && (groups.len() >= 3 || has_phone_word(text, start));
     }
     false
+}
+
+/// Whether byte `at` is inside a URL (its token has `://` before `at`):
+/// then what looks like an address is the URL's `user:password@host`.
+fn inside_url(text: &str, at: usize) -> bool {
+    let token_start = text[..at].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    text[token_start..at].contains("://")
 }
 
 fn standalone_start(text: &str, start: usize) -> bool {

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::secrets::is_placeholder;
-use super::{Finding, Kind, context_before};
+use super::{Finding, Kind};
 
 static IPV4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("valid pattern (checked by tests)"));
@@ -22,15 +22,22 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid pattern (checked by tests)")
 });
 
-const VERSION_WORDS: &[&str] = &["version", "v.", "ver ", "release", "build", "firmware", "tag "];
+/// Words that make a dotted quad a version number when they come right before it.
+const VERSION_WORDS: &[&str] = &["version", "ver", "v", "release", "build", "firmware", "tag", "rev"];
+
+fn after_version_word(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', ':', '=', '.']);
+    let word_start = before.rfind(|c: char| !c.is_alphanumeric()).map_or(0, |i| i + 1);
+    VERSION_WORDS.contains(&before[word_start..].to_ascii_lowercase().as_str())
+}
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for m in IPV4.find_iter(text) {
         let value = m.as_str();
-        let context = context_before(text, m.start(), 16);
-        let versioned = VERSION_WORDS.iter().any(|w| context.contains(w)) || context.ends_with('v');
-        // A dotted quad followed by another ".digit" is a longer version string.
-        let longer = text[m.end()..].starts_with('.') && text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit());
+        let versioned = after_version_word(text, m.start());
+        // A dotted quad followed by ".digit" is a longer version string, and
+        // one followed by ".name" is part of a host name (127.0.0.1.nip.io).
+        let longer = text[m.end()..].starts_with('.') && text[m.end() + 1..].starts_with(|c: char| c.is_alphanumeric());
         if value.parse::<Ipv4Addr>().is_ok() && !versioned && !longer && !text[..m.start()].ends_with('.') {
             found.push(Finding {
                 kind: Kind::IpAddress,
