@@ -96,14 +96,19 @@ pub fn detect(text: &str) -> Vec<Finding> {
 
 fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_by(|a, b| (b.end - b.start).cmp(&(a.end - a.start)).then(a.start.cmp(&b.start)));
-    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
+    // Kept findings by start; they never overlap, so the one starting last
+    // before a candidate's end is the only one that can overlap it.
+    let mut kept: std::collections::BTreeMap<usize, Finding> = std::collections::BTreeMap::new();
     for finding in found {
-        if kept.iter().all(|k| finding.end <= k.start || finding.start >= k.end) {
-            kept.push(finding);
+        let overlaps = kept
+            .range(..finding.end)
+            .next_back()
+            .is_some_and(|(_, k)| k.end > finding.start);
+        if !overlaps {
+            kept.insert(finding.start, finding);
         }
     }
-    kept.sort_by_key(|f| f.start);
-    kept
+    kept.into_values().collect()
 }
 
 /// Whether the bytes around `start..end` are not letters or digits, so a
