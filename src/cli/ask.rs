@@ -15,6 +15,8 @@ use super::unlock::open_vault;
 use super::{CliError, Context, exit};
 use crate::backend::{Backend, BackendError, CancelToken, ChatMessage, ChatRequest, ChatRole, Completion, Finish};
 use crate::config::{self, NamedBackend};
+use crate::redact::egress::{self, Mode, Outgoing};
+use crate::redact::mask::{RedactionMap, Unmasker};
 use crate::sanitize;
 use crate::store::{AuditEvent, ConversationId, MessageMeta, NewMessage, ReplyState, Role, Vault};
 
@@ -35,7 +37,16 @@ pub struct AskArgs {
     /// Consent, for this run, to sending the conversation to a backend off this machine
     #[arg(long)]
     pub trust_backend: bool,
+
+    /// Personal data in the message: mask (sent as placeholders, the default), off (sent as
+    /// written), warn or block (nothing is sent while the message holds any) [default: the
+    /// vault's 'redaction.mode' setting, else mask]
+    #[arg(long, value_name = "MODE", env = "SOTTO_REDACT")]
+    pub redact: Option<Mode>,
 }
+
+/// The vault setting that keeps the redaction mode between runs.
+pub const MODE_SETTING: &str = "redaction.mode";
 
 pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let config = context.load_config()?;
@@ -62,47 +73,73 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let key = config::resolve_key(&backend, Some(&vault))?;
     let bot = backend.build(key, &context.knowledge)?;
 
-    let (conversation, mut history) = match args.conversation {
-        Some(id) => (id, history(&vault, id)?),
-        None => (
-            vault.create_conversation(&crate::store::title_for(&message))?,
-            Vec::new(),
-        ),
+    let mode = match args.redact {
+        Some(mode) => mode,
+        None => vault
+            .setting(MODE_SETTING)?
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_default(),
+    };
+    let (mut history, mut map) = match args.conversation {
+        Some(id) => history(&vault, id)?,
+        None => (Vec::new(), RedactionMap::default()),
+    };
+    let before = map.len();
+    let outgoing = review(&message, mode, &mut map)?;
+    history.push(ChatMessage {
+        role: ChatRole::User,
+        content: outgoing.sent.clone(),
+    });
+    // The egress boundary: history sent earlier in another mode is masked too.
+    let request = egress::outgoing_request(
+        ChatRequest {
+            messages: history,
+            ..Default::default()
+        },
+        mode,
+        &mut map,
+        true,
+    );
+    let conversation = match args.conversation {
+        Some(id) => id,
+        None => vault.create_conversation(&crate::store::title_for(&message))?,
     };
     let meta = MessageMeta {
         backend: Some(backend.name.clone()),
         model: backend.model().map(str::to_owned),
         ..Default::default()
     };
+    let mut user_meta = meta.clone();
+    user_meta.extra = outgoing.meta.clone();
+    if map.len() > before
+        && let Ok(json) = serde_json::to_string(&map.entries_since(before))
+    {
+        user_meta.extra.insert(egress::META_MAP.to_owned(), json);
+    }
     // Durable before it is sent.
     vault.append_message(
         conversation,
         NewMessage {
             role: Role::User,
             text: &message,
-            meta: meta.clone(),
+            meta: user_meta,
             at: None,
         },
     )?;
-    history.push(ChatMessage {
-        role: ChatRole::User,
-        content: message,
-    });
     let reply = vault.begin_reply(conversation, meta)?;
     eprintln!("sotto: conversation {conversation}");
+    report_withheld(&message, &outgoing);
 
     let cancel = CancelToken::new();
     let _sigint = CancelOnSigint::install(&cancel);
     let mut text = String::new();
     let mut last_checkpoint = Instant::now();
     let mut checkpoint_error = None;
+    let mut unmasker = Unmasker::new(&map);
     let result = {
-        let request = ChatRequest {
-            messages: history,
-            ..Default::default()
-        };
         let mut on_delta = |delta: &str| {
-            print_delta(delta);
+            // Stored as received (with placeholders); shown with the values back.
+            print_delta(&unmasker.push(delta));
             text.push_str(delta);
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY && checkpoint_error.is_none() {
                 last_checkpoint = Instant::now();
@@ -114,6 +151,7 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         };
         bot.stream(&request, &cancel, &mut on_delta)
     };
+    print_delta(&unmasker.finish());
     end_output(&text);
     if let Some(e) = checkpoint_error {
         return Err(e.into());
@@ -128,6 +166,9 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
     if backend.channel().leaves_machine() && !args.trust_backend {
         return Err(consent_needed(backend, true));
     }
+    let mode = args.redact.unwrap_or_default();
+    let mut map = RedactionMap::default();
+    let outgoing = review(message, mode, &mut map)?;
     let key = config::resolve_key(backend, None)?;
     let bot = backend.build(key, &context.knowledge)?;
     let cancel = CancelToken::new();
@@ -135,15 +176,18 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
     let request = ChatRequest {
         messages: vec![ChatMessage {
             role: ChatRole::User,
-            content: message.to_owned(),
+            content: outgoing.sent.clone(),
         }],
         ..Default::default()
     };
+    report_withheld(message, &outgoing);
     let mut text = String::new();
+    let mut unmasker = Unmasker::new(&map);
     let result = bot.stream(&request, &cancel, &mut |delta| {
-        print_delta(delta);
+        print_delta(&unmasker.push(delta));
         text.push_str(delta);
     });
+    print_delta(&unmasker.finish());
     end_output(&text);
     report(&result, &*bot);
     Ok(outcome(&result).2)
@@ -176,11 +220,47 @@ fn read_message(args: &AskArgs) -> Result<String, CliError> {
     Ok(message)
 }
 
-/// The conversation so far, as context for the backend.
-fn history(vault: &Vault, id: ConversationId) -> Result<Vec<ChatMessage>, CliError> {
+/// Checks the message in `mode`: masked or as written, or refused (warn and
+/// block have nobody to ask on the command line) with what was found.
+fn review(message: &str, mode: Mode, map: &mut RedactionMap) -> Result<Outgoing, CliError> {
+    if matches!(mode, Mode::Warn | Mode::Block) {
+        let findings = crate::redact::detect(message);
+        if !findings.is_empty() {
+            return Err(CliError::Input(format!(
+                "the message holds personal data ({}) and redaction is '{mode}': nothing was sent or stored. \
+                 Send it with placeholders with --redact mask, as written with --redact off, or edit it",
+                previews(message, &findings)
+            )));
+        }
+    }
+    Ok(egress::prepare(message, mode, map, &[]))
+}
+
+fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("{} {}", f.kind, egress::preview(f.kind, &message[f.start..f.end])))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn report_withheld(message: &str, outgoing: &Outgoing) {
+    if !outgoing.withheld.is_empty() {
+        eprintln!(
+            "sotto: withheld from the backend, sent as placeholders: {}",
+            previews(message, &outgoing.withheld)
+        );
+    }
+}
+
+/// The conversation so far, as context for the backend (the user's messages
+/// as they were sent), and its placeholder map.
+fn history(vault: &Vault, id: ConversationId) -> Result<(Vec<ChatMessage>, RedactionMap), CliError> {
+    let loaded = vault.newest_messages(id, usize::MAX)?;
+    let map = egress::map_from_history(loaded.iter().filter_map(|m| m.as_ref().ok()).map(|m| &m.meta.extra));
     let mut messages = Vec::new();
     let mut damaged = 0;
-    for loaded in vault.newest_messages(id, usize::MAX)? {
+    for loaded in &loaded {
         match loaded {
             // A reply that failed or never got a word in is no context, and
             // some servers refuse empty assistant turns.
@@ -193,7 +273,12 @@ fn history(vault: &Vault, id: ConversationId) -> Result<Vec<ChatMessage>, CliErr
                     Role::Assistant => ChatRole::Assistant,
                     Role::System => ChatRole::System,
                 },
-                content: message.text.clone(),
+                content: message
+                    .meta
+                    .extra
+                    .get(egress::META_SENT)
+                    .cloned()
+                    .unwrap_or_else(|| message.text.clone()),
             }),
             Err(_) => damaged += 1,
         }
@@ -201,7 +286,7 @@ fn history(vault: &Vault, id: ConversationId) -> Result<Vec<ChatMessage>, CliErr
     if damaged > 0 {
         eprintln!("sotto: warning: {damaged} damaged message(s) of this conversation are left out of the context");
     }
-    Ok(messages)
+    Ok((messages, map))
 }
 
 fn consent_needed(backend: &NamedBackend, incognito: bool) -> CliError {

@@ -70,6 +70,26 @@ impl RedactionMap {
         self.entries.is_empty()
     }
 
+    /// The entries added after the first `from` (what one message added).
+    pub fn entries_since(&self, from: usize) -> RedactionMap {
+        RedactionMap {
+            entries: self.entries[from.min(self.entries.len())..].to_vec(),
+        }
+    }
+
+    /// Takes in the entries of `other` that this map does not have.
+    pub fn absorb(&mut self, other: &RedactionMap) {
+        for entry in &other.entries {
+            if !self
+                .entries
+                .iter()
+                .any(|e| e.kind == entry.kind && e.number == entry.number)
+            {
+                self.entries.push(entry.clone());
+            }
+        }
+    }
+
     /// The placeholder for `value`, adding it if new.
     fn placeholder(&mut self, kind: Kind, value: &str) -> String {
         let name = kind.name();
@@ -122,6 +142,43 @@ impl RedactionMap {
     }
 }
 
+/// Puts values back into a reply as it streams. A placeholder may be split
+/// across deltas (`[EMA` + `IL_1]`), so a possible start of one is held back
+/// until it is complete or cannot be one.
+pub struct Unmasker<'a> {
+    map: &'a RedactionMap,
+    pending: String,
+}
+
+/// The longest placeholder: `[URL_CREDENTIALS_999999]`.
+const MAX_PLACEHOLDER: usize = 24;
+
+impl<'a> Unmasker<'a> {
+    pub fn new(map: &'a RedactionMap) -> Self {
+        Unmasker {
+            map,
+            pending: String::new(),
+        }
+    }
+
+    /// The text of `delta` that can be shown now, values put back.
+    pub fn push(&mut self, delta: &str) -> String {
+        self.pending.push_str(delta);
+        let hold_from = match self.pending.rfind('[') {
+            Some(at) if !self.pending[at..].contains(']') && self.pending.len() - at < MAX_PLACEHOLDER => at,
+            _ => self.pending.len(),
+        };
+        let ready: String = self.pending.drain(..hold_from).collect();
+        self.map.unmask(&ready)
+    }
+
+    /// Whatever is still held back, at the end of the reply.
+    pub fn finish(&mut self) -> String {
+        let rest = std::mem::take(&mut self.pending);
+        self.map.unmask(&rest)
+    }
+}
+
 /// Byte offset `at` of `text` as a count of Unicode scalar values.
 pub fn char_offset(text: &str, at: usize) -> usize {
     text[..at].chars().count()
@@ -152,6 +209,19 @@ mod tests {
         let back: RedactionMap = serde_json::from_str(&json).unwrap();
         assert_eq!(back, map);
         assert!(!format!("{map:?}").contains("4111"));
+    }
+
+    #[test]
+    fn a_placeholder_split_across_deltas_is_put_back_whole() {
+        let mut map = RedactionMap::default();
+        map.mask("jane@example.org");
+        let mut unmasker = Unmasker::new(&map);
+        let mut shown = String::new();
+        for delta in ["Write to [EMA", "IL_", "1] soon. [not a placeholder", "] done ["] {
+            shown.push_str(&unmasker.push(delta));
+        }
+        shown.push_str(&unmasker.finish());
+        assert_eq!(shown, "Write to jane@example.org soon. [not a placeholder] done [");
     }
 
     #[test]

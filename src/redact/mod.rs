@@ -11,6 +11,7 @@
 
 mod cards;
 mod contact;
+pub mod egress;
 #[cfg(test)]
 mod evaluation;
 pub mod mask;

@@ -7,6 +7,7 @@
 mod support;
 
 mod ask;
+mod redact;
 mod tui;
 mod vault;
 

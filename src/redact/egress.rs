@@ -1,0 +1,258 @@
+//! The egress boundary: the one place where a conversation becomes what is
+//! sent to a backend. In `mask` mode every message of the request (the new
+//! one and all history sent as context) has its personal data replaced by
+//! the conversation's stable placeholders, so no detected value ever leaves,
+//! whatever mode earlier messages were sent in. The stored conversation keeps
+//! what the user wrote, what was sent, and the placeholder map (sealed with
+//! the conversation's key, inside the messages' metadata).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use super::mask::RedactionMap;
+use super::{Finding, Kind, detect};
+use crate::backend::ChatRequest;
+
+/// What happens to personal data in an outgoing message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Sent as written.
+    Off,
+    /// Shown to the user first, who chooses what to send.
+    Warn,
+    /// Replaced by placeholders; replies are shown with the values put back.
+    #[default]
+    Mask,
+    /// Not sent at all while it holds personal data.
+    Block,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Off, Mode::Warn, Mode::Mask, Mode::Block];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Warn => "warn",
+            Mode::Mask => "mask",
+            Mode::Block => "block",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mode::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+            format!(
+                "'{}' is not a redaction mode; the modes are off, warn, mask and block",
+                crate::sanitize::one_line(s, 20)
+            )
+        })
+    }
+}
+
+/// Metadata keys on stored messages.
+pub const META_SENT: &str = "sent";
+pub const META_WITHHELD: &str = "withheld";
+pub const META_MAP: &str = "redaction_map";
+
+/// The conversation's placeholder map, rebuilt from its messages' metadata.
+pub fn map_from_history<'a>(metas: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> RedactionMap {
+    let mut map = RedactionMap::default();
+    for extra in metas {
+        if let Some(json) = extra.get(META_MAP)
+            && let Ok(part) = serde_json::from_str::<RedactionMap>(json)
+        {
+            map.absorb(&part);
+        }
+    }
+    map
+}
+
+/// A user's message prepared for sending.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// What goes to the backend.
+    pub sent: String,
+    /// The findings that were withheld (byte ranges in the written text).
+    pub withheld: Vec<Finding>,
+    /// Metadata to store with the message: the sent text, the count, and
+    /// the placeholders this message added to the map.
+    pub meta: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Outgoing([{} chars], {} withheld)",
+            self.sent.chars().count(),
+            self.withheld.len()
+        )
+    }
+}
+
+/// Prepares `written` for sending in `mode`, withholding every finding except
+/// those in `send_anyway` (indices into `detect(written)`, chosen by the user
+/// in warn mode). `Off` withholds nothing.
+pub fn prepare(written: &str, mode: Mode, map: &mut RedactionMap, send_anyway: &[usize]) -> Outgoing {
+    let findings = if mode == Mode::Off { Vec::new() } else { detect(written) };
+    let withheld: Vec<Finding> = findings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !send_anyway.contains(i))
+        .map(|(_, f)| *f)
+        .collect();
+    let before = map.len();
+    let sent = map.mask_findings(written, &withheld);
+    let mut meta = BTreeMap::new();
+    if !withheld.is_empty() {
+        meta.insert(META_SENT.to_owned(), sent.clone());
+        meta.insert(META_WITHHELD.to_owned(), withheld.len().to_string());
+        if let Ok(json) = serde_json::to_string(&map.entries_since(before)) {
+            meta.insert(META_MAP.to_owned(), json);
+        }
+    }
+    Outgoing { sent, withheld, meta }
+}
+
+/// The request as it may leave the machine: in `Mask` (and `Warn`/`Block`,
+/// which never send unreviewed data) every message is masked with `map`,
+/// except text the user explicitly chose to send (`keep`: the final message's
+/// sent form, already decided). `Off` sends the request as it is.
+pub fn outgoing_request(mut request: ChatRequest, mode: Mode, map: &mut RedactionMap, keep_last: bool) -> ChatRequest {
+    if mode == Mode::Off {
+        return request;
+    }
+    let last = request.messages.len().saturating_sub(1);
+    for (i, message) in request.messages.iter_mut().enumerate() {
+        if keep_last && i == last {
+            continue;
+        }
+        let masked = map.mask(&message.content);
+        if !masked.findings.is_empty() {
+            message.content = masked.text;
+        }
+    }
+    request
+}
+
+/// A masked preview of a value for the user: enough to recognise it, not
+/// enough to read it over a shoulder (`•••• 1881`, `j•••@example.com`).
+pub fn preview(kind: Kind, value: &str) -> String {
+    match kind {
+        Kind::CreditCard | Kind::Iban | Kind::Phone | Kind::UsSsn => {
+            let tail: String = value
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<Vec<_>>()
+                .iter()
+                .rev()
+                .take(4)
+                .rev()
+                .collect();
+            format!("•••• {tail}")
+        }
+        Kind::Email => match value.split_once('@') {
+            Some((local, domain)) => format!("{}•••@{domain}", local.chars().next().unwrap_or('•')),
+            None => "•••".into(),
+        },
+        Kind::UrlCredentials => match value.split_once(':') {
+            Some((user, _)) => format!("{user}:••••"),
+            None => "••••".into(),
+        },
+        _ => {
+            let head: String = value.chars().take(4).collect();
+            format!("{head}••••")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{ChatMessage, ChatRole};
+
+    fn request(texts: &[&str]) -> ChatRequest {
+        ChatRequest {
+            messages: texts
+                .iter()
+                .map(|t| ChatMessage {
+                    role: ChatRole::User,
+                    content: (*t).to_owned(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn mask_mode_masks_the_message_and_records_what_was_sent() {
+        let mut map = RedactionMap::default();
+        let out = prepare(
+            "mail jane@example.org, card 4111 1111 1111 1111",
+            Mode::Mask,
+            &mut map,
+            &[],
+        );
+        assert_eq!(out.sent, "mail [EMAIL_1], card [CREDIT_CARD_1]");
+        assert_eq!(out.withheld.len(), 2);
+        assert_eq!(out.meta[META_WITHHELD], "2");
+        assert_eq!(out.meta[META_SENT], out.sent);
+        let rebuilt = map_from_history([&out.meta]);
+        assert_eq!(rebuilt.unmask("[EMAIL_1]"), "jane@example.org");
+    }
+
+    #[test]
+    fn an_item_the_user_chose_to_send_is_sent_as_written() {
+        let mut map = RedactionMap::default();
+        let out = prepare(
+            "mail jane@example.org, card 4111 1111 1111 1111",
+            Mode::Warn,
+            &mut map,
+            &[0],
+        );
+        assert_eq!(out.sent, "mail jane@example.org, card [CREDIT_CARD_1]");
+    }
+
+    #[test]
+    fn history_sent_earlier_without_masking_is_masked_now() {
+        let mut map = RedactionMap::default();
+        let r = outgoing_request(
+            request(&["my ssn is 536-22-1234", "and my email jane@example.org?"]),
+            Mode::Mask,
+            &mut map,
+            false,
+        );
+        assert_eq!(r.messages[0].content, "my ssn is [US_SSN_1]");
+        assert_eq!(r.messages[1].content, "and my email [EMAIL_1]?");
+        let off = outgoing_request(request(&["jane@example.org"]), Mode::Off, &mut map, false);
+        assert_eq!(off.messages[0].content, "jane@example.org");
+    }
+
+    #[test]
+    fn previews_show_only_a_recognisable_part() {
+        assert_eq!(preview(Kind::CreditCard, "4111 1111 1111 1881"), "•••• 1881");
+        assert_eq!(preview(Kind::Email, "jane@example.com"), "j•••@example.com");
+        assert_eq!(preview(Kind::ApiKey, "ghp_abcdef123"), "ghp_••••");
+        assert_eq!(preview(Kind::UrlCredentials, "app:secret"), "app:••••");
+    }
+
+    #[test]
+    fn modes_parse_by_name_and_refuse_others_clearly() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.name().parse::<Mode>(), Ok(mode));
+        }
+        assert!("loud".parse::<Mode>().unwrap_err().contains("'loud'"));
+        assert_eq!(Mode::default(), Mode::Mask);
+    }
+}

@@ -1,0 +1,198 @@
+//! Data minimisation on the command line: `sotto ask` never sends a detected
+//! value in mask mode (not in the message, not in the history), shows replies
+//! with the values put back, stores what was written and what was sent; warn
+//! and block refuse; `sotto redact` reports findings.
+
+use std::io::Write;
+
+use super::support::http::{TestServer, delta, done, finish, sse};
+use super::support::reopen;
+use super::*;
+
+const CARD: &str = "4111 1111 1111 1111";
+const EMAIL: &str = "jane.doe@example.org";
+const KEY: &str = "ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8";
+
+fn ask(sandbox: &Sandbox, config: &Path, args: &[&str]) -> Output {
+    let mut full = vec!["ask"];
+    full.extend_from_slice(args);
+    sandbox
+        .sotto(&full)
+        .arg("--config")
+        .arg(config)
+        .env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE))
+        .output()
+        .unwrap()
+}
+
+fn config_for(sandbox: &Sandbox, server: &TestServer) -> PathBuf {
+    sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    )
+}
+
+#[test]
+fn in_mask_mode_no_detected_value_reaches_the_backend_not_even_in_the_history() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    // The bot answers using the placeholder it was given.
+    let server = TestServer::always(|| {
+        sse(&[
+            delta("I will write to [EMA"),
+            delta("IL_1] today."),
+            finish("stop"),
+            done(),
+        ])
+    });
+    let config = config_for(&sandbox, &server);
+
+    // First message deliberately sent as written (--redact off)...
+    let first = ask(
+        &sandbox,
+        &config,
+        &["--redact", "off", &format!("my card is {CARD}, mail {EMAIL}")],
+    );
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let raw = String::from_utf8_lossy(&server.requests()[0].body).into_owned();
+    assert!(raw.contains(CARD) && raw.contains(EMAIL), "off sends as written");
+    let id = reopen(&sandbox.vault()).list_conversations().unwrap().conversations[0]
+        .id
+        .to_string();
+
+    // ...then the conversation continues in the default mode, mask.
+    let second = ask(
+        &sandbox,
+        &config,
+        &[
+            "--conversation",
+            &id,
+            &format!("also my token {KEY}, and {EMAIL} again"),
+        ],
+    );
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let body = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
+    for value in [CARD, "4111111111111111", EMAIL, KEY] {
+        assert!(!body.contains(value), "{value} was sent: {body}");
+    }
+    assert!(
+        body.contains("[EMAIL_1]") && body.contains("[CREDIT_CARD_1]") && body.contains("[API_KEY_1]"),
+        "{body}"
+    );
+    // The reply is shown with the value put back, and says what was withheld.
+    assert_eq!(stdout(&second), format!("I will write to {EMAIL} today.\n"));
+    assert!(
+        stderr(&second).contains("withheld") && stderr(&second).contains("j•••@example.org"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(
+        !stderr(&second).contains(EMAIL) && !stderr(&second).contains(KEY),
+        "{}",
+        stderr(&second)
+    );
+
+    // Stored: what was written, what was sent, and the reply as received.
+    let vault = reopen(&sandbox.vault());
+    let conversation = vault.list_conversations().unwrap().conversations[0].id;
+    let messages = vault.newest_messages(conversation, 10).unwrap();
+    let third = messages[2].as_ref().unwrap();
+    assert_eq!(third.text, format!("also my token {KEY}, and {EMAIL} again"));
+    assert_eq!(
+        third.meta.extra["sent"],
+        "also my token [API_KEY_1], and [EMAIL_1] again"
+    );
+    assert_eq!(third.meta.extra["withheld"], "2");
+    assert_eq!(messages[3].as_ref().unwrap().text, "I will write to [EMAIL_1] today.");
+}
+
+#[test]
+fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let server = TestServer::always(|| sse(&[delta("ok"), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    for mode in ["warn", "block"] {
+        let out = ask(&sandbox, &config, &["--redact", mode, &format!("card {CARD} please")]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("CREDIT_CARD •••• 1111") && err.contains("--redact mask"),
+            "{err}"
+        );
+        assert!(!err.contains(CARD), "{err}");
+    }
+    assert!(server.requests().is_empty());
+    assert!(
+        reopen(&sandbox.vault())
+            .list_conversations()
+            .unwrap()
+            .conversations
+            .is_empty()
+    );
+    // Nothing to withhold: block sends.
+    let out = ask(&sandbox, &config, &["--redact", "block", "just a question"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn incognito_asks_are_masked_too() {
+    let sandbox = Sandbox::new();
+    let server = TestServer::always(|| sse(&[delta("noted [CREDIT_CARD_1]"), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    let out = sandbox
+        .sotto(&["--incognito", "ask", &format!("card {CARD}")])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!String::from_utf8_lossy(&server.requests()[0].body).contains("4111"));
+    assert_eq!(stdout(&out), format!("noted {CARD}\n"));
+}
+
+#[test]
+fn redact_prints_masked_text_or_json_with_character_offsets() {
+    let sandbox = Sandbox::new();
+    let run = |args: &[&str], input: &str| {
+        let mut child = sandbox
+            .sotto(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let text = format!("héllo {EMAIL}, card {CARD}");
+    let out = run(&["redact"], &text);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "héllo [EMAIL_1], card [CREDIT_CARD_1]");
+    let out = run(&["redact", "--json"], &text);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["text"], "héllo [EMAIL_1], card [CREDIT_CARD_1]");
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([
+            {"type": "EMAIL", "start": 6, "end": 26},
+            {"type": "CREDIT_CARD", "start": 33, "end": 52}
+        ])
+    );
+    let bad = sandbox
+        .sotto(&["redact"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(&[0x66, 0xff, 0x67])?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(code(&bad), 1);
+    assert!(stderr(&bad).contains("not UTF-8"), "{}", stderr(&bad));
+}
