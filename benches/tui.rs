@@ -57,6 +57,8 @@ fn state_with(messages: usize) -> State {
             backend: Some("local".into()),
             first_code: 1,
             superseded: false,
+            sent: None,
+            withheld: 0,
             replaces: None,
         })
         .collect();
@@ -65,6 +67,7 @@ fn state_with(messages: usize) -> State {
         Msg::ConversationOpened {
             id: ConversationId::from_bytes([1; 16]),
             entries,
+            map: Default::default(),
             damaged: 0,
         },
     );

@@ -367,6 +367,12 @@ fn sidebar_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')) {
+        if let Some(Popup::Redaction { text, .. }) = &state.popup {
+            // Back to editing: the message returns to the box, nothing is sent.
+            let text = text.clone();
+            state.editor.set_text(&text);
+            state.notify("nothing was sent; edit the message and send it again");
+        }
         if let Some(Popup::Confirm {
             action: ConfirmAction::TrustBackend { .. },
             ..
@@ -441,6 +447,39 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             _ => {}
         },
+        Popup::Redaction {
+            text,
+            replaces,
+            items,
+            selected,
+            blocked,
+        } => match key.code {
+            KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => *selected = (*selected + 1).min(items.len().saturating_sub(1)),
+            // Warn mode: this one item goes as written.
+            KeyCode::Char(' ') | KeyCode::Char('s') if !*blocked => {
+                if let Some(item) = items.get_mut(*selected) {
+                    item.send_anyway = !item.send_anyway;
+                }
+            }
+            KeyCode::Char('m') | KeyCode::Enter => {
+                let (text, replaces) = (text.clone(), *replaces);
+                let send_anyway: Vec<usize> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.send_anyway)
+                    .map(|(n, _)| n)
+                    .collect();
+                state.popup = None;
+                return send::dispatch(state, text, replaces, &send_anyway);
+            }
+            KeyCode::Char('e') => {
+                let text = text.clone();
+                state.popup = None;
+                state.editor.set_text(&text);
+            }
+            _ => {}
+        },
         Popup::Picker { kind, items, selected } => match key.code {
             KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => *selected = (*selected + 1).min(items.len().saturating_sub(1)),
@@ -475,6 +514,7 @@ fn confirmed(state: &mut State, action: ConfirmAction) -> Vec<Effect> {
             if state.current == Some(id) {
                 effects.extend(send::cancel(state));
                 state.current = None;
+                state.redaction_map = Default::default();
                 state.set_entries(Vec::new());
             }
             state.conversations.retain(|c| c.id != id);

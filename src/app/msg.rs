@@ -45,6 +45,8 @@ pub enum Msg {
         warnings: Vec<String>,
         /// The remembered theme, if any.
         theme: Option<String>,
+        /// The remembered redaction mode, if any.
+        redaction: Option<String>,
         created: bool,
     },
     UnlockFailed {
@@ -58,6 +60,8 @@ pub enum Msg {
     ConversationOpened {
         id: ConversationId,
         entries: Vec<Entry>,
+        /// Its placeholders, rebuilt from the messages' sealed metadata.
+        map: crate::redact::mask::RedactionMap,
         /// Messages that could not be read.
         damaged: usize,
     },

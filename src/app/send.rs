@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::msg::Effect;
-use super::state::{ConfirmAction, Entry, PendingSend, Popup, State, Streaming};
+use super::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
 use crate::backend::{ChatMessage, ChatRequest, ChatRole, Completion, Finish};
+use crate::redact::egress::{self, Mode};
 use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
 use crate::time::Timestamp;
 
@@ -56,19 +57,83 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
         });
         return Vec::new();
     }
+    if matches!(state.redaction, Mode::Warn | Mode::Block) {
+        let findings = crate::redact::detect(&text);
+        if !findings.is_empty() {
+            let items = findings
+                .iter()
+                .map(|f| RedactionItem {
+                    kind: f.kind,
+                    preview: egress::preview(f.kind, &text[f.start..f.end]),
+                    send_anyway: false,
+                })
+                .collect();
+            state.popup = Some(Popup::Redaction {
+                text,
+                replaces,
+                items,
+                selected: 0,
+                blocked: state.redaction == Mode::Block,
+            });
+            return Vec::new();
+        }
+    }
+    dispatch(state, text, replaces, &[])
+}
+
+/// Sends `text` after review: the egress boundary prepares what leaves (the
+/// message and every message of the context, masked unless redaction is
+/// off; `send_anyway` are findings the user chose to send as written), the
+/// store gets what was written and what was sent, and the request waits for
+/// the store.
+pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_anyway: &[usize]) -> Vec<Effect> {
+    let mode = state.redaction;
+    let before = state.redaction_map.len();
+    let outgoing = egress::prepare(&text, mode, &mut state.redaction_map, send_anyway);
+    let mut messages = context(&state.entries);
+    messages.push(ChatMessage {
+        role: ChatRole::User,
+        content: outgoing.sent.clone(),
+    });
+    let request = egress::outgoing_request(
+        ChatRequest {
+            messages,
+            ..Default::default()
+        },
+        mode,
+        &mut state.redaction_map,
+        true,
+    );
     let meta = reply_meta(state);
     let mut user_meta = MessageMeta {
         backend: meta.backend.clone(),
         model: meta.model.clone(),
+        extra: outgoing.meta.clone(),
         ..Default::default()
     };
     if let Some(seq) = replaces {
-        user_meta.extra = BTreeMap::from([("replaces".to_owned(), seq.to_string())]);
+        user_meta.extra.insert("replaces".to_owned(), seq.to_string());
+    }
+    if state.redaction_map.len() > before
+        && let Ok(json) = serde_json::to_string(&state.redaction_map.entries_since(before))
+    {
+        user_meta.extra.insert(egress::META_MAP.to_owned(), json);
     }
     let title = crate::store::title_for(&text);
     push_entry(state, Role::User, text.clone(), replaces);
+    if let Some(entry) = state.entries.last_mut() {
+        entry.withheld = outgoing.withheld.len() as u32;
+        entry.sent = (!outgoing.withheld.is_empty()).then(|| outgoing.sent.clone());
+    }
+    if !outgoing.withheld.is_empty() {
+        state.notify(format!(
+            "{} item(s) withheld from the backend, sent as placeholders",
+            outgoing.withheld.len()
+        ));
+    }
     start_reply_entry(state);
     state.sending = true;
+    state.pending_request = Some(request);
     vec![Effect::StoreSend {
         conversation: state.current,
         title,
@@ -105,6 +170,16 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
     let mut meta = reply_meta(state);
     meta.extra = BTreeMap::from([("replaces".to_owned(), old_seq.to_string())]);
     state.entries[last].superseded = true;
+    let request = egress::outgoing_request(
+        ChatRequest {
+            messages: context(&state.entries),
+            ..Default::default()
+        },
+        state.redaction,
+        &mut state.redaction_map,
+        false,
+    );
+    state.pending_request = Some(request);
     start_reply_entry(state);
     if let Some(reply) = state.entries.last_mut() {
         reply.replaces = Some(old_seq);
@@ -144,6 +219,8 @@ fn push_entry(state: &mut State, role: Role, text: String, replaces: Option<u64>
         backend: None,
         first_code,
         superseded: false,
+        sent: None,
+        withheld: 0,
         replaces,
     });
     if replaces.is_some() {
@@ -181,7 +258,8 @@ pub fn context(entries: &[Entry]) -> Vec<ChatMessage> {
                 Role::Assistant => ChatRole::Assistant,
                 Role::System => ChatRole::System,
             },
-            content: e.text.clone(),
+            // A user's message as it was sent (placeholders for what was withheld).
+            content: e.sent.clone().unwrap_or_else(|| e.text.clone()),
         })
         .collect()
 }
@@ -232,9 +310,17 @@ pub fn stored(
     streaming.conversation = Some(conversation);
     streaming.seq = Some(reply_seq);
     let stream = streaming.stream;
-    let request = ChatRequest {
-        messages: context(&state.entries),
-        ..Default::default()
+    let request = match state.pending_request.take() {
+        Some(request) => request,
+        None => egress::outgoing_request(
+            ChatRequest {
+                messages: context(&state.entries),
+                ..Default::default()
+            },
+            state.redaction,
+            &mut state.redaction_map,
+            false,
+        ),
     };
     vec![Effect::StartReply {
         stream,
@@ -254,6 +340,7 @@ pub fn send_failed(
 ) {
     state.sending = false;
     state.streaming = None;
+    state.pending_request = None;
     if let Some(item) = created {
         state.conversations.insert(0, item);
     }

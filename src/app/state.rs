@@ -11,7 +11,9 @@ use secrecy::SecretString;
 use zeroize::Zeroize;
 
 use super::editor::Editor;
-use crate::backend::{BackendInfo, Channel};
+use crate::backend::{BackendInfo, Channel, ChatRequest};
+use crate::redact::egress::Mode;
+use crate::redact::mask::RedactionMap;
 use crate::store::{ConversationId, ReplyState, Role};
 use crate::theme::Theme;
 use crate::time::Timestamp;
@@ -151,6 +153,10 @@ pub struct Entry {
     pub superseded: bool,
     /// The message this one replaces, if any (its sequence number).
     pub replaces: Option<u64>,
+    /// What was sent, when redaction withheld something from the text.
+    pub sent: Option<String>,
+    /// How many items redaction withheld from this message.
+    pub withheld: u32,
 }
 
 impl std::fmt::Debug for Entry {
@@ -169,6 +175,9 @@ impl std::fmt::Debug for Entry {
 impl Drop for Entry {
     fn drop(&mut self) {
         self.text.zeroize();
+        if let Some(sent) = &mut self.sent {
+            sent.zeroize();
+        }
     }
 }
 
@@ -270,6 +279,15 @@ pub enum Popup {
         items: Vec<String>,
         selected: usize,
     },
+    /// Warn or block mode found personal data in a message about to be sent.
+    Redaction {
+        text: String,
+        replaces: Option<u64>,
+        items: Vec<RedactionItem>,
+        selected: usize,
+        /// Block mode: only masked sending or editing.
+        blocked: bool,
+    },
 }
 
 impl std::fmt::Debug for Popup {
@@ -282,8 +300,19 @@ impl std::fmt::Debug for Popup {
                 write!(f, "Search({:?} hits, {selected})", hits.as_ref().map(Vec::len))
             }
             Popup::Picker { kind, selected, .. } => write!(f, "Picker({kind:?}, {selected})"),
+            Popup::Redaction { items, .. } => write!(f, "Redaction({} items)", items.len()),
         }
     }
+}
+
+/// One finding in the redaction popup.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedactionItem {
+    pub kind: crate::redact::Kind,
+    /// A masked preview (`•••• 1881`), never the value.
+    pub preview: String,
+    /// The user chose to send this one as written.
+    pub send_anyway: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,6 +428,13 @@ pub struct State {
     pub backends: Vec<BackendChoice>,
     pub backend: ActiveBackend,
     pub pending_send: Option<PendingSend>,
+    /// The request for the reply being prepared, built (and masked) when
+    /// the message was sent, started once the store has the message.
+    pub pending_request: Option<ChatRequest>,
+    /// What happens to personal data in outgoing messages.
+    pub redaction: Mode,
+    /// The open conversation's placeholders and their values.
+    pub redaction_map: RedactionMap,
     pub notice: Option<Notice>,
     /// The last press of Ctrl-C asked to press it again to quit.
     pub quit_armed: bool,
@@ -451,6 +487,9 @@ impl State {
                 error: None,
             },
             pending_send: None,
+            pending_request: None,
+            redaction: Mode::default(),
+            redaction_map: RedactionMap::default(),
             notice: None,
             quit_armed: false,
             exit: None,

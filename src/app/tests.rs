@@ -447,6 +447,8 @@ fn entry(seq: u64, role: Role, text: &str) -> Entry {
         backend: None,
         first_code: 0,
         superseded: false,
+        sent: None,
+        withheld: 0,
         replaces: None,
     }
 }
@@ -459,6 +461,7 @@ fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
         Msg::ConversationOpened {
             id,
             entries,
+            map: Default::default(),
             damaged: 0,
         },
     );
@@ -598,6 +601,7 @@ fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
         Msg::ConversationOpened {
             id: other,
             entries: vec![entry(0, Role::User, "a"), entry(1, Role::Assistant, "the invoice")],
+            map: Default::default(),
             damaged: 0,
         },
     );
@@ -775,6 +779,7 @@ fn a_late_answer_for_a_conversation_the_user_left_is_dropped() {
         Msg::ConversationOpened {
             id: older,
             entries: vec![entry(0, Role::User, "old text")],
+            map: Default::default(),
             damaged: 0,
         },
     );
@@ -934,16 +939,139 @@ fn the_status_bar_states_every_privacy_fact() {
         "unlocked",
         "local @ built in",
         "in-process",
-        "redaction off",
+        "redaction mask",
         "kept until deleted",
     ] {
         assert!(shown.contains(expected), "{shown}");
     }
     state.incognito = true;
     state.backend.choice.channel = crate::backend::Channel::Insecure;
+    state.redaction = crate::redact::egress::Mode::Off;
     send_and_store(&mut state, "q", ConversationId::random());
     let shown = facts(&state).join(" | ");
-    for expected in ["not opened (incognito)", "INSECURE http", "streaming"] {
+    for expected in ["not opened (incognito)", "INSECURE http", "streaming", "redaction off"] {
         assert!(shown.contains(expected), "{shown}");
     }
+}
+
+fn started_request(state: &mut State) -> crate::backend::ChatRequest {
+    let effects = update(
+        state,
+        Msg::SendStored {
+            conversation: ConversationId::random(),
+            created: None,
+            user_seq: Some(state.entries.len() as u64 - 2),
+            reply_seq: state.entries.len() as u64 - 1,
+            at: Timestamp::from_unix_ms(1),
+        },
+    )
+    .0;
+    match effects.into_iter().next() {
+        Some(Effect::StartReply { request, .. }) => request,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn mask_mode_sends_placeholders_stores_both_forms_and_says_what_was_withheld() {
+    let mut state = chat_state();
+    open(
+        &mut state,
+        vec![entry(0, Role::User, "earlier, sent as written: 536-22-1234 is my ssn")],
+    );
+    type_text(&mut state, "mail jane@example.org about it");
+    let effects = key(&mut state, KeyCode::Enter);
+    let [Effect::StoreSend { text, user_meta, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        text.as_deref(),
+        Some("mail jane@example.org about it"),
+        "what was written is stored"
+    );
+    assert_eq!(user_meta.extra["sent"], "mail [EMAIL_1] about it");
+    assert_eq!(user_meta.extra["withheld"], "1");
+    assert!(user_meta.extra.contains_key("redaction_map"));
+    assert_eq!(state.entries.last().map(|e| e.role), Some(Role::Assistant));
+    assert_eq!(state.entries[1].withheld, 1);
+    assert!(state.notice.as_ref().unwrap().text.contains("1 item(s) withheld"));
+    let request = started_request(&mut state);
+    let sent: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        sent,
+        [
+            "earlier, sent as written: [US_SSN_1] is my ssn",
+            "mail [EMAIL_1] about it"
+        ]
+    );
+}
+
+#[test]
+fn warn_mode_asks_first_and_lets_one_item_go_as_written() {
+    let mut state = chat_state();
+    type_text(&mut state, "/redact warn");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveSetting { name, value }] if name == "redaction.mode" && value == "warn")
+    );
+    type_text(&mut state, "mail jane@example.org, card 4111 1111 1111 1111");
+    assert!(
+        key(&mut state, KeyCode::Enter).is_empty(),
+        "nothing is sent before the user chooses"
+    );
+    let Some(Popup::Redaction { items, .. }) = &state.popup else {
+        panic!("{:?}", state.popup)
+    };
+    let previews: Vec<&str> = items.iter().map(|i| i.preview.as_str()).collect();
+    assert_eq!(previews, ["j•••@example.org", "•••• 1111"]);
+    assert!(!format!("{:?}", state.popup).contains("jane"));
+    key(&mut state, KeyCode::Char(' '));
+    let effects = key(&mut state, KeyCode::Char('m'));
+    assert!(matches!(effects.as_slice(), [Effect::StoreSend { .. }]), "{effects:?}");
+    let request = started_request(&mut state);
+    assert_eq!(
+        request.messages[0].content,
+        "mail jane@example.org, card [CREDIT_CARD_1]"
+    );
+}
+
+#[test]
+fn block_mode_holds_the_message_back_and_esc_returns_it_to_the_box() {
+    let mut state = chat_state();
+    state.redaction = crate::redact::egress::Mode::Block;
+    type_text(&mut state, "key ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    key(&mut state, KeyCode::Char(' '));
+    let Some(Popup::Redaction {
+        items, blocked: true, ..
+    }) = &state.popup
+    else {
+        panic!("{:?}", state.popup)
+    };
+    assert!(!items[0].send_anyway, "block mode sends nothing as written");
+    assert!(key(&mut state, KeyCode::Esc).is_empty());
+    assert_eq!(state.editor.text(), "key ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8");
+    assert!(state.entries.is_empty());
+}
+
+#[test]
+fn off_mode_sends_as_written_and_the_mode_is_not_saved_in_incognito() {
+    let mut state = chat_state();
+    state.incognito = true;
+    type_text(&mut state, "/redact off");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    type_text(&mut state, "mail jane@example.org");
+    key(&mut state, KeyCode::Enter);
+    let request = started_request(&mut state);
+    assert_eq!(request.messages[0].content, "mail jane@example.org");
+    type_text(&mut state, "/redact loud");
+    key(&mut state, KeyCode::Enter);
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("'loud' is not a redaction mode")
+    );
 }

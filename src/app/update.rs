@@ -52,8 +52,14 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             conversations,
             warnings,
             theme,
+            redaction,
             created,
-        } => (opened(state, conversations, warnings, theme, created), true),
+        } => {
+            if let Some(mode) = redaction.and_then(|m| m.parse().ok()) {
+                state.redaction = mode;
+            }
+            (opened(state, conversations, warnings, theme, created), true)
+        }
         Msg::UnlockFailed { message, fatal } => {
             unlock_failed(state, message, fatal);
             (Vec::new(), true)
@@ -70,8 +76,15 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             clamp_sidebar(state);
             (Vec::new(), true)
         }
-        Msg::ConversationOpened { id, entries, damaged } => {
-            open_conversation(state, id, entries, damaged);
+        Msg::ConversationOpened {
+            id,
+            entries,
+            map,
+            damaged,
+        } => {
+            if open_conversation(state, id, entries, damaged) {
+                state.redaction_map = map;
+            }
             (Vec::new(), true)
         }
         Msg::SendStored {
@@ -246,11 +259,17 @@ fn unlock_failed(state: &mut State, message: String, fatal: bool) {
     });
 }
 
-fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut entries: Vec<Entry>, damaged: usize) {
+/// Shows the opened conversation; false when the answer is stale.
+fn open_conversation(
+    state: &mut State,
+    id: crate::store::ConversationId,
+    mut entries: Vec<Entry>,
+    damaged: usize,
+) -> bool {
     // Only the answer to the latest request counts: the user may have moved
     // on (to a new conversation, or deleted this one) since asking.
     if state.opening != Some(id) || state.streaming.is_some() || state.sending {
-        return;
+        return false;
     }
     state.opening = None;
     let jump = state.pending_jump.take();
@@ -276,6 +295,7 @@ fn open_conversation(state: &mut State, id: crate::store::ConversationId, mut en
             "{damaged} message(s) of this conversation cannot be read; 'sotto verify' lists them"
         ));
     }
+    true
 }
 
 fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {

@@ -45,9 +45,6 @@ pub struct AskArgs {
     pub redact: Option<Mode>,
 }
 
-/// The vault setting that keeps the redaction mode between runs.
-pub const MODE_SETTING: &str = "redaction.mode";
-
 pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let config = context.load_config()?;
     let backend = context.chosen_backend(&config)?;
@@ -76,7 +73,7 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let mode = match args.redact {
         Some(mode) => mode,
         None => vault
-            .setting(MODE_SETTING)?
+            .setting(egress::MODE_SETTING)?
             .and_then(|m| m.parse().ok())
             .unwrap_or_default(),
     };

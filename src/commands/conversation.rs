@@ -14,6 +14,7 @@ pub fn new(state: &mut State, _args: &str) -> Outcome {
     }
     state.current = None;
     state.opening = None;
+    state.redaction_map = Default::default();
     state.set_entries(Vec::new());
     state.editor.set_history(Vec::new());
     state.notify("new conversation: it is stored when you send the first message");

@@ -82,6 +82,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: settings::theme,
     },
     SlashCommand {
+        name: "redact",
+        args: "[off|warn|mask|block]",
+        help: "What happens to personal data you type: masked (default), shown first, blocked, or sent",
+        run: settings::redact,
+    },
+    SlashCommand {
         name: "timestamps",
         args: "",
         help: "Show or hide the time of each message",
@@ -156,7 +162,7 @@ mod tests {
     #[test]
     fn completion_offers_matching_names_until_an_argument_is_typed() {
         let names: Vec<&str> = completions("/re").iter().map(|c| c.name).collect();
-        assert_eq!(names, ["rename", "retry"]);
+        assert_eq!(names, ["rename", "retry", "redact"]);
         assert_eq!(completions("/").len(), COMMANDS.len());
         assert!(completions("/rename x").is_empty());
         assert!(completions("hello").is_empty());

@@ -65,6 +65,33 @@ pub fn theme(state: &mut State, args: &str) -> Outcome {
     }])
 }
 
+pub fn redact(state: &mut State, args: &str) -> Outcome {
+    if args.is_empty() {
+        state.notify(format!(
+            "redaction is '{}': mask sends placeholders, warn asks first, block sends nothing personal, off sends \
+             as written. /redact MODE changes it",
+            state.redaction
+        ));
+        return Ok(Vec::new());
+    }
+    let mode: crate::redact::egress::Mode = args.parse()?;
+    state.redaction = mode;
+    let advice = match mode {
+        crate::redact::egress::Mode::Off => "personal data is now sent as written",
+        crate::redact::egress::Mode::Warn => "you will be asked before personal data is sent",
+        crate::redact::egress::Mode::Mask => "personal data is sent as placeholders; replies show the real values",
+        crate::redact::egress::Mode::Block => "messages with personal data are held back until you mask or edit them",
+    };
+    state.notify(format!("redaction '{mode}': {advice}"));
+    if state.incognito {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Effect::SaveSetting {
+        name: crate::redact::egress::MODE_SETTING.into(),
+        value: mode.name().into(),
+    }])
+}
+
 pub fn timestamps(state: &mut State, _args: &str) -> Outcome {
     state.show_timestamps = !state.show_timestamps;
     state.generation += 1;

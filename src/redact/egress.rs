@@ -60,6 +60,9 @@ impl FromStr for Mode {
     }
 }
 
+/// The vault setting that keeps the redaction mode between runs.
+pub const MODE_SETTING: &str = "redaction.mode";
+
 /// Metadata keys on stored messages.
 pub const META_SENT: &str = "sent";
 pub const META_WITHHELD: &str = "withheld";

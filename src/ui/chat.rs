@@ -35,13 +35,20 @@ struct Laid {
 /// Laid-out messages of the open conversation, kept between frames.
 #[derive(Default)]
 pub struct ChatCache {
-    key: (u64, usize, String, bool),
+    key: (u64, usize, String, bool, usize),
     laid: Vec<Option<Laid>>,
 }
 
 impl ChatCache {
     fn prepare(&mut self, state: &State, width: usize) {
-        let key = (state.generation, width, state.theme.name.clone(), state.show_timestamps);
+        // The placeholder map is part of how replies are shown.
+        let key = (
+            state.generation,
+            width,
+            state.theme.name.clone(),
+            state.show_timestamps,
+            state.redaction_map.len(),
+        );
         if self.key != key {
             self.key = key;
             self.laid.clear();
@@ -62,7 +69,7 @@ impl ChatCache {
         });
         if !fresh {
             let laid = slot.get_or_insert_with(Laid::default);
-            lay_out(laid, entry, &state.theme, state.show_timestamps, width);
+            lay_out(laid, entry, state, width);
         }
         slot.as_ref().map_or(&[][..], |l| &l.rows[..])
     }
@@ -171,6 +178,7 @@ impl ChatCache {
 
     /// The rows to show, from the resolved anchor, filling `height`.
     fn visible(&mut self, state: &State, width: usize, height: usize) -> Vec<Line<'static>> {
+        self.prepare(state, width);
         let mut out = Vec::with_capacity(height);
         if state.entries.is_empty() {
             return out;
@@ -232,11 +240,15 @@ fn label(entry: &Entry, theme: &Theme, timestamps: bool) -> Line<'static> {
     Line::from(spans)
 }
 
-fn lay_out(laid: &mut Laid, entry: &Entry, theme: &Theme, timestamps: bool, width: usize) {
+fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
+    let (theme, timestamps) = (&state.theme, state.show_timestamps);
     let mut rows = wrap_styled(&StyledLine::plain(label(entry, theme, timestamps).spans), width);
     match entry.role {
         Role::Assistant => {
-            laid.markdown.update(&entry.text, theme, entry.first_code);
+            // Placeholders the bot used are shown with their values, which
+            // never left this machine.
+            let shown = state.redaction_map.unmask(&entry.text);
+            laid.markdown.update(&shown, theme, entry.first_code);
             let done = laid.markdown.done_lines();
             if laid.done_epoch != laid.markdown.epoch() || done.len() < laid.done_count {
                 laid.done_rows.clear();
@@ -260,6 +272,16 @@ fn lay_out(laid: &mut Laid, entry: &Entry, theme: &Theme, timestamps: bool, widt
             for line in entry.text.split('\n') {
                 let clean = crate::app::editor::clean_input(line.strip_suffix('\r').unwrap_or(line));
                 rows.extend(wrap_styled(&StyledLine::plain(vec![Span::styled(clean, style)]), width));
+            }
+            if entry.withheld > 0 {
+                let note = format!(
+                    "⛨ {} item(s) withheld from the backend (sent as placeholders)",
+                    entry.withheld
+                );
+                rows.extend(wrap_styled(
+                    &StyledLine::plain(vec![Span::styled(note, theme.ok())]),
+                    width,
+                ));
             }
         }
     }
@@ -338,6 +360,8 @@ mod tests {
             backend: Some("local".into()),
             first_code: 1,
             superseded: false,
+            sent: None,
+            withheld: 0,
             replaces: None,
         }
     }
@@ -465,5 +489,46 @@ mod tests {
         cache.visible(&state, 80, 30);
         let laid = cache.laid.iter().filter(|l| l.is_some()).count();
         assert!(laid < 40, "{laid} of 10000 messages laid out for one screen");
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+    use crate::app::state::tests_support::chat_state;
+
+    #[test]
+    fn replies_are_shown_with_the_values_put_back_and_user_messages_say_what_was_withheld() {
+        let mut state = chat_state();
+        state.redaction_map.mask("jane@example.org");
+        let mut user = Entry {
+            seq: Some(0),
+            role: Role::User,
+            at: crate::time::Timestamp::from_unix_ms(0),
+            text: "mail jane@example.org".into(),
+            state: ReplyState::Complete,
+            backend: None,
+            first_code: 1,
+            superseded: false,
+            sent: Some("mail [EMAIL_1]".into()),
+            withheld: 1,
+            replaces: None,
+        };
+        let mut reply = user.clone();
+        reply.role = Role::Assistant;
+        reply.text = "I wrote to [EMAIL_1].".into();
+        reply.withheld = 0;
+        reply.sent = None;
+        user.seq = Some(0);
+        state.set_entries(vec![user, reply]);
+        let mut cache = ChatCache::default();
+        let rows: Vec<String> = cache
+            .visible(&state, 80, 20)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert!(rows.iter().any(|r| r == "mail jane@example.org"), "{rows:#?}");
+        assert!(rows.iter().any(|r| r.contains("1 item(s) withheld")), "{rows:#?}");
+        assert!(rows.iter().any(|r| r == "I wrote to jane@example.org."), "{rows:#?}");
     }
 }

@@ -174,6 +174,59 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 }
             }
         }
+        Popup::Redaction {
+            items,
+            selected,
+            blocked,
+            ..
+        } => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    "This message holds personal data. It is not sent until you choose:",
+                    theme.text(),
+                )),
+                Line::default(),
+            ];
+            for (i, item) in items.iter().enumerate() {
+                let marker = if i == *selected { "› " } else { "  " };
+                let what = if item.send_anyway {
+                    "sent as written"
+                } else {
+                    "withheld (placeholder)"
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(marker, theme.accent()),
+                    Span::styled(format!("{:<16}", item.kind.name()), theme.bold()),
+                    Span::styled(format!("{:<24}", item.preview), theme.text()),
+                    Span::styled(what, if item.send_anyway { theme.warning() } else { theme.ok() }),
+                ]));
+            }
+            lines.push(Line::default());
+            let mut keys = vec![
+                Span::styled("[m]", theme.accent()),
+                Span::styled(" send with placeholders   ", theme.text()),
+            ];
+            if !*blocked {
+                keys.push(Span::styled("[space]", theme.accent()));
+                keys.push(Span::styled(" send this item as written   ", theme.text()));
+            }
+            keys.push(Span::styled("[e]/Esc", theme.accent()));
+            keys.push(Span::styled(" edit", theme.text()));
+            lines.push(Line::from(keys));
+            let title = if *blocked {
+                " Personal data (redaction: block) "
+            } else {
+                " Personal data (redaction: warn) "
+            };
+            let rect = centered(area, 80, items.len() as u16 + 7);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block(title.into()))
+                    .wrap(Wrap { trim: false }),
+                rect,
+            );
+        }
         Popup::Picker { kind, items, selected } => {
             let title = match kind {
                 PickerKind::Backend => " Backend ",

@@ -53,6 +53,8 @@ fn entry(seq: u64, role: Role, text: &str) -> Entry {
         backend: (role == Role::Assistant).then(|| "local".into()),
         first_code: 1,
         superseded: false,
+        sent: None,
+        withheld: 0,
         replaces: None,
     }
 }
@@ -90,6 +92,7 @@ fn conversation_state() -> State {
                 entry(0, Role::User, "How do I export my conversations?"),
                 entry(1, Role::Assistant, REPLY),
             ],
+            map: Default::default(),
             damaged: 0,
         },
     );

@@ -37,9 +37,13 @@ pub fn facts(state: &State) -> Vec<(&'static str, String, bool)> {
             false,
         ),
         ("channel", channel.to_owned(), backend.channel == Channel::Insecure),
-        // Redaction and retention arrive with their own features; until then
-        // nothing is masked and nothing expires, and the bar says so.
-        ("redaction", "redaction off".to_owned(), false),
+        (
+            "redaction",
+            format!("redaction {}", state.redaction),
+            state.redaction == crate::redact::egress::Mode::Off,
+        ),
+        // Retention arrives with its own feature; until then nothing
+        // expires, and the bar says so.
         ("retention", "kept until deleted".to_owned(), false),
     ];
     if state.is_streaming() {

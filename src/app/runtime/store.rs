@@ -67,6 +67,8 @@ pub enum Job {
 #[derive(Default)]
 struct Memory {
     conversations: BTreeMap<ConversationId, (String, Timestamp, Vec<Entry>)>,
+    /// Each conversation's placeholder map, kept as the vault keeps it.
+    maps: BTreeMap<ConversationId, crate::redact::mask::RedactionMap>,
 }
 
 enum Storage {
@@ -186,10 +188,12 @@ impl StoreActor {
             }
         };
         let theme = vault.setting("ui.theme").ok().flatten();
+        let redaction = vault.setting(crate::redact::egress::MODE_SETTING).ok().flatten();
         self.send(Msg::VaultOpened {
             conversations,
             warnings,
             theme,
+            redaction,
             created,
         });
     }
@@ -297,6 +301,7 @@ fn list(vault: &Vault) -> Result<Vec<ConversationItem>, crate::store::VaultError
 }
 
 fn entry_of(message: &crate::store::Message) -> Entry {
+    let extra = &message.meta.extra;
     Entry {
         seq: Some(message.seq),
         role: message.role,
@@ -306,7 +311,12 @@ fn entry_of(message: &crate::store::Message) -> Entry {
         backend: message.meta.backend.clone(),
         first_code: 0,
         superseded: false,
-        replaces: message.meta.extra.get("replaces").and_then(|s| s.parse().ok()),
+        sent: extra.get(crate::redact::egress::META_SENT).cloned(),
+        withheld: extra
+            .get(crate::redact::egress::META_WITHHELD)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        replaces: extra.get("replaces").and_then(|s| s.parse().ok()),
     }
 }
 
@@ -394,8 +404,15 @@ fn vault_job(
                 .newest_messages(id, usize::MAX)
                 .map_err(err("open the conversation"))?;
             let damaged = loaded.iter().filter(|m| m.is_err()).count();
-            let entries = loaded.iter().filter_map(|m| m.as_ref().ok()).map(entry_of).collect();
-            send(Msg::ConversationOpened { id, entries, damaged });
+            let messages: Vec<&crate::store::Message> = loaded.iter().filter_map(|m| m.as_ref().ok()).collect();
+            let map = crate::redact::egress::map_from_history(messages.iter().map(|m| &m.meta.extra));
+            let entries = messages.into_iter().map(entry_of).collect();
+            send(Msg::ConversationOpened {
+                id,
+                entries,
+                map,
+                damaged,
+            });
         }
         Job::Send {
             conversation,
@@ -541,9 +558,11 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
         Job::List => send(Msg::ConversationsListed(items(memory))),
         Job::Open(id) => {
             let entries = memory.conversations.get(&id).map(|c| c.2.clone()).unwrap_or_default();
+            let map = memory.maps.get(&id).cloned().unwrap_or_default();
             send(Msg::ConversationOpened {
                 id,
                 entries,
+                map,
                 damaged: 0,
             });
         }
@@ -590,12 +609,24 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                     backend: meta.backend.clone(),
                     first_code: 0,
                     superseded: false,
+                    sent: None,
+                    withheld: 0,
                     replaces: meta.extra.get("replaces").and_then(|s| s.parse().ok()),
                 });
                 seq
             };
             let user_seq = text.map(|t| push(Role::User, t, &user_meta, ReplyState::Complete));
             let reply_seq = push(Role::Assistant, String::new(), &reply_meta, ReplyState::Streaming);
+            if let Some(entry) = user_seq.and_then(|seq| entries.get_mut(seq as usize)) {
+                entry.sent = user_meta.extra.get(crate::redact::egress::META_SENT).cloned();
+                entry.withheld = user_meta
+                    .extra
+                    .get(crate::redact::egress::META_WITHHELD)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+            }
+            let part = crate::redact::egress::map_from_history([&user_meta.extra]);
+            memory.maps.entry(id).or_default().absorb(&part);
             send(Msg::SendStored {
                 conversation: id,
                 created,
