@@ -48,6 +48,15 @@ struct RawConfig {
     default_backend: Option<String>,
     #[serde(default)]
     backends: BTreeMap<String, RawBackend>,
+    #[serde(default)]
+    context: Option<RawContext>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    max_messages: Option<usize>,
+    max_chars: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +219,8 @@ pub struct Config {
     pub default_backend: String,
     /// Every backend, the built-in `local` included, by name.
     pub backends: BTreeMap<String, NamedBackend>,
+    /// How much earlier conversation goes to a backend with each message.
+    pub context: crate::redact::egress::ContextLimits,
 }
 
 impl Default for Config {
@@ -220,6 +231,7 @@ impl Default for Config {
             path: None,
             default_backend: BUILT_IN_BACKEND.into(),
             backends,
+            context: Default::default(),
         }
     }
 }
@@ -413,6 +425,23 @@ impl Config {
                 }
             };
             config.backends.insert(name.clone(), NamedBackend { name, spec });
+        }
+        if let Some(context) = raw.context {
+            let invalid = |what: &str| ConfigError::Invalid {
+                path: path.to_owned(),
+                message: format!("[context] {what} must be at least 1"),
+            };
+            if context.max_messages == Some(0) {
+                return Err(invalid("max_messages"));
+            }
+            if context.max_chars == Some(0) {
+                return Err(invalid("max_chars"));
+            }
+            let defaults = crate::redact::egress::ContextLimits::default();
+            config.context = crate::redact::egress::ContextLimits {
+                max_messages: context.max_messages.unwrap_or(defaults.max_messages),
+                max_chars: context.max_chars.unwrap_or(defaults.max_chars),
+            };
         }
         if let Some(default) = raw.default_backend {
             config.backend(&default)?;

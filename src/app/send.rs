@@ -95,15 +95,12 @@ pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_any
         role: ChatRole::User,
         content: outgoing.sent.clone(),
     });
-    let request = egress::outgoing_request(
-        ChatRequest {
-            messages,
-            ..Default::default()
-        },
-        mode,
-        &mut state.redaction_map,
-        true,
-    );
+    let mut request = ChatRequest {
+        messages,
+        ..Default::default()
+    };
+    state.context.apply(&mut request);
+    let request = egress::outgoing_request(request, mode, &mut state.redaction_map, true);
     let meta = reply_meta(state);
     let mut user_meta = MessageMeta {
         backend: meta.backend.clone(),
@@ -170,15 +167,12 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
     let mut meta = reply_meta(state);
     meta.extra = BTreeMap::from([("replaces".to_owned(), old_seq.to_string())]);
     state.entries[last].superseded = true;
-    let request = egress::outgoing_request(
-        ChatRequest {
-            messages: context(&state.entries),
-            ..Default::default()
-        },
-        state.redaction,
-        &mut state.redaction_map,
-        false,
-    );
+    let mut request = ChatRequest {
+        messages: context(&state.entries),
+        ..Default::default()
+    };
+    state.context.apply(&mut request);
+    let request = egress::outgoing_request(request, state.redaction, &mut state.redaction_map, false);
     state.pending_request = Some(request);
     start_reply_entry(state);
     if let Some(reply) = state.entries.last_mut() {

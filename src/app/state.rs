@@ -435,6 +435,8 @@ pub struct State {
     pub redaction: Mode,
     /// The open conversation's placeholders and their values.
     pub redaction_map: RedactionMap,
+    /// How much history goes with each message.
+    pub context: crate::redact::egress::ContextLimits,
     pub notice: Option<Notice>,
     /// The last press of Ctrl-C asked to press it again to quit.
     pub quit_armed: bool,
@@ -490,6 +492,7 @@ impl State {
             pending_request: None,
             redaction: Mode::default(),
             redaction_map: RedactionMap::default(),
+            context: Default::default(),
             notice: None,
             quit_armed: false,
             exit: None,

@@ -87,16 +87,19 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         role: ChatRole::User,
         content: outgoing.sent.clone(),
     });
+    let mut request = ChatRequest {
+        messages: history,
+        ..Default::default()
+    };
+    let left_behind = config.context.apply(&mut request);
+    if left_behind > 0 {
+        eprintln!(
+            "sotto: {left_behind} earlier message(s) stayed on this machine (context: at most {} messages, {} characters)",
+            config.context.max_messages, config.context.max_chars
+        );
+    }
     // The egress boundary: history sent earlier in another mode is masked too.
-    let request = egress::outgoing_request(
-        ChatRequest {
-            messages: history,
-            ..Default::default()
-        },
-        mode,
-        &mut map,
-        true,
-    );
+    let request = egress::outgoing_request(request, mode, &mut map, true);
     let conversation = match args.conversation {
         Some(id) => id,
         None => vault.create_conversation(&crate::store::title_for(&message))?,

@@ -27,21 +27,37 @@ pub(crate) fn run(context: &Context, args: &ViewArgs) -> Result<u8, CliError> {
     let inventory = vault.inventory()?;
     let config = context.config.as_ref().map(|p| (p.clone(), p.is_file()));
     // A broken config file must not hide what the vault holds: say so, go on.
-    let backends = match context.load_config() {
-        Ok(config) => Ok(backends(&config, &vault)?),
+    let (backends, limits) = match context.load_config() {
+        Ok(config) => (Ok(backends(&config, &vault)?), config.context),
         Err(e) => {
             eprintln!("sotto: warning: {e}");
-            Err(e.to_string())
+            (Err(e.to_string()), Default::default())
         }
     };
+    let mode: crate::redact::egress::Mode = vault
+        .setting(crate::redact::egress::MODE_SETTING)?
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_default();
     if args.json {
-        let value = to_json(&inventory, vault.unlock_report(), config.as_ref(), &backends);
+        let mut value = to_json(&inventory, vault.unlock_report(), config.as_ref(), &backends);
+        value["data_minimisation"] = json!({
+            "redaction_mode": mode.name(),
+            "context": { "max_messages": limits.max_messages, "max_chars": limits.max_chars },
+        });
         println!(
             "{}",
             serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize")
         );
     } else {
         print!("{}", to_text(&inventory, config.as_ref(), &backends));
+        println!(
+            "{:<16}{mode} (personal data in messages; 'sotto ask --redact MODE' for one message)",
+            "Redaction"
+        );
+        println!(
+            "{:<16}at most {} earlier messages and {} characters go with each message; the rest stays here",
+            "Context sent", limits.max_messages, limits.max_chars
+        );
     }
     Ok(exit::OK)
 }

@@ -60,6 +60,54 @@ impl FromStr for Mode {
     }
 }
 
+/// How much history goes to a backend with each message: at most
+/// `max_messages` earlier messages and `max_chars` characters of them (the
+/// newest first); the rest stays on this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContextLimits {
+    pub max_messages: usize,
+    pub max_chars: usize,
+}
+
+impl Default for ContextLimits {
+    /// Enough for a support conversation to keep its thread; small enough
+    /// that a long history does not travel with every question.
+    fn default() -> Self {
+        ContextLimits {
+            max_messages: 20,
+            max_chars: 16_000,
+        }
+    }
+}
+
+impl ContextLimits {
+    /// Keeps the newest history within the limits; the last message (the
+    /// one being sent) always goes, whatever its length. Returns how many
+    /// earlier messages stayed behind.
+    pub fn apply(self, request: &mut ChatRequest) -> usize {
+        let Some(current) = request.messages.pop() else {
+            return 0;
+        };
+        let mut kept = Vec::new();
+        let mut chars = 0;
+        while let Some(message) = request.messages.pop() {
+            let len = message.content.chars().count();
+            if kept.len() == self.max_messages || chars + len > self.max_chars {
+                request.messages.push(message);
+                break;
+            }
+            chars += len;
+            kept.push(message);
+        }
+        let left_behind = request.messages.len();
+        request.messages.clear();
+        kept.reverse();
+        request.messages.extend(kept);
+        request.messages.push(current);
+        left_behind
+    }
+}
+
 /// The vault setting that keeps the redaction mode between runs.
 pub const MODE_SETTING: &str = "redaction.mode";
 
@@ -240,6 +288,21 @@ mod tests {
         assert_eq!(r.messages[1].content, "and my email [EMAIL_1]?");
         let off = outgoing_request(request(&["jane@example.org"]), Mode::Off, &mut map, false);
         assert_eq!(off.messages[0].content, "jane@example.org");
+    }
+
+    #[test]
+    fn context_keeps_the_newest_history_within_both_limits_and_always_the_message() {
+        let limits = ContextLimits {
+            max_messages: 2,
+            max_chars: 10,
+        };
+        let mut r = request(&["one", "two", "three", "four", "the question, longer than ten"]);
+        assert_eq!(limits.apply(&mut r), 2);
+        let kept: Vec<&str> = r.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(kept, ["three", "four", "the question, longer than ten"]);
+        let mut r = request(&["a long message of many characters", "short", "q"]);
+        assert_eq!(limits.apply(&mut r), 1);
+        assert_eq!(r.messages.len(), 2);
     }
 
     #[test]

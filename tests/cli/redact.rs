@@ -196,3 +196,44 @@ fn redact_prints_masked_text_or_json_with_character_offsets() {
     assert_eq!(code(&bad), 1);
     assert!(stderr(&bad).contains("not UTF-8"), "{}", stderr(&bad));
 }
+
+#[test]
+fn only_the_configured_amount_of_history_travels_and_view_says_so() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let server = TestServer::always(|| sse(&[delta("ok"), finish("stop"), done()]));
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[context]\nmax_messages = 2\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let first = ask(&sandbox, &config, &["question one"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let id = reopen(&sandbox.vault()).list_conversations().unwrap().conversations[0]
+        .id
+        .to_string();
+    for n in ["two", "three"] {
+        let out = ask(&sandbox, &config, &["--conversation", &id, &format!("question {n}")]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let last = server.requests().last().unwrap().json();
+    let contents: Vec<&str> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["question two", "ok", "question three"]);
+    let out = sandbox
+        .sotto(&["view", "--json"])
+        .arg("--config")
+        .arg(&config)
+        .env("SOTTO_PASSPHRASE_FILE", sandbox.path("p"))
+        .output()
+        .unwrap();
+    let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(view["data_minimisation"]["context"]["max_messages"], 2);
+    assert_eq!(view["data_minimisation"]["redaction_mode"], "mask");
+}

@@ -136,6 +136,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
         catalog.names(),
     );
     state.incognito = options.incognito;
+    state.context = options.config.context;
 
     let (events, inbox) = mpsc::channel::<Event>();
     let (jobs, job_inbox) = mpsc::channel::<Job>();
