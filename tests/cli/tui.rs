@@ -289,3 +289,40 @@ fn a_panic_in_the_chat_screen_restores_the_terminal_and_withholds_its_message() 
     assert!(!seen.contains("secret conversation"), "{seen:?}");
     assert!(child.echo_is_on(), "raw mode was left on");
 }
+
+#[test]
+fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back() {
+    let server = TestServer::always(|| sse(&[delta("I will mail [EMAIL_1] now."), finish("stop"), done()]));
+    let sandbox = Sandbox::new();
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
+    screen.wait_for("redaction mask");
+    screen.send("please mail jane.doe@example.org the invoice");
+    let shown = screen.wait_for("I will mail jane.doe@example.org now.");
+    assert!(shown.contains("1 item(s) withheld"), "{shown}");
+    let body = String::from_utf8_lossy(&server.requests()[0].body).into_owned();
+    assert!(
+        !body.contains("jane.doe@example.org") && body.contains("[EMAIL_1]"),
+        "{body}"
+    );
+    // Warn mode asks first, with a masked preview.
+    screen.send("/redact warn");
+    screen.send("and card 4111 1111 1111 1111");
+    let shown = screen.wait_for("Personal data (redaction: warn)");
+    assert!(
+        shown.contains("•••• 1111") && !shown.contains("4111 1111 1111 1111 "),
+        "{shown}"
+    );
+    screen.keys(&["m"]);
+    screen.wait_for("withheld from the backend");
+    let body = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
+    assert!(!body.contains("4111") && body.contains("[CREDIT_CARD_1]"), "{body}");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
