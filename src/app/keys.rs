@@ -389,6 +389,14 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match popup {
+        Popup::Audit { lines, scroll } => match key.code {
+            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => *scroll = (*scroll + 1).min(lines.len().saturating_sub(1)),
+            KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+            KeyCode::PageDown => *scroll = (*scroll + 10).min(lines.len().saturating_sub(1)),
+            KeyCode::Enter | KeyCode::Char('q') => state.popup = None,
+            _ => {}
+        },
         Popup::Help { scroll } => match key.code {
             KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => *scroll += 1,

@@ -87,6 +87,8 @@ pub enum Msg {
         query: String,
         hits: Vec<SearchHit>,
     },
+    /// The newest privacy events, as lines (time and description; no content).
+    AuditLoaded(Vec<String>),
     /// Consent for the active backend, as the vault has it.
     ConsentKnown {
         backend: String,
@@ -159,6 +161,7 @@ pub enum Effect {
     },
     Delete(ConversationId),
     Search(String),
+    LoadAudit,
     SaveSetting {
         name: String,
         value: String,
@@ -215,6 +218,7 @@ impl std::fmt::Debug for Msg {
             Msg::SendStored { .. } => "SendStored",
             Msg::SendFailed { .. } => "SendFailed",
             Msg::SearchDone { .. } => "SearchDone",
+            Msg::AuditLoaded(_) => "AuditLoaded",
             Msg::ConsentKnown { .. } => "ConsentKnown",
             Msg::StoreFailed { .. } => "StoreFailed",
             Msg::BackendReady(_) => "BackendReady",
@@ -241,6 +245,7 @@ impl std::fmt::Debug for Effect {
             Effect::Rename { .. } => "Rename",
             Effect::Delete(id) => return write!(f, "Delete({id})"),
             Effect::Search(_) => "Search",
+            Effect::LoadAudit => "LoadAudit",
             Effect::SaveSetting { name, .. } => return write!(f, "SaveSetting({name})"),
             Effect::GiveConsent { backend, .. } => return write!(f, "GiveConsent({backend})"),
             Effect::CheckConsent { backend } => return write!(f, "CheckConsent({backend})"),

@@ -279,6 +279,11 @@ pub enum Popup {
         items: Vec<String>,
         selected: usize,
     },
+    /// The vault's privacy events, newest last.
+    Audit {
+        lines: Vec<String>,
+        scroll: usize,
+    },
     /// Warn or block mode found personal data in a message about to be sent.
     Redaction {
         text: String,
@@ -301,6 +306,7 @@ impl std::fmt::Debug for Popup {
             }
             Popup::Picker { kind, selected, .. } => write!(f, "Picker({kind:?}, {selected})"),
             Popup::Redaction { items, .. } => write!(f, "Redaction({} items)", items.len()),
+            Popup::Audit { lines, .. } => write!(f, "Audit({} events)", lines.len()),
         }
     }
 }

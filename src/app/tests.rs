@@ -1075,3 +1075,21 @@ fn off_mode_sends_as_written_and_the_mode_is_not_saved_in_incognito() {
             .contains("'loud' is not a redaction mode")
     );
 }
+
+#[test]
+fn audit_shows_the_privacy_events_in_a_popup_and_is_refused_in_incognito() {
+    let mut state = chat_state();
+    type_text(&mut state, "/audit");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::LoadAudit]), "{effects:?}");
+    update(
+        &mut state,
+        Msg::AuditLoaded(vec!["2026-11-30 09:40 UTC  vault created (passphrase)".into()]),
+    );
+    assert!(matches!(&state.popup, Some(Popup::Audit { lines, .. }) if lines.len() == 1));
+    key(&mut state, KeyCode::Esc);
+    state.incognito = true;
+    type_text(&mut state, "/audit");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("incognito"));
+}

@@ -122,6 +122,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             }
             (Vec::new(), true)
         }
+        Msg::AuditLoaded(lines) => {
+            let scroll = lines.len().saturating_sub(1);
+            state.popup = Some(Popup::Audit { lines, scroll });
+            (Vec::new(), true)
+        }
         Msg::ConsentKnown { backend, given } => {
             if state.backend.choice.name == backend {
                 state.backend.consented = given || !state.backend.choice.channel.leaves_machine();

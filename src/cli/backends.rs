@@ -32,7 +32,7 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
                 } else {
                     ""
                 };
-                println!(
+                say!(
                     "{}{default}\n  kind     {}\n  host     {}\n  channel  {}\n  model    {}",
                     backend.name,
                     backend.kind(),
@@ -54,22 +54,22 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
             drop(vault);
             let bot = backend.build(key, &context.knowledge)?;
             bot.health()?;
-            println!("Backend '{name}' at '{}' answers.", backend.host());
+            say!("Backend '{name}' at '{}' answers.", backend.host());
             match bot.list_models()? {
                 Some(models) if !models.is_empty() => {
-                    println!("Models:");
+                    say!("Models:");
                     for model in models {
-                        println!("  {model}");
+                        say!("  {model}");
                     }
                 }
-                _ => println!("It lists no models."),
+                _ => say!("It lists no models."),
             }
             Ok(exit::OK)
         }
         BackendCommand::Trust { name } => {
             let backend = config.backend(name)?;
             if !backend.channel().leaves_machine() {
-                println!(
+                say!(
                     "Backend '{name}' keeps conversations on this machine ({}); it needs no consent.",
                     backend.channel().describe()
                 );
@@ -82,9 +82,9 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
                 backend: name.clone(),
                 host: host.clone(),
             })?;
-            println!("Conversations you send with backend '{name}' will go to '{host}'; consent recorded.");
+            say!("Conversations you send with backend '{name}' will go to '{host}'; consent recorded.");
             if backend.channel() == Channel::Insecure {
-                println!("Warning: this backend uses plain HTTP: the conversation travels unencrypted.");
+                say!("Warning: this backend uses plain HTTP: the conversation travels unencrypted.");
             }
             Ok(exit::OK)
         }
@@ -99,7 +99,7 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
                 backend: name.clone(),
                 host: host.unwrap_or_default(),
             })?;
-            println!("Consent for backend '{name}' withdrawn; it will ask again before sending.");
+            say!("Consent for backend '{name}' withdrawn; it will ask again before sending.");
             Ok(exit::OK)
         }
     }

@@ -40,13 +40,13 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
             };
             let user = UserIdentity::load(path, passphrase.as_ref()).map_err(input)?;
             let vault = Vault::create(&context.data_dir, NewProtection::UserIdentity(&user))?;
-            println!(
+            say!(
                 "Created a vault at '{}', protected by the {} '{}'.",
                 vault.root().display(),
                 user.kind().describe(),
                 path.display()
             );
-            println!("Keep that file safe and backed up: without it the history cannot be decrypted.");
+            say!("Keep that file safe and backed up: without it the history cannot be decrypted.");
             vault
         }
         None => {
@@ -76,16 +76,16 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
                     cost,
                 },
             )?;
-            println!(
+            say!(
                 "Created a vault at '{}', protected by your passphrase (scrypt, N = 2^{}).",
                 vault.root().display(),
                 cost.log_n()
             );
-            println!("Remember the passphrase: without it the history cannot be recovered.");
+            say!("Remember the passphrase: without it the history cannot be recovered.");
             vault
         }
     };
-    println!("Vault recipient: {}", vault.recipient());
+    say!("Vault recipient: {}", vault.recipient());
     Ok(exit::OK)
 }
 

@@ -41,13 +41,13 @@ pub(crate) fn run(context: &Context, command: &KeyCommand) -> Result<u8, CliErro
             let key = read_key(name)?;
             let mut vault = open_vault(context)?;
             vault.set_secret(&config::vault_key_name(name), &key)?;
-            println!("Stored the API key of backend '{name}' in the vault, encrypted.");
+            say!("Stored the API key of backend '{name}' in the vault, encrypted.");
             Ok(exit::OK)
         }
         KeyCommand::Remove { name } => {
             let mut vault = open_vault(context)?;
             if vault.remove_setting(&config::vault_key_name(name))? {
-                println!("Removed the API key of backend '{name}' from the vault.");
+                say!("Removed the API key of backend '{name}' from the vault.");
                 Ok(exit::OK)
             } else {
                 Err(CliError::Input(format!(
@@ -68,10 +68,10 @@ pub(crate) fn run(context: &Context, command: &KeyCommand) -> Result<u8, CliErro
                 })
                 .collect();
             if names.is_empty() {
-                println!("The vault holds no API keys.");
+                say!("The vault holds no API keys.");
             }
             for name in names {
-                println!("{name}");
+                say!("{name}");
             }
             Ok(exit::OK)
         }

@@ -1,7 +1,17 @@
 //! The command line: clap definitions, one module per subcommand, and the one
 //! place errors become messages and exit codes.
 
+/// `println!` for command output that may go to a closed pipe (`| head`):
+/// output nobody reads is not an error, and must not end in a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod ask;
+mod audit;
 mod backends;
 mod chat;
 mod init;
@@ -109,6 +119,8 @@ pub enum Command {
     Backend(backends::BackendCommand),
     /// Show what would be withheld from the text on stdin: the masked text, or --json with the findings
     Redact(redact::RedactArgs),
+    /// List the privacy events (vault created, failed unlocks, consent, exports, wipes) with their times; never content
+    Audit(audit::AuditArgs),
 }
 
 /// A failure of a subcommand: the message for stderr and the exit code.
@@ -238,6 +250,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),
         Some(Command::Redact(args)) => redact::run(args),
+        Some(Command::Audit(args)) => audit::run(&context, args),
         None => chat::run(&context),
     }
 }

@@ -8,16 +8,16 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     let vault = open_vault(context)?;
     let report = vault.verify()?;
     for damaged in &report.damaged {
-        println!("damaged: {}: {}", damaged.location, damaged.problem);
+        say!("damaged: {}: {}", damaged.location, damaged.problem);
     }
     for loss in &report.losses {
         if loss.is_known_loss() {
-            println!("lost: {loss} (the storage engine discarded them after finding damage)");
+            say!("lost: {loss} (the storage engine discarded them after finding damage)");
         } else {
-            println!("unverifiable: {loss}");
+            say!("unverifiable: {loss}");
         }
     }
-    println!(
+    say!(
         "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged, {} lost.",
         report.records_checked,
         report.conversations,

@@ -44,19 +44,24 @@ pub(crate) fn run(context: &Context, args: &ViewArgs) -> Result<u8, CliError> {
             "redaction_mode": mode.name(),
             "context": { "max_messages": limits.max_messages, "max_chars": limits.max_chars },
         });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&value).expect("invariant: JSON values serialize")
         );
     } else {
-        print!("{}", to_text(&inventory, config.as_ref(), &backends));
-        println!(
+        say!(
+            "{}",
+            to_text(&inventory, config.as_ref(), &backends).trim_end_matches('\n')
+        );
+        say!(
             "{:<16}{mode} (personal data in messages; 'sotto ask --redact MODE' for one message)",
             "Redaction"
         );
-        println!(
+        say!(
             "{:<16}at most {} earlier messages and {} characters go with each message; the rest stays here",
-            "Context sent", limits.max_messages, limits.max_chars
+            "Context sent",
+            limits.max_messages,
+            limits.max_chars
         );
     }
     Ok(exit::OK)

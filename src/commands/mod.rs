@@ -88,6 +88,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: settings::redact,
     },
     SlashCommand {
+        name: "audit",
+        args: "",
+        help: "The vault's privacy events: created, failed unlocks, consent, exports, wipes (never content)",
+        run: settings::audit,
+    },
+    SlashCommand {
         name: "timestamps",
         args: "",
         help: "Show or hide the time of each message",

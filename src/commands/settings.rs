@@ -92,6 +92,13 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
     }])
 }
 
+pub fn audit(state: &mut State, _args: &str) -> Outcome {
+    if state.incognito {
+        return Err("incognito: the vault is not open, so there is no audit log to show".into());
+    }
+    Ok(vec![Effect::LoadAudit])
+}
+
 pub fn timestamps(state: &mut State, _args: &str) -> Outcome {
     state.show_timestamps = !state.show_timestamps;
     state.generation += 1;

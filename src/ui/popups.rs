@@ -111,6 +111,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 rect,
             );
         }
+        Popup::Audit { lines, scroll } => {
+            let rect = centered(area, 96, area.height);
+            let visible = rect.height.saturating_sub(2) as usize;
+            let start = (*scroll + 1).saturating_sub(visible);
+            let mut shown: Vec<Line> = lines
+                .iter()
+                .skip(start)
+                .take(visible)
+                .map(|l| Line::from(Span::styled(crate::sanitize::one_line(l, 200), theme.text())))
+                .collect();
+            if lines.is_empty() {
+                shown.push(Line::from(Span::styled("No privacy events recorded.", theme.muted())));
+            }
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(shown).block(block(" Privacy events, newest last (Esc closes, ↑↓ scroll) ".into())),
+                rect,
+            );
+        }
         Popup::Confirm { title, body, .. } => {
             let rect = centered(area, 64, 10);
             let lines = vec![

@@ -326,3 +326,21 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
+
+#[test]
+fn the_incognito_chat_screen_leaves_every_byte_of_an_existing_vault_unchanged() {
+    let sandbox = Sandbox::new();
+    drop(super::support::new_vault(&sandbox.vault()));
+    let before = super::support::snapshot(&sandbox.vault());
+    let screen = Screen::sotto(&sandbox, "--incognito", &[]);
+    screen.wait_for("not opened (incognito)");
+    screen.send("a canary-4521 message that must stay in memory");
+    screen.wait_for("Bot · local (automated)");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    assert_eq!(
+        before,
+        super::support::snapshot(&sandbox.vault()),
+        "the data dir changed"
+    );
+}

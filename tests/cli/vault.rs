@@ -547,3 +547,39 @@ fn verify_reports_records_the_storage_engine_discarded_and_exits_6() {
     }
     assert!(reported, "no flip made sled discard records; the test proves nothing");
 }
+
+#[test]
+fn audit_lists_privacy_events_with_times_as_text_and_json() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    // A wrong passphrase, then a right one: the failure is in the log.
+    let out = sandbox.run(&["audit"], Some("not it at all"));
+    assert_eq!(code(&out), 3);
+    let out = sandbox.run(&["audit"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("vault created (passphrase)") && text.contains("unlock failed (wrong passphrase)"),
+        "{text}"
+    );
+    let out = sandbox.run(&["audit", "--json"], Some(PASSPHRASE));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["schema"], "sotto.audit/1");
+    assert_eq!(json["events"][0]["event"]["event"], "vault_created");
+    assert!(json["events"][0]["at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(json["damaged_entries"], 0);
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let mut command = sandbox.sotto(&["audit", "--json"]);
+    sandbox.with_passphrase(&mut command, PASSPHRASE);
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // The reader goes away at once, as with `| head -0`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("internal error"), "{}", stderr(&out));
+}

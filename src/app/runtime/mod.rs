@@ -334,6 +334,7 @@ impl Runtime {
                 Effect::Rename { conversation, title } => Job::Rename(conversation, title),
                 Effect::Delete(id) => Job::Delete(id),
                 Effect::Search(query) => Job::Search(query),
+                Effect::LoadAudit => Job::Audit,
                 Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
                 Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
                 Effect::CheckConsent { backend } => Job::CheckConsent(backend),

@@ -52,6 +52,7 @@ pub enum Job {
     Rename(ConversationId, String),
     Delete(ConversationId),
     Search(String),
+    Audit,
     SaveSetting(String, String),
     GiveConsent {
         backend: String,
@@ -472,6 +473,18 @@ fn vault_job(
             send(Msg::SearchDone { query, hits });
         }
         Job::SaveSetting(name, value) => vault.set_setting(&name, &value).map_err(err("save the setting"))?,
+        Job::Audit => {
+            let lines = vault
+                .recent_audit(500)
+                .map_err(err("read the audit log"))?
+                .into_iter()
+                .map(|entry| match entry {
+                    Ok(e) => format!("{}  {}", e.at.to_local_display(), e.event.describe()),
+                    Err(d) => format!("(entry #{} cannot be read: {})", d.seq, d.error),
+                })
+                .collect();
+            send(Msg::AuditLoaded(lines));
+        }
         Job::GiveConsent { backend, target } => {
             vault
                 .set_setting(&config::consent_setting(&backend), &target)
@@ -693,7 +706,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
             send(Msg::SearchDone { query, hits });
         }
         // Incognito stores no settings and no consent: consent is asked per session.
-        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) => {}
+        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit => {}
         Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
     }
 }
