@@ -80,6 +80,8 @@ pub(crate) struct BackendView {
     /// What sending now would need consent for.
     consent_target: String,
     key: KeyView,
+    /// What the user's messages sent to it amounted to.
+    sent: crate::store::LedgerEntry,
 }
 
 enum KeyView {
@@ -91,6 +93,7 @@ enum KeyView {
 
 fn backends(config: &Config, vault: &Vault) -> Result<Vec<BackendView>, CliError> {
     let mut views = Vec::new();
+    let ledger = vault.egress_ledger()?;
     for backend in config.backends.values() {
         let key = match &backend.spec {
             BackendSpec::Local { .. } => KeyView::None,
@@ -111,6 +114,7 @@ fn backends(config: &Config, vault: &Vault) -> Result<Vec<BackendView>, CliError
             is_default: backend.name == config.default_backend,
             consent_host: vault.setting(&config::consent_setting(&backend.name))?,
             consent_target: backend.consent_target(),
+            sent: ledger.get(&backend.name).copied().unwrap_or_default(),
             key,
         });
     }
@@ -155,6 +159,11 @@ fn backends_json(backends: &Result<Vec<BackendView>, String>) -> Value {
                             "required": b.channel.leaves_machine(),
                             "given_for": b.consent_host,
                             "current": !b.channel.leaves_machine() || b.consent_host.as_deref() == Some(b.consent_target.as_str()),
+                        },
+                        "sent": {
+                            "messages": b.sent.messages,
+                            "characters": b.sent.characters,
+                            "items_withheld": b.sent.items_withheld,
                         },
                         "api_key": match &b.key {
                             KeyView::None => json!({"source": "none"}),
@@ -293,6 +302,18 @@ fn to_text(
                 if b.channel.leaves_machine() {
                     line("  consent", consent_text(b));
                 }
+                let sent = if b.channel == Channel::InProcess {
+                    format!(
+                        "answered {} of your messages (nothing left this machine)",
+                        b.sent.messages
+                    )
+                } else {
+                    format!(
+                        "{} of your messages, {} characters as sent; {} item(s) withheld by redaction",
+                        b.sent.messages, b.sent.characters, b.sent.items_withheld
+                    )
+                };
+                line("  sent", sent);
             }
         }
     }

@@ -107,6 +107,30 @@ fn in_mask_mode_no_detected_value_reaches_the_backend_not_even_in_the_history() 
     );
     assert_eq!(third.meta.extra["withheld"], "2");
     assert_eq!(messages[3].as_ref().unwrap().text, "I will write to [EMAIL_1] today.");
+    drop(vault);
+
+    // The egress ledger counts what went to the backend, as sent.
+    let out = sandbox
+        .sotto(&["view", "--json"])
+        .arg("--config")
+        .arg(&config)
+        .env("SOTTO_PASSPHRASE_FILE", sandbox.path("p"))
+        .output()
+        .unwrap();
+    let view: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let llama = view["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "llama")
+        .unwrap()
+        .clone();
+    let written = format!("my card is {CARD}, mail {EMAIL}").chars().count()
+        + "also my token [API_KEY_1], and [EMAIL_1] again".chars().count();
+    assert_eq!(
+        llama["sent"],
+        serde_json::json!({"messages": 2, "characters": written, "items_withheld": 2})
+    );
 }
 
 #[test]
