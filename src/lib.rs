@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod hardening;
 pub mod paths;
 pub mod redact;
+pub mod report;
 pub mod sanitize;
 pub mod secret_source;
 pub mod store;

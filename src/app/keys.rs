@@ -389,7 +389,7 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match popup {
-        Popup::Audit { lines, scroll } => match key.code {
+        Popup::Report { lines, scroll, .. } => match key.code {
             KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => *scroll = (*scroll + 1).min(lines.len().saturating_sub(1)),
             KeyCode::PageUp => *scroll = scroll.saturating_sub(10),

@@ -87,8 +87,12 @@ pub enum Msg {
         query: String,
         hits: Vec<SearchHit>,
     },
-    /// The newest privacy events, as lines (time and description; no content).
-    AuditLoaded(Vec<String>),
+    /// A report for a popup (the privacy events, the inventory): a title and
+    /// lines of text that hold no conversation content.
+    ReportLoaded {
+        title: String,
+        lines: Vec<String>,
+    },
     /// Consent for the active backend, as the vault has it.
     ConsentKnown {
         backend: String,
@@ -162,6 +166,7 @@ pub enum Effect {
     Delete(ConversationId),
     Search(String),
     LoadAudit,
+    LoadView,
     SaveSetting {
         name: String,
         value: String,
@@ -218,7 +223,7 @@ impl std::fmt::Debug for Msg {
             Msg::SendStored { .. } => "SendStored",
             Msg::SendFailed { .. } => "SendFailed",
             Msg::SearchDone { .. } => "SearchDone",
-            Msg::AuditLoaded(_) => "AuditLoaded",
+            Msg::ReportLoaded { .. } => "ReportLoaded",
             Msg::ConsentKnown { .. } => "ConsentKnown",
             Msg::StoreFailed { .. } => "StoreFailed",
             Msg::BackendReady(_) => "BackendReady",
@@ -246,6 +251,7 @@ impl std::fmt::Debug for Effect {
             Effect::Delete(id) => return write!(f, "Delete({id})"),
             Effect::Search(_) => "Search",
             Effect::LoadAudit => "LoadAudit",
+            Effect::LoadView => "LoadView",
             Effect::SaveSetting { name, .. } => return write!(f, "SaveSetting({name})"),
             Effect::GiveConsent { backend, .. } => return write!(f, "GiveConsent({backend})"),
             Effect::CheckConsent { backend } => return write!(f, "CheckConsent({backend})"),

@@ -279,8 +279,9 @@ pub enum Popup {
         items: Vec<String>,
         selected: usize,
     },
-    /// The vault's privacy events, newest last.
-    Audit {
+    /// A read-only report: the privacy events, the inventory.
+    Report {
+        title: String,
         lines: Vec<String>,
         scroll: usize,
     },
@@ -306,7 +307,7 @@ impl std::fmt::Debug for Popup {
             }
             Popup::Picker { kind, selected, .. } => write!(f, "Picker({kind:?}, {selected})"),
             Popup::Redaction { items, .. } => write!(f, "Redaction({} items)", items.len()),
-            Popup::Audit { lines, .. } => write!(f, "Audit({} events)", lines.len()),
+            Popup::Report { title, lines, .. } => write!(f, "Report({title}, {} lines)", lines.len()),
         }
     }
 }

@@ -1084,12 +1084,27 @@ fn audit_shows_the_privacy_events_in_a_popup_and_is_refused_in_incognito() {
     assert!(matches!(effects.as_slice(), [Effect::LoadAudit]), "{effects:?}");
     update(
         &mut state,
-        Msg::AuditLoaded(vec!["2026-11-30 09:40 UTC  vault created (passphrase)".into()]),
+        Msg::ReportLoaded {
+            title: "Privacy events".into(),
+            lines: vec!["2026-11-30 09:40 UTC  vault created (passphrase)".into()],
+        },
     );
-    assert!(matches!(&state.popup, Some(Popup::Audit { lines, .. }) if lines.len() == 1));
+    assert!(matches!(&state.popup, Some(Popup::Report { lines, .. }) if lines.len() == 1));
     key(&mut state, KeyCode::Esc);
     state.incognito = true;
     type_text(&mut state, "/audit");
     assert!(key(&mut state, KeyCode::Enter).is_empty());
     assert!(state.notice.as_ref().unwrap().text.contains("incognito"));
+}
+
+#[test]
+fn view_asks_the_store_for_the_inventory_and_is_refused_in_incognito() {
+    let mut state = chat_state();
+    type_text(&mut state, "/view");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::LoadView]), "{effects:?}");
+    state.incognito = true;
+    type_text(&mut state, "/view");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("memory only"));
 }

@@ -122,9 +122,12 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             }
             (Vec::new(), true)
         }
-        Msg::AuditLoaded(lines) => {
-            let scroll = lines.len().saturating_sub(1);
-            state.popup = Some(Popup::Audit { lines, scroll });
+        Msg::ReportLoaded { title, lines } => {
+            state.popup = Some(Popup::Report {
+                title,
+                lines,
+                scroll: 0,
+            });
             (Vec::new(), true)
         }
         Msg::ConsentKnown { backend, given } => {

@@ -88,6 +88,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: settings::redact,
     },
     SlashCommand {
+        name: "view",
+        args: "",
+        help: "What sotto keeps: the vault, its protection, counts, backends with consent and what was sent",
+        run: settings::view,
+    },
+    SlashCommand {
         name: "audit",
         args: "",
         help: "The vault's privacy events: created, failed unlocks, consent, exports, wipes (never content)",

@@ -92,6 +92,13 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
     }])
 }
 
+pub fn view(state: &mut State, _args: &str) -> Outcome {
+    if state.incognito {
+        return Err("incognito: the vault is not open; this conversation lives in memory only and ends with it".into());
+    }
+    Ok(vec![Effect::LoadView])
+}
+
 pub fn audit(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open, so there is no audit log to show".into());

@@ -111,22 +111,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 rect,
             );
         }
-        Popup::Audit { lines, scroll } => {
-            let rect = centered(area, 96, area.height);
+        Popup::Report { title, lines, scroll } => {
+            let rect = centered(area, 110, area.height);
             let visible = rect.height.saturating_sub(2) as usize;
-            let start = (*scroll + 1).saturating_sub(visible);
+            let start = (*scroll).min(lines.len().saturating_sub(visible));
             let mut shown: Vec<Line> = lines
                 .iter()
                 .skip(start)
                 .take(visible)
-                .map(|l| Line::from(Span::styled(crate::sanitize::one_line(l, 200), theme.text())))
+                .map(|l| Line::from(Span::styled(crate::sanitize::one_line(l, 300), theme.text())))
                 .collect();
             if lines.is_empty() {
-                shown.push(Line::from(Span::styled("No privacy events recorded.", theme.muted())));
+                shown.push(Line::from(Span::styled("Nothing recorded.", theme.muted())));
             }
             frame.render_widget(Clear, rect);
             frame.render_widget(
-                Paragraph::new(shown).block(block(" Privacy events, newest last (Esc closes, ↑↓ scroll) ".into())),
+                Paragraph::new(shown)
+                    .block(block(format!(" {title} (Esc closes, ↑↓ scroll) ")))
+                    .wrap(Wrap { trim: false }),
                 rect,
             );
         }

@@ -157,6 +157,11 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
         "OSC 52 reached the terminal's clipboard: {clipboard:?}"
     );
 
+    screen.send("/view");
+    let shown = screen.wait_for("answered 1 of your messages");
+    assert!(shown.contains("Vault") && shown.contains("Redaction"), "{shown}");
+    screen.keys(&["Escape"]);
+
     screen.send("/new");
     screen.wait_for("New conversation");
     screen.send("hello there");

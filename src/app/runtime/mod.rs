@@ -335,6 +335,7 @@ impl Runtime {
                 Effect::Delete(id) => Job::Delete(id),
                 Effect::Search(query) => Job::Search(query),
                 Effect::LoadAudit => Job::Audit,
+                Effect::LoadView => Job::View,
                 Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
                 Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
                 Effect::CheckConsent { backend } => Job::CheckConsent(backend),

@@ -53,6 +53,7 @@ pub enum Job {
     Delete(ConversationId),
     Search(String),
     Audit,
+    View,
     SaveSetting(String, String),
     GiveConsent {
         backend: String,
@@ -483,7 +484,19 @@ fn vault_job(
                     Err(d) => format!("(entry #{} cannot be read: {})", d.seq, d.error),
                 })
                 .collect();
-            send(Msg::AuditLoaded(lines));
+            send(Msg::ReportLoaded {
+                title: "Privacy events, newest last".into(),
+                lines,
+            });
+        }
+        Job::View => {
+            let config_file = config.path.as_ref().map(|p| (p.clone(), p.is_file()));
+            let report = crate::report::view::ViewReport::gather(vault, config_file, Ok(config))
+                .map_err(err("take stock of the vault"))?;
+            send(Msg::ReportLoaded {
+                title: "What sotto keeps".into(),
+                lines: report.to_text().lines().map(str::to_owned).collect(),
+            });
         }
         Job::GiveConsent { backend, target } => {
             vault
@@ -706,7 +719,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
             send(Msg::SearchDone { query, hits });
         }
         // Incognito stores no settings and no consent: consent is asked per session.
-        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit => {}
+        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit | Job::View => {}
         Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
     }
 }

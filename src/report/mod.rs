@@ -1,0 +1,4 @@
+//! Reports about the vault for people and scripts, shared by the command
+//! line and the chat screen.
+
+pub mod view;
