@@ -50,6 +50,8 @@ struct RawConfig {
     backends: BTreeMap<String, RawBackend>,
     #[serde(default)]
     context: Option<RawContext>,
+    #[serde(default)]
+    auto_lock_minutes: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +213,9 @@ impl NamedBackend {
     }
 }
 
+/// Minutes without a key press before the chat screen locks itself.
+pub const DEFAULT_AUTO_LOCK_MINUTES: u64 = 15;
+
 /// The parsed, validated configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -221,6 +226,9 @@ pub struct Config {
     pub backends: BTreeMap<String, NamedBackend>,
     /// How much earlier conversation goes to a backend with each message.
     pub context: crate::redact::egress::ContextLimits,
+    /// The chat screen locks after this many minutes without a key press;
+    /// 0 never locks by itself.
+    pub auto_lock_minutes: u64,
 }
 
 impl Default for Config {
@@ -232,6 +240,7 @@ impl Default for Config {
             default_backend: BUILT_IN_BACKEND.into(),
             backends,
             context: Default::default(),
+            auto_lock_minutes: DEFAULT_AUTO_LOCK_MINUTES,
         }
     }
 }
@@ -425,6 +434,9 @@ impl Config {
                 }
             };
             config.backends.insert(name.clone(), NamedBackend { name, spec });
+        }
+        if let Some(minutes) = raw.auto_lock_minutes {
+            config.auto_lock_minutes = minutes;
         }
         if let Some(context) = raw.context {
             let invalid = |what: &str| ConfigError::Invalid {

@@ -9,6 +9,7 @@
 
 pub mod editor;
 pub mod keys;
+pub mod lock;
 pub mod msg;
 pub mod runtime;
 pub mod screens;

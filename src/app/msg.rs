@@ -53,6 +53,11 @@ pub enum Msg {
         message: String,
         fatal: bool,
     },
+    /// The vault is closed and locked again (after /lock or idle time).
+    Locked {
+        needs_passphrase: bool,
+        prompt: String,
+    },
     CreateFailed {
         message: String,
     },
@@ -135,6 +140,8 @@ pub enum Effect {
     // ─── Vault ───
     Unlock(Option<SecretString>),
     CreateVault(SecretString),
+    /// Close the vault, drop its keys and backends' keys, and lock it.
+    Lock,
     ListConversations,
     OpenConversation(ConversationId),
     /// Store the user's message (creating the conversation if `conversation`
@@ -217,6 +224,7 @@ impl std::fmt::Debug for Msg {
             Msg::ScrollResolved { .. } => "ScrollResolved",
             Msg::VaultOpened { .. } => "VaultOpened",
             Msg::UnlockFailed { .. } => "UnlockFailed",
+            Msg::Locked { .. } => "Locked",
             Msg::CreateFailed { .. } => "CreateFailed",
             Msg::ConversationsListed(_) => "ConversationsListed",
             Msg::ConversationOpened { .. } => "ConversationOpened",
@@ -242,6 +250,7 @@ impl std::fmt::Debug for Effect {
         let name = match self {
             Effect::Unlock(_) => "Unlock",
             Effect::CreateVault(_) => "CreateVault",
+            Effect::Lock => "Lock",
             Effect::ListConversations => "ListConversations",
             Effect::OpenConversation(id) => return write!(f, "OpenConversation({id})"),
             Effect::StoreSend { .. } => "StoreSend",

@@ -105,6 +105,13 @@ pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Backspace => form.passphrase.pop(),
         KeyCode::Char('u') if ctrl => form.passphrase.clear(),
+        KeyCode::Enter if form.no_passphrase => {
+            state.screen = Screen::Working {
+                text: "Unlocking…".into(),
+                can_cancel: true,
+            };
+            return vec![Effect::Unlock(None)];
+        }
         KeyCode::Enter if !form.passphrase.is_empty() => {
             let secret = form.passphrase.secret();
             form.passphrase.clear();

@@ -113,6 +113,8 @@ pub struct UnlockForm {
     pub error: Option<String>,
     /// Set when the identity is protected by the user's own identity file.
     pub prompt: String,
+    /// The vault needs no passphrase (a plain identity file): Enter unlocks.
+    pub no_passphrase: bool,
 }
 
 /// A conversation in the sidebar.
@@ -444,6 +446,12 @@ pub struct State {
     pub redaction_map: RedactionMap,
     /// How much history goes with each message.
     pub context: crate::redact::egress::ContextLimits,
+    /// Lock after this many milliseconds without activity (0: never).
+    pub auto_lock_ms: i64,
+    /// When the user last did something (a key, a paste, the wheel).
+    pub last_activity: Timestamp,
+    /// Why the vault was locked, for the unlock screen.
+    pub lock_reason: Option<String>,
     pub notice: Option<Notice>,
     /// The last press of Ctrl-C asked to press it again to quit.
     pub quit_armed: bool,
@@ -500,6 +508,9 @@ impl State {
             redaction: Mode::default(),
             redaction_map: RedactionMap::default(),
             context: Default::default(),
+            auto_lock_ms: 0,
+            last_activity: Timestamp::from_unix_ms(0),
+            lock_reason: None,
             notice: None,
             quit_armed: false,
             exit: None,

@@ -1108,3 +1108,78 @@ fn view_asks_the_store_for_the_inventory_and_is_refused_in_incognito() {
     assert!(key(&mut state, KeyCode::Enter).is_empty());
     assert!(state.notice.as_ref().unwrap().text.contains("memory only"));
 }
+
+#[test]
+fn lock_stops_the_reply_clears_history_draft_and_map_and_asks_for_the_passphrase_again() {
+    let mut state = chat_state();
+    let (stream, _) = send_and_store(&mut state, "question", ConversationId::random());
+    update(
+        &mut state,
+        Msg::Delta {
+            stream,
+            text: "partial".into(),
+        },
+    );
+    state.redaction_map.mask("jane@example.org");
+    type_text(&mut state, "/lock");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::CancelReply { .. },
+                Effect::FinishReply {
+                    state: ReplyState::Cancelled,
+                    ..
+                },
+                Effect::Lock
+            ]
+        ),
+        "{effects:?}"
+    );
+    assert!(state.entries.is_empty() && state.conversations.is_empty() && state.editor.is_empty());
+    assert!(state.redaction_map.is_empty());
+    update(
+        &mut state,
+        Msg::Locked {
+            needs_passphrase: true,
+            prompt: String::new(),
+        },
+    );
+    let Screen::Unlock(form) = &state.screen else {
+        panic!("{:?}", state.screen)
+    };
+    assert!(form.error.as_ref().unwrap().contains("Locked"));
+}
+
+#[test]
+fn the_screen_locks_itself_after_the_idle_time_but_not_while_the_user_is_there() {
+    let mut state = chat_state();
+    state.auto_lock_ms = 15 * 60_000;
+    let minute = |m: i64| Msg::Tick {
+        now: Timestamp::from_unix_ms(1_000_000 + m * 60_000),
+    };
+    update(&mut state, minute(0));
+    update(&mut state, minute(10));
+    type_text(&mut state, "x");
+    assert!(
+        update(&mut state, minute(24)).0.is_empty(),
+        "a key at minute 10 restarted the clock"
+    );
+    let effects = update(&mut state, minute(26)).0;
+    assert!(matches!(effects.as_slice(), [Effect::Lock]), "{effects:?}");
+    let mut never = chat_state();
+    update(&mut never, minute(0));
+    assert!(update(&mut never, minute(600)).0.is_empty(), "0 never locks");
+}
+
+#[test]
+fn a_vault_without_a_passphrase_unlocks_with_enter() {
+    let mut state = chat_state();
+    state.screen = Screen::Unlock(UnlockForm {
+        no_passphrase: true,
+        ..Default::default()
+    });
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Unlock(None)]), "{effects:?}");
+}

@@ -12,19 +12,40 @@ use super::state::{ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, Sta
 /// visible changed (the runtime draws only then).
 pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
     match msg {
-        Msg::Key(key) => (keys::key(state, key), true),
+        Msg::Key(key) => {
+            state.last_activity = state.clock;
+            (keys::key(state, key), true)
+        }
         Msg::Paste(text) => {
+            state.last_activity = state.clock;
             keys::paste(state, &text);
             (Vec::new(), true)
         }
-        Msg::Mouse(mouse) => (Vec::new(), keys::mouse(state, mouse)),
+        Msg::Mouse(mouse) => {
+            state.last_activity = state.clock;
+            (Vec::new(), keys::mouse(state, mouse))
+        }
         Msg::Resize { width, height } => {
             state.viewport = (width, height);
             (Vec::new(), true)
         }
         Msg::Tick { now } => {
             state.clock = now;
+            if state.last_activity.as_unix_ms() == 0 {
+                state.last_activity = now;
+            }
+            let locking = super::lock::maybe_auto_lock(state);
+            if !locking.is_empty() {
+                return (locking, true);
+            }
             tick(state)
+        }
+        Msg::Locked {
+            needs_passphrase,
+            prompt,
+        } => {
+            super::lock::locked(state, needs_passphrase, prompt);
+            (Vec::new(), true)
         }
         Msg::InputFailed(message) => {
             let mut effects = send::cancel(state);
@@ -151,7 +172,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             state.error(format!("backend '{backend}' is not usable: {message}"));
             (Vec::new(), true)
         }
-        Msg::Delta { stream, text } => (Vec::new(), send::delta(state, stream, &text)),
+        Msg::Delta { stream, text } => {
+            // A reply arriving is activity: no lock in the middle of it.
+            state.last_activity = state.clock;
+            (Vec::new(), send::delta(state, stream, &text))
+        }
         Msg::ReplyEnded { stream, result } => (send::ended(state, stream, result), true),
         Msg::EditorReturned(result) => {
             match result {

@@ -106,6 +106,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: settings::timestamps,
     },
     SlashCommand {
+        name: "lock",
+        args: "",
+        help: "Lock now: the history and keys leave memory until you unlock again",
+        run: session::lock,
+    },
+    SlashCommand {
         name: "help",
         args: "",
         help: "Keys and commands",

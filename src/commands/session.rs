@@ -74,6 +74,16 @@ pub fn copy(state: &mut State, args: &str) -> Outcome {
     Ok(vec![Effect::CopyToClipboard(text)])
 }
 
+pub fn lock(state: &mut State, _args: &str) -> Outcome {
+    if state.incognito {
+        return Err("incognito: there is no vault to lock; Ctrl-C ends the session and forgets it".into());
+    }
+    Ok(crate::app::lock::lock(
+        state,
+        "Locked. The history and keys left memory.",
+    ))
+}
+
 pub fn help(state: &mut State, _args: &str) -> Outcome {
     state.popup = Some(Popup::Help { scroll: 0 });
     Ok(Vec::new())

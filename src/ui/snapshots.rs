@@ -133,6 +133,7 @@ fn unlock_screen_after_a_wrong_passphrase() {
             failures: 1,
             error: Some("That passphrase is not the right one. 2 more tries before sotto exits.".into()),
             prompt: String::new(),
+            no_passphrase: false,
         });
         state
     });

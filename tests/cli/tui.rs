@@ -186,6 +186,12 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
         "{shown}"
     );
     screen.wait_for("help-desk bot");
+    // /lock: back to the passphrase, then the history again.
+    screen.send("/lock");
+    screen.wait_for("Locked. The history and keys left memory.");
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    screen.wait_for("Conversations (2)");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     drop(screen);

@@ -137,6 +137,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
     );
     state.incognito = options.incognito;
     state.context = options.config.context;
+    state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
 
     let (events, inbox) = mpsc::channel::<Event>();
     let (jobs, job_inbox) = mpsc::channel::<Job>();
@@ -294,6 +295,15 @@ impl Runtime {
             let job = match effect {
                 Effect::Unlock(passphrase) => Job::Unlock(passphrase),
                 Effect::CreateVault(passphrase) => Job::Create(passphrase),
+                Effect::Lock => {
+                    // Backends may hold API keys from the vault: they go too.
+                    for stream in self.streams.values() {
+                        stream.cancel();
+                    }
+                    self.streams.clear();
+                    self.backends.clear();
+                    Job::Lock
+                }
                 Effect::ListConversations => Job::List,
                 Effect::OpenConversation(id) => Job::Open(id),
                 Effect::StoreSend {

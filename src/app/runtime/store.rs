@@ -61,6 +61,8 @@ pub enum Job {
     },
     CheckConsent(String),
     PrepareBackend(String),
+    /// Close the vault (dropping its keys) and hold it locked again.
+    Lock,
     /// Close the vault cleanly and end the thread.
     Close,
 }
@@ -130,6 +132,13 @@ impl StoreActor {
             }
             self.apply(job);
         }
+        self.finish_begun();
+        // Dropping the vault flushes it and raises the watermark.
+        self.storage = Storage::Missing;
+    }
+
+    /// Replies begun and not finished are closed as stopped, with their last text.
+    fn finish_begun(&mut self) {
         if let Storage::Open(vault) = &mut self.storage {
             for ((conversation, seq), text) in std::mem::take(&mut self.begun) {
                 let _ = vault.finish_reply(
@@ -141,8 +150,39 @@ impl StoreActor {
                 );
             }
         }
-        // Dropping the vault flushes it and raises the watermark.
+    }
+
+    /// Closes the vault (its keys are dropped with it) and takes the lock on
+    /// its directory again, ready for the next unlock.
+    fn lock(&mut self) {
+        if !matches!(self.storage, Storage::Open(_)) {
+            return;
+        }
+        self.finish_begun();
         self.storage = Storage::Missing;
+        let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {
+            let needs = locked.needs_passphrase()?;
+            Ok((locked, needs))
+        });
+        match reopened {
+            Ok((locked, needs_passphrase)) => {
+                let prompt = match &locked.manifest().protection {
+                    crate::store::Protection::Passphrase => String::new(),
+                    crate::store::Protection::IdentityFile { path } => {
+                        format!("The passphrase of your identity file '{}'", path.display())
+                    }
+                };
+                self.storage = Storage::Locked(Some(locked));
+                self.send(Msg::Locked {
+                    needs_passphrase,
+                    prompt,
+                });
+            }
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be locked again: {e}"),
+                fatal: true,
+            }),
+        }
     }
 
     fn failed(&self, what: &str, error: impl std::fmt::Display) {
@@ -157,6 +197,7 @@ impl StoreActor {
             Job::Unlock(passphrase) => self.unlock(passphrase),
             Job::Create(passphrase) => self.create(passphrase),
             Job::PrepareBackend(name) => self.prepare_backend(&name),
+            Job::Lock => self.lock(),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
                     if let Err(e) = vault_job(vault, job, &self.events, &self.config, &mut self.begun) {
@@ -515,7 +556,7 @@ fn vault_job(
                 backend,
             });
         }
-        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::Close => {}
     }
     Ok(())
 }
@@ -720,7 +761,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
         }
         // Incognito stores no settings and no consent: consent is asked per session.
         Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit | Job::View => {}
-        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Close => {}
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::Close => {}
     }
 }
 
