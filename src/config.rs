@@ -642,6 +642,33 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_config_documentation_parses() {
+        let doc = include_str!("../docs/config.md");
+        let start = doc.find("```toml\n").expect("docs/config.md has a TOML example") + 8;
+        let end = start + doc[start..].find("```").expect("the example ends");
+        let config = parse(&doc[start..end]).expect("the documented example is a valid config");
+        assert_eq!(config.default_backend, "llama");
+        assert_eq!(config.auto_lock_minutes, 15);
+        assert_eq!(config.context.max_messages, 20);
+    }
+
+    #[test]
+    fn auto_lock_and_context_limits_have_defaults_and_can_be_set() {
+        let defaults = parse("").unwrap();
+        assert_eq!(defaults.auto_lock_minutes, DEFAULT_AUTO_LOCK_MINUTES);
+        assert_eq!(defaults.context, crate::redact::egress::ContextLimits::default());
+        let set = parse("auto_lock_minutes = 0\n[context]\nmax_messages = 4\n").unwrap();
+        assert_eq!(set.auto_lock_minutes, 0);
+        assert_eq!(set.context.max_messages, 4);
+        assert!(
+            parse("[context]\nmax_chars = 0\n")
+                .unwrap_err()
+                .to_string()
+                .contains("max_chars")
+        );
+    }
+
+    #[test]
     fn consent_is_for_scheme_host_and_port() {
         let target = |url: &str| {
             let text = format!("[backends.o]\nkind = \"openai\"\nbase_url = \"{url}\"\nallow_insecure_http = true\n");
