@@ -13,6 +13,8 @@ use super::state::{Screen, State, UnlockForm};
 pub fn lock(state: &mut State, why: &str) -> Vec<Effect> {
     let mut effects = send::cancel(state);
     state.conversations.clear();
+    state.memory_conversations.clear();
+    state.current_in_memory = false;
     state.current = None;
     state.opening = None;
     state.pending_jump = None;

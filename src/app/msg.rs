@@ -153,6 +153,8 @@ pub enum Effect {
         text: Option<String>,
         user_meta: MessageMeta,
         reply_meta: MessageMeta,
+        /// A new conversation kept in memory only (`/incognito`).
+        memory: bool,
     },
     Checkpoint {
         conversation: ConversationId,

@@ -137,6 +137,7 @@ pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_any
         text: Some(text),
         user_meta,
         reply_meta: meta,
+        memory: state.current.is_none() && state.current_in_memory,
     }]
 }
 
@@ -185,6 +186,7 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
         text: None,
         user_meta: MessageMeta::default(),
         reply_meta: meta,
+        memory: false,
     }])
 }
 

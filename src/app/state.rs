@@ -401,6 +401,10 @@ pub struct State {
     pub vault_path: String,
     /// Incognito: nothing is stored, the vault is never opened.
     pub incognito: bool,
+    /// The open conversation lives in memory only (`/incognito`).
+    pub current_in_memory: bool,
+    /// Conversations of this session that live in memory only.
+    pub memory_conversations: Vec<ConversationId>,
     pub conversations: Vec<ConversationItem>,
     /// The open conversation; `None` is a new one not yet stored.
     pub current: Option<ConversationId>,
@@ -473,6 +477,8 @@ impl State {
             screen,
             vault_path,
             incognito: false,
+            current_in_memory: false,
+            memory_conversations: Vec::new(),
             conversations: Vec::new(),
             current: None,
             entries: Vec::new(),

@@ -1183,3 +1183,53 @@ fn a_vault_without_a_passphrase_unlocks_with_enter() {
     let effects = key(&mut state, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Unlock(None)]), "{effects:?}");
 }
+
+#[test]
+fn an_incognito_conversation_inside_a_session_is_created_in_memory_and_marked() {
+    let mut state = chat_state();
+    type_text(&mut state, "/incognito");
+    key(&mut state, KeyCode::Enter);
+    assert!(state.current_in_memory);
+    type_text(&mut state, "off the record");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::StoreSend {
+                memory: true,
+                conversation: None,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    let id = ConversationId::random();
+    update(
+        &mut state,
+        Msg::SendStored {
+            conversation: id,
+            created: None,
+            user_seq: Some(0),
+            reply_seq: 1,
+            at: Timestamp::from_unix_ms(1),
+        },
+    );
+    assert_eq!(state.memory_conversations, [id]);
+    let shown: Vec<String> = crate::ui::status::facts(&state)
+        .into_iter()
+        .map(|(_, v, _)| v)
+        .collect();
+    assert!(shown.iter().any(|v| v == "incognito: memory only"), "{shown:?}");
+    // A later message of it is routed by its id; /new leaves incognito.
+    let stream = state.streaming.as_ref().expect("streaming").stream;
+    update(
+        &mut state,
+        Msg::ReplyEnded {
+            stream,
+            result: Ok(completion(Finish::Stop)),
+        },
+    );
+    type_text(&mut state, "/new");
+    key(&mut state, KeyCode::Enter);
+    assert!(!state.current_in_memory);
+}

@@ -115,6 +115,9 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             reply_seq,
             at,
         } => {
+            if state.current.is_none() && state.current_in_memory {
+                state.memory_conversations.push(conversation);
+            }
             if let Some(item) = created {
                 state.conversations.insert(0, item);
                 state.sidebar_selected = 0;
@@ -314,6 +317,7 @@ fn open_conversation(
         .collect();
     state.editor.set_history(history);
     state.current = Some(id);
+    state.current_in_memory = state.memory_conversations.contains(&id);
     state.set_entries(entries);
     if let Some(i) = state.conversations.iter().position(|c| c.id == id) {
         state.sidebar_selected = i;

@@ -12,12 +12,33 @@ pub fn new(state: &mut State, _args: &str) -> Outcome {
     if state.is_streaming() || state.sending {
         return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
     }
+    start_new(state, false);
+    state.notify("new conversation: it is stored when you send the first message");
+    Ok(Vec::new())
+}
+
+fn start_new(state: &mut State, in_memory: bool) {
     state.current = None;
     state.opening = None;
+    state.current_in_memory = in_memory;
     state.redaction_map = Default::default();
     state.set_entries(Vec::new());
     state.editor.set_history(Vec::new());
-    state.notify("new conversation: it is stored when you send the first message");
+}
+
+/// `/incognito`: a new conversation that lives in memory only; it never
+/// reaches the vault and ends with the session (or a lock).
+pub fn incognito(state: &mut State, _args: &str) -> Outcome {
+    if state.incognito {
+        return Err("the whole session is incognito already: nothing is stored".into());
+    }
+    if state.is_streaming() || state.sending {
+        return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
+    }
+    start_new(state, true);
+    state.notify(
+        "incognito conversation: kept in memory only, never written to the vault; gone when sotto ends or locks",
+    );
     Ok(Vec::new())
 }
 

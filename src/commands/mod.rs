@@ -40,6 +40,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: conversation::rename,
     },
     SlashCommand {
+        name: "incognito",
+        args: "",
+        help: "Start a conversation kept in memory only: never written to the vault",
+        run: conversation::incognito,
+    },
+    SlashCommand {
         name: "delete",
         args: "",
         help: "Delete this conversation (asks first)",
@@ -181,6 +187,8 @@ mod tests {
     fn completion_offers_matching_names_until_an_argument_is_typed() {
         let names: Vec<&str> = completions("/re").iter().map(|c| c.name).collect();
         assert_eq!(names, ["rename", "retry", "redact"]);
+        let names: Vec<&str> = completions("/in").iter().map(|c| c.name).collect();
+        assert_eq!(names, ["incognito"]);
         assert_eq!(completions("/").len(), COMMANDS.len());
         assert!(completions("/rename x").is_empty());
         assert!(completions("hello").is_empty());

@@ -24,7 +24,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .iter()
         .map(|c| {
             let open = Some(c.id) == state.current;
-            let marker = if open { "● " } else { "  " };
+            let in_memory = state.memory_conversations.contains(&c.id);
+            let marker = match (open, in_memory) {
+                (true, false) => "● ",
+                (true, true) => "◉ ",
+                (false, true) => "◌ ",
+                (false, false) => "  ",
+            };
             let title = crate::sanitize::one_line(&c.title, width.saturating_sub(3).max(1));
             let style = if open { theme.bold() } else { theme.text() };
             ListItem::new(Line::from(vec![

@@ -46,6 +46,9 @@ pub fn facts(state: &State) -> Vec<(&'static str, String, bool)> {
         // expires, and the bar says so.
         ("retention", "kept until deleted".to_owned(), false),
     ];
+    if state.current_in_memory {
+        facts.push(("conversation", "incognito: memory only".to_owned(), true));
+    }
     if state.is_streaming() {
         facts.push(("reply", "● streaming".to_owned(), true));
     }

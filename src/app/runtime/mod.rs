@@ -312,12 +312,14 @@ impl Runtime {
                     text,
                     user_meta,
                     reply_meta,
+                    memory,
                 } => Job::Send {
                     conversation,
                     title,
                     text,
                     user_meta,
                     reply_meta,
+                    memory,
                 },
                 Effect::Checkpoint {
                     conversation,

@@ -25,6 +25,10 @@ use crate::time::Timestamp;
 const MAX_SEARCH_HITS: usize = 200;
 
 /// A job for the store, from an effect.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few jobs per message, moved once through a channel"
+)]
 pub enum Job {
     Unlock(Option<SecretString>),
     Create(SecretString),
@@ -36,6 +40,8 @@ pub enum Job {
         text: Option<String>,
         user_meta: MessageMeta,
         reply_meta: MessageMeta,
+        /// Create the conversation in memory, never in the vault.
+        memory: bool,
     },
     Checkpoint {
         conversation: ConversationId,
@@ -91,6 +97,9 @@ pub struct StoreActor {
     /// Replies begun and not finished, with their last saved text: finished
     /// as stopped at close, so none stays "streaming" on disk.
     begun: BTreeMap<(ConversationId, u64), String>,
+    /// Conversations started with `/incognito` while the vault is open: they
+    /// live here, in memory, and never reach the vault.
+    scratch: Memory,
 }
 
 impl StoreActor {
@@ -117,6 +126,7 @@ impl StoreActor {
             storage,
             events,
             begun: BTreeMap::new(),
+            scratch: Memory::default(),
         }
     }
 
@@ -160,6 +170,7 @@ impl StoreActor {
         }
         self.finish_begun();
         self.storage = Storage::Missing;
+        self.scratch = Memory::default();
         let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {
             let needs = locked.needs_passphrase()?;
             Ok((locked, needs))
@@ -198,6 +209,7 @@ impl StoreActor {
             Job::Create(passphrase) => self.create(passphrase),
             Job::PrepareBackend(name) => self.prepare_backend(&name),
             Job::Lock => self.lock(),
+            job if self.for_scratch(&job) => memory_job(&mut self.scratch, job, &self.events),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
                     if let Err(e) = vault_job(vault, job, &self.events, &self.config, &mut self.begun) {
@@ -209,6 +221,26 @@ impl StoreActor {
                 Storage::Locked(_) | Storage::Missing => {}
             },
         }
+    }
+
+    /// Whether `job` belongs to an in-memory conversation of an open vault.
+    fn for_scratch(&self, job: &Job) -> bool {
+        if !matches!(self.storage, Storage::Open(_)) {
+            return false;
+        }
+        let id = match job {
+            Job::Send { memory: true, .. } => return true,
+            Job::Send {
+                conversation: Some(id), ..
+            }
+            | Job::Open(id)
+            | Job::Checkpoint { conversation: id, .. }
+            | Job::Finish { conversation: id, .. }
+            | Job::Rename(id, _)
+            | Job::Delete(id) => *id,
+            _ => return false,
+        };
+        self.scratch.conversations.contains_key(&id)
     }
 
     fn opened(&self, vault: &Vault, created: bool) {
@@ -463,6 +495,7 @@ fn vault_job(
             text,
             user_meta,
             reply_meta,
+            ..
         } => {
             let stored = store_send(vault, conversation, &title, text.as_deref(), user_meta, reply_meta);
             match stored {
@@ -639,6 +672,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
             text,
             user_meta,
             reply_meta,
+            ..
         } => {
             let now = Timestamp::now();
             let (id, created) = match conversation {
@@ -831,6 +865,7 @@ mod tests {
                     text: Some("question".into()),
                     user_meta: MessageMeta::default(),
                     reply_meta: MessageMeta::default(),
+                    memory: false,
                 },
             ],
         );
@@ -867,6 +902,7 @@ mod tests {
                     text: Some("question".into()),
                     user_meta: MessageMeta::default(),
                     reply_meta: MessageMeta::default(),
+                    memory: false,
                 },
             ],
         );
@@ -888,5 +924,125 @@ mod tests {
         let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
         let shown = snippet(&long, "needle").unwrap();
         assert!(shown.starts_with('…') && shown.contains("needle"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod incognito_tests {
+    use super::*;
+    use crate::crypto::KdfCost;
+
+    const CANARY: &str = "CANARY-incognito-8842";
+
+    fn passphrase() -> SecretString {
+        SecretString::from("plinth walrus cobalt ember quaver".to_owned())
+    }
+
+    /// Every file under `root`, for a byte search.
+    fn all_bytes(root: &std::path::Path) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut stack = vec![root.to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    bytes.extend(std::fs::read(&path).expect("readable file"));
+                }
+            }
+        }
+        bytes
+    }
+
+    #[test]
+    fn nothing_of_an_incognito_conversation_reaches_the_vault_and_counts_do_not_change() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        let cost = KdfCost::from_log_n(4).expect("a valid work factor");
+        let mut vault = Vault::create(
+            &root,
+            NewProtection::Passphrase {
+                passphrase: &passphrase(),
+                cost,
+            },
+        )
+        .expect("vault");
+        let kept = vault.create_conversation("kept").expect("conversation");
+        vault
+            .append_message(kept, NewMessage::user("an ordinary message"))
+            .expect("append");
+        drop(vault);
+
+        let locked = LockedVault::open(&root).expect("opens");
+        let (events, inbox) = std::sync::mpsc::channel();
+        let actor = StoreActor::new(root.clone(), Config::default(), Vec::new(), Some(locked), false, events);
+        let (jobs, rx) = std::sync::mpsc::channel();
+        let handle = std::thread::spawn(move || actor.run(rx));
+        jobs.send(Job::Unlock(Some(passphrase()))).unwrap();
+        jobs.send(Job::Send {
+            conversation: None,
+            title: format!("title {CANARY}"),
+            text: Some(format!("message {CANARY}")),
+            user_meta: MessageMeta::default(),
+            reply_meta: MessageMeta::default(),
+            memory: true,
+        })
+        .unwrap();
+        let stored = loop {
+            match inbox
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("an answer")
+            {
+                Event::Msg(Msg::SendStored {
+                    conversation,
+                    reply_seq,
+                    ..
+                }) => break (conversation, reply_seq),
+                Event::Msg(Msg::SendFailed { message, .. }) => panic!("{message}"),
+                _ => {}
+            }
+        };
+        let (id, reply) = stored;
+        jobs.send(Job::Checkpoint {
+            conversation: id,
+            seq: reply,
+            text: format!("reply {CANARY}"),
+        })
+        .unwrap();
+        jobs.send(Job::Finish {
+            conversation: id,
+            seq: reply,
+            text: format!("reply {CANARY} done"),
+            state: ReplyState::Complete,
+            reason: None,
+        })
+        .unwrap();
+        jobs.send(Job::Open(id)).unwrap();
+        jobs.send(Job::Close).unwrap();
+        handle.join().expect("the actor ends");
+        let reopened: Vec<Msg> = inbox
+            .try_iter()
+            .filter_map(|e| match e {
+                Event::Msg(m @ Msg::ConversationOpened { .. }) => Some(m),
+                _ => None,
+            })
+            .collect();
+        let [Msg::ConversationOpened { entries, .. }] = reopened.as_slice() else {
+            panic!("{reopened:?}")
+        };
+        assert_eq!(entries.len(), 2, "the session could read it back from memory");
+
+        let bytes = all_bytes(&root);
+        assert!(
+            !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+            "the canary reached the data dir"
+        );
+        let vault = LockedVault::open(&root)
+            .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+            .expect("reopens");
+        let list = vault.list_conversations().expect("list").conversations;
+        assert_eq!(list.len(), 1, "only the ordinary conversation is stored");
+        assert_eq!(vault.message_count(kept).expect("count"), 1);
     }
 }
