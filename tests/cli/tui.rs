@@ -317,6 +317,7 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     screen.send("please mail jane.doe@example.org the invoice");
     let shown = screen.wait_for("I will mail jane.doe@example.org now.");
     assert!(shown.contains("1 item(s) withheld"), "{shown}");
+    // The reply was on screen, so its request was made.
     let body = String::from_utf8_lossy(&server.requests()[0].body).into_owned();
     assert!(
         !body.contains("jane.doe@example.org") && body.contains("[EMAIL_1]"),
@@ -332,6 +333,17 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     );
     screen.keys(&["m"]);
     screen.wait_for("withheld from the backend");
+    // The notice comes when the message is prepared; the request follows
+    // once the message is stored.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.requests().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second request never came:\n{}",
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let body = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
     assert!(!body.contains("4111") && body.contains("[CREDIT_CARD_1]"), "{body}");
     screen.keys(&["C-c"]);
