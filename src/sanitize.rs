@@ -20,7 +20,7 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// The visible stand-in for an unsafe character: control pictures for C0
-/// (`␛` for ESC), `⟨U+XXXX⟩` for the rest.
+/// (`␛` for ESC), the code point in angle brackets (`⟨U+202E⟩`) for the rest.
 fn stand_in(c: char, out: &mut String) {
     match c {
         '\u{0}'..='\u{1F}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}')),

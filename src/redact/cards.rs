@@ -259,11 +259,7 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<(Kind, String)> {
-        let mut out = Vec::new();
-        detect(text, &mut out);
-        out.into_iter()
-            .map(|f| (f.kind, text[f.start..f.end].to_owned()))
-            .collect()
+        crate::redact::found_by(detect, text)
     }
 
     #[test]

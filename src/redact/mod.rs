@@ -112,6 +112,16 @@ fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
     kept.into_values().collect()
 }
 
+/// What one detector finds in `text`, as kinds and values (for its tests).
+#[cfg(test)]
+pub(crate) fn found_by(detector: fn(&str, &mut Vec<Finding>), text: &str) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    detector(text, &mut out);
+    out.into_iter()
+        .map(|f| (f.kind, text[f.start..f.end].to_owned()))
+        .collect()
+}
+
 /// Whether the bytes around `start..end` are not letters or digits, so a
 /// match is a whole token and not part of a longer word.
 pub(crate) fn standalone(text: &str, start: usize, end: usize) -> bool {

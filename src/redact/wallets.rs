@@ -109,9 +109,10 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        detect(text, &mut out);
-        out.into_iter().map(|f| text[f.start..f.end].to_owned()).collect()
+        crate::redact::found_by(detect, text)
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect()
     }
 
     #[test]

@@ -247,7 +247,12 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
         Role::Assistant => {
             // Placeholders the bot used are shown with their values, which
             // never left this machine.
-            let shown = state.redaction_map.unmask(&entry.text);
+            // An empty map (the usual case) costs nothing per frame.
+            let shown: std::borrow::Cow<'_, str> = if state.redaction_map.is_empty() {
+                std::borrow::Cow::Borrowed(&entry.text)
+            } else {
+                std::borrow::Cow::Owned(state.redaction_map.unmask(&entry.text))
+            };
             laid.markdown.update(&shown, theme, entry.first_code);
             let done = laid.markdown.done_lines();
             if laid.done_epoch != laid.markdown.epoch() || done.len() < laid.done_count {

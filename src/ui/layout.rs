@@ -21,6 +21,19 @@ pub struct ChatLayout {
     pub status: Rect,
 }
 
+/// A box of at most `width` x `height` in the middle of `area` (popups,
+/// the screens before the chat).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
 pub fn sidebar_shown(area: Rect, state: &State) -> bool {
     state.sidebar_visible && area.width >= SIDEBAR_MIN_TERMINAL_WIDTH
 }

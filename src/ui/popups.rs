@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
+use super::layout::centered;
 use super::wrap::{StyledLine, wrap_styled};
 use crate::app::state::{PickerKind, Popup, State};
 use crate::commands::COMMANDS;
@@ -38,17 +39,6 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Ctrl-L", "redraw the screen"),
     ("//text", "send a message that starts with '/'"),
 ];
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(popup) = &state.popup else {

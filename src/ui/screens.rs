@@ -7,19 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::layout::centered;
 use crate::app::state::{SecretField, State, UnlockForm, WelcomeForm};
 use crate::theme::Theme;
-
-fn panel(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
-}
 
 fn field<'a>(label: &'a str, value: &SecretField, focused: bool, theme: &Theme) -> Line<'a> {
     let dots = "•".repeat(value.chars().min(40));
@@ -102,7 +92,7 @@ pub fn welcome(frame: &mut Frame, area: Rect, state: &State, form: &WelcomeForm)
         "Enter: next / create the vault · Tab: switch field · Esc: leave, creating nothing",
         theme.muted(),
     )));
-    let rect = panel(area, 90, area.height);
+    let rect = centered(area, 90, area.height);
     let block = Block::default().borders(Borders::ALL).border_style(theme.border(true));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -138,7 +128,7 @@ pub fn unlock(frame: &mut Frame, area: Rect, state: &State, form: &UnlockForm) {
         lines.push(Line::from(Span::styled(error.clone(), theme.error())));
     }
     lines.push(Line::from(Span::styled("Enter: unlock    Esc: leave", theme.muted())));
-    let rect = panel(area, 80, 12);
+    let rect = centered(area, 80, 12);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -166,7 +156,7 @@ pub fn choose_backend(frame: &mut Frame, area: Rect, state: &State, selected: us
         "Backends come from your config file; /backend switches later. Enter: choose",
         theme.muted(),
     )));
-    let rect = panel(area, 90, state.backends.len() as u16 + 7);
+    let rect = centered(area, 90, state.backends.len() as u16 + 7);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -176,7 +166,7 @@ pub fn choose_backend(frame: &mut Frame, area: Rect, state: &State, selected: us
 }
 
 pub fn working(frame: &mut Frame, area: Rect, state: &State, text: &str) {
-    let rect = panel(area, 70, 3);
+    let rect = centered(area, 70, 3);
     frame.render_widget(
         Paragraph::new(Span::styled(text.to_owned(), state.theme.text())).block(
             Block::default()

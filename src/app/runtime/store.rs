@@ -804,11 +804,11 @@ mod tests {
     use super::*;
     use crate::crypto::KdfCost;
 
-    fn passphrase() -> SecretString {
+    pub(super) fn passphrase() -> SecretString {
         SecretString::from("plinth walrus cobalt ember quaver".to_owned())
     }
 
-    fn vault_at(root: &std::path::Path) {
+    pub(super) fn vault_at(root: &std::path::Path) {
         let cost = KdfCost::from_log_n(4).expect("a valid work factor");
         let protection = NewProtection::Passphrase {
             passphrase: &passphrase(),
@@ -929,14 +929,10 @@ mod tests {
 
 #[cfg(test)]
 mod incognito_tests {
+    use super::tests::{passphrase, vault_at};
     use super::*;
-    use crate::crypto::KdfCost;
 
     const CANARY: &str = "CANARY-incognito-8842";
-
-    fn passphrase() -> SecretString {
-        SecretString::from("plinth walrus cobalt ember quaver".to_owned())
-    }
 
     /// Every file under `root`, for a byte search.
     fn all_bytes(root: &std::path::Path) -> Vec<u8> {
@@ -959,15 +955,10 @@ mod incognito_tests {
     fn nothing_of_an_incognito_conversation_reaches_the_vault_and_counts_do_not_change() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("vault");
-        let cost = KdfCost::from_log_n(4).expect("a valid work factor");
-        let mut vault = Vault::create(
-            &root,
-            NewProtection::Passphrase {
-                passphrase: &passphrase(),
-                cost,
-            },
-        )
-        .expect("vault");
+        vault_at(&root);
+        let mut vault = LockedVault::open(&root)
+            .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+            .expect("opens");
         let kept = vault.create_conversation("kept").expect("conversation");
         vault
             .append_message(kept, NewMessage::user("an ordinary message"))
