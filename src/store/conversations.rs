@@ -177,43 +177,6 @@ impl Vault {
         self.records.flush()
     }
 
-    /// Deletes a conversation's messages, index entry and key in one atomic
-    /// step. Returns how many message records were removed. (This removes the
-    /// records; erasing leftover bytes is what the wipe's identity rotation does.)
-    pub fn delete_conversation(&mut self, id: ConversationId) -> Result<u64, VaultError> {
-        if self.records.get(TreeId::Index, id.as_bytes())?.is_none()
-            && self.records.get(TreeId::Keys, id.as_bytes())?.is_none()
-        {
-            return Err(VaultError::ConversationNotFound(id));
-        }
-        let mut changes = vec![
-            Change::Remove {
-                tree: TreeId::Index,
-                key: id.as_bytes().to_vec(),
-            },
-            Change::Remove {
-                tree: TreeId::Keys,
-                key: id.as_bytes().to_vec(),
-            },
-        ];
-        for item in self.records.scan_prefix(TreeId::Messages, id.as_bytes()) {
-            let (key, _) = item?;
-            changes.push(Change::Remove {
-                tree: TreeId::Messages,
-                key: key.to_vec(),
-            });
-        }
-        let removed = (changes.len() - 2) as u64;
-        // Lower the watermark first: a crash after it leaves the database
-        // ahead of the watermark, never behind (which would read as a loss).
-        self.lower_watermark_for_removal(id)?;
-        self.records.commit(&changes)?;
-        self.records.flush()?;
-        self.conversation_keys.borrow_mut().remove(&id);
-        self.streaming.retain(|(c, _)| *c != id);
-        Ok(removed)
-    }
-
     pub(crate) fn index_record(&self, id: ConversationId) -> Result<IndexRecord, VaultError> {
         let sealed = self
             .records

@@ -19,6 +19,7 @@ use super::layout::VaultPaths;
 use super::lock::{self, VaultLock};
 use super::manifest::{Protection, VAULT_FORMAT, VaultManifest};
 use super::records::{Change, Records, TreeId, VAULT_KEY_ID};
+use super::rotate::Resealer;
 use super::vault::{LockedVault, UnlockedIdentity, Vault};
 use crate::crypto::user_identity::{UserIdentity, UserIdentityError};
 use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
@@ -65,7 +66,14 @@ impl Vault {
                 canonical
             }
         };
-        LockedVault::open(&root)?.open_unlocked(UnlockedIdentity(identity))
+        let resealer = match protection {
+            NewProtection::Passphrase { passphrase, cost } => Some(Resealer::Passphrase {
+                passphrase: passphrase.clone(),
+                cost,
+            }),
+            NewProtection::UserIdentity(user) => user.recipients().ok().map(Resealer::Recipients),
+        };
+        LockedVault::open(&root)?.open_unlocked(UnlockedIdentity::new(identity, resealer))
     }
 
     /// Whether a vault can be created at `root`: it must not exist, or be an
@@ -242,6 +250,7 @@ fn build(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -
         created,
         recipient: identity.recipient().to_string(),
         protection: protection_record,
+        recovery: None,
     };
     manifest.save(&paths.manifest())
 }

@@ -99,6 +99,12 @@ pub enum VaultError {
     #[error("a reply cannot end in the state '{state}'")]
     InvalidReplyEnd { state: String },
 
+    #[error("the vault at '{}' is protected by your own identity file, not a passphrase; change that file's protection with your age tools instead", .path.display())]
+    NotPassphraseProtected { path: PathBuf },
+
+    #[error("the vault identity cannot be rotated: {reason}. Nothing was changed")]
+    CannotRotate { reason: String },
+
     #[error("the vault settings are damaged ({reason}); run 'sotto verify' for details")]
     SettingsDamaged { reason: String },
 }

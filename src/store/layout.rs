@@ -26,6 +26,28 @@ impl VaultPaths {
         self.root.join("identity.age")
     }
 
+    /// `rotation.pending`: the old and new recipients of a rotation in
+    /// progress (public keys only). Written first, removed last; see `rotate`.
+    pub fn rotation_marker(&self) -> PathBuf {
+        self.root.join("rotation.pending")
+    }
+
+    /// `identity.next.age`: the new identity of a rotation in progress.
+    pub fn identity_next(&self) -> PathBuf {
+        self.root.join("identity.next.age")
+    }
+
+    /// `recovery.age`: the vault identity a second time, encrypted to the
+    /// offline recovery key (only if the user made one).
+    pub fn recovery(&self) -> PathBuf {
+        self.root.join("recovery.age")
+    }
+
+    /// `recovery.next.age`: the new identity for the recovery key, during a rotation.
+    pub fn recovery_next(&self) -> PathBuf {
+        self.root.join("recovery.next.age")
+    }
+
     /// `failed-unlocks.age`: failed unlock attempts, each an armored age file
     /// encrypted to the vault recipient, appended one after another.
     pub fn failed_unlocks(&self) -> PathBuf {
@@ -40,6 +62,11 @@ impl VaultPaths {
     /// `watermark.sealed`: what the database held at the last clean close.
     pub fn watermark(&self) -> PathBuf {
         self.root.join("watermark.sealed")
+    }
+
+    /// `watermark.next.sealed`: the watermark under the new vault key, during a rotation.
+    pub fn watermark_next(&self) -> PathBuf {
+        self.root.join("watermark.next.sealed")
     }
 
     /// `db/`: the sled database of sealed records.

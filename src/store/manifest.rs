@@ -24,6 +24,10 @@ pub struct VaultManifest {
     /// The vault identity's age recipient (`age1…`): every data key is wrapped to it.
     pub recipient: String,
     pub protection: Protection,
+    /// The recovery key's age recipient, if the user made one: `recovery.age`
+    /// holds the vault identity encrypted to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<String>,
 }
 
 /// How `identity.age` is protected.
@@ -87,6 +91,7 @@ mod tests {
             protection: Protection::IdentityFile {
                 path: "/keys/me.txt".into(),
             },
+            recovery: None,
         };
         manifest.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

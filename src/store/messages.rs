@@ -63,11 +63,11 @@ pub struct MessageMeta {
 
 /// The sealed form; the conversation and sequence number are in the record key.
 #[derive(Clone, Serialize, Deserialize)]
-struct MessageRecord {
-    role: Role,
-    at: Timestamp,
-    text: String,
-    meta: MessageMeta,
+pub(crate) struct MessageRecord {
+    pub role: Role,
+    pub at: Timestamp,
+    pub text: String,
+    pub meta: MessageMeta,
 }
 
 impl Drop for MessageRecord {

@@ -20,10 +20,11 @@ use super::layout::VaultPaths;
 use super::lock::VaultLock;
 use super::manifest::{Protection, VaultManifest};
 use super::records::{Records, TreeId, VAULT_KEY_ID};
+use super::rotate::{self, Resealer, RotationMarker};
 use super::watermark::StorageLoss;
 use crate::crypto::identity::IdentityError;
 use crate::crypto::user_identity::{self, UserIdentity, UserIdentityError};
-use crate::crypto::{DataKey, KeyPurpose, VaultIdentity, keys};
+use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
 use crate::time::Timestamp;
 
 /// A vault whose lock is held and whose manifest is read; nothing decrypted.
@@ -36,7 +37,24 @@ pub struct LockedVault {
 
 /// The vault identity, unlocked, ready to open the database. Opaque, so only
 /// the store can produce one.
-pub struct UnlockedIdentity(pub(crate) VaultIdentity);
+pub struct UnlockedIdentity {
+    /// What the user's secret opened: the current identity file, and the
+    /// new one of an interrupted rotation if there is one. Opening the
+    /// database decides which of them the vault key is wrapped to.
+    pub(crate) candidates: Vec<VaultIdentity>,
+    /// How to protect a new identity the same way (for rotations); `None`
+    /// when unlocked with the recovery key.
+    pub(crate) resealer: Option<Resealer>,
+}
+
+impl UnlockedIdentity {
+    pub(crate) fn new(identity: VaultIdentity, resealer: Option<Resealer>) -> Self {
+        UnlockedIdentity {
+            candidates: vec![identity],
+            resealer,
+        }
+    }
+}
 
 /// Failed unlock attempts found at this unlock (and moved into the audit log).
 #[derive(Clone, Debug, Default)]
@@ -88,6 +106,7 @@ pub struct Vault {
     pub(crate) paths: VaultPaths,
     pub(crate) manifest: VaultManifest,
     pub(crate) identity: VaultIdentity,
+    pub(crate) resealer: Option<Resealer>,
     pub(crate) records: Records,
     pub(crate) vault_key: DataKey,
     pub(crate) conversation_keys: RefCell<HashMap<ConversationId, DataKey>>,
@@ -159,10 +178,78 @@ impl LockedVault {
                 source: e,
             },
         })?;
-        let identity = match &self.manifest.protection {
-            Protection::Passphrase => self.unlock_with_passphrase(&sealed, passphrase)?,
-            Protection::IdentityFile { path } => self.unlock_with_identity_file(&sealed, path, passphrase)?,
+        let rotating = self.paths.rotation_marker().exists();
+        let pending = if rotating {
+            read_if_present(&self.paths.identity_next())?
+        } else {
+            None
         };
+        let current = self.open_identity_file(&sealed, passphrase);
+        let mut candidates = Vec::new();
+        let resealer = match current {
+            Ok((identity, resealer)) => {
+                if !rotating {
+                    self.check_recipient(&identity)?;
+                }
+                candidates.push(identity);
+                resealer
+            }
+            // The secret was wrong: the pending file, sealed with the same one, would fail too.
+            Err(
+                e @ (VaultError::WrongPassphrase { .. }
+                | VaultError::WrongIdentity { .. }
+                | VaultError::PassphraseRequired { .. }
+                | VaultError::PluginFailed { .. }
+                | VaultError::UserIdentity(_)),
+            ) => return Err(e),
+            // An interrupted rotation may have overwritten the old file already.
+            Err(e) if pending.is_none() => return Err(e),
+            Err(_) => None,
+        };
+        if let Some(pending) = pending {
+            match self.open_identity_file(&pending, passphrase) {
+                Ok((identity, next_resealer)) => {
+                    candidates.push(identity);
+                    if candidates.len() == 1 {
+                        return Ok(UnlockedIdentity {
+                            candidates,
+                            resealer: next_resealer,
+                        });
+                    }
+                }
+                Err(e) if candidates.is_empty() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        Ok(UnlockedIdentity { candidates, resealer })
+    }
+
+    /// Opens one sealed identity file with the user's secret, and says how to
+    /// seal a new identity the same way.
+    fn open_identity_file(
+        &self,
+        sealed: &[u8],
+        passphrase: Option<&SecretString>,
+    ) -> Result<(VaultIdentity, Option<Resealer>), VaultError> {
+        match &self.manifest.protection {
+            Protection::Passphrase => {
+                let identity = self.unlock_with_passphrase(sealed, passphrase)?;
+                let resealer = passphrase
+                    .zip(scrypt_cost(sealed))
+                    .map(|(passphrase, cost)| Resealer::Passphrase {
+                        passphrase: passphrase.clone(),
+                        cost,
+                    });
+                Ok((identity, resealer))
+            }
+            Protection::IdentityFile { path } => {
+                let (identity, user) = self.unlock_with_identity_file(sealed, path, passphrase)?;
+                Ok((identity, user.recipients().ok().map(Resealer::Recipients)))
+            }
+        }
+    }
+
+    fn check_recipient(&self, identity: &VaultIdentity) -> Result<(), VaultError> {
         let actual = identity.recipient().to_string();
         if actual != self.manifest.recipient {
             return Err(VaultError::RecipientMismatch {
@@ -171,7 +258,7 @@ impl LockedVault {
                 actual,
             });
         }
-        Ok(UnlockedIdentity(identity))
+        Ok(())
     }
 
     fn unlock_with_passphrase(
@@ -196,7 +283,7 @@ impl LockedVault {
         sealed: &[u8],
         identity_file: &Path,
         passphrase: Option<&SecretString>,
-    ) -> Result<VaultIdentity, VaultError> {
+    ) -> Result<(VaultIdentity, UserIdentity), VaultError> {
         let user = UserIdentity::load(identity_file, passphrase).map_err(|e| match e {
             UserIdentityError::WrongPassphrase(_) => VaultError::WrongPassphrase {
                 path: self.root().to_owned(),
@@ -207,7 +294,7 @@ impl LockedVault {
             },
             other => other.into(),
         })?;
-        VaultIdentity::open_with_identities(sealed, &user.identities()?).map_err(|e| match e {
+        let identity = VaultIdentity::open_with_identities(sealed, &user.identities()?).map_err(|e| match e {
             IdentityError::NoMatchingIdentity => VaultError::WrongIdentity {
                 path: self.root().to_owned(),
                 identity: identity_file.to_owned(),
@@ -219,7 +306,8 @@ impl LockedVault {
                 reason,
             },
             other => self.identity_unreadable(other),
-        })
+        })?;
+        Ok((identity, user))
     }
 
     fn identity_unreadable(&self, e: IdentityError) -> VaultError {
@@ -248,7 +336,7 @@ impl LockedVault {
     /// Opens the database with an unlocked identity, then moves any recorded
     /// failed attempts into the audit log.
     pub fn open_unlocked(self, identity: UnlockedIdentity) -> Result<Vault, VaultError> {
-        let UnlockedIdentity(identity) = identity;
+        let UnlockedIdentity { candidates, resealer } = identity;
         let db_path = self.paths.database();
         if !db_path.is_dir() {
             return Err(VaultError::Database {
@@ -262,12 +350,49 @@ impl LockedVault {
             .ok_or_else(|| VaultError::VaultKeyDamaged {
                 reason: "it is missing".into(),
             })?;
-        let vault_key = keys::unwrap(&wrapped, KeyPurpose::Vault, &identity)
-            .map_err(|e| VaultError::VaultKeyDamaged { reason: e.to_string() })?;
+        let mut first_error = None;
+        let mut opened = None;
+        for identity in candidates {
+            match keys::unwrap(&wrapped, KeyPurpose::Vault, &identity) {
+                Ok(key) => {
+                    opened = Some((identity, key));
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let Some((identity, vault_key)) = opened else {
+            let reason = first_error.map_or_else(|| "no identity could be opened".into(), |e| e.to_string());
+            return Err(VaultError::VaultKeyDamaged { reason });
+        };
+        let mut manifest = self.manifest;
+        let recipient = identity.recipient().to_string();
+        match RotationMarker::load(&self.paths)? {
+            // An interrupted rotation: finished if its commit landed (the vault
+            // key is wrapped to the new identity), rolled back if not.
+            Some(marker) if marker.to == recipient && [&marker.from, &marker.to].contains(&&manifest.recipient) => {
+                manifest.recipient = recipient;
+                rotate::finish_pending(&self.paths, &manifest)?;
+            }
+            Some(marker) if marker.from == recipient && manifest.recipient == recipient => {
+                rotate::discard_pending(&self.paths)?;
+            }
+            Some(_) | None if manifest.recipient != recipient => {
+                return Err(VaultError::RecipientMismatch {
+                    path: self.paths.root().to_owned(),
+                    manifest: manifest.recipient.clone(),
+                    actual: recipient,
+                });
+            }
+            Some(_) | None => {}
+        }
         let mut vault = Vault {
             paths: self.paths,
-            manifest: self.manifest,
+            manifest,
             identity,
+            resealer,
             records,
             vault_key,
             conversation_keys: RefCell::new(HashMap::new()),
@@ -290,6 +415,20 @@ impl LockedVault {
         let identity = self.unlock(passphrase)?;
         self.open_unlocked(identity)
     }
+}
+
+/// The bytes of `path`, or `None` if it does not exist.
+fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, VaultError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(VaultError::io("read", path)(e)),
+    }
+}
+
+/// The scrypt cost a passphrase-protected identity file was sealed with.
+fn scrypt_cost(sealed: &[u8]) -> Option<KdfCost> {
+    crate::crypto::identity::scrypt_work_factor(sealed).and_then(|log_n| KdfCost::from_log_n(log_n).ok())
 }
 
 impl Vault {

@@ -90,7 +90,7 @@ impl fmt::Display for StorageLoss {
 
 impl Vault {
     /// What the database holds now, in watermark terms.
-    fn current_watermark(&self) -> Result<Watermark, VaultError> {
+    pub(crate) fn current_watermark(&self) -> Result<Watermark, VaultError> {
         let mut mark = Watermark::default();
         for item in self.records.scan(TreeId::Index) {
             let (key, sealed) = item?;
@@ -112,17 +112,8 @@ impl Vault {
         self.save_watermark(&mark)
     }
 
-    /// Writes the watermark the database will have once `conversation` is
-    /// removed: called before that removal is committed.
-    pub(crate) fn lower_watermark_for_removal(&self, conversation: ConversationId) -> Result<(), VaultError> {
-        let mut mark = self.current_watermark()?;
-        mark.conversations.remove(&conversation);
-        self.save_watermark(&mark)
-    }
-
     fn save_watermark(&self, mark: &Watermark) -> Result<(), VaultError> {
-        let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(mark).expect("invariant: plain data serializes"));
-        let sealed = seal::seal(&self.vault_key, SLOT, &plaintext);
+        let sealed = seal(&self.vault_key, mark);
         let path = self.paths.watermark();
         fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))
     }
@@ -224,6 +215,12 @@ impl Vault {
         }
         Ok(losses)
     }
+}
+
+/// The sealed bytes of a watermark file.
+pub(crate) fn seal(vault_key: &crate::crypto::DataKey, mark: &Watermark) -> Vec<u8> {
+    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(mark).expect("invariant: plain data serializes"));
+    seal::seal(vault_key, SLOT, &plaintext)
 }
 
 impl Drop for Vault {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod forensics;
 pub mod http;
 pub mod pty;
 

@@ -170,7 +170,7 @@ fn deleting_a_conversation_removes_its_messages_and_key() {
         vault.append_message(doomed, NewMessage::user("bye")).unwrap();
     }
     vault.append_message(kept, NewMessage::user("stay")).unwrap();
-    assert_eq!(vault.delete_conversation(doomed).unwrap(), 5);
+    assert_eq!(vault.wipe_conversation(doomed).unwrap().messages_removed, 5);
     assert!(matches!(
         vault.newest_messages(doomed, 5),
         Err(VaultError::ConversationNotFound(_)) | Err(VaultError::ConversationDamaged { .. })
@@ -180,7 +180,7 @@ fn deleting_a_conversation_removes_its_messages_and_key() {
         Err(VaultError::ConversationNotFound(_))
     ));
     assert!(matches!(
-        vault.delete_conversation(doomed),
+        vault.wipe_conversation(doomed),
         Err(VaultError::ConversationNotFound(_))
     ));
     assert_eq!(vault.list_conversations().unwrap().conversations.len(), 1);

@@ -68,7 +68,7 @@ fn nothing_readable_reaches_disk_and_modes_are_private() {
             .unwrap();
         let gone = vault.create_conversation(canary).unwrap();
         vault.append_message(gone, NewMessage::user(canary)).unwrap();
-        vault.delete_conversation(gone).unwrap();
+        vault.wipe_conversation(gone).unwrap();
     }
     assert_canary_absent(&[&root, &config_dir], canary);
     let mut checked = 0;

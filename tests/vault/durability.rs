@@ -193,7 +193,7 @@ fn a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss() {
     if let Ok(spec) = std::env::var(DELETE_CHILD_ENV) {
         let (root, id) = spec.split_once('|').unwrap();
         let mut vault = reopen(Path::new(root));
-        vault.delete_conversation(id.parse().unwrap()).unwrap();
+        vault.wipe_conversation(id.parse().unwrap()).unwrap();
         // Straight to stdout: the test harness captures println!.
         use std::io::Write;
         writeln!(std::io::stdout(), "deleted").unwrap();

@@ -11,6 +11,7 @@ mod creation;
 mod durability;
 mod tampering;
 mod unlock;
+mod wipe;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -541,7 +541,7 @@ fn vault_job(
         }
         Job::Rename(id, title) => vault.rename_conversation(id, &title).map_err(err("rename"))?,
         Job::Delete(id) => {
-            vault.delete_conversation(id).map_err(err("delete"))?;
+            vault.wipe_conversation(id).map_err(err("delete"))?;
         }
         Job::Search(query) => {
             let hits = search_vault(vault, &query).map_err(err("search"))?;

@@ -1,0 +1,451 @@
+//! Identity rotation: the step that makes a wipe cryptographic.
+//!
+//! sled keeps removed bytes on disk, so a removed record is not erased. A
+//! rotation makes those leftovers useless: it generates a new vault identity
+//! and a new vault key, re-wraps every live data key to the new identity,
+//! re-seals every vault-level record (index, audit, settings, meta) under the
+//! new vault key, gives a conversation that loses only some messages a new data
+//! key (re-sealing what stays), and then destroys the old identity. Leftover
+//! copies of a wiped key are wrapped to an identity that no longer exists, and
+//! leftover index entries are sealed under a vault key wrapped only to it.
+//!
+//! It is atomic across sled and the identity files:
+//!
+//! 1. `rotation.pending` (the old and new recipients, public keys only), then
+//!    `identity.next.age` (and `recovery.next.age`, `watermark.next.sealed`)
+//!    are written, durably. Until step 2 lands they are ignored and removed.
+//! 2. One sled transaction swaps every wrapped key and re-sealed record, and is
+//!    flushed. This is the commit point.
+//! 3. The old `identity.age` (and `recovery.age`) are overwritten in place,
+//!    the new files renamed over them, the manifest updated, and
+//!    `rotation.pending` removed last.
+//!
+//! At unlock, a `rotation.pending` means a rotation was interrupted: whether the
+//! identity that unwraps the vault key is its old or its new one decides
+//! whether it is finished (step 3 again) or rolled back (the new files
+//! removed). So a kill at any moment leaves a vault that opens, with the
+//! rotation either done or not.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use rand::RngCore;
+use secrecy::SecretString;
+
+use super::audit::{self, AuditEvent};
+use super::conversations::{IndexRecord, id_of_key};
+use super::error::VaultError;
+use super::fsutil;
+use super::ids::{ConversationId, split_message_key};
+use super::layout::VaultPaths;
+use super::manifest::VaultManifest;
+use super::messages::MessageRecord;
+use super::records::{Change, FAILED_UNLOCK_IMPORT_KEY, TreeId, VAULT_KEY_ID, open_value, seal_value};
+use super::vault::Vault;
+use super::watermark;
+use crate::crypto::seal::{self, RecordSlot};
+use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
+use crate::time::Timestamp;
+
+/// How a new vault identity gets the same protection as the current one.
+pub(crate) enum Resealer {
+    /// scrypt with the vault passphrase, at the cost the current file uses.
+    Passphrase { passphrase: SecretString, cost: KdfCost },
+    /// Encrypted to the recipients of the user's own identity file.
+    Recipients(Vec<Box<dyn age::Recipient + Send>>),
+}
+
+impl Resealer {
+    fn seal(&self, identity: &VaultIdentity, created: Timestamp) -> Result<Vec<u8>, VaultError> {
+        match self {
+            Resealer::Passphrase { passphrase, cost } => Ok(identity.seal_with_passphrase(passphrase, *cost, created)),
+            Resealer::Recipients(recipients) => {
+                identity
+                    .seal_to_recipients(recipients, created)
+                    .map_err(|e| VaultError::CannotRotate {
+                        reason: format!("the new identity could not be encrypted to your identity file ({e})"),
+                    })
+            }
+        }
+    }
+}
+
+/// What a rotation removes besides rotating.
+#[derive(Debug, Default)]
+pub(crate) struct Shred {
+    /// Conversations removed whole: records, index entry and wrapped key.
+    pub conversations: BTreeSet<ConversationId>,
+    /// Messages removed from conversations that stay; each such conversation
+    /// gets a new data key and what stays is re-sealed under it.
+    pub messages: BTreeMap<ConversationId, BTreeSet<u64>>,
+}
+
+/// What a rotation did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Conversations removed whole.
+    pub conversations_removed: u64,
+    /// Message records removed (in removed conversations and from others).
+    pub messages_removed: u64,
+    /// Live data keys re-wrapped to the new identity.
+    pub keys_rewrapped: u64,
+    /// Records that were already unreadable and so could not be re-keyed; they
+    /// were left as they were (`sotto verify` lists them).
+    pub left_damaged: u64,
+}
+
+/// `rotation.pending`: which recipient a rotation goes from and to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotationMarker {
+    pub from: String,
+    pub to: String,
+}
+
+impl RotationMarker {
+    /// The marker of an interrupted rotation, if there is one.
+    pub fn load(paths: &VaultPaths) -> Result<Option<Self>, VaultError> {
+        let path = paths.rotation_marker();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(VaultError::io("read", path)(e)),
+        };
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| VaultError::ManifestInvalid {
+                path,
+                reason: e.message().to_owned(),
+            })
+    }
+
+    fn save(&self, paths: &VaultPaths) -> Result<(), VaultError> {
+        let body = toml::to_string(self).expect("invariant: two strings serialize to TOML");
+        let path = paths.rotation_marker();
+        fsutil::write_private_file_atomic(&path, body.as_bytes()).map_err(VaultError::io("write", path))
+    }
+}
+
+impl Vault {
+    /// Rotates the vault identity and vault key, removing what `shred` names in
+    /// the same commit, with the audit event `event` makes of the report.
+    pub(crate) fn rotate(
+        &mut self,
+        shred: &Shred,
+        event: impl FnOnce(&RotationReport) -> AuditEvent,
+    ) -> Result<RotationReport, VaultError> {
+        let resealer = self.resealer.as_ref().ok_or_else(|| VaultError::CannotRotate {
+            reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
+                     set a passphrase with 'sotto passphrase --reset' first"
+                .into(),
+        })?;
+        let now = Timestamp::now();
+        let identity = VaultIdentity::generate();
+        let recipient = identity.recipient();
+        let sealed_identity = resealer.seal(&identity, now)?;
+        let sealed_recovery = self.seal_for_recovery(&identity, now)?;
+        let vault_key = DataKey::generate();
+        let mut report = RotationReport::default();
+
+        let mut changes = Vec::new();
+        let mut new_keys: HashMap<ConversationId, DataKey> = HashMap::new();
+        for item in self.records.scan(TreeId::Keys) {
+            let (key, _) = item?;
+            if &*key == VAULT_KEY_ID {
+                changes.push(put(
+                    TreeId::Keys,
+                    &key,
+                    keys::wrap(&vault_key, KeyPurpose::Vault, &recipient),
+                ));
+                continue;
+            }
+            let Some(id) = id_of_key(&key) else {
+                report.left_damaged += 1;
+                continue;
+            };
+            if shred.conversations.contains(&id) {
+                changes.push(remove(TreeId::Keys, &key));
+                continue;
+            }
+            let data_key = if shred.messages.contains_key(&id) {
+                new_keys.entry(id).or_insert_with(DataKey::generate).clone()
+            } else {
+                match self.conversation_key(id) {
+                    Ok(key) => key,
+                    Err(_) => {
+                        report.left_damaged += 1;
+                        continue;
+                    }
+                }
+            };
+            let purpose = KeyPurpose::Conversation(*id.as_bytes());
+            changes.push(put(TreeId::Keys, &key, keys::wrap(&data_key, purpose, &recipient)));
+            report.keys_rewrapped += 1;
+        }
+
+        let mut index_updates = HashMap::new();
+        for (id, seqs) in &shred.messages {
+            let Some(new_key) = new_keys.get(id) else {
+                continue; // no wrapped key: the conversation is gone or damaged
+            };
+            let update = self.reseal_conversation(*id, seqs, new_key, &mut changes, &mut report)?;
+            index_updates.insert(*id, update);
+        }
+        for id in &shred.conversations {
+            for item in self.records.scan_prefix(TreeId::Messages, id.as_bytes()) {
+                let (key, _) = item?;
+                changes.push(remove(TreeId::Messages, &key));
+                report.messages_removed += 1;
+            }
+        }
+        report.conversations_removed = shred
+            .conversations
+            .iter()
+            .map(|id| self.records.get(TreeId::Index, id.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .filter(|entry| entry.is_some())
+            .count() as u64;
+
+        for tree in [TreeId::Index, TreeId::Audit, TreeId::Settings, TreeId::Meta] {
+            for item in self.records.scan(tree) {
+                let (key, sealed) = item?;
+                let id = (tree == TreeId::Index).then(|| id_of_key(&key)).flatten();
+                if id.is_some_and(|id| shred.conversations.contains(&id))
+                    || (tree == TreeId::Meta && &*key == FAILED_UNLOCK_IMPORT_KEY)
+                {
+                    changes.push(remove(tree, &key));
+                } else if let Some(update) = id.and_then(|id| index_updates.get(&id)) {
+                    changes.push(put(tree, &key, seal_value(&vault_key, tree, &key, update)));
+                } else {
+                    let slot = RecordSlot {
+                        tree: tree.name(),
+                        key: &key,
+                    };
+                    match seal::open(&self.vault_key, slot, &sealed) {
+                        Ok(plaintext) => changes.push(put(tree, &key, seal::seal(&vault_key, slot, &plaintext))),
+                        Err(_) => report.left_damaged += 1,
+                    }
+                }
+            }
+        }
+        changes.extend(audit::append_changes(
+            &self.records,
+            &vault_key,
+            [(now, event(&report))],
+        )?);
+
+        let mut mark = self.current_watermark()?;
+        for id in &shred.conversations {
+            mark.conversations.remove(id);
+        }
+        let sealed_watermark = watermark::seal(&vault_key, &mark);
+
+        // The failed-attempt side file was imported at unlock and nothing can
+        // add to it while the lock is held; its entries are encrypted to the
+        // old identity, so it goes now (its import marker goes in the commit).
+        let side_file = self.paths.failed_unlocks();
+        if side_file.exists() {
+            fs::remove_file(&side_file).map_err(VaultError::io("remove", side_file))?;
+        }
+        let marker = RotationMarker {
+            from: self.identity.recipient().to_string(),
+            to: recipient.to_string(),
+        };
+        write_pending(
+            &self.paths,
+            &marker,
+            &sealed_identity,
+            sealed_recovery.as_deref(),
+            &sealed_watermark,
+        )?;
+        if let Err(e) = self.records.commit(&changes) {
+            let _ = discard_pending(&self.paths);
+            return Err(e);
+        }
+        // Committed (in memory at least): from here this session uses the new
+        // keys whatever happens, and the next unlock finishes the rotation.
+        self.identity = identity;
+        self.vault_key = vault_key;
+        {
+            let mut cache = self.conversation_keys.borrow_mut();
+            cache.retain(|id, _| !shred.conversations.contains(id));
+            cache.extend(new_keys);
+        }
+        self.streaming.retain(|(id, _)| !shred.conversations.contains(id));
+        self.records.flush()?;
+        let mut manifest = self.manifest.clone();
+        manifest.recipient = recipient.to_string();
+        finish_pending(&self.paths, &manifest)?;
+        self.manifest = manifest;
+        Ok(report)
+    }
+
+    /// Re-seals the messages of `id` that are not in `drop` under `new_key`,
+    /// removes the others, and returns the conversation's updated index entry.
+    fn reseal_conversation(
+        &self,
+        id: ConversationId,
+        drop: &BTreeSet<u64>,
+        new_key: &DataKey,
+        changes: &mut Vec<Change>,
+        report: &mut RotationReport,
+    ) -> Result<IndexRecord, VaultError> {
+        let old_key = self.conversation_key(id)?;
+        let mut index = self.index_record(id)?;
+        let (mut first, mut last, mut count) = (None, None, 0u64);
+        for item in self.records.scan_prefix(TreeId::Messages, id.as_bytes()) {
+            let (key, sealed) = item?;
+            if split_message_key(&key).is_some_and(|(_, seq)| drop.contains(&seq)) {
+                changes.push(remove(TreeId::Messages, &key));
+                report.messages_removed += 1;
+                continue;
+            }
+            count += 1;
+            match open_value::<MessageRecord>(&old_key, TreeId::Messages, &key, &sealed) {
+                Ok(record) => {
+                    first = Some(first.map_or(record.at, |t: Timestamp| t.min(record.at)));
+                    last = Some(last.map_or(record.at, |t: Timestamp| t.max(record.at)));
+                    changes.push(put(
+                        TreeId::Messages,
+                        &key,
+                        seal_value(new_key, TreeId::Messages, &key, &record),
+                    ));
+                }
+                Err(_) => report.left_damaged += 1,
+            }
+        }
+        index.message_count = count;
+        index.first_message_at = first;
+        index.last_message_at = last;
+        Ok(index)
+    }
+
+    /// The new identity encrypted to the recovery key, if the vault has one.
+    fn seal_for_recovery(&self, identity: &VaultIdentity, now: Timestamp) -> Result<Option<Vec<u8>>, VaultError> {
+        let Some(recipient) = &self.manifest.recovery else {
+            return Ok(None);
+        };
+        let recipient = recovery_recipient(&self.paths, recipient)?;
+        let recipients: Vec<Box<dyn age::Recipient + Send>> = vec![Box::new(recipient)];
+        identity
+            .seal_to_recipients(&recipients, now)
+            .map(Some)
+            .map_err(|e| VaultError::CannotRotate {
+                reason: format!("the new identity could not be encrypted to the recovery key ({e})"),
+            })
+    }
+}
+
+pub(crate) fn recovery_recipient(paths: &VaultPaths, text: &str) -> Result<age::x25519::Recipient, VaultError> {
+    text.parse().map_err(|e: &str| VaultError::ManifestInvalid {
+        path: paths.manifest(),
+        reason: format!("its recovery recipient is not an age X25519 recipient ({e})"),
+    })
+}
+
+fn put(tree: TreeId, key: &[u8], value: Vec<u8>) -> Change {
+    Change::Put {
+        tree,
+        key: key.to_vec(),
+        value,
+    }
+}
+
+fn remove(tree: TreeId, key: &[u8]) -> Change {
+    Change::Remove {
+        tree,
+        key: key.to_vec(),
+    }
+}
+
+/// Step 1: the new files, durable before the commit.
+fn write_pending(
+    paths: &VaultPaths,
+    marker: &RotationMarker,
+    identity: &[u8],
+    recovery: Option<&[u8]>,
+    watermark: &[u8],
+) -> Result<(), VaultError> {
+    let written = (|| {
+        marker.save(paths)?;
+        fsutil::write_private_file_atomic(&paths.watermark_next(), watermark)
+            .map_err(VaultError::io("write", paths.watermark_next()))?;
+        if let Some(recovery) = recovery {
+            fsutil::write_private_file_atomic(&paths.recovery_next(), recovery)
+                .map_err(VaultError::io("write", paths.recovery_next()))?;
+        }
+        fsutil::write_private_file_atomic(&paths.identity_next(), identity)
+            .map_err(VaultError::io("write", paths.identity_next()))
+    })();
+    if written.is_err() {
+        let _ = discard_pending(paths);
+    }
+    written
+}
+
+/// Step 3, also run at unlock after an interrupted rotation whose commit
+/// landed: destroy the old identity, put the new files in place. Idempotent.
+pub(crate) fn finish_pending(paths: &VaultPaths, manifest: &VaultManifest) -> Result<(), VaultError> {
+    let root = paths.root();
+    if paths.identity_next().exists() {
+        shred_file(&paths.identity())?;
+    }
+    if paths.recovery_next().exists() {
+        shred_file(&paths.recovery())?;
+        rename(&paths.recovery_next(), &paths.recovery())?;
+    }
+    if paths.watermark_next().exists() {
+        rename(&paths.watermark_next(), &paths.watermark())?;
+    }
+    manifest.save(&paths.manifest())?;
+    if paths.identity_next().exists() {
+        rename(&paths.identity_next(), &paths.identity())?;
+    }
+    fsutil::sync_dir(root).map_err(VaultError::io("sync the directory", root))?;
+    remove_if_present(&paths.rotation_marker())?;
+    fsutil::sync_dir(root).map_err(VaultError::io("sync the directory", root))
+}
+
+/// Rolls back a rotation whose commit never landed: the new files go, the
+/// marker last.
+pub(crate) fn discard_pending(paths: &VaultPaths) -> Result<(), VaultError> {
+    for path in [paths.watermark_next(), paths.recovery_next(), paths.identity_next()] {
+        remove_if_present(&path)?;
+    }
+    fsutil::sync_dir(paths.root()).map_err(VaultError::io("sync the directory", paths.root()))?;
+    remove_if_present(&paths.rotation_marker())?;
+    fsutil::sync_dir(paths.root()).map_err(VaultError::io("sync the directory", paths.root()))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), VaultError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(VaultError::io("remove", path)(e)),
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), VaultError> {
+    fs::rename(from, to).map_err(VaultError::io("move into place", to))
+}
+
+/// Overwrites a file's bytes in place with random data and syncs them, so the
+/// old contents are gone from the file (not only unlinked) before it is
+/// replaced. What a copy-on-write filesystem or an SSD keeps of the old blocks
+/// is beyond a program's reach; SECURITY.md says so.
+pub(crate) fn shred_file(path: &Path) -> Result<(), VaultError> {
+    let mut file = match OpenOptions::new().write(true).open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(VaultError::io("overwrite", path)(e)),
+    };
+    let len = file.metadata().map_err(VaultError::io("overwrite", path))?.len() as usize;
+    let mut noise = vec![0u8; len];
+    rand::rngs::OsRng.fill_bytes(&mut noise);
+    file.write_all(&noise)
+        .and_then(|()| file.sync_data())
+        .map_err(VaultError::io("overwrite", path))
+}

@@ -1,0 +1,287 @@
+//! Wipes, rekeys and passphrase changes: what they remove cannot be recovered
+//! from any byte left on disk, even with the passphrase; everything else still
+//! reads; and a process killed in the middle leaves a vault that opens.
+
+use super::*;
+use sotto::time::Timestamp;
+use support::forensics;
+
+const KEPT_MARKER: &str = "kept-marker-5be1c0";
+
+/// A vault with three conversations, one of which is full of `canary`.
+fn filled_vault(root: &Path, canary: &str) -> (ConversationId, Vec<ConversationId>) {
+    let mut vault = new_vault(root);
+    let mut kept = Vec::new();
+    for n in 0..2 {
+        let id = vault.create_conversation(&format!("kept {n}")).unwrap();
+        for i in 0..20 {
+            vault
+                .append_message(id, NewMessage::user(&format!("{KEPT_MARKER} {n}/{i}")))
+                .unwrap();
+        }
+        kept.push(id);
+    }
+    let doomed = vault.create_conversation(&format!("title {canary}")).unwrap();
+    for i in 0..20 {
+        vault
+            .append_message(doomed, NewMessage::user(&format!("{canary} message {i}")))
+            .unwrap();
+    }
+    vault.rename_conversation(doomed, &format!("renamed {canary}")).unwrap();
+    (doomed, kept)
+}
+
+#[test]
+fn a_wiped_conversation_cannot_be_recovered_from_any_byte_even_with_the_passphrase() {
+    let canary = "canary-wipe-9d4e2a";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (doomed, kept) = filled_vault(&root, canary);
+
+    // The toolkit works: before the wipe it recovers the canary and the rest.
+    let before = forensics::attack(&root, &passphrase());
+    assert!(
+        before.contains(canary),
+        "the attack recovers nothing even before the wipe"
+    );
+    assert!(before.contains(KEPT_MARKER));
+
+    let mut vault = reopen(&root);
+    let report = vault.wipe_conversation(doomed).unwrap();
+    assert_eq!((report.conversations_removed, report.messages_removed), (1, 20));
+    assert_eq!(report.left_damaged, 0);
+    drop(vault);
+
+    let after = forensics::attack(&root, &passphrase());
+    assert!(!after.identities.is_empty() && !after.data_keys.is_empty());
+    assert!(
+        !after.contains(canary),
+        "a wiped conversation came back from the bytes on disk"
+    );
+    assert!(after.contains(KEPT_MARKER), "the attack no longer reads what it should");
+    assert_canary_absent(&[&root], canary);
+
+    let vault = reopen(&root);
+    assert!(vault.unlock_report().storage_losses.is_empty());
+    assert!(vault.verify().unwrap().is_intact());
+    let left: Vec<ConversationId> = vault
+        .list_conversations()
+        .unwrap()
+        .conversations
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(left.len(), 2);
+    for id in kept {
+        assert!(left.contains(&id));
+        assert_eq!(vault.newest_messages(id, 100).unwrap().len(), 20);
+    }
+    let log = vault.audit_log().unwrap();
+    assert!(log.iter().any(|e| matches!(
+        e,
+        Ok(entry) if entry.event == AuditEvent::Wipe {
+            scope: Scope::Conversation { id: doomed },
+            conversations: 1,
+            messages: 20
+        }
+    )));
+}
+
+#[test]
+fn wiping_older_than_a_date_shreds_old_messages_and_keeps_newer_ones() {
+    let canary = "canary-old-71f0c3";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let cutoff = Timestamp::from_unix_ms(1_700_000_000_000);
+    let old = Timestamp::from_unix_ms(1_600_000_000_000);
+    let (mixed, recent) = {
+        let mut vault = new_vault(&root);
+        let mixed = vault.create_conversation("mixed").unwrap();
+        let at = |at| NewMessage {
+            at: Some(at),
+            ..NewMessage::user(canary)
+        };
+        vault.append_messages(mixed, [at(old), at(old)]).unwrap();
+        vault
+            .append_message(mixed, NewMessage::user(&format!("{KEPT_MARKER} new")))
+            .unwrap();
+        let recent = vault.create_conversation("recent").unwrap();
+        vault.append_message(recent, NewMessage::user(KEPT_MARKER)).unwrap();
+        (mixed, recent)
+    };
+    let mut vault = reopen(&root);
+    let report = vault.wipe_older_than(cutoff).unwrap();
+    assert_eq!((report.conversations_removed, report.messages_removed), (0, 2));
+    let left = vault.newest_messages(mixed, 10).unwrap();
+    assert_eq!(texts(&left), [format!("{KEPT_MARKER} new")]);
+    let summary = vault.conversation(mixed).unwrap();
+    assert_eq!(summary.message_count, 1);
+    assert!(summary.first_message_at.unwrap() >= cutoff);
+    assert_eq!(vault.newest_messages(recent, 10).unwrap().len(), 1);
+    drop(vault);
+
+    let recovered = forensics::attack(&root, &passphrase());
+    assert!(
+        !recovered.contains(canary),
+        "an expired message came back from the bytes on disk"
+    );
+    assert!(recovered.contains(KEPT_MARKER));
+    let vault = reopen(&root);
+    assert!(vault.verify().unwrap().is_intact());
+    assert!(vault.unlock_report().storage_losses.is_empty());
+}
+
+#[test]
+fn rekey_changes_the_identity_and_everything_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (doomed, kept) = filled_vault(&root, "not-a-canary");
+    let mut vault = reopen(&root);
+    let old = vault.recipient();
+    let report = vault.rekey().unwrap();
+    assert_eq!(report.keys_rewrapped, 3);
+    assert_ne!(vault.recipient(), old);
+    assert_eq!(vault.manifest().recipient, vault.recipient());
+    drop(vault);
+    let vault = reopen(&root);
+    for id in kept.into_iter().chain([doomed]) {
+        assert_eq!(vault.newest_messages(id, 100).unwrap().len(), 20);
+    }
+    assert!(vault.verify().unwrap().is_intact());
+    assert!(matches!(
+        vault.audit_log().unwrap().last(),
+        Some(Ok(entry)) if entry.event == AuditEvent::Rekey
+    ));
+}
+
+#[test]
+fn a_new_passphrase_opens_the_vault_and_the_old_one_no_longer_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (doomed, _) = filled_vault(&root, "not-a-canary");
+    let old_identity_file = std::fs::read(root.join("identity.age")).unwrap();
+    let new = SecretString::from("a different and long passphrase".to_owned());
+    reopen(&root).change_passphrase(&new, support::cheap_kdf()).unwrap();
+    assert!(matches!(unlock_error(&root), VaultError::WrongPassphrase { .. }));
+    let vault = LockedVault::open(&root).unwrap().unlock_and_open(Some(&new)).unwrap();
+    assert_eq!(vault.newest_messages(doomed, 100).unwrap().len(), 20);
+    drop(vault);
+    // A copy of the old identity file, opened with the old passphrase, opens
+    // nothing stored now: the identity was rotated with the passphrase.
+    std::fs::write(root.join("identity.age"), &old_identity_file).unwrap();
+    assert!(matches!(
+        LockedVault::open(&root).unwrap().unlock_and_open(Some(&passphrase())),
+        Err(VaultError::RecipientMismatch { .. })
+    ));
+}
+
+#[test]
+fn wiping_everything_leaves_no_vault_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    filled_vault(&root, "not-a-canary");
+    reopen(&root).wipe_everything().unwrap();
+    assert!(!root.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "something was left beside the vault"
+    );
+    assert!(matches!(LockedVault::open(&root), Err(VaultError::NoVault { .. })));
+}
+
+const KILL_CHILD_ENV: &str = "SOTTO_TEST_WIPE_CHILD";
+const KILL_ROUNDS: usize = 25;
+
+#[test]
+fn a_wipe_killed_at_any_moment_leaves_a_vault_that_opens_with_the_wipe_done_or_not() {
+    if let Ok(spec) = std::env::var(KILL_CHILD_ENV) {
+        let (root, id) = spec.split_once('|').unwrap();
+        let mut vault = reopen(Path::new(root));
+        use std::io::Write;
+        writeln!(std::io::stdout(), "opened").unwrap();
+        std::io::stdout().flush().unwrap();
+        let _ = vault.wipe_conversation(id.parse().unwrap());
+        loop {
+            vault.rekey().unwrap();
+        }
+    }
+    use rand::Rng;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (mut doomed, kept) = filled_vault(&root, "not-a-canary");
+    // How often the kill found the wipe not done, and done.
+    let mut outcomes = [0usize; 2];
+    for round in 0..KILL_ROUNDS {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "wipe::a_wipe_killed_at_any_moment_leaves_a_vault_that_opens_with_the_wipe_done_or_not",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(KILL_CHILD_ENV, format!("{}|{doomed}", root.display()))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let opened = std::io::BufRead::lines(stdout).any(|line| line.unwrap().ends_with("opened"));
+        assert!(opened, "round {round}: the child did not open the vault");
+        std::thread::sleep(Duration::from_micros(rand::thread_rng().gen_range(0..20_000)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let vault = reopen(&root);
+        assert!(vault.verify().unwrap().is_intact(), "round {round}");
+        assert!(vault.unlock_report().storage_losses.is_empty(), "round {round}");
+        for id in &kept {
+            assert_eq!(vault.newest_messages(*id, 100).unwrap().len(), 20, "round {round}");
+        }
+        match vault.conversation(doomed) {
+            Ok(_) => {
+                let messages = vault.newest_messages(doomed, 100).unwrap();
+                assert_eq!(messages.len(), 20, "round {round}: a half-wiped conversation");
+                outcomes[0] += 1;
+            }
+            Err(VaultError::ConversationNotFound(_)) => {
+                assert!(matches!(
+                    vault.newest_messages(doomed, 1),
+                    Err(VaultError::ConversationNotFound(_) | VaultError::ConversationDamaged { .. })
+                ));
+                outcomes[1] += 1;
+            }
+            Err(e) => panic!("round {round}: {e}"),
+        }
+        for name in ["rotation.pending", "identity.next.age", "watermark.next.sealed"] {
+            assert!(
+                !root.join(name).exists(),
+                "round {round}: '{name}' was left after unlock"
+            );
+        }
+        drop(vault);
+        if outcomes[1] > 0 && vault_lacks(&root, doomed) {
+            doomed = add_doomed(&root);
+        }
+    }
+    println!("wipe kill test: not done {}, done {}", outcomes[0], outcomes[1]);
+    assert!(
+        outcomes[1] > 0,
+        "the wipe never completed in {KILL_ROUNDS} rounds: {outcomes:?}"
+    );
+}
+
+fn vault_lacks(root: &Path, id: ConversationId) -> bool {
+    matches!(reopen(root).conversation(id), Err(VaultError::ConversationNotFound(_)))
+}
+
+fn add_doomed(root: &Path) -> ConversationId {
+    let mut vault = reopen(root);
+    let id = vault.create_conversation("doomed").unwrap();
+    for i in 0..20 {
+        vault
+            .append_message(id, NewMessage::user(&format!("doomed {i}")))
+            .unwrap();
+    }
+    id
+}
