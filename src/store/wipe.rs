@@ -77,7 +77,7 @@ impl Vault {
                 shred.conversations.insert(conversation.id);
                 continue;
             }
-            if !conversation.first_message_at.is_some_and(|t| t < before) {
+            if conversation.first_message_at.is_none_or(|t| t >= before) {
                 continue;
             }
             let key = self.conversation_key(conversation.id)?;
