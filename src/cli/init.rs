@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::passphrase::PassphraseSource;
+use super::passphrase::{PassphraseSource, check_new_passphrase};
 use super::{CliError, Context, exit};
 use crate::crypto::KdfCost;
-use crate::crypto::passphrase::{self, REQUIRED_SCORE};
 use crate::crypto::user_identity::{self, UserIdentity};
 use crate::store::{NewProtection, Vault};
 
@@ -51,23 +50,7 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
         }
         None => {
             let passphrase = source.read_new()?;
-            let strength = passphrase::assess(&passphrase, &["sotto", &whoami()]);
-            if !strength.is_acceptable() {
-                if !args.unsafe_allow_weak_passphrase {
-                    return Err(CliError::WithCode {
-                        message: format!(
-                            "this passphrase is too weak to protect the vault (it needs strength {REQUIRED_SCORE}/4). {} \
-                             Four or more random words make a strong, memorable passphrase. Nothing was created.",
-                            strength.advice()
-                        ),
-                        code: exit::ERROR,
-                    });
-                }
-                eprintln!(
-                    "sotto: warning: using a weak passphrase because of --unsafe-allow-weak-passphrase. {}",
-                    strength.advice()
-                );
-            }
+            check_new_passphrase(&passphrase, args.unsafe_allow_weak_passphrase, "Nothing was created")?;
             let cost = KdfCost::DEFAULT;
             let vault = Vault::create(
                 &context.data_dir,
@@ -87,10 +70,4 @@ pub(crate) fn run(context: &Context, args: &InitArgs) -> Result<u8, CliError> {
     };
     say!("Vault recipient: {}", vault.recipient());
     Ok(exit::OK)
-}
-
-fn whoami() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_default()
 }

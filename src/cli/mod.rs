@@ -14,6 +14,7 @@ mod ask;
 mod audit;
 mod backends;
 mod chat;
+mod identity;
 mod init;
 mod keys;
 mod passphrase;
@@ -21,6 +22,7 @@ mod redact;
 mod unlock;
 mod verify;
 mod view;
+mod wipe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,7 +65,9 @@ Environment:
   SOTTO_CONFIG               the config file (like --config)
   SOTTO_BACKEND              the backend to use (like --backend)
   SOTTO_PASSPHRASE_FILE      read the passphrase from this file (first line)
-  SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase";
+  SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase
+  SOTTO_NEW_PASSPHRASE_FILE  the new passphrase for 'sotto passphrase' (first line)
+  SOTTO_RECOVERY_KEY_FILE    the recovery key for 'sotto passphrase --reset' (first line)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -121,6 +125,14 @@ pub enum Command {
     Redact(redact::RedactArgs),
     /// List the privacy events (vault created, failed unlocks, consent, exports, wipes) with their times; never content
     Audit(audit::AuditArgs),
+    /// Wipe one conversation, everything older than a date, or the whole vault, for good (the identity is rotated)
+    Wipe(wipe::WipeArgs),
+    /// Rotate the vault identity: new identity, every data key re-wrapped, the old identity destroyed
+    Rekey,
+    /// Change the passphrase (the identity is rotated with it); --reset sets one with the recovery key
+    Passphrase(identity::PassphraseArgs),
+    /// Create an offline recovery key, shown once, that can set a new passphrase if you forget yours
+    RecoveryKey,
 }
 
 /// A failure of a subcommand: the message for stderr and the exit code.
@@ -160,6 +172,9 @@ fn vault_exit_code(e: &VaultError) -> u8 {
         VaultError::NoVault { .. } => exit::NO_VAULT,
         VaultError::InUse { .. } => exit::IN_USE,
         VaultError::WrongPassphrase { .. }
+        | VaultError::WrongRecoveryKey { .. }
+        | VaultError::RecoveryKeyInvalid
+        | VaultError::NoRecoveryKey { .. }
         | VaultError::WrongIdentity { .. }
         | VaultError::PassphraseRequired { .. }
         | VaultError::PluginFailed { .. }
@@ -251,6 +266,10 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Backend(command)) => backends::run(&context, command),
         Some(Command::Redact(args)) => redact::run(args),
         Some(Command::Audit(args)) => audit::run(&context, args),
+        Some(Command::Wipe(args)) => wipe::run(&context, args),
+        Some(Command::Rekey) => identity::rekey(&context),
+        Some(Command::Passphrase(args)) => identity::passphrase(&context, args),
+        Some(Command::RecoveryKey) => identity::recovery_key(&context),
         None => chat::run(&context),
     }
 }

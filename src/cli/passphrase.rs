@@ -12,6 +12,9 @@ use crate::secret_source;
 
 pub const FILE_VAR: &str = "SOTTO_PASSPHRASE_FILE";
 pub const COMMAND_VAR: &str = "SOTTO_PASSPHRASE_COMMAND";
+/// Where scripts put the new passphrase for `sotto passphrase`.
+pub const NEW_FILE_VAR: &str = "SOTTO_NEW_PASSPHRASE_FILE";
+
 const PROMPT_ATTEMPTS: usize = 3;
 
 pub enum PassphraseSource {
@@ -62,6 +65,37 @@ impl PassphraseSource {
             other => other.read(""),
         }
     }
+}
+
+/// Refuses a weak new passphrase unless the user insisted; `nothing` says
+/// what did not happen ("nothing was created").
+pub fn check_new_passphrase(passphrase: &SecretString, allow_weak: bool, nothing: &str) -> Result<(), CliError> {
+    let strength = crate::crypto::passphrase::assess(passphrase, &["sotto", &whoami()]);
+    if strength.is_acceptable() {
+        return Ok(());
+    }
+    if !allow_weak {
+        return Err(CliError::WithCode {
+            message: format!(
+                "this passphrase is too weak to protect the vault (it needs strength {}/4). {} \
+                 Four or more random words make a strong, memorable passphrase. {nothing}.",
+                crate::crypto::passphrase::REQUIRED_SCORE,
+                strength.advice()
+            ),
+            code: super::exit::ERROR,
+        });
+    }
+    eprintln!(
+        "sotto: warning: using a weak passphrase because of --unsafe-allow-weak-passphrase. {}",
+        strength.advice()
+    );
+    Ok(())
+}
+
+fn whoami() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_default()
 }
 
 fn prompt_once(prompt: &str) -> Result<SecretString, CliError> {

@@ -73,6 +73,9 @@ pub enum AuditEvent {
     WatermarkUnreadable,
     Rekey,
     PassphraseChanged,
+    /// A new passphrase was set with the recovery key.
+    PassphraseReset,
+    RecoveryKeyCreated,
     ConsentGiven {
         backend: String,
         host: String,
@@ -136,7 +139,9 @@ impl AuditEvent {
                 "the watermark was unreadable; losses before this unlock cannot be ruled out".into()
             }
             AuditEvent::Rekey => "vault identity rotated".into(),
-            AuditEvent::PassphraseChanged => "passphrase changed".into(),
+            AuditEvent::PassphraseChanged => "passphrase changed (identity rotated)".into(),
+            AuditEvent::PassphraseReset => "passphrase reset with the recovery key (identity rotated)".into(),
+            AuditEvent::RecoveryKeyCreated => "recovery key created".into(),
             AuditEvent::ConsentGiven { backend, host } => format!("consent given to send to '{backend}' at '{host}'"),
             AuditEvent::ConsentWithdrawn { backend, host } => {
                 format!("consent withdrawn for '{backend}' at '{host}'")

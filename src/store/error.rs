@@ -102,6 +102,17 @@ pub enum VaultError {
     #[error("the vault at '{}' is protected by your own identity file, not a passphrase; change that file's protection with your age tools instead", .path.display())]
     NotPassphraseProtected { path: PathBuf },
 
+    #[error(
+        "that is not a recovery key: a recovery key is one line starting with 'AGE-SECRET-KEY-1', as 'sotto recovery-key' showed it"
+    )]
+    RecoveryKeyInvalid,
+
+    #[error("the vault at '{}' has no recovery key; only its passphrase can open it", .path.display())]
+    NoRecoveryKey { path: PathBuf },
+
+    #[error("that recovery key does not belong to the vault at '{}'. Nothing stored was changed; {note}", .path.display())]
+    WrongRecoveryKey { path: PathBuf, note: String },
+
     #[error("the vault identity cannot be rotated: {reason}. Nothing was changed")]
     CannotRotate { reason: String },
 

@@ -19,6 +19,7 @@ mod lock;
 mod manifest;
 mod messages;
 pub(crate) mod records;
+mod recovery;
 pub(crate) mod rotate;
 mod settings;
 mod vault;

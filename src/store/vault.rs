@@ -133,6 +133,7 @@ impl std::fmt::Debug for Vault {
 impl LockedVault {
     /// Takes the vault lock and reads the manifest. Changes nothing on disk.
     pub fn open(root: &Path) -> Result<Self, VaultError> {
+        super::wipe::finish_interrupted_wipes(root);
         let paths = VaultPaths::new(root);
         if !paths.manifest().is_file() {
             return Err(if paths.identity().exists() || paths.database().exists() {
@@ -152,6 +153,10 @@ impl LockedVault {
 
     pub fn root(&self) -> &Path {
         self.paths.root()
+    }
+
+    pub(crate) fn paths(&self) -> &VaultPaths {
+        &self.paths
     }
 
     /// Whether [`LockedVault::unlock`] needs a passphrase: the vault's own, or
@@ -319,7 +324,7 @@ impl LockedVault {
 
     /// Records a failed attempt in the side file, best effort: the unlock fails
     /// either way, and the returned note tells the user whether it was recorded.
-    fn record_failure(&self, reason: FailedUnlockReason) -> String {
+    pub(crate) fn record_failure(&self, reason: FailedUnlockReason) -> String {
         let recorded = self
             .manifest
             .recipient(&self.paths.manifest())

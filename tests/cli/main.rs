@@ -10,6 +10,7 @@ mod ask;
 mod redact;
 mod tui;
 mod vault;
+mod wipe;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

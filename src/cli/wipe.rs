@@ -1,0 +1,144 @@
+//! `sotto wipe`: destroy one conversation, everything older than a date, or
+//! the whole vault, for good. Asks for the word 'wipe' at a terminal; scripts
+//! pass `--yes`.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::{ArgGroup, Args};
+
+use super::unlock::open_vault;
+use super::{CliError, Context, exit};
+use crate::store::{ConversationId, RotationReport, Vault};
+use crate::time::Timestamp;
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["conversation", "older_than", "all"])))]
+pub struct WipeArgs {
+    /// Wipe one conversation, by its id or a unique start of it (at least 8 characters)
+    #[arg(long, value_name = "ID")]
+    conversation: Option<String>,
+    /// Wipe every message written before DATE ('2026-01-31', an RFC 3339 time, or '30d' back from now)
+    #[arg(long, value_name = "DATE")]
+    older_than: Option<String>,
+    /// Wipe the whole vault: destroy its identity and remove its data directory
+    #[arg(long)]
+    all: bool,
+    /// Do not ask for confirmation (for scripts)
+    #[arg(long)]
+    yes: bool,
+}
+
+const ROTATED: &str = "The vault identity was rotated, so leftover copies on disk can no longer be decrypted, \
+                       even with your passphrase.";
+
+pub(crate) fn run(context: &Context, args: &WipeArgs) -> Result<u8, CliError> {
+    // Parse what can be wrong before asking for the passphrase.
+    let cutoff = args
+        .older_than
+        .as_deref()
+        .map(|text| Timestamp::parse_cutoff(text, Timestamp::now()).map_err(CliError::Input))
+        .transpose()?;
+    let mut vault = open_vault(context)?;
+    if args.all {
+        let root = vault.root().to_owned();
+        confirm(args.yes, &format!("the whole vault at '{}'", root.display()))?;
+        vault.wipe_everything()?;
+        say!(
+            "Wiped the whole vault at '{}': its identity was destroyed and its data directory removed.",
+            root.display()
+        );
+        return Ok(exit::OK);
+    }
+    if let Some(before) = cutoff {
+        confirm(
+            args.yes,
+            &format!("every message written before {}", before.to_local_display()),
+        )?;
+        let report = vault.wipe_older_than(before)?;
+        say!(
+            "Wiped {} message(s) written before {}, and {} conversation(s) left empty. {ROTATED}",
+            report.messages_removed,
+            before.to_local_display(),
+            report.conversations_removed
+        );
+        warn_damaged(&report);
+        return Ok(exit::OK);
+    }
+    let wanted = args.conversation.as_deref().unwrap_or_default();
+    let id = find_conversation(&vault, wanted)?;
+    confirm(args.yes, &format!("conversation '{id}'"))?;
+    let report = vault.wipe_conversation(id)?;
+    say!(
+        "Wiped conversation '{}': {} message(s). {ROTATED}",
+        id.short(),
+        report.messages_removed
+    );
+    warn_damaged(&report);
+    Ok(exit::OK)
+}
+
+fn warn_damaged(report: &RotationReport) {
+    if report.left_damaged > 0 {
+        eprintln!(
+            "sotto: warning: {} record(s) were already damaged and could not be re-keyed; they stay unreadable. \
+             'sotto verify' lists them.",
+            report.left_damaged
+        );
+    }
+}
+
+/// The conversation whose id is `wanted` or starts with it.
+fn find_conversation(vault: &Vault, wanted: &str) -> Result<ConversationId, CliError> {
+    let wanted = wanted.trim().to_ascii_lowercase();
+    if wanted.len() < 8 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(CliError::Input(format!(
+            "'{wanted}' is not a conversation id; give at least its first 8 hex characters, as 'sotto view --json' \
+             lists them"
+        )));
+    }
+    let list = vault.list_conversations()?;
+    let matches: Vec<ConversationId> = list
+        .conversations
+        .iter()
+        .map(|c| c.id)
+        .chain(list.damaged.iter().filter_map(|d| d.id))
+        .filter(|id| id.to_string().starts_with(&wanted))
+        .collect();
+    match matches.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(CliError::Input(format!(
+            "no conversation has an id starting with '{wanted}'; nothing was wiped"
+        ))),
+        _ => Err(CliError::Input(format!(
+            "{} conversations have ids starting with '{wanted}'; give more of the id. Nothing was wiped",
+            matches.len()
+        ))),
+    }
+}
+
+/// At a terminal, asks for the word 'wipe'; elsewhere insists on `--yes`.
+fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Input(format!(
+            "wiping {what} cannot be undone; add --yes to confirm. Nothing was wiped"
+        )));
+    }
+    eprintln!("This destroys {what} for good; it cannot be undone or recovered, not even from a backup of the key.");
+    eprint!("Type 'wipe' to confirm: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Input(format!("cannot read the confirmation ({e}); nothing was wiped")))?;
+    if line.trim() == "wipe" {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "the confirmation was '{}', not 'wipe'; nothing was wiped",
+            line.trim()
+        )))
+    }
+}

@@ -1,0 +1,138 @@
+//! `sotto wipe`, `rekey`, `passphrase` and `recovery-key` on the real binary.
+//! Vaults are made with the library's cheap KDF, so only the passphrase change
+//! pays the real scrypt cost.
+
+use super::*;
+
+/// A vault with two conversations; returns their ids as text.
+fn two_conversations(sandbox: &Sandbox) -> (String, String) {
+    let mut vault = new_vault(&sandbox.vault());
+    let doomed = vault.create_conversation("doomed").unwrap();
+    let kept = vault.create_conversation("kept").unwrap();
+    for id in [doomed, kept] {
+        vault.append_message(id, NewMessage::user("hello")).unwrap();
+    }
+    (doomed.to_string(), kept.to_string())
+}
+
+#[test]
+fn wipe_of_a_conversation_needs_yes_outside_a_terminal_and_then_is_audited() {
+    let sandbox = Sandbox::new();
+    let (doomed, kept) = two_conversations(&sandbox);
+    let out = sandbox.run(&["wipe", "--conversation", &doomed[..10]], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--yes") && stderr(&out).contains("Nothing was wiped"));
+    let out = sandbox.run(&["view", "--json"], Some(PASSPHRASE));
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(view["contents"]["conversations"], 2, "a refused wipe changed the vault");
+
+    let out = sandbox.run(&["wipe", "--conversation", &doomed[..10], "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Wiped conversation") && stdout(&out).contains("rotated"));
+
+    let out = sandbox.run(&["view", "--json"], Some(PASSPHRASE));
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(view["contents"]["conversations"], 1);
+    let out = sandbox.run(&["audit", "--json"], Some(PASSPHRASE));
+    assert!(stdout(&out).contains("\"wipe\""), "{}", stdout(&out));
+
+    let out = sandbox.run(&["wipe", "--conversation", &doomed, "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains(&format!("'{doomed}'")), "{}", stderr(&out));
+    let out = sandbox.run(&["wipe", "--conversation", &kept[..4], "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("at least its first 8"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_date_is_refused_before_the_passphrase_is_asked() {
+    let sandbox = Sandbox::new();
+    two_conversations(&sandbox);
+    let out = sandbox.run(&["wipe", "--older-than", "last tuesday", "--yes"], None);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("'last tuesday'") && stderr(&out).contains("'30d'"));
+}
+
+#[test]
+fn wipe_all_leaves_no_vault_and_view_says_so() {
+    let sandbox = Sandbox::new();
+    two_conversations(&sandbox);
+    let out = sandbox.run(&["wipe", "--all", "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!sandbox.vault().exists());
+    let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".sotto"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 5);
+    assert!(stderr(&out).contains("no vault"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_recovery_key_survives_rekeys_and_resets_a_forgotten_passphrase() {
+    let sandbox = Sandbox::new();
+    let (doomed, _) = two_conversations(&sandbox);
+    let out = sandbox.run(&["recovery-key"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let key = stdout(&out)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .expect("the key is shown")
+        .to_owned();
+    let key_file = sandbox.file("recovery.txt", &format!("{key}\n"));
+
+    // The stock age CLI opens the recovery copy with the key: a standard age file.
+    let age = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key_file)
+        .arg(sandbox.vault().join("recovery.age"))
+        .output()
+        .expect("the age CLI is installed");
+    assert!(String::from_utf8_lossy(&age.stdout).contains("AGE-SECRET-KEY-1"));
+
+    // A rotation and a wipe later, the recovery key still opens the vault.
+    assert_eq!(code(&sandbox.run(&["rekey"], Some(PASSPHRASE))), 0);
+    let out = sandbox.run(&["wipe", "--conversation", &doomed, "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let wrong = sandbox.file(
+        "wrong.txt",
+        "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n",
+    );
+    let out = sandbox
+        .sotto(&["passphrase", "--reset"])
+        .env("SOTTO_RECOVERY_KEY_FILE", &wrong)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+
+    let new_passphrase = "orbit lantern quarry velvet thimble";
+    let new_file = sandbox.file("new.txt", &format!("{new_passphrase}\n"));
+    let out = sandbox
+        .sotto(&["passphrase", "--reset"])
+        .env("SOTTO_RECOVERY_KEY_FILE", &key_file)
+        .env("SOTTO_NEW_PASSPHRASE_FILE", &new_file)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&sandbox.run(&["view"], Some(PASSPHRASE))), 3);
+    let out = sandbox.run(&["audit"], Some(new_passphrase));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for event in [
+        "recovery key created",
+        "vault identity rotated",
+        "wipe of",
+        "passphrase reset",
+    ] {
+        assert!(
+            stdout(&out).contains(event),
+            "'{event}' missing from:\n{}",
+            stdout(&out)
+        );
+    }
+}
