@@ -82,8 +82,9 @@ pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) {
         action: ConfirmAction::DeleteConversation(id),
         title: "Delete this conversation?".into(),
         body: format!(
-            "'{}' and its {count} message(s) are removed from the vault. This cannot be undone. \
-             (Wiping with crypto-shredding, which also makes leftover bytes unreadable, is 'sotto wipe'.)",
+            "'{}' and its {count} message(s) are wiped for good: the records go and the vault identity is \
+             rotated, so leftover bytes on disk can never be decrypted again, not even with your passphrase. \
+             This cannot be undone.",
             crate::sanitize::one_line(title, 60)
         ),
     });
