@@ -177,3 +177,59 @@ fn scrypt_unlock_default_cost(bencher: Bencher) {
     let sealed = identity.seal_with_passphrase(&passphrase(), KdfCost::DEFAULT, Timestamp::now());
     bencher.bench(|| VaultIdentity::open_with_passphrase(&sealed, &passphrase()).unwrap());
 }
+
+/// 1,000 conversations of 10 messages, for the wipe.
+fn thousand_conversations() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| build(1000, 10))
+}
+
+/// A fresh copy of a fixture's vault, opened: a wipe changes what it wipes.
+fn opened_copy(fixture: &Fixture) -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("vault");
+    copy_tree(&fixture.root, &root);
+    let vault = open(&root);
+    (dir, vault)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Wiping one conversation among 1,000, including the identity rotation
+/// (1,000 keys re-wrapped, the index and audit log re-sealed). The fixture's
+/// passphrase uses the cheap KDF: the real one adds one scrypt seal.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn wipe_one_of_1000_conversations(bencher: Bencher) {
+    let fixture = thousand_conversations();
+    bencher
+        .with_inputs(|| opened_copy(fixture))
+        .bench_local_values(|(dir, mut vault)| {
+            vault.wipe_conversation(fixture.conversation).unwrap();
+            (dir, vault)
+        });
+}
+
+/// Everything older than now in 1,000 conversations / 100,000 messages: the
+/// work of a retention sweep where everything expired.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn wipe_100k_expired_messages(bencher: Bencher) {
+    let fixture = large_vault();
+    bencher
+        .with_inputs(|| opened_copy(fixture))
+        .bench_local_values(|(dir, mut vault)| {
+            let report = vault.wipe_older_than(Timestamp::now()).unwrap();
+            assert_eq!(report.messages_removed, 100_000);
+            (dir, vault)
+        });
+}
