@@ -200,22 +200,14 @@ impl Vault {
                 report.messages_removed += 1;
             }
         }
-        report.conversations_removed = shred
-            .conversations
-            .iter()
-            .map(|id| self.records.get(TreeId::Index, id.as_bytes()))
-            .collect::<Result<Vec<_>, _>>()?
-            .iter()
-            .filter(|entry| entry.is_some())
-            .count() as u64;
-
         for tree in [TreeId::Index, TreeId::Audit, TreeId::Settings, TreeId::Meta] {
             for item in self.records.scan(tree) {
                 let (key, sealed) = item?;
                 let id = (tree == TreeId::Index).then(|| id_of_key(&key)).flatten();
-                if id.is_some_and(|id| shred.conversations.contains(&id))
-                    || (tree == TreeId::Meta && &*key == FAILED_UNLOCK_IMPORT_KEY)
-                {
+                if id.is_some_and(|id| shred.conversations.contains(&id)) {
+                    changes.push(remove(tree, &key));
+                    report.conversations_removed += 1;
+                } else if tree == TreeId::Meta && &*key == FAILED_UNLOCK_IMPORT_KEY {
                     changes.push(remove(tree, &key));
                 } else if let Some(update) = id.and_then(|id| index_updates.get(&id)) {
                     changes.push(put(tree, &key, seal_value(&vault_key, tree, &key, update)));

@@ -191,7 +191,7 @@ impl LockedVault {
         };
         let current = self.open_identity_file(&sealed, passphrase);
         let mut candidates = Vec::new();
-        let resealer = match current {
+        let mut resealer = match current {
             Ok((identity, resealer)) => {
                 if !rotating {
                     self.check_recipient(&identity)?;
@@ -215,12 +215,8 @@ impl LockedVault {
             match self.open_identity_file(&pending, passphrase) {
                 Ok((identity, next_resealer)) => {
                     candidates.push(identity);
-                    if candidates.len() == 1 {
-                        return Ok(UnlockedIdentity {
-                            candidates,
-                            resealer: next_resealer,
-                        });
-                    }
+                    // Both were sealed with the same secret: either reseals alike.
+                    resealer = resealer.or(next_resealer);
                 }
                 Err(e) if candidates.is_empty() => return Err(e),
                 Err(_) => {}

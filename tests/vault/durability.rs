@@ -112,7 +112,6 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
     }
     use rand::Rng;
     use std::io::Read;
-    use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
@@ -124,18 +123,11 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
     let mut rng = rand::thread_rng();
     const ROUNDS: u32 = 50;
     for round in 0..ROUNDS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "durability::acknowledged_messages_survive_sigkill_at_random_moments",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, format!("{}|{id}|{round}", root.display()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_child_test(
+            "durability::acknowledged_messages_survive_sigkill_at_random_moments",
+            CHILD_ENV,
+            format!("{}|{id}|{round}", root.display()),
+        );
         // Read while the child writes, or a full pipe would stall it.
         let mut stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
@@ -210,22 +202,15 @@ fn a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss() {
         vault.append_message(gone, NewMessage::user("bye")).unwrap();
         (gone, kept)
     };
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "durability::a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(DELETE_CHILD_ENV, format!("{}|{gone}", root.display()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    // libtest prints "test <name> ... " before the test runs, on the same line.
-    let deleted = std::io::BufRead::lines(stdout).any(|line| line.unwrap().ends_with("deleted"));
-    assert!(deleted, "the child did not delete the conversation");
+    let mut child = spawn_child_test(
+        "durability::a_crash_right_after_deleting_a_conversation_is_not_read_as_a_loss",
+        DELETE_CHILD_ENV,
+        format!("{}|{gone}", root.display()),
+    );
+    assert!(
+        child_says(&mut child, "deleted"),
+        "the child did not delete the conversation"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let vault = reopen(&root);

@@ -28,6 +28,25 @@ use support::{
     reopen, snapshot, unlock_error,
 };
 
+/// Runs the test `test` of this binary again as a child process with `env`
+/// set to `value` (the child's side of a crash test), its stdout piped.
+fn spawn_child_test(test: &str, env: &str, value: String) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(env, value)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the child prints a line ending in `word` (libtest prints
+/// "test <name> ... " first, on the same line); false if it never does.
+fn child_says(child: &mut std::process::Child, word: &str) -> bool {
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::lines(stdout).any(|line| line.unwrap().ends_with(word))
+}
+
 fn texts(messages: &[sotto::store::LoadedMessage]) -> Vec<String> {
     messages
         .iter()

@@ -213,21 +213,15 @@ fn a_wipe_killed_at_any_moment_leaves_a_vault_that_opens_with_the_wipe_done_or_n
     // How often the kill found the wipe not done, and done.
     let mut outcomes = [0usize; 2];
     for round in 0..KILL_ROUNDS {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "wipe::a_wipe_killed_at_any_moment_leaves_a_vault_that_opens_with_the_wipe_done_or_not",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(KILL_CHILD_ENV, format!("{}|{doomed}", root.display()))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let opened = std::io::BufRead::lines(stdout).any(|line| line.unwrap().ends_with("opened"));
-        assert!(opened, "round {round}: the child did not open the vault");
+        let mut child = spawn_child_test(
+            "wipe::a_wipe_killed_at_any_moment_leaves_a_vault_that_opens_with_the_wipe_done_or_not",
+            KILL_CHILD_ENV,
+            format!("{}|{doomed}", root.display()),
+        );
+        assert!(
+            child_says(&mut child, "opened"),
+            "round {round}: the child did not open the vault"
+        );
         std::thread::sleep(Duration::from_micros(rand::thread_rng().gen_range(0..20_000)));
         child.kill().unwrap();
         child.wait().unwrap();
