@@ -279,3 +279,102 @@ fn add_doomed(root: &Path) -> ConversationId {
     }
     id
 }
+
+/// The files of a vault before and after a rekey, to assemble the states an
+/// interrupted rotation leaves.
+struct Rotation {
+    _dir: tempfile::TempDir,
+    before: std::path::PathBuf,
+    after: std::path::PathBuf,
+    conversation: ConversationId,
+}
+
+fn rotation() -> Rotation {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    let (conversation, _) = filled_vault(&before, "not-a-canary");
+    copy_dir(&before, &after);
+    reopen(&after).rekey().unwrap();
+    Rotation {
+        _dir: dir,
+        before,
+        after,
+        conversation,
+    }
+}
+
+fn recipient_of(root: &Path) -> String {
+    let manifest = std::fs::read_to_string(root.join("vault.toml")).unwrap();
+    let line = manifest.lines().find(|l| l.starts_with("recipient")).unwrap();
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+fn write_marker(root: &Path, from: &str, to: &str) {
+    std::fs::write(
+        root.join("rotation.pending"),
+        format!("from = \"{from}\"\nto = \"{to}\"\n"),
+    )
+    .unwrap();
+}
+
+fn assert_settled(root: &Path, conversation: ConversationId, recipient: &str) {
+    let vault = reopen(root);
+    assert_eq!(vault.recipient(), recipient);
+    assert_eq!(vault.manifest().recipient, recipient);
+    assert_eq!(vault.newest_messages(conversation, 100).unwrap().len(), 20);
+    assert!(vault.verify().unwrap().is_intact());
+    assert!(vault.unlock_report().storage_losses.is_empty());
+    drop(vault);
+    for name in ["rotation.pending", "identity.next.age", "watermark.next.sealed"] {
+        assert!(!root.join(name).exists(), "'{name}' was left after unlock");
+    }
+}
+
+#[test]
+fn a_rotation_interrupted_before_its_commit_is_rolled_back_at_unlock() {
+    let r = rotation();
+    let (old, new) = (recipient_of(&r.before), recipient_of(&r.after));
+    // The new files were written, the database never changed.
+    std::fs::copy(r.after.join("identity.age"), r.before.join("identity.next.age")).unwrap();
+    std::fs::copy(r.after.join("watermark.sealed"), r.before.join("watermark.next.sealed")).unwrap();
+    write_marker(&r.before, &old, &new);
+    assert_settled(&r.before, r.conversation, &old);
+}
+
+#[test]
+fn a_rotation_interrupted_after_its_commit_is_finished_at_unlock() {
+    let r = rotation();
+    let (old, new) = (recipient_of(&r.before), recipient_of(&r.after));
+    // The database was committed; the old identity and manifest are still in place.
+    std::fs::rename(r.after.join("identity.age"), r.after.join("identity.next.age")).unwrap();
+    std::fs::copy(r.before.join("identity.age"), r.after.join("identity.age")).unwrap();
+    std::fs::copy(r.before.join("vault.toml"), r.after.join("vault.toml")).unwrap();
+    write_marker(&r.after, &old, &new);
+    let old_identity = std::fs::read(r.after.join("identity.age")).unwrap();
+    assert_settled(&r.after, r.conversation, &new);
+    assert_ne!(std::fs::read(r.after.join("identity.age")).unwrap(), old_identity);
+}
+
+#[test]
+fn a_rotation_interrupted_after_overwriting_the_old_identity_is_finished_at_unlock() {
+    let r = rotation();
+    let (old, new) = (recipient_of(&r.before), recipient_of(&r.after));
+    std::fs::rename(r.after.join("identity.age"), r.after.join("identity.next.age")).unwrap();
+    std::fs::write(r.after.join("identity.age"), vec![0x5a; 300]).unwrap();
+    write_marker(&r.after, &old, &new);
+    assert_settled(&r.after, r.conversation, &new);
+}
+
+#[test]
+fn a_marker_naming_neither_identity_is_refused_as_tampering() {
+    let r = rotation();
+    write_marker(&r.after, "age1somebodyelse", "age1someoneelse");
+    std::fs::copy(r.before.join("vault.toml"), r.after.join("vault.toml")).unwrap();
+    assert!(matches!(
+        LockedVault::open(&r.after)
+            .unwrap()
+            .unlock_and_open(Some(&passphrase())),
+        Err(VaultError::RecipientMismatch { .. })
+    ));
+}
