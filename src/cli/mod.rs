@@ -237,6 +237,38 @@ impl Context {
     }
 }
 
+/// The conversation whose id is `wanted` or starts with it.
+pub(crate) fn find_conversation(
+    vault: &crate::store::Vault,
+    wanted: &str,
+) -> Result<crate::store::ConversationId, CliError> {
+    let wanted = wanted.trim().to_ascii_lowercase();
+    if wanted.len() < 8 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(CliError::Input(format!(
+            "'{wanted}' is not a conversation id; give at least its first 8 hex characters, as 'sotto view --conversations' \
+             lists them"
+        )));
+    }
+    let list = vault.list_conversations()?;
+    let matches: Vec<crate::store::ConversationId> = list
+        .conversations
+        .iter()
+        .map(|c| c.id)
+        .chain(list.damaged.iter().filter_map(|d| d.id))
+        .filter(|id| id.to_string().starts_with(&wanted))
+        .collect();
+    match matches.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(CliError::Input(format!(
+            "no conversation has an id starting with '{wanted}'; 'sotto view --conversations' lists them"
+        ))),
+        _ => Err(CliError::Input(format!(
+            "{} conversations have ids starting with '{wanted}'; give more of the id",
+            matches.len()
+        ))),
+    }
+}
+
 /// Parses the command line, runs the subcommand and returns the exit code.
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {

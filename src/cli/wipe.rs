@@ -7,8 +7,8 @@ use std::io::{BufRead, IsTerminal};
 use clap::{ArgGroup, Args};
 
 use super::unlock::open_vault;
-use super::{CliError, Context, exit};
-use crate::store::{ConversationId, RotationReport, Vault};
+use super::{CliError, Context, exit, find_conversation};
+use crate::store::RotationReport;
 use crate::time::Timestamp;
 
 #[derive(Debug, Args)]
@@ -84,35 +84,6 @@ fn warn_damaged(report: &RotationReport) {
              'sotto verify' lists them.",
             report.left_damaged
         );
-    }
-}
-
-/// The conversation whose id is `wanted` or starts with it.
-fn find_conversation(vault: &Vault, wanted: &str) -> Result<ConversationId, CliError> {
-    let wanted = wanted.trim().to_ascii_lowercase();
-    if wanted.len() < 8 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(CliError::Input(format!(
-            "'{wanted}' is not a conversation id; give at least its first 8 hex characters, as 'sotto view --json' \
-             lists them"
-        )));
-    }
-    let list = vault.list_conversations()?;
-    let matches: Vec<ConversationId> = list
-        .conversations
-        .iter()
-        .map(|c| c.id)
-        .chain(list.damaged.iter().filter_map(|d| d.id))
-        .filter(|id| id.to_string().starts_with(&wanted))
-        .collect();
-    match matches.as_slice() {
-        [id] => Ok(*id),
-        [] => Err(CliError::Input(format!(
-            "no conversation has an id starting with '{wanted}'; nothing was wiped"
-        ))),
-        _ => Err(CliError::Input(format!(
-            "{} conversations have ids starting with '{wanted}'; give more of the id. Nothing was wiped",
-            matches.len()
-        ))),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::backend::Channel;
 use crate::config::{self, BackendSpec, Config, KeySource};
 use crate::crypto::user_identity::UserIdentityKind;
 use crate::redact::egress::{ContextLimits, MODE_SETTING, Mode};
-use crate::store::{Inventory, ProtectionInfo, StorageLoss, UnlockReport, Vault, VaultError};
+use crate::store::{AuditEntry, Inventory, ProtectionInfo, StorageLoss, UnlockReport, Vault, VaultError};
 use crate::time::Timestamp;
 
 /// The `schema` value of `sotto view --json`; bumped on any incompatible change.
@@ -27,7 +27,13 @@ pub struct ViewReport {
     backends: Result<Vec<BackendView>, String>,
     mode: Mode,
     limits: ContextLimits,
+    /// The latest exports, imports, wipes, sweeps and key changes, oldest first.
+    recent: Vec<AuditEntry>,
+    has_recovery_key: bool,
 }
+
+/// How many of the latest data-rights events `view` lists.
+const RECENT_EVENTS: usize = 10;
 
 impl ViewReport {
     /// Gathers the report. `config` is the parsed config, or why it could
@@ -45,7 +51,16 @@ impl ViewReport {
             .setting(MODE_SETTING)?
             .and_then(|m| m.parse().ok())
             .unwrap_or_default();
+        let mut recent: Vec<AuditEntry> = vault
+            .audit_log()?
+            .into_iter()
+            .flatten()
+            .filter(|e| e.event.is_data_right())
+            .collect();
+        recent.drain(..recent.len().saturating_sub(RECENT_EVENTS));
         Ok(ViewReport {
+            recent,
+            has_recovery_key: vault.has_recovery_key(),
             inventory: vault.inventory()?,
             unlock: vault.unlock_report().clone(),
             config_file,
@@ -57,6 +72,12 @@ impl ViewReport {
 
     pub fn to_json(&self) -> Value {
         let mut value = to_json(&self.inventory, &self.unlock, self.config_file.as_ref(), &self.backends);
+        value["vault"]["recovery_key"] = json!(self.has_recovery_key);
+        value["recent_privacy_events"] = self
+            .recent
+            .iter()
+            .map(|e| json!({"at": e.at.to_rfc3339(), "event": e.event.name(), "description": e.event.describe()}))
+            .collect();
         value["data_minimisation"] = json!({
             "redaction_mode": self.mode.name(),
             "context": { "max_messages": self.limits.max_messages, "max_chars": self.limits.max_chars },
@@ -66,6 +87,26 @@ impl ViewReport {
 
     pub fn to_text(&self) -> String {
         let mut text = to_text(&self.inventory, self.config_file.as_ref(), &self.backends);
+        text.push_str(&format!(
+            "{:<16}{}\n",
+            "Recovery key",
+            if self.has_recovery_key {
+                "yes ('sotto passphrase --reset' can use it)"
+            } else {
+                "none ('sotto recovery-key' makes one)"
+            }
+        ));
+        if self.recent.is_empty() {
+            text.push_str(&format!("{:<16}none yet\n", "Exports, wipes"));
+        }
+        for (n, entry) in self.recent.iter().enumerate() {
+            let label = if n == 0 { "Exports, wipes" } else { "" };
+            text.push_str(&format!(
+                "{label:<16}{}  {}\n",
+                entry.at.to_local_display(),
+                entry.event.describe()
+            ));
+        }
         text.push_str(&format!(
             "{:<16}{} (personal data in messages; 'sotto ask --redact MODE' for one message)\n",
             "Redaction", self.mode

@@ -87,6 +87,30 @@ pub enum AuditEvent {
 }
 
 impl AuditEvent {
+    /// Whether this is an event about the user's data rights (export, import,
+    /// wipe, retention, keys), as `view` lists the latest of them.
+    pub fn is_data_right(&self) -> bool {
+        matches!(
+            self,
+            AuditEvent::Export { .. }
+                | AuditEvent::Import { .. }
+                | AuditEvent::Wipe { .. }
+                | AuditEvent::RetentionSweep { .. }
+                | AuditEvent::Rekey
+                | AuditEvent::PassphraseChanged
+                | AuditEvent::PassphraseReset
+                | AuditEvent::RecoveryKeyCreated
+        )
+    }
+
+    /// The event's name as stored and in JSON (`wipe`, `rekey`, …).
+    pub fn name(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("event").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     /// A short line for people: "unlock failed (wrong passphrase)".
     pub fn describe(&self) -> String {
         match self {

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::error::VaultError;
+use super::ids::ConversationId;
 use super::messages::Role;
 use super::vault::Vault;
 
@@ -20,11 +21,17 @@ pub struct LedgerEntry {
 }
 
 impl Vault {
-    /// The egress ledger, by backend name.
+    /// The egress ledger of the whole vault, by backend name.
     pub fn egress_ledger(&self) -> Result<BTreeMap<String, LedgerEntry>, VaultError> {
+        let ids: Vec<ConversationId> = self.list_conversations()?.conversations.iter().map(|c| c.id).collect();
+        self.ledger_of(&ids)
+    }
+
+    /// The egress ledger of some conversations, by backend name.
+    pub fn ledger_of(&self, conversations: &[ConversationId]) -> Result<BTreeMap<String, LedgerEntry>, VaultError> {
         let mut ledger: BTreeMap<String, LedgerEntry> = BTreeMap::new();
-        for conversation in self.list_conversations()?.conversations {
-            for message in self.newest_messages(conversation.id, usize::MAX)?.into_iter().flatten() {
+        for &conversation in conversations {
+            for message in self.newest_messages(conversation, usize::MAX)?.into_iter().flatten() {
                 let Some(backend) = &message.meta.backend else {
                     continue;
                 };

@@ -33,6 +33,9 @@ fn wipe_of_a_conversation_needs_yes_outside_a_terminal_and_then_is_audited() {
     let out = sandbox.run(&["view", "--json"], Some(PASSPHRASE));
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(view["contents"]["conversations"], 1);
+    assert_eq!(view["recent_privacy_events"][0]["event"], "wipe", "{view}");
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert!(stdout(&out).contains("wipe of conversation"), "{}", stdout(&out));
     let out = sandbox.run(&["audit", "--json"], Some(PASSPHRASE));
     assert!(stdout(&out).contains("\"wipe\""), "{}", stdout(&out));
 
@@ -135,4 +138,33 @@ fn a_recovery_key_survives_rekeys_and_resets_a_forgotten_passphrase() {
             stdout(&out)
         );
     }
+}
+
+#[test]
+fn view_lists_conversations_and_shows_one_in_detail() {
+    let sandbox = Sandbox::new();
+    let (doomed, kept) = two_conversations(&sandbox);
+    let out = sandbox.run(&["view", "--conversations"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = stdout(&out);
+    for (id, title) in [(&doomed, "doomed"), (&kept, "kept")] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&id[..8]))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
+        assert!(row.ends_with(title), "{row}");
+    }
+    let out = sandbox.run(&["view", "--conversations", "--json"], Some(PASSPHRASE));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["conversations"].as_array().unwrap().len(), 2);
+
+    let out = sandbox.run(&["view", "--conversation", &kept[..8], "--json"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let one: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(one["conversation"]["id"], kept.as_str());
+    assert_eq!(one["conversation"]["messages_by_role"]["user"], 1);
+    assert_eq!(one["conversation"]["title"], "kept");
+    let out = sandbox.run(&["view", "--conversation", "0123456789"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("'0123456789'"), "{}", stderr(&out));
 }
