@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod crypto;
+pub mod export;
 pub mod hardening;
 pub mod paths;
 pub mod redact;

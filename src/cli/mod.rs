@@ -14,6 +14,7 @@ mod ask;
 mod audit;
 mod backends;
 mod chat;
+mod export;
 mod identity;
 mod init;
 mod keys;
@@ -67,7 +68,8 @@ Environment:
   SOTTO_PASSPHRASE_FILE      read the passphrase from this file (first line)
   SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase
   SOTTO_NEW_PASSPHRASE_FILE  the new passphrase for 'sotto passphrase' (first line)
-  SOTTO_RECOVERY_KEY_FILE    the recovery key for 'sotto passphrase --reset' (first line)";
+  SOTTO_RECOVERY_KEY_FILE    the recovery key for 'sotto passphrase --reset' (first line)
+  SOTTO_EXPORT_PASSPHRASE_FILE  the passphrase of 'sotto export --passphrase' and of importing such an export";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -125,6 +127,10 @@ pub enum Command {
     Redact(redact::RedactArgs),
     /// List the privacy events (vault created, failed unlocks, consent, exports, wipes) with their times; never content
     Audit(audit::AuditArgs),
+    /// Export the whole vault or one conversation as JSON or Markdown, age-encrypted unless --plaintext
+    Export(export::ExportArgs),
+    /// Import a JSON export (conversations already in the vault are skipped)
+    Import(export::ImportArgs),
     /// Wipe one conversation, everything older than a date, or the whole vault, for good (the identity is rotated)
     Wipe(wipe::WipeArgs),
     /// Rotate the vault identity: new identity, every data key re-wrapped, the old identity destroyed
@@ -298,6 +304,8 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Backend(command)) => backends::run(&context, command),
         Some(Command::Redact(args)) => redact::run(args),
         Some(Command::Audit(args)) => audit::run(&context, args),
+        Some(Command::Export(args)) => export::run_export(&context, args),
+        Some(Command::Import(args)) => export::run_import(&context, args),
         Some(Command::Wipe(args)) => wipe::run(&context, args),
         Some(Command::Rekey) => identity::rekey(&context),
         Some(Command::Passphrase(args)) => identity::passphrase(&context, args),

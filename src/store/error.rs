@@ -85,6 +85,9 @@ pub enum VaultError {
     #[error("no conversation with id '{0}'")]
     ConversationNotFound(ConversationId),
 
+    #[error("conversation '{0}' is already in the vault")]
+    ConversationExists(ConversationId),
+
     #[error("conversation '{id}' is damaged ({reason}); run 'sotto verify' for details")]
     ConversationDamaged { id: ConversationId, reason: String },
 

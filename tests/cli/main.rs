@@ -7,6 +7,7 @@
 mod support;
 
 mod ask;
+mod export;
 mod redact;
 mod tui;
 mod vault;

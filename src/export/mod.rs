@@ -1,0 +1,13 @@
+//! Export and import: the user's history out of the vault as versioned JSON
+//! (complete, read back by `sotto import`) or Markdown (for reading), written
+//! atomically, encrypted with age unless the user explicitly asks for
+//! plaintext. See docs/export-json.md for the format.
+
+pub mod document;
+pub mod markdown;
+pub mod output;
+pub mod read;
+
+pub use document::{EXPORT_SCHEMA, ExportScope};
+pub use output::{Destination, Encryption, ExportError, ExportSummary, export};
+pub use read::{ImportError, ImportSummary, import, needs_passphrase};

@@ -1,0 +1,295 @@
+//! `sotto export` and `sotto import` on the real binary: the round trip
+//! through a wipe of everything, the stock `age` CLI opening every kind of
+//! encrypted export, and the file-safety rules.
+
+use std::os::unix::fs::PermissionsExt;
+
+use secrecy::ExposeSecret;
+use sotto::store::{MessageMeta, ReplyState, Role};
+
+use super::*;
+
+/// A vault whose messages carry the metadata an export must keep.
+fn rich_vault(sandbox: &Sandbox) {
+    let mut vault = new_vault(&sandbox.vault());
+    let first = vault.create_conversation("printer trouble").unwrap();
+    let mut sent = MessageMeta {
+        backend: Some("llama".into()),
+        ..MessageMeta::default()
+    };
+    let mut map = sotto::redact::mask::RedactionMap::default();
+    let masked = map.mask("my mail is ana@example.com");
+    assert_eq!(masked.text, "my mail is [EMAIL_1]");
+    sent.extra.insert("sent".into(), masked.text);
+    sent.extra.insert("withheld".into(), "1".into());
+    sent.extra
+        .insert("redaction_map".into(), serde_json::to_string(&map).unwrap());
+    vault
+        .append_message(
+            first,
+            NewMessage {
+                role: Role::User,
+                text: "my mail is ana@example.com",
+                meta: sent,
+                at: None,
+            },
+        )
+        .unwrap();
+    vault
+        .append_message(
+            first,
+            NewMessage {
+                role: Role::Assistant,
+                text: "I wrote to [EMAIL_1]",
+                meta: MessageMeta {
+                    backend: Some("llama".into()),
+                    model: Some("llama3".into()),
+                    state: ReplyState::Cancelled,
+                    ..MessageMeta::default()
+                },
+                at: None,
+            },
+        )
+        .unwrap();
+    let second = vault.create_conversation("vpn").unwrap();
+    vault.append_message(second, NewMessage::user("the vpn drops")).unwrap();
+}
+
+fn age_key(sandbox: &Sandbox) -> (PathBuf, String) {
+    let key = age::x25519::Identity::generate();
+    let path = sandbox.file("key.txt", &format!("{}\n", key.to_string().expose_secret()));
+    (path, key.to_public().to_string())
+}
+
+fn age_decrypt(key: &Path, file: &Path) -> String {
+    let out = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(key)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `age -d` typing `passphrase` at its prompt (for passphrase-encrypted files).
+fn age_decrypt_typing(sandbox: &Sandbox, args: &[&Path], passphrase: &str) -> String {
+    let opened = sandbox.path("opened.out");
+    let _ = std::fs::remove_file(&opened);
+    let mut age = Command::new("age");
+    age.arg("-d").arg("-o").arg(&opened).args(args);
+    let mut terminal = support::pty::spawn(&mut age);
+    terminal.expect("assphrase", Duration::from_secs(20));
+    terminal.send(&format!("{passphrase}\n"));
+    let status = terminal.wait(Duration::from_secs(60));
+    assert!(status.success(), "age -d failed: {}", terminal.seen);
+    std::fs::read_to_string(&opened).unwrap()
+}
+
+fn without_export_time(json: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    value.as_object_mut().unwrap().remove("exported_at");
+    value
+}
+
+#[test]
+fn export_wipe_import_gives_back_the_same_inventory_and_content() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let (key, recipient) = age_key(&sandbox);
+    let export = sandbox.path("backup.json.age");
+    let out = sandbox.run(
+        &["export", "--recipient", &recipient, "-o", export.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before_list = stdout(&sandbox.run(&["view", "--conversations", "--json"], Some(PASSPHRASE)));
+    let before = sandbox.path("before.json");
+    let out = sandbox.run(
+        &["export", "--plaintext", "-o", before.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    assert_eq!(code(&sandbox.run(&["wipe", "--all", "--yes"], Some(PASSPHRASE))), 0);
+    drop(new_vault(&sandbox.vault()));
+    let out = sandbox.run(
+        &["import", export.to_str().unwrap(), "--identity", key.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Imported 2 conversation(s), 3 message(s)"),
+        "{}",
+        stdout(&out)
+    );
+
+    let after_list = stdout(&sandbox.run(&["view", "--conversations", "--json"], Some(PASSPHRASE)));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&after_list).unwrap(),
+        serde_json::from_str::<serde_json::Value>(&before_list).unwrap()
+    );
+    let after = sandbox.path("after.json");
+    let out = sandbox.run(
+        &["export", "--plaintext", "-o", after.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (before, after) = (
+        std::fs::read_to_string(&before).unwrap(),
+        std::fs::read_to_string(&after).unwrap(),
+    );
+    assert_eq!(without_export_time(&after), without_export_time(&before));
+    // What was sent and what was shown both survive.
+    assert!(before.contains("\"sent\":\"my mail is [EMAIL_1]\""), "{before}");
+    assert!(before.contains("\"state\":\"cancelled\""), "{before}");
+
+    let out = sandbox.run(
+        &["import", export.to_str().unwrap(), "--identity", key.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 conversation(s) were already in the vault"),
+        "{}",
+        stdout(&out)
+    );
+    let audit = stdout(&sandbox.run(&["audit"], Some(PASSPHRASE)));
+    assert!(audit.contains("import of 2 conversation(s), 3 message(s)"), "{audit}");
+}
+
+#[test]
+fn the_stock_age_cli_opens_every_kind_of_encrypted_export() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let (key, recipient) = age_key(&sandbox);
+    let export = |name: &str, extra: &[&str]| {
+        let path = sandbox.path(name);
+        let mut args = vec!["export", "-o", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let mut command = sandbox.sotto(&args);
+        sandbox.with_passphrase(&mut command, PASSPHRASE);
+        let export_pass = sandbox.file("export-pass.txt", "fjord mitten anvil pepper saddle\n");
+        let out = command
+            .env("SOTTO_EXPORT_PASSPHRASE_FILE", export_pass)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+        path
+    };
+
+    let to_key = export("to-key.json.age", &["--recipient", &recipient]);
+    let json: serde_json::Value = serde_json::from_str(&age_decrypt(&key, &to_key)).unwrap();
+    assert_eq!(json["schema"], "sotto.export/1");
+    assert_eq!(json["conversations"].as_array().unwrap().len(), 2);
+
+    let armored = export(
+        "armored.md.age",
+        &["--recipient", &recipient, "--armor", "--format", "markdown"],
+    );
+    assert!(
+        std::fs::read_to_string(&armored)
+            .unwrap()
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+    );
+    let markdown = age_decrypt(&key, &armored);
+    assert!(markdown.starts_with("# sotto export"), "{markdown}");
+    assert!(markdown.contains("**Bot (automated) · llama / llama3**"), "{markdown}");
+    assert!(
+        markdown.contains("I wrote to ana@example.com"),
+        "the reply is shown with the address mapped back"
+    );
+    assert!(
+        markdown.contains("> Sent (1 item(s) withheld) as:\n> my mail is [EMAIL_1]"),
+        "{markdown}"
+    );
+
+    let with_passphrase = export("pass.json.age", &["--passphrase"]);
+    let text = age_decrypt_typing(&sandbox, &[&with_passphrase], "fjord mitten anvil pepper saddle");
+    assert!(text.contains("\"schema\":\"sotto.export/1\""));
+
+    // The default: to the vault's own identity, which `age -d -i identity.age` opens.
+    let default = export("default.json.age", &[]);
+    let identity = sandbox.vault().join("identity.age");
+    let text = age_decrypt_typing(&sandbox, &[Path::new("-i"), &identity, &default], PASSPHRASE);
+    assert!(text.contains("printer trouble"));
+}
+
+#[test]
+fn an_export_never_replaces_a_file_unasked_and_is_private() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let path = sandbox.path("out.json.age");
+    let args = ["export", "-o", path.to_str().unwrap()];
+    assert_eq!(code(&sandbox.run(&args, Some(PASSPHRASE))), 0);
+    let first = std::fs::read(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+
+    let out = sandbox.run(&args, Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("'{}' already exists", path.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+
+    let out = sandbox.run(&["export", "-o", path.to_str().unwrap(), "--force"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_ne!(std::fs::read(&path).unwrap(), first);
+    let strays: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+
+    let out = sandbox.run(&["export", "-o", "x.age", "--recipient", "age1nope"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("'age1nope' is not an age recipient"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn import_refuses_what_is_not_a_json_export_and_changes_nothing() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let markdown = sandbox.path("read.md");
+    let out = sandbox.run(
+        &[
+            "export",
+            "--plaintext",
+            "--format",
+            "markdown",
+            "-o",
+            markdown.to_str().unwrap(),
+        ],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let cases = [
+        (markdown.clone(), "Markdown export"),
+        (sandbox.file("junk.json", "{\"hello\": 1}"), "no 'schema' field"),
+        (
+            sandbox.file("future.json", "{\"schema\": \"sotto.export/9\"}"),
+            "'sotto.export/9'",
+        ),
+        (
+            sandbox.file("cut.json", "{\"schema\": \"sotto.export/1\", \"conver"),
+            "not JSON",
+        ),
+    ];
+    for (file, expected) in cases {
+        let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
+        assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+    }
+    let view: serde_json::Value =
+        serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
+    assert_eq!(view["contents"]["conversations"], 2);
+}
