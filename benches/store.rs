@@ -233,3 +233,28 @@ fn wipe_100k_expired_messages(bencher: Bencher) {
             (dir, vault)
         });
 }
+
+/// Exporting 1,000 conversations / 100,000 messages as JSON, age-encrypted to
+/// the vault's recipient (the default), into a file. Throughput counts the
+/// JSON bytes before encryption.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn export_100k_messages_json(bencher: Bencher) {
+    use sotto::export::{Destination, Encryption, ExportScope, export};
+    use sotto::store::ExportFormat;
+    let fixture = large_vault();
+    let (dir, mut vault) = opened_copy(fixture);
+    let mut n = 0;
+    let mut run = |vault: &mut Vault, encryption: &Encryption| {
+        n += 1;
+        let destination = Destination {
+            path: dir.path().join(format!("export-{n}")),
+            force: false,
+            armor: false,
+        };
+        export(vault, ExportScope::Vault, ExportFormat::Json, encryption, &destination).unwrap()
+    };
+    let json_bytes = run(&mut vault, &Encryption::Plaintext).bytes;
+    bencher
+        .counter(BytesCount::new(json_bytes))
+        .bench_local(|| run(&mut vault, &Encryption::Vault));
+}
