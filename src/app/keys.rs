@@ -406,6 +406,27 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => {}
         },
         // Only an explicit 'y': a second Enter after sending must not agree.
+        Popup::Confirm {
+            action,
+            answer: Some(answer),
+            ..
+        } => match key.code {
+            KeyCode::Enter => {
+                let typed = answer.typed.trim();
+                if answer.accepted.iter().any(|a| !a.is_empty() && a == typed) {
+                    let action = action.clone();
+                    state.popup = None;
+                    return confirmed(state, action);
+                }
+                let accepted = answer.describe();
+                state.error(format!("type {accepted} exactly to confirm, or Esc to keep everything"));
+            }
+            KeyCode::Backspace => {
+                answer.typed.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => answer.typed.push(c),
+            _ => {}
+        },
         Popup::Confirm { action, .. } => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => {
                 let action = action.clone();
@@ -530,6 +551,24 @@ fn confirmed(state: &mut State, action: ConfirmAction) -> Vec<Effect> {
             state.notify("conversation deleted");
             effects.push(Effect::Delete(id));
             effects
+        }
+        ConfirmAction::WipeOlderThan(before) => {
+            if state.sending || state.is_streaming() {
+                state.error("a reply is still coming: wait for it, or press Esc to stop it, then wipe");
+                return Vec::new();
+            }
+            state.notify("wiping…");
+            vec![Effect::WipeOlderThan(before)]
+        }
+        ConfirmAction::WipeAll => {
+            let mut effects = send::cancel(state);
+            state.notify("wiping the whole vault…");
+            effects.push(Effect::WipeAll);
+            effects
+        }
+        ConfirmAction::Export(request) => {
+            state.notify("exporting…");
+            vec![Effect::Export(request)]
         }
         ConfirmAction::TrustBackend { backend, target } => {
             state.backend.consented = true;

@@ -103,6 +103,18 @@ pub enum Msg {
         backend: String,
         given: bool,
     },
+    /// A wipe by date finished; `notice` says what went.
+    Wiped {
+        notice: String,
+    },
+    /// The whole vault was destroyed: nothing is left to use.
+    VaultWiped {
+        notice: String,
+    },
+    /// An export was written; `notice` says where and how it is protected.
+    Exported {
+        notice: String,
+    },
     /// A store job failed; `what` says which.
     StoreFailed {
         what: String,
@@ -173,6 +185,9 @@ pub enum Effect {
         title: String,
     },
     Delete(ConversationId),
+    WipeOlderThan(crate::time::Timestamp),
+    WipeAll,
+    Export(super::state::ExportRequest),
     Search(String),
     LoadAudit,
     LoadView,
@@ -236,6 +251,9 @@ impl std::fmt::Debug for Msg {
             Msg::ReportLoaded { .. } => "ReportLoaded",
             Msg::ConsentKnown { .. } => "ConsentKnown",
             Msg::StoreFailed { .. } => "StoreFailed",
+            Msg::Wiped { .. } => "Wiped",
+            Msg::VaultWiped { .. } => "VaultWiped",
+            Msg::Exported { .. } => "Exported",
             Msg::BackendReady(_) => "BackendReady",
             Msg::BackendFailed { .. } => "BackendFailed",
             Msg::Delta { stream, .. } => return write!(f, "Delta(stream {stream})"),
@@ -260,6 +278,9 @@ impl std::fmt::Debug for Effect {
             Effect::FinishReply { seq, state, .. } => return write!(f, "FinishReply(#{seq}, {state:?})"),
             Effect::Rename { .. } => "Rename",
             Effect::Delete(id) => return write!(f, "Delete({id})"),
+            Effect::WipeOlderThan(_) => "WipeOlderThan",
+            Effect::WipeAll => "WipeAll",
+            Effect::Export(_) => "Export",
             Effect::Search(_) => "Search",
             Effect::LoadAudit => "LoadAudit",
             Effect::LoadView => "LoadView",

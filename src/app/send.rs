@@ -41,6 +41,7 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
                 target: choice.consent_target.clone(),
             },
             title: "Send this conversation off this machine?".into(),
+            answer: None,
             body: format!(
                 "Backend '{}' sends what you write, and the conversation so far, to '{}' ({}). \
                  Its operator can read and keep it. sotto remembers your answer for this address \

@@ -252,12 +252,45 @@ impl std::fmt::Debug for SearchHit {
 /// What a confirmation popup will do when confirmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfirmAction {
+    /// Wipe one conversation for good (`/delete`, `/wipe`).
     DeleteConversation(ConversationId),
+    /// Wipe every message written before this time.
+    WipeOlderThan(Timestamp),
+    /// Destroy the whole vault, then quit.
+    WipeAll,
+    /// Write an export (asked first only when it is plaintext).
+    Export(ExportRequest),
     /// Consent to send conversations to this backend's origin.
-    TrustBackend {
-        backend: String,
-        target: String,
-    },
+    TrustBackend { backend: String, target: String },
+}
+
+/// An export the user asked for in the chat screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportRequest {
+    pub scope: crate::export::ExportScope,
+    pub format: crate::store::ExportFormat,
+    pub plaintext: bool,
+    pub path: std::path::PathBuf,
+}
+
+/// A confirmation that must be typed, not just a `y`: what is accepted and
+/// what has been typed so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypedAnswer {
+    /// Any of these, exactly (surrounding spaces ignored), confirms.
+    pub accepted: Vec<String>,
+    pub typed: String,
+}
+
+impl TypedAnswer {
+    /// "'wipe'" or "'Taxes' or 'wipe'", for the prompt and the error.
+    pub fn describe(&self) -> String {
+        self.accepted
+            .iter()
+            .map(|a| format!("'{}'", crate::sanitize::one_line(a, 40)))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
 }
 
 /// A popup over the chat screen. Esc closes any of them.
@@ -270,6 +303,8 @@ pub enum Popup {
         action: ConfirmAction,
         title: String,
         body: String,
+        /// Set for destructive actions: the answer must be typed.
+        answer: Option<TypedAnswer>,
     },
     Search {
         query: String,

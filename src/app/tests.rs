@@ -341,7 +341,7 @@ fn the_welcome_screen_refuses_weak_and_mismatched_passphrases() {
 }
 
 #[test]
-fn delete_asks_first_and_deletes_only_when_confirmed() {
+fn delete_wipes_only_when_the_title_or_wipe_is_typed() {
     let mut state = chat_state();
     let id = ConversationId::random();
     state.conversations.push(ConversationItem {
@@ -358,13 +358,85 @@ fn delete_asks_first_and_deletes_only_when_confirmed() {
     assert_eq!(state.conversations.len(), 1);
     type_text(&mut state, "/delete");
     key(&mut state, KeyCode::Enter);
-    let effects = key(&mut state, KeyCode::Char('y'));
+    // A 'y' is not enough, nor a wrong answer.
+    assert!(key(&mut state, KeyCode::Char('y')).is_empty());
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state.notice.as_ref().unwrap().text.contains("'Taxes' or 'wipe'"),
+        "{}",
+        state.notice.as_ref().unwrap().text
+    );
+    assert_eq!(state.conversations.len(), 1);
+    key(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "Taxes");
+    let effects = key(&mut state, KeyCode::Enter);
     assert!(
         matches!(effects.as_slice(), [Effect::Delete(d)] if *d == id),
         "{effects:?}"
     );
     assert!(state.conversations.is_empty());
     assert_eq!(state.current, None);
+}
+
+#[test]
+fn wipe_before_a_date_or_of_everything_needs_the_word_wipe() {
+    let mut state = chat_state();
+    state.clock = Timestamp::from_unix_ms(1_795_000_000_000);
+    type_text(&mut state, "/wipe before 2d");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    type_text(&mut state, "wipe");
+    let effects = key(&mut state, KeyCode::Enter);
+    let two_days = 2 * 24 * 3_600_000;
+    assert!(
+        matches!(effects.as_slice(), [Effect::WipeOlderThan(t)] if t.as_unix_ms() == 1_795_000_000_000 - two_days),
+        "{effects:?}"
+    );
+
+    type_text(&mut state, "/wipe all");
+    key(&mut state, KeyCode::Enter);
+    type_text(&mut state, "Wipe");
+    assert!(key(&mut state, KeyCode::Enter).is_empty(), "the word must be exact");
+    for _ in 0..4 {
+        key(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "wipe");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.last(), Some(Effect::WipeAll)), "{effects:?}");
+
+    let effects = update(&mut state, Msg::VaultWiped { notice: "gone".into() }).0;
+    assert!(matches!(effects.as_slice(), [Effect::Quit]));
+    assert_eq!(state.exit, Some((crate::cli::exit::OK, Some("gone".into()))));
+
+    type_text(&mut state, "/wipe sometime");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state.notice.as_ref().unwrap().text.contains("'sometime'"),
+        "{}",
+        state.notice.as_ref().unwrap().text
+    );
+}
+
+#[test]
+fn export_is_encrypted_unless_plaintext_is_asked_and_confirmed() {
+    let mut state = chat_state();
+    let id = ConversationId::random();
+    state.current = Some(id);
+    type_text(&mut state, "/export notes.age");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Export(r)] if r.scope == crate::export::ExportScope::Conversation(id)
+            && !r.plaintext && r.path == std::path::Path::new("notes.age")),
+        "{effects:?}"
+    );
+    type_text(&mut state, "/export all markdown plaintext");
+    assert!(key(&mut state, KeyCode::Enter).is_empty(), "plaintext asks first");
+    assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("leaves the vault")));
+    let effects = key(&mut state, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Export(r)] if r.scope == crate::export::ExportScope::Vault
+            && r.plaintext && r.format == crate::store::ExportFormat::Markdown),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -881,6 +953,7 @@ fn debug_output_never_shows_conversation_text() {
         action: super::state::ConfirmAction::DeleteConversation(ConversationId::random()),
         title: canary.into(),
         body: canary.into(),
+        answer: None,
     });
     let msgs = [
         Msg::Paste(canary.into()),

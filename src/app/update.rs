@@ -161,6 +161,30 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::StoreFailed { what, message } => (store_failed(state, &what, message), true),
+        Msg::Wiped { notice } => {
+            // The store listed the conversations again just before this.
+            let mut effects = Vec::new();
+            if let Some(id) = state.current.filter(|_| !state.current_in_memory) {
+                if state.conversations.iter().any(|c| c.id == id) {
+                    // Some of its messages may be gone: load it again.
+                    effects.push(Effect::OpenConversation(id));
+                } else {
+                    state.current = None;
+                    state.redaction_map = Default::default();
+                    state.set_entries(Vec::new());
+                }
+            }
+            state.notify(notice);
+            (effects, true)
+        }
+        Msg::VaultWiped { notice } => {
+            state.exit = Some((crate::cli::exit::OK, Some(notice)));
+            (vec![Effect::Quit], true)
+        }
+        Msg::Exported { notice } => {
+            state.notify(notice);
+            (Vec::new(), true)
+        }
         Msg::BackendReady(info) => {
             if state.backend.choice.name == info.name {
                 state.backend.info = Some(info);

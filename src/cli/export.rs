@@ -73,7 +73,7 @@ pub(crate) fn run_export(context: &Context, args: &ExportArgs) -> Result<u8, Cli
     let path = args
         .output
         .clone()
-        .unwrap_or_else(|| default_name(format, args.plaintext, Timestamp::now()));
+        .unwrap_or_else(|| export::default_file_name(format, args.plaintext, Timestamp::now()));
     // Refuse what cannot work before asking for anything.
     if !args.force && std::fs::symlink_metadata(&path).is_ok() {
         return Err(CliError::Input(format!(
@@ -111,29 +111,7 @@ pub(crate) fn run_export(context: &Context, args: &ExportArgs) -> Result<u8, Cli
         summary.path.display(),
         human_bytes(summary.bytes)
     );
-    let protection = match &encryption {
-        Encryption::Plaintext => {
-            "It is plaintext: anyone who can read the file can read your history. Delete it when done.".to_owned()
-        }
-        Encryption::Passphrase(..) => "It is encrypted with its own passphrase: 'age -d FILE' asks for it.".into(),
-        Encryption::Recipients(_) => "It is encrypted to the recipients you gave: 'age -d -i KEY FILE'.".into(),
-        Encryption::Vault => format!(
-            "It is encrypted to this vault's identity{}: 'age -d -i {} FILE' opens it with your passphrase, \
-             until the identity is next rotated (any wipe, rekey or passphrase change){}. For a lasting copy, \
-             use --recipient or --passphrase.",
-            if vault.has_recovery_key() {
-                " and your recovery key"
-            } else {
-                ""
-            },
-            vault.root().join("identity.age").display(),
-            if vault.has_recovery_key() {
-                "; the recovery key keeps opening it"
-            } else {
-                ""
-            }
-        ),
-    };
+    let protection = export::protection_note(&encryption, &vault);
     say!("{protection}");
     if summary.damaged_messages > 0 {
         eprintln!(
@@ -178,22 +156,6 @@ pub(crate) fn run_import(context: &Context, args: &ImportArgs) -> Result<u8, Cli
         );
     }
     Ok(exit::OK)
-}
-
-fn default_name(format: ExportFormat, plaintext: bool, now: Timestamp) -> PathBuf {
-    let stamp: String = now
-        .to_rfc3339()
-        .chars()
-        .take(19)
-        .filter(|c| c.is_ascii_digit() || *c == 'T')
-        .collect::<String>()
-        .replace('T', "-");
-    let extension = match format {
-        ExportFormat::Json => "json",
-        ExportFormat::Markdown => "md",
-    };
-    let age = if plaintext { "" } else { ".age" };
-    PathBuf::from(format!("sotto-export-{stamp}.{extension}{age}"))
 }
 
 fn load_identities(path: &Path) -> Result<Vec<Box<dyn age::Identity>>, CliError> {

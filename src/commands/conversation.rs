@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use crate::app::msg::Effect;
-use crate::app::state::{ConfirmAction, Popup, State};
+use crate::app::state::{ConfirmAction, Popup, State, TypedAnswer};
 use crate::store::ConversationId;
 
 /// The longest title kept.
@@ -80,7 +80,11 @@ pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) {
         .map_or(0, |c| c.message_count);
     state.popup = Some(Popup::Confirm {
         action: ConfirmAction::DeleteConversation(id),
-        title: "Delete this conversation?".into(),
+        title: "Wipe this conversation?".into(),
+        answer: Some(TypedAnswer {
+            accepted: vec![title.trim().to_owned(), "wipe".into()],
+            typed: String::new(),
+        }),
         body: format!(
             "'{}' and its {count} message(s) are wiped for good: the records go and the vault identity is \
              rotated, so leftover bytes on disk can never be decrypted again, not even with your passphrase. \

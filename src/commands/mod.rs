@@ -6,6 +6,7 @@
 //! error message for the status line. Handlers live one group per file.
 
 mod conversation;
+mod data;
 mod session;
 mod settings;
 
@@ -48,8 +49,20 @@ pub const COMMANDS: &[SlashCommand] = &[
     SlashCommand {
         name: "delete",
         args: "",
-        help: "Delete this conversation (asks first)",
+        help: "Wipe this conversation for good (asks you to type its title)",
         run: conversation::delete,
+    },
+    SlashCommand {
+        name: "wipe",
+        args: "[before DATE | all]",
+        help: "Wipe this conversation, every message before DATE ('30d', '2026-01-31'), or the whole vault",
+        run: data::wipe,
+    },
+    SlashCommand {
+        name: "export",
+        args: "[WORDS] [FILE]",
+        help: "Export this conversation as JSON, encrypted to the vault; words: 'all', 'md' (Markdown), 'plaintext'",
+        run: data::export,
     },
     SlashCommand {
         name: "search",

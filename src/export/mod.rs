@@ -9,5 +9,5 @@ pub mod output;
 pub mod read;
 
 pub use document::{EXPORT_SCHEMA, ExportScope};
-pub use output::{Destination, Encryption, ExportError, ExportSummary, export};
+pub use output::{Destination, Encryption, ExportError, ExportSummary, default_file_name, export, protection_note};
 pub use read::{ImportError, ImportSummary, import, needs_passphrase};

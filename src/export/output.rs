@@ -126,6 +126,51 @@ pub fn export(
     })
 }
 
+/// `sotto-export-20261130-124000.json.age`: the default file name, in the
+/// current directory.
+pub fn default_file_name(format: ExportFormat, plaintext: bool, now: Timestamp) -> PathBuf {
+    let stamp: String = now
+        .to_rfc3339()
+        .chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect::<String>()
+        .replace('T', "-");
+    let extension = match format {
+        ExportFormat::Json => "json",
+        ExportFormat::Markdown => "md",
+    };
+    let age = if plaintext { "" } else { ".age" };
+    PathBuf::from(format!("sotto-export-{stamp}.{extension}{age}"))
+}
+
+/// What protects an export, and how to open it, in a sentence.
+pub fn protection_note(encryption: &Encryption, vault: &Vault) -> String {
+    match encryption {
+        Encryption::Plaintext => {
+            "It is plaintext: anyone who can read the file can read your history. Delete it when done.".into()
+        }
+        Encryption::Passphrase(..) => "It is encrypted with its own passphrase: 'age -d FILE' asks for it.".into(),
+        Encryption::Recipients(_) => "It is encrypted to the recipients you gave: 'age -d -i KEY FILE'.".into(),
+        Encryption::Vault => format!(
+            "It is encrypted to this vault's identity{}: 'age -d -i {} FILE' opens it with your passphrase, \
+             until the identity is next rotated (any wipe, rekey or passphrase change){}. For a lasting copy, \
+             use 'sotto export --recipient' or '--passphrase'.",
+            if vault.has_recovery_key() {
+                " and your recovery key"
+            } else {
+                ""
+            },
+            vault.root().join("identity.age").display(),
+            if vault.has_recovery_key() {
+                "; the recovery key keeps opening it"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
 type Recipients = Option<Vec<Box<dyn age::Recipient + Send>>>;
 
 /// The age recipients, or `None` for plaintext; checked before anything is written.

@@ -122,18 +122,34 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 rect,
             );
         }
-        Popup::Confirm { title, body, .. } => {
-            let rect = centered(area, 64, 10);
-            let lines = vec![
-                Line::from(Span::styled(body.clone(), theme.text())),
-                Line::default(),
-                Line::from(vec![
-                    Span::styled("[y]", theme.accent()),
-                    Span::styled(" yes    ", theme.text()),
-                    Span::styled("[n]", theme.accent()),
-                    Span::styled(" no", theme.text()),
-                ]),
-            ];
+        Popup::Confirm {
+            title, body, answer, ..
+        } => {
+            let mut lines = vec![Line::from(Span::styled(body.clone(), theme.text())), Line::default()];
+            let rect = match answer {
+                None => {
+                    lines.push(Line::from(vec![
+                        Span::styled("[y]", theme.accent()),
+                        Span::styled(" yes    ", theme.text()),
+                        Span::styled("[n]", theme.accent()),
+                        Span::styled(" no", theme.text()),
+                    ]));
+                    centered(area, 64, 10)
+                }
+                Some(answer) => {
+                    let words = answer.describe();
+                    lines.push(Line::from(Span::styled(
+                        format!("Type {words} and press Enter to confirm; Esc keeps everything."),
+                        theme.muted(),
+                    )));
+                    lines.push(Line::from(vec![
+                        Span::styled("> ", theme.accent()),
+                        Span::styled(crate::sanitize::one_line(&answer.typed, 60), theme.text()),
+                        Span::styled("▏", theme.accent()),
+                    ]));
+                    centered(area, 70, 12)
+                }
+            };
             frame.render_widget(Clear, rect);
             frame.render_widget(
                 Paragraph::new(lines)

@@ -345,6 +345,16 @@ impl Runtime {
                 },
                 Effect::Rename { conversation, title } => Job::Rename(conversation, title),
                 Effect::Delete(id) => Job::Delete(id),
+                Effect::WipeOlderThan(before) => Job::WipeOlderThan(before),
+                Effect::WipeAll => {
+                    for stream in self.streams.values() {
+                        stream.cancel();
+                    }
+                    self.streams.clear();
+                    self.backends.clear();
+                    Job::WipeAll
+                }
+                Effect::Export(request) => Job::Export(request),
                 Effect::Search(query) => Job::Search(query),
                 Effect::LoadAudit => Job::Audit,
                 Effect::LoadView => Job::View,

@@ -57,6 +57,10 @@ pub enum Job {
     },
     Rename(ConversationId, String),
     Delete(ConversationId),
+    WipeOlderThan(crate::time::Timestamp),
+    /// Destroy the whole vault; the session ends.
+    WipeAll,
+    Export(crate::app::state::ExportRequest),
     Search(String),
     Audit,
     View,
@@ -196,6 +200,28 @@ impl StoreActor {
         }
     }
 
+    /// Destroys the open vault. Either way there is no vault left to use, so
+    /// the session ends: with the news, or with the error.
+    fn wipe_all(&mut self) {
+        self.finish_begun();
+        let Storage::Open(vault) = std::mem::replace(&mut self.storage, Storage::Missing) else {
+            return;
+        };
+        let root = vault.root().to_owned();
+        match vault.wipe_everything() {
+            Ok(()) => self.send(Msg::VaultWiped {
+                notice: format!(
+                    "Wiped the whole vault at '{}': its identity was destroyed and its data directory removed.",
+                    root.display()
+                ),
+            }),
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be wiped completely: {e}. Run 'sotto wipe --all' to finish"),
+                fatal: true,
+            }),
+        }
+    }
+
     fn failed(&self, what: &str, error: impl std::fmt::Display) {
         self.send(Msg::StoreFailed {
             what: what.to_owned(),
@@ -209,6 +235,7 @@ impl StoreActor {
             Job::Create(passphrase) => self.create(passphrase),
             Job::PrepareBackend(name) => self.prepare_backend(&name),
             Job::Lock => self.lock(),
+            Job::WipeAll => self.wipe_all(),
             job if self.for_scratch(&job) => memory_job(&mut self.scratch, job, &self.events),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
@@ -543,6 +570,41 @@ fn vault_job(
         Job::Delete(id) => {
             vault.wipe_conversation(id).map_err(err("delete"))?;
         }
+        Job::WipeOlderThan(before) => {
+            let report = vault.wipe_older_than(before).map_err(err("wipe"))?;
+            send(Msg::ConversationsListed(
+                list(vault).map_err(err("list the conversations"))?,
+            ));
+            send(Msg::Wiped {
+                notice: format!(
+                    "wiped {} message(s) and {} conversation(s) left empty; the vault identity was rotated",
+                    report.messages_removed, report.conversations_removed
+                ),
+            });
+        }
+        Job::Export(request) => {
+            let encryption = if request.plaintext {
+                crate::export::Encryption::Plaintext
+            } else {
+                crate::export::Encryption::Vault
+            };
+            let destination = crate::export::Destination {
+                path: request.path,
+                force: false,
+                armor: false,
+            };
+            let summary = crate::export::export(vault, request.scope, request.format, &encryption, &destination)
+                .map_err(|e| ("export".to_owned(), e.to_string()))?;
+            send(Msg::Exported {
+                notice: format!(
+                    "exported {} conversation(s), {} message(s) to '{}'. {}",
+                    summary.conversations,
+                    summary.messages,
+                    summary.path.display(),
+                    crate::export::protection_note(&encryption, vault)
+                ),
+            });
+        }
         Job::Search(query) => {
             let hits = search_vault(vault, &query).map_err(err("search"))?;
             send(Msg::SearchDone { query, hits });
@@ -589,7 +651,7 @@ fn vault_job(
                 backend,
             });
         }
-        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::Close => {}
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::WipeAll | Job::Close => {}
     }
     Ok(())
 }
@@ -770,6 +832,12 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 c.0 = title;
             }
         }
+        Job::WipeOlderThan(_) | Job::Export(_) => {
+            send(Msg::StoreFailed {
+                what: "wipe or export".into(),
+                message: "incognito: nothing is stored".into(),
+            });
+        }
         Job::Delete(id) => {
             memory.conversations.remove(&id);
         }
@@ -795,7 +863,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
         }
         // Incognito stores no settings and no consent: consent is asked per session.
         Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit | Job::View => {}
-        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::Close => {}
+        Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::WipeAll | Job::Close => {}
     }
 }
 
@@ -912,6 +980,53 @@ mod tests {
                 .any(|m| matches!(m, Msg::SendFailed { user_seq: None, .. })),
             "{messages:?}"
         );
+    }
+
+    #[test]
+    fn export_then_wipe_all_writes_the_file_and_leaves_no_vault() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        vault_at(&root);
+        let id = {
+            let mut vault = reopen(&root);
+            let id = vault.create_conversation("t").unwrap();
+            vault
+                .append_message(id, crate::store::NewMessage::user("hello"))
+                .unwrap();
+            id
+        };
+        let path = dir.path().join("out.json.age");
+        let messages = run(
+            &root,
+            vec![
+                Job::Unlock(Some(passphrase())),
+                Job::WipeOlderThan(crate::time::Timestamp::from_unix_ms(1)),
+                Job::Export(crate::app::state::ExportRequest {
+                    scope: crate::export::ExportScope::Conversation(id),
+                    format: crate::store::ExportFormat::Json,
+                    plaintext: false,
+                    path: path.clone(),
+                }),
+                Job::WipeAll,
+            ],
+        );
+        let notices: Vec<&String> = messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::Wiped { notice } | Msg::Exported { notice } | Msg::VaultWiped { notice } => Some(notice),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notices.len(), 3, "{messages:?}");
+        assert!(notices[0].contains("wiped 0 message(s)"), "{}", notices[0]);
+        assert!(
+            notices[1].contains("1 message(s)") && notices[1].contains("encrypted"),
+            "{}",
+            notices[1]
+        );
+        assert!(notices[2].contains("Wiped the whole vault"), "{}", notices[2]);
+        assert!(std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/v1"));
+        assert!(!root.exists());
     }
 
     #[test]

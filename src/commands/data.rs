@@ -1,0 +1,115 @@
+//! The user's data rights in the chat screen: /wipe and /export, the same
+//! operations as `sotto wipe` and `sotto export`. Destroying anything needs a
+//! typed answer (the conversation's title, or the word 'wipe'); a plaintext
+//! export needs a yes to a warning that the data leaves the vault.
+
+use super::Outcome;
+use crate::app::msg::Effect;
+use crate::app::state::{ConfirmAction, ExportRequest, Popup, State, TypedAnswer};
+use crate::export::ExportScope;
+use crate::store::ExportFormat;
+use crate::time::Timestamp;
+
+const NOT_STORED: &str = "incognito: nothing of it is stored, so there is nothing to wipe or export";
+
+pub fn wipe(state: &mut State, args: &str) -> Outcome {
+    if state.incognito {
+        return Err(NOT_STORED.into());
+    }
+    let args = args.trim();
+    let (word, rest) = args.split_once(' ').unwrap_or((args, ""));
+    match word {
+        "" => super::conversation::delete(state, ""),
+        "all" if rest.trim().is_empty() => {
+            confirm_typed(
+                state,
+                ConfirmAction::WipeAll,
+                "Wipe the whole vault?",
+                "Every conversation, every setting and the vault's identity are destroyed, the data directory \
+                 removed, and sotto quits. Nothing can bring them back. Copies you exported stay where you put them."
+                    .into(),
+            );
+            Ok(Vec::new())
+        }
+        "before" => {
+            let before = Timestamp::parse_cutoff(rest, state.clock)?;
+            confirm_typed(
+                state,
+                ConfirmAction::WipeOlderThan(before),
+                "Wipe older messages?",
+                format!(
+                    "Every message written before {} is wiped for good, and conversations left empty with it. \
+                     The vault identity is rotated, so leftover bytes can never be decrypted again.",
+                    before.to_local_display()
+                ),
+            );
+            Ok(Vec::new())
+        }
+        other => Err(format!(
+            "'{other}' is not something /wipe knows: '/wipe' (this conversation), '/wipe before 30d' or '/wipe all'"
+        )),
+    }
+}
+
+/// `/export [all] [markdown] [plaintext] [FILE]`.
+pub fn export(state: &mut State, args: &str) -> Outcome {
+    if state.incognito || state.current_in_memory {
+        return Err(NOT_STORED.into());
+    }
+    let (mut all, mut format, mut plaintext, mut path) = (false, ExportFormat::Json, false, None);
+    for word in args.split_whitespace() {
+        match word {
+            "all" => all = true,
+            "markdown" | "md" => format = ExportFormat::Markdown,
+            "json" => format = ExportFormat::Json,
+            "plaintext" => plaintext = true,
+            file if path.is_none() => path = Some(std::path::PathBuf::from(file)),
+            extra => {
+                return Err(format!(
+                    "'{extra}' is one word too many: /export [all] [markdown] [plaintext] [FILE]"
+                ));
+            }
+        }
+    }
+    let scope = if all {
+        ExportScope::Vault
+    } else {
+        match state.current {
+            Some(id) => ExportScope::Conversation(id),
+            None => return Err("this conversation is not stored yet; '/export all' exports every conversation".into()),
+        }
+    };
+    let request = ExportRequest {
+        scope,
+        format,
+        plaintext,
+        path: path.unwrap_or_else(|| crate::export::default_file_name(format, plaintext, state.clock)),
+    };
+    if !plaintext {
+        state.notify("exporting…");
+        return Ok(vec![Effect::Export(request)]);
+    }
+    state.popup = Some(Popup::Confirm {
+        body: format!(
+            "'{}' will be readable by anyone who can read the file: your history leaves the vault's protection. \
+             Without 'plaintext' the export is encrypted to this vault.",
+            crate::sanitize::one_line(&request.path.display().to_string(), 60)
+        ),
+        action: ConfirmAction::Export(request),
+        title: "Export as plaintext?".into(),
+        answer: None,
+    });
+    Ok(Vec::new())
+}
+
+fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: String) {
+    state.popup = Some(Popup::Confirm {
+        action,
+        title: title.into(),
+        body,
+        answer: Some(TypedAnswer {
+            accepted: vec!["wipe".into()],
+            typed: String::new(),
+        }),
+    });
+}
