@@ -367,3 +367,34 @@ fn the_incognito_chat_screen_leaves_every_byte_of_an_existing_vault_unchanged() 
         "the data dir changed"
     );
 }
+
+#[test]
+fn export_and_wipe_all_from_the_chat_screen() {
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("Taxes").unwrap();
+        vault.append_message(id, NewMessage::user("receipts for 2025")).unwrap();
+    }
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Unlock your vault");
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    screen.wait_for("Conversations (1)");
+    let export = sandbox.path("all.json.age");
+    screen.send(&format!("/export all {}", export.display()));
+    screen.wait_for("exported 1 conversation(s), 1 message(s)");
+    assert!(std::fs::read(&export).unwrap().starts_with(b"age-encryption.org/v1"));
+
+    screen.send("/wipe all");
+    screen.wait_for("Wipe the whole vault?");
+    // A 'y' is not an answer here.
+    screen.keys(&["y", "Enter"]);
+    screen.wait_for("exactly to confirm");
+    assert!(sandbox.vault().exists());
+    screen.keys(&["BSpace"]);
+    screen.send("wipe");
+    let shown = screen.wait_for("EXIT=0");
+    assert!(shown.contains("Wiped the whole vault"), "{shown}");
+    assert!(!sandbox.vault().exists());
+}
