@@ -47,6 +47,8 @@ pub enum Msg {
         theme: Option<String>,
         /// The remembered redaction mode, if any.
         redaction: Option<String>,
+        /// The retention default.
+        retention_default: Option<crate::time::Span>,
         created: bool,
     },
     UnlockFailed {
@@ -103,6 +105,11 @@ pub enum Msg {
         backend: String,
         given: bool,
     },
+    /// A retention rule changed; `default` is the vault's default now.
+    RetentionChanged {
+        default: Option<crate::time::Span>,
+        notice: String,
+    },
     /// A wipe by date finished; `notice` says what went.
     Wiped {
         notice: String,
@@ -147,6 +154,15 @@ pub enum Msg {
     },
 }
 
+/// A change of retention rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetentionChange {
+    /// The vault default: `None` keeps messages until deleted.
+    Default(Option<crate::time::Span>),
+    /// One conversation: its own rule, or `None` to follow the default.
+    Conversation(Option<crate::store::Retention>),
+}
+
 /// Something for the runtime to do. `Debug` names the variant only.
 pub enum Effect {
     // ─── Vault ───
@@ -186,6 +202,13 @@ pub enum Effect {
     },
     Delete(ConversationId),
     WipeOlderThan(crate::time::Timestamp),
+    /// Wipe what the retention rules say has expired.
+    SweepRetention,
+    /// Set the vault's default (`conversation` is `None`) or one conversation's rule.
+    SetRetention {
+        conversation: Option<ConversationId>,
+        rule: RetentionChange,
+    },
     WipeAll,
     Export(super::state::ExportRequest),
     Search(String),
@@ -252,6 +275,7 @@ impl std::fmt::Debug for Msg {
             Msg::ConsentKnown { .. } => "ConsentKnown",
             Msg::StoreFailed { .. } => "StoreFailed",
             Msg::Wiped { .. } => "Wiped",
+            Msg::RetentionChanged { .. } => "RetentionChanged",
             Msg::VaultWiped { .. } => "VaultWiped",
             Msg::Exported { .. } => "Exported",
             Msg::BackendReady(_) => "BackendReady",
@@ -279,6 +303,8 @@ impl std::fmt::Debug for Effect {
             Effect::Rename { .. } => "Rename",
             Effect::Delete(id) => return write!(f, "Delete({id})"),
             Effect::WipeOlderThan(_) => "WipeOlderThan",
+            Effect::SweepRetention => "SweepRetention",
+            Effect::SetRetention { .. } => "SetRetention",
             Effect::WipeAll => "WipeAll",
             Effect::Export(_) => "Export",
             Effect::Search(_) => "Search",

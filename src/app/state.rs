@@ -124,6 +124,8 @@ pub struct ConversationItem {
     pub title: String,
     pub updated: Timestamp,
     pub message_count: u64,
+    /// Its own retention rule; `None` follows the vault's default.
+    pub retention: Option<crate::store::Retention>,
 }
 
 impl std::fmt::Debug for ConversationItem {
@@ -438,6 +440,10 @@ pub struct State {
     pub incognito: bool,
     /// The open conversation lives in memory only (`/incognito`).
     pub current_in_memory: bool,
+    /// The vault's retention default (`None`: kept until deleted).
+    pub retention_default: Option<crate::time::Span>,
+    /// When retention was last enforced in this session.
+    pub last_sweep: Timestamp,
     /// Conversations of this session that live in memory only.
     pub memory_conversations: Vec<ConversationId>,
     pub conversations: Vec<ConversationItem>,
@@ -513,6 +519,8 @@ impl State {
             vault_path,
             incognito: false,
             current_in_memory: false,
+            retention_default: None,
+            last_sweep: Timestamp::from_unix_ms(0),
             memory_conversations: Vec::new(),
             conversations: Vec::new(),
             current: None,
@@ -560,6 +568,15 @@ impl State {
 
     pub fn is_streaming(&self) -> bool {
         self.streaming.is_some()
+    }
+
+    /// How long the open conversation's messages are kept (for a new one, the default).
+    pub fn current_retention(&self) -> crate::store::Retention {
+        let own = self
+            .current
+            .and_then(|id| self.conversations.iter().find(|c| c.id == id))
+            .and_then(|c| c.retention);
+        crate::store::Retention::effective(own, self.retention_default)
     }
 
     /// The title of the open conversation.

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Msg, RetentionChange};
 use super::state::tests_support::{chat_state, remote_choice};
 use super::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
 use super::update::update;
@@ -82,6 +82,7 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
         title: "hi there".into(),
         updated: Timestamp::now(),
         message_count: 0,
+        retention: None,
     };
     let effects = update(
         &mut state,
@@ -349,6 +350,7 @@ fn delete_wipes_only_when_the_title_or_wipe_is_typed() {
         title: "Taxes".into(),
         updated: Timestamp::now(),
         message_count: 2,
+        retention: None,
     });
     state.current = Some(id);
     type_text(&mut state, "/delete");
@@ -496,6 +498,7 @@ fn a_message_stored_before_the_reply_failed_to_start_stays_and_is_not_duplicated
                 title: "important".into(),
                 updated: Timestamp::now(),
                 message_count: 1,
+                retention: None,
             }),
             user_seq: Some(0),
             message: "disk full".into(),
@@ -794,6 +797,7 @@ fn the_open_conversation_cannot_be_deleted_while_its_send_is_in_flight() {
         title: "t".into(),
         updated: Timestamp::now(),
         message_count: 2,
+        retention: None,
     });
     type_text(&mut state, "another");
     key(&mut state, KeyCode::Enter);
@@ -841,6 +845,7 @@ fn a_late_answer_for_a_conversation_the_user_left_is_dropped() {
         title: "older".into(),
         updated: Timestamp::now(),
         message_count: 2,
+        retention: None,
     });
     let effects = press(&mut state, KeyCode::Down, KeyModifiers::ALT);
     assert!(matches!(effects.as_slice(), [Effect::OpenConversation(c)] if *c == older));
@@ -947,6 +952,7 @@ fn debug_output_never_shows_conversation_text() {
         title: canary.into(),
         updated: Timestamp::now(),
         message_count: 1,
+        retention: None,
     });
     state.editor.set_text(canary);
     state.popup = Some(Popup::Confirm {
@@ -1305,4 +1311,70 @@ fn an_incognito_conversation_inside_a_session_is_created_in_memory_and_marked() 
     type_text(&mut state, "/new");
     key(&mut state, KeyCode::Enter);
     assert!(!state.current_in_memory);
+}
+
+#[test]
+fn retention_is_set_per_conversation_or_for_the_vault_and_shown_in_the_status_bar() {
+    let mut state = chat_state();
+    let id = ConversationId::random();
+    state.conversations.push(ConversationItem {
+        id,
+        title: "Taxes".into(),
+        updated: Timestamp::now(),
+        message_count: 1,
+        retention: None,
+    });
+    state.current = Some(id);
+    assert_eq!(state.current_retention().describe(), "kept until deleted");
+    type_text(&mut state, "/retention 7d");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::SetRetention { conversation: Some(c), rule: RetentionChange::Conversation(Some(crate::store::Retention::For(_))) }] if *c == id),
+        "{effects:?}"
+    );
+    type_text(&mut state, "/retention vault off");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::SetRetention {
+                conversation: None,
+                rule: RetentionChange::Default(None)
+            }]
+        ),
+        "{effects:?}"
+    );
+    type_text(&mut state, "/retention soon");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("'soon'"));
+
+    let week = crate::time::Span::parse("1w").unwrap();
+    update(
+        &mut state,
+        Msg::RetentionChanged {
+            default: Some(week),
+            notice: "set".into(),
+        },
+    );
+    assert_eq!(state.current_retention().describe(), "kept 1w");
+    state.conversations[0].retention = Some(crate::store::Retention::Forever);
+    assert_eq!(state.current_retention().describe(), "kept until deleted");
+}
+
+#[test]
+fn retention_is_enforced_every_minute_only_when_some_rule_can_expire_messages() {
+    let mut state = chat_state();
+    let at = |ms: i64| Msg::Tick {
+        now: Timestamp::from_unix_ms(1_795_000_000_000 + ms),
+    };
+    let sweeps = |effects: &[Effect]| effects.iter().filter(|e| matches!(e, Effect::SweepRetention)).count();
+    assert_eq!(sweeps(&update(&mut state, at(0)).0), 0, "no rule: no sweep");
+    state.retention_default = Some(crate::time::Span::parse("1d").unwrap());
+    assert_eq!(sweeps(&update(&mut state, at(1_000)).0), 1);
+    assert_eq!(
+        sweeps(&update(&mut state, at(30_000)).0),
+        0,
+        "not again within the minute"
+    );
+    assert_eq!(sweeps(&update(&mut state, at(61_000)).0), 1);
 }

@@ -74,8 +74,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             warnings,
             theme,
             redaction,
+            retention_default,
             created,
         } => {
+            state.retention_default = retention_default;
             if let Some(mode) = redaction.and_then(|m| m.parse().ok()) {
                 state.redaction = mode;
             }
@@ -177,6 +179,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             state.notify(notice);
             (effects, true)
         }
+        Msg::RetentionChanged { default, notice } => {
+            state.retention_default = default;
+            state.notify(notice);
+            (Vec::new(), true)
+        }
         Msg::VaultWiped { notice } => {
             state.exit = Some((crate::cli::exit::OK, Some(notice)));
             (vec![Effect::Quit], true)
@@ -244,7 +251,29 @@ fn tick(state: &mut State) -> (Vec<Effect>, bool) {
             changed = true;
         }
     }
-    (send::checkpoint(state), changed)
+    let mut effects = send::checkpoint(state);
+    if sweep_due(state) {
+        state.last_sweep = state.clock;
+        effects.push(Effect::SweepRetention);
+    }
+    (effects, changed)
+}
+
+/// How often retention is enforced while the vault is open.
+const SWEEP_EVERY_MS: i64 = 60_000;
+
+/// Whether a retention sweep is due: some rule can expire messages, the vault
+/// is open, and the last sweep was a while ago.
+fn sweep_due(state: &State) -> bool {
+    let any_rule = state.retention_default.is_some()
+        || state
+            .conversations
+            .iter()
+            .any(|c| matches!(c.retention, Some(crate::store::Retention::For(_))));
+    any_rule
+        && !state.incognito
+        && matches!(state.screen, Screen::Chat)
+        && state.clock.as_unix_ms() - state.last_sweep.as_unix_ms() >= SWEEP_EVERY_MS
 }
 
 fn opened(

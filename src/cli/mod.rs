@@ -20,6 +20,7 @@ mod init;
 mod keys;
 mod passphrase;
 mod redact;
+mod retention;
 mod unlock;
 mod verify;
 mod view;
@@ -131,6 +132,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Import a JSON export (conversations already in the vault are skipped)
     Import(export::ImportArgs),
+    /// Show or set how long messages are kept (the default, or --conversation ID); expired ones are wiped
+    Retention(retention::RetentionArgs),
     /// Wipe one conversation, everything older than a date, or the whole vault, for good (the identity is rotated)
     Wipe(wipe::WipeArgs),
     /// Rotate the vault identity: new identity, every data key re-wrapped, the old identity destroyed
@@ -307,6 +310,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Export(args)) => export::run_export(&context, args),
         Some(Command::Import(args)) => export::run_import(&context, args),
         Some(Command::Wipe(args)) => wipe::run(&context, args),
+        Some(Command::Retention(args)) => retention::run(&context, args),
         Some(Command::Rekey) => identity::rekey(&context),
         Some(Command::Passphrase(args)) => identity::passphrase(&context, args),
         Some(Command::RecoveryKey) => identity::recovery_key(&context),

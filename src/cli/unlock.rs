@@ -16,7 +16,7 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
     } else {
         None
     };
-    let vault = locked.unlock_and_open(passphrase.as_ref())?;
+    let mut vault = locked.unlock_and_open(passphrase.as_ref())?;
     if let Some(summary) = vault.unlock_report().summary() {
         eprintln!(
             "sotto: warning: {summary}. If that was not you, someone with access to this machine or a copy \
@@ -32,6 +32,16 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
         } else {
             eprintln!("sotto: warning: {loss}. Run 'sotto verify' and keep a backup of the data directory.");
         }
+    }
+    // Retention is enforced at every unlock. A failure does not stop the
+    // command: it is reported, and the next unlock tries again.
+    match vault.sweep_retention(crate::time::Timestamp::now()) {
+        Ok(Some(report)) => eprintln!(
+            "sotto: retention: {} expired message(s) and {} conversation(s) were wiped for good.",
+            report.messages_removed, report.conversations_removed
+        ),
+        Ok(None) => {}
+        Err(e) => eprintln!("sotto: warning: expired messages could not be wiped now: {e}"),
     }
     Ok(vault)
 }

@@ -1,14 +1,14 @@
-//! The user's data rights in the chat screen: /wipe and /export, the same
-//! operations as `sotto wipe` and `sotto export`. Destroying anything needs a
+//! The user's data rights in the chat screen: /wipe, /export and /retention,
+//! the same operations as `sotto wipe`, `sotto export` and `sotto retention`. Destroying anything needs a
 //! typed answer (the conversation's title, or the word 'wipe'); a plaintext
 //! export needs a yes to a warning that the data leaves the vault.
 
 use super::Outcome;
-use crate::app::msg::Effect;
+use crate::app::msg::{Effect, RetentionChange};
 use crate::app::state::{ConfirmAction, ExportRequest, Popup, State, TypedAnswer};
 use crate::export::ExportScope;
-use crate::store::ExportFormat;
-use crate::time::Timestamp;
+use crate::store::{ExportFormat, Retention};
+use crate::time::{Span, Timestamp};
 
 const NOT_STORED: &str = "incognito: nothing of it is stored, so there is nothing to wipe or export";
 
@@ -112,4 +112,46 @@ fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: St
             typed: String::new(),
         }),
     });
+}
+
+/// `/retention`: show the rules; `/retention 7d|forever|default` for this
+/// conversation; `/retention vault 30d|off` for the vault's default.
+pub fn retention(state: &mut State, args: &str) -> Outcome {
+    if state.incognito {
+        return Err("incognito: nothing is kept at all".into());
+    }
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let default_text = Retention::effective(None, state.retention_default).describe();
+    match words.as_slice() {
+        [] => {
+            state.notify(format!(
+                "this conversation: {} · vault default: {default_text}. '/retention 7d', 'forever' or 'default' \
+                 sets this conversation; '/retention vault 30d' or 'off' the default",
+                state.current_retention().describe()
+            ));
+            Ok(Vec::new())
+        }
+        ["vault", "off"] => Ok(vec![Effect::SetRetention {
+            conversation: None,
+            rule: RetentionChange::Default(None),
+        }]),
+        ["vault", span] => Ok(vec![Effect::SetRetention {
+            conversation: None,
+            rule: RetentionChange::Default(Some(Span::parse(span)?)),
+        }]),
+        [rule] => {
+            let Some(id) = state.current.filter(|_| !state.current_in_memory) else {
+                return Err("this conversation is not stored; '/retention vault 30d' sets the default".into());
+            };
+            let rule = match *rule {
+                "default" => None,
+                other => Some(Retention::parse(other)?),
+            };
+            Ok(vec![Effect::SetRetention {
+                conversation: Some(id),
+                rule: RetentionChange::Conversation(rule),
+            }])
+        }
+        _ => Err("use '/retention', '/retention 7d|forever|default' or '/retention vault 30d|off'".into()),
+    }
 }

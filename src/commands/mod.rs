@@ -59,6 +59,12 @@ pub const COMMANDS: &[SlashCommand] = &[
         run: data::wipe,
     },
     SlashCommand {
+        name: "retention",
+        args: "[RULE | vault RULE]",
+        help: "How long messages are kept: '7d', 'forever' or 'default' here; 'vault 30d' or 'off' for all",
+        run: data::retention,
+    },
+    SlashCommand {
         name: "export",
         args: "[WORDS] [FILE]",
         help: "Export this conversation as JSON, encrypted to the vault; words: 'all', 'md' (Markdown), 'plaintext'",
@@ -199,7 +205,7 @@ mod tests {
     #[test]
     fn completion_offers_matching_names_until_an_argument_is_typed() {
         let names: Vec<&str> = completions("/re").iter().map(|c| c.name).collect();
-        assert_eq!(names, ["rename", "retry", "redact"]);
+        assert_eq!(names, ["rename", "retention", "retry", "redact"]);
         let names: Vec<&str> = completions("/in").iter().map(|c| c.name).collect();
         assert_eq!(names, ["incognito"]);
         assert_eq!(completions("/").len(), COMMANDS.len());

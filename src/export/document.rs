@@ -8,7 +8,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::redact::egress::{self, META_SENT};
-use crate::store::{ConversationId, ConversationSummary, Message, MessageMeta, ReplyState, Role};
+use crate::store::{ConversationId, ConversationSummary, Message, MessageMeta, ReplyState, Retention, Role};
 use crate::time::Timestamp;
 
 pub const EXPORT_SCHEMA: &str = "sotto.export/1";
@@ -41,6 +41,9 @@ pub(crate) struct ConversationJson {
     pub title: String,
     pub created: String,
     pub updated: String,
+    /// Its own retention rule (`7d`, `forever`); absent when it follows the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
     pub messages: Vec<MessageJson>,
 }
 
@@ -120,6 +123,7 @@ pub(crate) fn conversation_json(summary: &ConversationSummary, messages: &[Messa
         title: summary.title.clone(),
         created: summary.created.to_rfc3339(),
         updated: summary.updated.to_rfc3339(),
+        retention: summary.retention,
         messages,
     }
 }

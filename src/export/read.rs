@@ -183,6 +183,7 @@ fn checked(c: ConversationJson) -> Result<ImportedConversation, ImportError> {
         title: c.title,
         created,
         updated,
+        retention: c.retention,
         messages,
     })
 }

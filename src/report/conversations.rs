@@ -74,6 +74,13 @@ impl ConversationView {
         line("Title", format!("'{}'", sanitize::one_line(&s.title, 70)));
         line("Created", s.created.to_local_display());
         line("Messages", s.message_count.to_string());
+        line(
+            "Retention",
+            match s.retention {
+                Some(rule) => format!("{} (its own rule)", rule.describe()),
+                None => "the vault's default ('sotto retention' shows it)".into(),
+            },
+        );
         let counts = |map: &BTreeMap<&str, u64>| {
             map.iter()
                 .map(|(k, n)| format!("{n} {k}"))
@@ -151,6 +158,7 @@ fn summary_json(s: &ConversationSummary) -> Value {
         "messages": s.message_count,
         "first_message": s.first_message_at.map(Timestamp::to_rfc3339),
         "last_message": s.last_message_at.map(Timestamp::to_rfc3339),
+        "retention": s.retention.map(|r| r.to_string()),
     })
 }
 

@@ -30,6 +30,9 @@ pub struct ViewReport {
     /// The latest exports, imports, wipes, sweeps and key changes, oldest first.
     recent: Vec<AuditEntry>,
     has_recovery_key: bool,
+    retention_default: Option<crate::time::Span>,
+    /// Conversations with a rule of their own.
+    own_retention_rules: u64,
 }
 
 /// How many of the latest data-rights events `view` lists.
@@ -58,7 +61,15 @@ impl ViewReport {
             .filter(|e| e.event.is_data_right())
             .collect();
         recent.drain(..recent.len().saturating_sub(RECENT_EVENTS));
+        let own_retention_rules = vault
+            .list_conversations()?
+            .conversations
+            .iter()
+            .filter(|c| c.retention.is_some())
+            .count() as u64;
         Ok(ViewReport {
+            retention_default: vault.default_retention()?,
+            own_retention_rules,
             recent,
             has_recovery_key: vault.has_recovery_key(),
             inventory: vault.inventory()?,
@@ -73,6 +84,10 @@ impl ViewReport {
     pub fn to_json(&self) -> Value {
         let mut value = to_json(&self.inventory, &self.unlock, self.config_file.as_ref(), &self.backends);
         value["vault"]["recovery_key"] = json!(self.has_recovery_key);
+        value["retention"] = json!({
+            "default": self.retention_default.map(|s| s.to_short()),
+            "conversations_with_own_rule": self.own_retention_rules,
+        });
         value["recent_privacy_events"] = self
             .recent
             .iter()
@@ -87,6 +102,15 @@ impl ViewReport {
 
     pub fn to_text(&self) -> String {
         let mut text = to_text(&self.inventory, self.config_file.as_ref(), &self.backends);
+        text.push_str(&format!(
+            "{:<16}messages {} by default{}; expired ones are wiped at unlock and every minute while open\n",
+            "Retention",
+            crate::store::Retention::effective(None, self.retention_default).describe(),
+            match self.own_retention_rules {
+                0 => String::new(),
+                n => format!("; {n} conversation(s) have their own rule"),
+            }
+        ));
         text.push_str(&format!(
             "{:<16}{}\n",
             "Recovery key",

@@ -11,6 +11,7 @@ use zeroize::Zeroize;
 use super::error::VaultError;
 use super::ids::ConversationId;
 use super::records::{Change, RecordError, TreeId, open_value, seal_value};
+use super::retention::Retention;
 use super::vault::Vault;
 use crate::crypto::{DataKey, KeyPurpose, keys};
 use crate::time::Timestamp;
@@ -25,6 +26,9 @@ pub(crate) struct IndexRecord {
     pub next_seq: u64,
     pub first_message_at: Option<Timestamp>,
     pub last_message_at: Option<Timestamp>,
+    /// The conversation's own retention rule; `None` follows the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
 }
 
 impl Drop for IndexRecord {
@@ -43,6 +47,8 @@ pub struct ConversationSummary {
     pub message_count: u64,
     pub first_message_at: Option<Timestamp>,
     pub last_message_at: Option<Timestamp>,
+    /// Its own retention rule; `None` follows the vault's default.
+    pub retention: Option<Retention>,
 }
 
 impl Drop for ConversationSummary {
@@ -101,6 +107,7 @@ fn summary(id: ConversationId, record: &IndexRecord) -> ConversationSummary {
         message_count: record.message_count,
         first_message_at: record.first_message_at,
         last_message_at: record.last_message_at,
+        retention: record.retention,
     }
 }
 
@@ -122,6 +129,7 @@ impl Vault {
             next_seq: 0,
             first_message_at: None,
             last_message_at: None,
+            retention: None,
         };
         let wrapped = keys::wrap(
             &key,

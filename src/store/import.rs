@@ -17,6 +17,8 @@ pub struct ImportedConversation {
     pub title: String,
     pub created: Timestamp,
     pub updated: Timestamp,
+    /// Its own retention rule, if it had one.
+    pub retention: Option<super::retention::Retention>,
     /// In any order; sequence numbers must be unique.
     pub messages: Vec<ImportedMessage>,
 }
@@ -52,6 +54,7 @@ impl Vault {
             next_seq: 0,
             first_message_at: None,
             last_message_at: None,
+            retention: conversation.retention,
         };
         let mut changes = vec![Change::Create {
             tree: TreeId::Keys,

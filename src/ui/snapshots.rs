@@ -75,12 +75,14 @@ fn conversation_state() -> State {
             title: "Taking my data with me".into(),
             updated: Timestamp::from_unix_ms(1_795_000_000_000),
             message_count: 2,
+            retention: None,
         },
         ConversationItem {
             id: id(2),
             title: "Passphrase advice \u{1b}]0;evil title\u{7}".into(),
             updated: Timestamp::from_unix_ms(1_794_000_000_000),
             message_count: 4,
+            retention: None,
         },
     ];
     state.opening = Some(id(1));

@@ -44,7 +44,7 @@ pub fn facts(state: &State) -> Vec<(&'static str, String, bool)> {
         ),
         // Retention arrives with its own feature; until then nothing
         // expires, and the bar says so.
-        ("retention", "kept until deleted".to_owned(), false),
+        ("retention", state.current_retention().describe(), false),
     ];
     if state.current_in_memory {
         facts.push(("conversation", "incognito: memory only".to_owned(), true));

@@ -168,3 +168,81 @@ fn view_lists_conversations_and_shows_one_in_detail() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("'0123456789'"), "{}", stderr(&out));
 }
+
+#[test]
+fn retention_is_set_shown_and_enforced_at_once_and_at_every_unlock() {
+    let sandbox = Sandbox::new();
+    let old = sotto::time::Timestamp::from_unix_ms(sotto::time::Timestamp::now().as_unix_ms() - 10 * 86_400_000);
+    let keep = {
+        let mut vault = new_vault(&sandbox.vault());
+        let keep = vault.create_conversation("keep").unwrap();
+        let drop = vault.create_conversation("drop").unwrap();
+        for id in [keep, drop] {
+            vault
+                .append_message(
+                    id,
+                    NewMessage {
+                        at: Some(old),
+                        ..NewMessage::user("old news")
+                    },
+                )
+                .unwrap();
+        }
+        keep.to_string()
+    };
+    let out = sandbox.run(&["retention", "someday"], None);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("'someday'") && stderr(&out).contains("'off'"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = sandbox.run(
+        &["retention", "forever", "--conversation", &keep[..8]],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("kept until deleted  'keep'"), "{}", stdout(&out));
+
+    let out = sandbox.run(&["retention", "7d"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Wiped 1 expired message(s)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Default: messages are kept 1w."),
+        "{}",
+        stdout(&out)
+    );
+
+    let view: serde_json::Value =
+        serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
+    assert_eq!(view["retention"]["default"], "1w");
+    assert_eq!(view["retention"]["conversations_with_own_rule"], 1);
+    assert_eq!(view["contents"]["messages"], 1);
+
+    // A message that expires between runs goes at the next unlock.
+    {
+        let mut vault = support::reopen(&sandbox.vault());
+        let id = vault.create_conversation("late").unwrap();
+        vault
+            .append_message(
+                id,
+                NewMessage {
+                    at: Some(old),
+                    ..NewMessage::user("stale")
+                },
+            )
+            .unwrap();
+    }
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert!(
+        stderr(&out).contains("retention: 1 expired message(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("kept 1w by default; 1 conversation(s) have their own rule"),
+        "{}",
+        stdout(&out)
+    );
+}

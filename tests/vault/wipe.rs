@@ -378,3 +378,68 @@ fn a_marker_naming_neither_identity_is_refused_as_tampering() {
         Err(VaultError::RecipientMismatch { .. })
     ));
 }
+
+#[test]
+fn retention_wipes_what_each_rule_expires_for_good_and_nothing_else() {
+    let canary = "canary-expired-3e81aa";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let now = Timestamp::now();
+    let old = Timestamp::from_unix_ms(now.as_unix_ms() - 3 * 24 * 3_600_000);
+    let at = |at, text: &'static str| NewMessage {
+        at: Some(at),
+        ..NewMessage::user(text)
+    };
+    let (mixed, kept_forever, expired) = {
+        let mut vault = new_vault(&root);
+        let mixed = vault.create_conversation("mixed").unwrap();
+        vault
+            .append_messages(mixed, [at(old, canary), at(now, KEPT_MARKER)])
+            .unwrap();
+        let kept_forever = vault.create_conversation("forever").unwrap();
+        vault.append_messages(kept_forever, [at(old, KEPT_MARKER)]).unwrap();
+        vault
+            .set_conversation_retention(kept_forever, Some(sotto::store::Retention::Forever))
+            .unwrap();
+        let expired = vault.create_conversation("expired").unwrap();
+        vault.append_messages(expired, [at(old, canary)]).unwrap();
+        (mixed, kept_forever, expired)
+    };
+    let mut vault = reopen(&root);
+    assert_eq!(vault.sweep_retention(now).unwrap(), None, "no rule, nothing expires");
+    vault
+        .set_default_retention(Some(sotto::time::Span::parse("1d").unwrap()))
+        .unwrap();
+    // The conversation was created just now, so only its messages are old.
+    let report = vault.sweep_retention(now).unwrap().expect("something expired");
+    assert_eq!((report.conversations_removed, report.messages_removed), (0, 2));
+    assert_eq!(texts(&vault.newest_messages(mixed, 10).unwrap()), [KEPT_MARKER]);
+    assert_eq!(vault.newest_messages(kept_forever, 10).unwrap().len(), 1);
+    assert_eq!(vault.conversation(expired).unwrap().message_count, 0);
+    assert_eq!(
+        vault.sweep_retention(now).unwrap(),
+        None,
+        "a second sweep finds nothing"
+    );
+    // Two days later everything but the 'forever' conversation has expired,
+    // the emptied conversation and the mixed one with it.
+    let later = Timestamp::from_unix_ms(now.as_unix_ms() + 2 * 24 * 3_600_000);
+    let report = vault.sweep_retention(later).unwrap().expect("more expired");
+    assert_eq!((report.conversations_removed, report.messages_removed), (2, 1));
+    assert_eq!(vault.newest_messages(kept_forever, 10).unwrap().len(), 1);
+    assert!(matches!(
+        vault.conversation(expired),
+        Err(VaultError::ConversationNotFound(_))
+    ));
+    assert!(matches!(
+        vault.audit_log().unwrap().last(),
+        Some(Ok(entry)) if matches!(entry.event, AuditEvent::RetentionSweep { .. })
+    ));
+    drop(vault);
+    let recovered = forensics::attack(&root, &passphrase());
+    assert!(
+        !recovered.contains(canary),
+        "an expired message came back from the bytes on disk"
+    );
+    assert!(recovered.contains(KEPT_MARKER));
+}

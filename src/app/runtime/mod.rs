@@ -346,6 +346,8 @@ impl Runtime {
                 Effect::Rename { conversation, title } => Job::Rename(conversation, title),
                 Effect::Delete(id) => Job::Delete(id),
                 Effect::WipeOlderThan(before) => Job::WipeOlderThan(before),
+                Effect::SweepRetention => Job::SweepRetention,
+                Effect::SetRetention { conversation, rule } => Job::SetRetention { conversation, rule },
                 Effect::WipeAll => {
                     for stream in self.streams.values() {
                         stream.cancel();

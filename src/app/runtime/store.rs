@@ -58,6 +58,11 @@ pub enum Job {
     Rename(ConversationId, String),
     Delete(ConversationId),
     WipeOlderThan(crate::time::Timestamp),
+    SweepRetention,
+    SetRetention {
+        conversation: Option<ConversationId>,
+        rule: crate::app::msg::RetentionChange,
+    },
     /// Destroy the whole vault; the session ends.
     WipeAll,
     Export(crate::app::state::ExportRequest),
@@ -296,6 +301,7 @@ impl StoreActor {
             warnings,
             theme,
             redaction,
+            retention_default: vault.default_retention().ok().flatten(),
             created,
         });
     }
@@ -309,8 +315,12 @@ impl StoreActor {
         };
         match vault.unlock(passphrase.as_ref()) {
             Ok(identity) => match vault.open_unlocked(identity) {
-                Ok(vault) => {
+                Ok(mut vault) => {
                     self.opened(&vault, false);
+                    // Retention is enforced at every unlock.
+                    if let Err((what, message)) = sweep(&mut vault, &self.events) {
+                        self.failed(&what, message);
+                    }
                     self.storage = Storage::Open(Box::new(vault));
                 }
                 Err(e) => self.send(Msg::UnlockFailed {
@@ -388,6 +398,25 @@ fn err(what: &str) -> impl Fn(crate::store::VaultError) -> JobError + '_ {
     move |e| (what.to_owned(), e.to_string())
 }
 
+/// Enforces retention now; tells the screen only when something went.
+fn sweep(vault: &mut Vault, events: &Sender<Event>) -> Result<(), JobError> {
+    if let Some(report) = vault
+        .sweep_retention(Timestamp::now())
+        .map_err(err("enforce retention"))?
+    {
+        let _ = events.send(Event::Msg(Msg::ConversationsListed(
+            list(vault).map_err(err("list the conversations"))?,
+        )));
+        let _ = events.send(Event::Msg(Msg::Wiped {
+            notice: format!(
+                "retention: {} expired message(s) and {} conversation(s) were wiped for good",
+                report.messages_removed, report.conversations_removed
+            ),
+        }));
+    }
+    Ok(())
+}
+
 fn list(vault: &Vault) -> Result<Vec<ConversationItem>, crate::store::VaultError> {
     Ok(vault
         .list_conversations()?
@@ -398,6 +427,7 @@ fn list(vault: &Vault) -> Result<Vec<ConversationItem>, crate::store::VaultError
             title: c.title.clone(),
             updated: c.updated,
             message_count: c.message_count,
+            retention: c.retention,
         })
         .collect())
 }
@@ -441,31 +471,36 @@ fn store_send(
     text: Option<&str>,
     user_meta: MessageMeta,
     reply_meta: MessageMeta,
-) -> Result<Stored, SendFailure> {
+) -> Result<Stored, Box<SendFailure>> {
     let mut created = None;
     let id = match conversation {
         Some(id) => id,
         None => {
-            let id = vault.create_conversation(title).map_err(|e| SendFailure {
-                conversation: None,
-                created: None,
-                user_seq: None,
-                message: e.to_string(),
+            let id = vault.create_conversation(title).map_err(|e| {
+                Box::new(SendFailure {
+                    conversation: None,
+                    created: None,
+                    user_seq: None,
+                    message: e.to_string(),
+                })
             })?;
             created = Some(ConversationItem {
                 id,
                 title: title.to_owned(),
                 updated: Timestamp::now(),
                 message_count: 0,
+                retention: None,
             });
             id
         }
     };
-    let failure = |created: Option<ConversationItem>, user_seq: Option<u64>, e: crate::store::VaultError| SendFailure {
-        conversation: Some(id),
-        created,
-        user_seq,
-        message: e.to_string(),
+    let failure = |created: Option<ConversationItem>, user_seq: Option<u64>, e: crate::store::VaultError| {
+        Box::new(SendFailure {
+            conversation: Some(id),
+            created,
+            user_seq,
+            message: e.to_string(),
+        })
     };
     let at = Timestamp::now();
     let mut user_seq = None;
@@ -569,6 +604,38 @@ fn vault_job(
         Job::Rename(id, title) => vault.rename_conversation(id, &title).map_err(err("rename"))?,
         Job::Delete(id) => {
             vault.wipe_conversation(id).map_err(err("delete"))?;
+        }
+        Job::SweepRetention => sweep(vault, events)?,
+        Job::SetRetention { conversation, rule } => {
+            use crate::app::msg::RetentionChange;
+            let notice = match (conversation, rule) {
+                (None, RetentionChange::Default(span)) => {
+                    vault.set_default_retention(span).map_err(err("set the retention"))?;
+                    format!(
+                        "retention: new messages are now {} unless a conversation has its own rule",
+                        crate::store::Retention::effective(None, span).describe()
+                    )
+                }
+                (Some(id), RetentionChange::Conversation(rule)) => {
+                    vault
+                        .set_conversation_retention(id, rule)
+                        .map_err(err("set the retention"))?;
+                    let default = vault.default_retention().map_err(err("read the retention"))?;
+                    format!(
+                        "retention: this conversation's messages are {}",
+                        crate::store::Retention::effective(rule, default).describe()
+                    )
+                }
+                _ => return Ok(()),
+            };
+            send(Msg::ConversationsListed(
+                list(vault).map_err(err("list the conversations"))?,
+            ));
+            send(Msg::RetentionChanged {
+                default: vault.default_retention().map_err(err("read the retention"))?,
+                notice,
+            });
+            sweep(vault, events)?;
         }
         Job::WipeOlderThan(before) => {
             let report = vault.wipe_older_than(before).map_err(err("wipe"))?;
@@ -711,6 +778,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 title: title.clone(),
                 updated: *updated,
                 message_count: entries.len() as u64,
+                retention: None,
             })
             .collect();
         items.sort_by_key(|item| std::cmp::Reverse(item.updated));
@@ -747,6 +815,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                         title,
                         updated: now,
                         message_count: 0,
+                        retention: None,
                     };
                     (id, Some(item))
                 }
@@ -832,7 +901,8 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 c.0 = title;
             }
         }
-        Job::WipeOlderThan(_) | Job::Export(_) => {
+        Job::SweepRetention => {}
+        Job::WipeOlderThan(_) | Job::Export(_) | Job::SetRetention { .. } => {
             send(Msg::StoreFailed {
                 what: "wipe or export".into(),
                 message: "incognito: nothing is stored".into(),
