@@ -41,13 +41,17 @@ struct Fixture {
 }
 
 fn build(conversations: usize, messages_each: usize) -> Fixture {
+    build_at(conversations, messages_each, cheap())
+}
+
+fn build_at(conversations: usize, messages_each: usize, cost: KdfCost) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("vault");
     let mut vault = Vault::create(
         &root,
         NewProtection::Passphrase {
             passphrase: &passphrase(),
-            cost: cheap(),
+            cost,
         },
     )
     .unwrap();
@@ -216,6 +220,48 @@ fn wipe_one_of_1000_conversations(bencher: Bencher) {
         .with_inputs(|| opened_copy(fixture))
         .bench_local_values(|(dir, mut vault)| {
             vault.wipe_conversation(fixture.conversation).unwrap();
+            (dir, vault)
+        });
+}
+
+/// The same wipe in a vault at the default KDF cost, the way the chat screen
+/// does it: the next identity was prepared (sealed with scrypt in the
+/// background) while the user typed the confirmation.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn wipe_one_of_1000_prepared_at_default_cost(bencher: Bencher) {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    let fixture = FIXTURE.get_or_init(|| build_at(1000, 10, KdfCost::DEFAULT));
+    bencher
+        .with_inputs(|| {
+            let (dir, mut vault) = opened_copy(fixture);
+            vault.prepare_rotation();
+            // The time a person takes to type the confirmation; scrypt needs about 0.5 s.
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            (dir, vault)
+        })
+        .bench_local_values(|(dir, mut vault)| {
+            vault.wipe_conversation(fixture.conversation).unwrap();
+            (dir, vault)
+        });
+}
+
+/// A retention sweep of 100,000 expired messages (1,000 conversations, all
+/// expired under a one-hour default), shredded in one rotation.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn retention_sweep_100k_expired_messages(bencher: Bencher) {
+    let fixture = large_vault();
+    let later = Timestamp::from_unix_ms(Timestamp::now().as_unix_ms() + 2 * 3_600_000);
+    bencher
+        .with_inputs(|| {
+            let (dir, mut vault) = opened_copy(fixture);
+            vault
+                .set_default_retention(Some(sotto::time::Span::parse("1h").unwrap()))
+                .unwrap();
+            (dir, vault)
+        })
+        .bench_local_values(|(dir, mut vault)| {
+            let report = vault.sweep_retention(later).unwrap().unwrap();
+            assert_eq!(report.messages_removed, 100_000);
             (dir, vault)
         });
 }

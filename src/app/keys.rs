@@ -351,7 +351,7 @@ fn sidebar_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Delete | KeyCode::Char('d') => {
             if let Some(item) = state.conversations.get(state.sidebar_selected) {
                 let (id, title) = (item.id, item.title.clone());
-                commands::confirm_delete(state, id, &title);
+                return commands::confirm_delete(state, id, &title);
             }
         }
         KeyCode::Tab | KeyCode::BackTab | KeyCode::Esc => state.focus = Focus::Input,

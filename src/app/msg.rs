@@ -202,6 +202,8 @@ pub enum Effect {
     },
     Delete(ConversationId),
     WipeOlderThan(crate::time::Timestamp),
+    /// Seal the next vault identity in the background: a wipe is coming.
+    PrepareRotation,
     /// Wipe what the retention rules say has expired.
     SweepRetention,
     /// Set the vault's default (`conversation` is `None`) or one conversation's rule.
@@ -304,6 +306,7 @@ impl std::fmt::Debug for Effect {
             Effect::Delete(id) => return write!(f, "Delete({id})"),
             Effect::WipeOlderThan(_) => "WipeOlderThan",
             Effect::SweepRetention => "SweepRetention",
+            Effect::PrepareRotation => "PrepareRotation",
             Effect::SetRetention { .. } => "SetRetention",
             Effect::WipeAll => "WipeAll",
             Effect::Export(_) => "Export",

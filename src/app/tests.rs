@@ -354,7 +354,9 @@ fn delete_wipes_only_when_the_title_or_wipe_is_typed() {
     });
     state.current = Some(id);
     type_text(&mut state, "/delete");
-    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    // Nothing is wiped yet; the next identity is prepared while the user types.
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::PrepareRotation]), "{effects:?}");
     assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("'Taxes'")));
     assert!(key(&mut state, KeyCode::Esc).is_empty());
     assert_eq!(state.conversations.len(), 1);
@@ -385,7 +387,8 @@ fn wipe_before_a_date_or_of_everything_needs_the_word_wipe() {
     let mut state = chat_state();
     state.clock = Timestamp::from_unix_ms(1_795_000_000_000);
     type_text(&mut state, "/wipe before 2d");
-    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::PrepareRotation]), "{effects:?}");
     type_text(&mut state, "wipe");
     let effects = key(&mut state, KeyCode::Enter);
     let two_days = 2 * 24 * 3_600_000;

@@ -67,12 +67,12 @@ pub fn delete(state: &mut State, _args: &str) -> Outcome {
         return Err("this conversation is not stored yet; there is nothing to delete".into());
     };
     let title = state.current_title().unwrap_or("this conversation").to_owned();
-    confirm_delete(state, id, &title);
-    Ok(Vec::new())
+    Ok(confirm_delete(state, id, &title))
 }
 
-/// Raises the confirmation for deleting conversation `id`.
-pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) {
+/// Raises the confirmation for wiping conversation `id`, and has the next
+/// vault identity prepared while the user types the answer.
+pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) -> Vec<Effect> {
     let count = state
         .conversations
         .iter()
@@ -92,6 +92,7 @@ pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) {
             crate::sanitize::one_line(title, 60)
         ),
     });
+    vec![Effect::PrepareRotation]
 }
 
 pub fn search(state: &mut State, args: &str) -> Outcome {

@@ -20,20 +20,17 @@ pub fn wipe(state: &mut State, args: &str) -> Outcome {
     let (word, rest) = args.split_once(' ').unwrap_or((args, ""));
     match word {
         "" => super::conversation::delete(state, ""),
-        "all" if rest.trim().is_empty() => {
-            confirm_typed(
-                state,
-                ConfirmAction::WipeAll,
-                "Wipe the whole vault?",
-                "Every conversation, every setting and the vault's identity are destroyed, the data directory \
+        "all" if rest.trim().is_empty() => Ok(confirm_typed(
+            state,
+            ConfirmAction::WipeAll,
+            "Wipe the whole vault?",
+            "Every conversation, every setting and the vault's identity are destroyed, the data directory \
                  removed, and sotto quits. Nothing can bring them back. Copies you exported stay where you put them."
-                    .into(),
-            );
-            Ok(Vec::new())
-        }
+                .into(),
+        )),
         "before" => {
             let before = Timestamp::parse_cutoff(rest, state.clock)?;
-            confirm_typed(
+            Ok(confirm_typed(
                 state,
                 ConfirmAction::WipeOlderThan(before),
                 "Wipe older messages?",
@@ -42,8 +39,7 @@ pub fn wipe(state: &mut State, args: &str) -> Outcome {
                      The vault identity is rotated, so leftover bytes can never be decrypted again.",
                     before.to_local_display()
                 ),
-            );
-            Ok(Vec::new())
+            ))
         }
         other => Err(format!(
             "'{other}' is not something /wipe knows: '/wipe' (this conversation), '/wipe before 30d' or '/wipe all'"
@@ -102,7 +98,9 @@ pub fn export(state: &mut State, args: &str) -> Outcome {
     Ok(Vec::new())
 }
 
-fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: String) {
+/// Raises a confirmation that needs the word 'wipe', and has the next vault
+/// identity prepared while the user types it.
+fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: String) -> Vec<Effect> {
     state.popup = Some(Popup::Confirm {
         action,
         title: title.into(),
@@ -112,6 +110,7 @@ fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: St
             typed: String::new(),
         }),
     });
+    vec![Effect::PrepareRotation]
 }
 
 /// `/retention`: show the rules; `/retention 7d|forever|default` for this

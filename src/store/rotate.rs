@@ -72,6 +72,48 @@ impl Resealer {
     }
 }
 
+/// A new identity sealed ahead of time on a thread of its own, so that a
+/// wipe does not wait for scrypt (about half a second at the default cost).
+pub(crate) struct PreparedIdentity {
+    identity: VaultIdentity,
+    sealed: Vec<u8>,
+}
+
+impl PreparedIdentity {
+    /// Starts sealing a new identity with `passphrase` at `cost`.
+    fn start(passphrase: SecretString, cost: KdfCost) -> std::thread::JoinHandle<PreparedIdentity> {
+        std::thread::spawn(move || {
+            let identity = VaultIdentity::generate();
+            let sealed = identity.seal_with_passphrase(&passphrase, cost, Timestamp::now());
+            PreparedIdentity { identity, sealed }
+        })
+    }
+
+    /// The prepared identity, waiting for it if it is not ready yet.
+    fn wait(handle: std::thread::JoinHandle<PreparedIdentity>) -> Option<PreparedIdentity> {
+        handle.join().ok()
+    }
+}
+
+impl Vault {
+    /// Starts preparing the next identity in the background, when the next
+    /// rotation would otherwise pay for scrypt. The chat screen calls it when
+    /// a wipe is being confirmed; the rotation waits for it if it must.
+    pub fn prepare_rotation(&mut self) {
+        if self.next_identity.is_some() {
+            return;
+        }
+        if let Some(Resealer::Passphrase { passphrase, cost }) = &self.resealer {
+            self.next_identity = Some(PreparedIdentity::start(passphrase.clone(), *cost));
+        }
+    }
+
+    /// Whether an identity is prepared (or being prepared).
+    pub fn rotation_prepared(&self) -> bool {
+        self.next_identity.is_some()
+    }
+}
+
 /// What a rotation removes besides rotating.
 #[derive(Debug, Default)]
 pub(crate) struct Shred {
@@ -142,17 +184,25 @@ impl Vault {
                 .into(),
         })?;
         let now = Timestamp::now();
-        let identity = VaultIdentity::generate();
+        let (identity, sealed_identity) = match self.next_identity.take().and_then(PreparedIdentity::wait) {
+            Some(prepared) => (prepared.identity, prepared.sealed),
+            None => {
+                let identity = VaultIdentity::generate();
+                let sealed = resealer.seal(&identity, now)?;
+                (identity, sealed)
+            }
+        };
         let recipient = identity.recipient();
-        let sealed_identity = resealer.seal(&identity, now)?;
         let sealed_recovery = self.seal_for_recovery(&identity, now)?;
         let vault_key = DataKey::generate();
         let mut report = RotationReport::default();
 
         let mut changes = Vec::new();
         let mut new_keys: HashMap<ConversationId, DataKey> = HashMap::new();
+        // Keys that stay: (id, the key if cached, else its wrapped form).
+        let mut to_rewrap: Vec<(ConversationId, Result<DataKey, Vec<u8>>)> = Vec::new();
         for item in self.records.scan(TreeId::Keys) {
-            let (key, _) = item?;
+            let (key, wrapped) = item?;
             if &*key == VAULT_KEY_ID {
                 changes.push(put(
                     TreeId::Keys,
@@ -170,19 +220,35 @@ impl Vault {
                 continue;
             }
             let data_key = if shred.messages.contains_key(&id) {
-                new_keys.entry(id).or_insert_with(DataKey::generate).clone()
+                Ok(new_keys.entry(id).or_insert_with(DataKey::generate).clone())
             } else {
-                match self.conversation_key(id) {
-                    Ok(key) => key,
-                    Err(_) => {
-                        report.left_damaged += 1;
-                        continue;
-                    }
-                }
+                self.conversation_keys
+                    .borrow()
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| wrapped.to_vec())
             };
+            to_rewrap.push((id, data_key));
+        }
+        // Each re-wrap is an X25519 agreement (and each unwrap another), about
+        // 60 µs apiece: spread over the cores.
+        let old_identity = &self.identity;
+        let rewrapped = parallel_map(&to_rewrap, |(id, data_key)| {
             let purpose = KeyPurpose::Conversation(*id.as_bytes());
-            changes.push(put(TreeId::Keys, &key, keys::wrap(&data_key, purpose, &recipient)));
-            report.keys_rewrapped += 1;
+            let data_key = match data_key {
+                Ok(key) => key.clone(),
+                Err(wrapped) => keys::unwrap(wrapped, purpose, old_identity).ok()?,
+            };
+            Some(keys::wrap(&data_key, purpose, &recipient))
+        });
+        for ((id, _), wrapped) in to_rewrap.iter().zip(rewrapped) {
+            match wrapped {
+                Some(wrapped) => {
+                    changes.push(put(TreeId::Keys, id.as_bytes(), wrapped));
+                    report.keys_rewrapped += 1;
+                }
+                None => report.left_damaged += 1,
+            }
         }
 
         let mut index_updates = HashMap::new();
@@ -335,6 +401,25 @@ pub(crate) fn recovery_recipient(paths: &VaultPaths, text: &str) -> Result<age::
     text.parse().map_err(|e: &str| VaultError::ManifestInvalid {
         path: paths.manifest(),
         reason: format!("its recovery recipient is not an age X25519 recipient ({e})"),
+    })
+}
+
+/// `f` over `items` on every core, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     })
 }
 

@@ -107,6 +107,8 @@ pub struct Vault {
     pub(crate) manifest: VaultManifest,
     pub(crate) identity: VaultIdentity,
     pub(crate) resealer: Option<Resealer>,
+    /// The next identity, sealed ahead of time (see `prepare_rotation`).
+    pub(crate) next_identity: Option<std::thread::JoinHandle<rotate::PreparedIdentity>>,
     pub(crate) records: Records,
     pub(crate) vault_key: DataKey,
     pub(crate) conversation_keys: RefCell<HashMap<ConversationId, DataKey>>,
@@ -394,6 +396,7 @@ impl LockedVault {
             manifest,
             identity,
             resealer,
+            next_identity: None,
             records,
             vault_key,
             conversation_keys: RefCell::new(HashMap::new()),

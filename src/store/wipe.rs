@@ -116,6 +116,8 @@ impl Vault {
             });
         }
         let before = self.identity.recipient().to_string();
+        // One prepared with the old passphrase would be sealed with the wrong one.
+        self.next_identity = None;
         let previous = self.resealer.replace(Resealer::Passphrase {
             passphrase: passphrase.clone(),
             cost,

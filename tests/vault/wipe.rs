@@ -443,3 +443,29 @@ fn retention_wipes_what_each_rule_expires_for_good_and_nothing_else() {
     );
     assert!(recovered.contains(KEPT_MARKER));
 }
+
+#[test]
+fn a_prepared_identity_serves_the_next_wipe_and_never_outlives_a_passphrase_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (doomed, kept) = filled_vault(&root, "not-a-canary");
+    let mut vault = reopen(&root);
+    vault.prepare_rotation();
+    assert!(vault.rotation_prepared());
+    vault.wipe_conversation(doomed).unwrap();
+    assert!(!vault.rotation_prepared(), "the prepared identity was used");
+    assert_eq!(vault.manifest().recipient, vault.recipient());
+    drop(vault);
+    let mut vault = reopen(&root);
+    assert_eq!(vault.newest_messages(kept[0], 100).unwrap().len(), 20);
+
+    // Prepared under the old passphrase, then the passphrase changes: the
+    // rotation must seal with the new one.
+    vault.prepare_rotation();
+    let new = SecretString::from("a different and long passphrase".to_owned());
+    vault.change_passphrase(&new, support::cheap_kdf()).unwrap();
+    drop(vault);
+    assert!(matches!(unlock_error(&root), VaultError::WrongPassphrase { .. }));
+    let vault = LockedVault::open(&root).unwrap().unlock_and_open(Some(&new)).unwrap();
+    assert_eq!(vault.newest_messages(kept[1], 100).unwrap().len(), 20);
+}

@@ -347,6 +347,7 @@ impl Runtime {
                 Effect::Delete(id) => Job::Delete(id),
                 Effect::WipeOlderThan(before) => Job::WipeOlderThan(before),
                 Effect::SweepRetention => Job::SweepRetention,
+                Effect::PrepareRotation => Job::PrepareRotation,
                 Effect::SetRetention { conversation, rule } => Job::SetRetention { conversation, rule },
                 Effect::WipeAll => {
                     for stream in self.streams.values() {

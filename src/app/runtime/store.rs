@@ -59,6 +59,7 @@ pub enum Job {
     Delete(ConversationId),
     WipeOlderThan(crate::time::Timestamp),
     SweepRetention,
+    PrepareRotation,
     SetRetention {
         conversation: Option<ConversationId>,
         rule: crate::app::msg::RetentionChange,
@@ -606,6 +607,7 @@ fn vault_job(
             vault.wipe_conversation(id).map_err(err("delete"))?;
         }
         Job::SweepRetention => sweep(vault, events)?,
+        Job::PrepareRotation => vault.prepare_rotation(),
         Job::SetRetention { conversation, rule } => {
             use crate::app::msg::RetentionChange;
             let notice = match (conversation, rule) {
@@ -901,7 +903,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
                 c.0 = title;
             }
         }
-        Job::SweepRetention => {}
+        Job::SweepRetention | Job::PrepareRotation => {}
         Job::WipeOlderThan(_) | Job::Export(_) | Job::SetRetention { .. } => {
             send(Msg::StoreFailed {
                 what: "wipe or export".into(),
@@ -1097,6 +1099,44 @@ mod tests {
         assert!(notices[2].contains("Wiped the whole vault"), "{}", notices[2]);
         assert!(std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/v1"));
         assert!(!root.exists());
+    }
+
+    #[test]
+    fn unlocking_enforces_retention_and_says_what_went() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        vault_at(&root);
+        {
+            let mut vault = reopen(&root);
+            vault
+                .set_default_retention(Some(crate::time::Span::parse("1d").unwrap()))
+                .unwrap();
+            let id = vault.create_conversation("t").unwrap();
+            let old = crate::time::Timestamp::from_unix_ms(1_000);
+            let message = crate::store::NewMessage {
+                at: Some(old),
+                ..crate::store::NewMessage::user("stale")
+            };
+            vault.append_message(id, message).unwrap();
+        }
+        let messages = run(&root, vec![Job::Unlock(Some(passphrase()))]);
+        assert!(
+            messages
+                .iter()
+                .any(|m| matches!(m, Msg::Wiped { notice } if notice.contains("1 expired message(s)"))),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| matches!(
+                m,
+                Msg::VaultOpened {
+                    retention_default: Some(_),
+                    ..
+                }
+            )),
+            "{messages:?}"
+        );
+        assert_eq!(reopen(&root).inventory().unwrap().messages, 0);
     }
 
     #[test]
