@@ -209,6 +209,18 @@ fn the_stock_age_cli_opens_every_kind_of_encrypted_export() {
     let text = age_decrypt_typing(&sandbox, &[&with_passphrase], "fjord mitten anvil pepper saddle");
     assert!(text.contains("\"schema\":\"sotto.export/1\""));
 
+    // To an SSH key, which `age -d -i ~/.ssh/id_ed25519` opens.
+    let ssh_key = sandbox.path("id_ed25519");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&ssh_key)
+        .status()
+        .expect("ssh-keygen is installed (apt-get install openssh-client)");
+    assert!(made.success());
+    let public = std::fs::read_to_string(sandbox.path("id_ed25519.pub")).unwrap();
+    let to_ssh = export("ssh.json.age", &["--recipient", public.trim()]);
+    assert!(age_decrypt(&ssh_key, &to_ssh).contains("\"schema\":\"sotto.export/1\""));
+
     // The default: to the vault's own identity, which `age -d -i identity.age` opens.
     let default = export("default.json.age", &[]);
     let identity = sandbox.vault().join("identity.age");
