@@ -124,6 +124,9 @@ fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter if alt => state.editor.newline(),
         KeyCode::Char('j') if ctrl => state.editor.newline(),
+        KeyCode::Enter if state.editor.is_empty() && state.demo.is_some() => {
+            return super::demo::advance(state).unwrap_or_default();
+        }
         KeyCode::Enter => {
             if !completions.is_empty() {
                 let chosen = completions[state.completion_selected.min(completions.len() - 1)];

@@ -7,6 +7,7 @@
 //! [`update::update`] for each, carries out the returned [`msg::Effect`]s, and
 //! draws once if anything changed.
 
+pub mod demo;
 pub mod editor;
 pub mod keys;
 pub mod lock;

@@ -442,6 +442,8 @@ pub struct State {
     pub current_in_memory: bool,
     /// The vault's retention default (`None`: kept until deleted).
     pub retention_default: Option<crate::time::Span>,
+    /// The guided tour of `sotto demo`, when it runs.
+    pub demo: Option<super::demo::DemoTour>,
     /// When retention was last enforced in this session.
     pub last_sweep: Timestamp,
     /// Conversations of this session that live in memory only.
@@ -521,6 +523,7 @@ impl State {
             current_in_memory: false,
             retention_default: None,
             last_sweep: Timestamp::from_unix_ms(0),
+            demo: None,
             memory_conversations: Vec::new(),
             conversations: Vec::new(),
             current: None,

@@ -27,6 +27,7 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
         knowledge: context.knowledge.clone(),
         incognito: context.incognito,
         theme_dir,
+        demo: None,
     })?;
     if let Some(message) = outcome.message {
         eprintln!("sotto: {message}");

@@ -14,6 +14,7 @@ mod ask;
 mod audit;
 mod backends;
 mod chat;
+mod demo;
 mod export;
 mod identity;
 mod init;
@@ -124,6 +125,8 @@ pub enum Command {
     /// List backends, check one, or give or withdraw consent to send conversations to one
     #[command(subcommand)]
     Backend(backends::BackendCommand),
+    /// A guided tour of what sotto withholds, keeps, exports and wipes, in a throwaway vault (yours is never touched)
+    Demo,
     /// Show what would be withheld from the text on stdin: the masked text, or --json with the findings
     Redact(redact::RedactArgs),
     /// List the privacy events (vault created, failed unlocks, consent, exports, wipes) with their times; never content
@@ -306,6 +309,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),
         Some(Command::Redact(args)) => redact::run(args),
+        Some(Command::Demo) => demo::run(),
         Some(Command::Audit(args)) => audit::run(&context, args),
         Some(Command::Export(args)) => export::run_export(&context, args),
         Some(Command::Import(args)) => export::run_import(&context, args),

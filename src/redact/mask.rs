@@ -17,6 +17,17 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the placeholder pattern is valid (checked by tests)")
 });
 
+/// The placeholders in `text` (`[EMAIL_1]`…), each once, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    for m in PLACEHOLDER.find_iter(text) {
+        if !found.contains(&m.as_str()) {
+            found.push(m.as_str());
+        }
+    }
+    found
+}
+
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct MapEntry {
     kind: String,

@@ -48,4 +48,4 @@ pub use settings::SettingName;
 pub use vault::{LockedVault, UnlockReport, UnlockedIdentity, Vault};
 pub use verify::{DamagedRecord, RecordLocation, VerifyReport};
 pub use watermark::StorageLoss;
-pub use wipe::finish_interrupted_wipes;
+pub use wipe::{destroy_identity_files, finish_interrupted_wipes};

@@ -174,6 +174,13 @@ pub fn finish_interrupted_wipes(root: &Path) {
     }
 }
 
+/// Overwrites the identity files of the vault at `root` in place: whatever
+/// else is left there can never be decrypted. For throwaway vaults (`sotto
+/// demo`) whose directory is removed right after.
+pub fn destroy_identity_files(root: &Path) -> Result<(), VaultError> {
+    shred_identities(&VaultPaths::new(root))
+}
+
 fn parent_of(root: &Path) -> PathBuf {
     root.parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -16,6 +16,8 @@ pub const INPUT_MAX_ROWS: u16 = 8;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChatLayout {
     pub sidebar: Option<Rect>,
+    /// The tour's explanation above the chat, during `sotto demo`.
+    pub banner: Option<Rect>,
     pub chat: Rect,
     pub input: Rect,
     pub status: Rect,
@@ -38,6 +40,9 @@ pub fn sidebar_shown(area: Rect, state: &State) -> bool {
     state.sidebar_visible && area.width >= SIDEBAR_MIN_TERMINAL_WIDTH
 }
 
+/// Rows of the `sotto demo` banner.
+const BANNER_ROWS: u16 = 3;
+
 pub fn chat_layout(area: Rect, state: &State) -> ChatLayout {
     let status_height = u16::from(area.height >= 2);
     let status = Rect::new(area.x, area.y + area.height - status_height, area.width, status_height);
@@ -56,9 +61,19 @@ pub fn chat_layout(area: Rect, state: &State) -> ChatLayout {
     // The chat keeps at least one row when there is room for it.
     let input_height = wanted.min(main.height.saturating_sub(2)).max(main.height.min(1));
     let input = Rect::new(main.x, main.y + main.height - input_height, main.width, input_height);
-    let chat = Rect::new(main.x, main.y, main.width, main.height - input_height);
+    let mut chat = Rect::new(main.x, main.y, main.width, main.height - input_height);
+    // The tour's banner takes up to three rows, while the chat keeps at least one.
+    let banner_height = if state.demo.is_some() {
+        BANNER_ROWS.min(chat.height.saturating_sub(1))
+    } else {
+        0
+    };
+    let banner = (banner_height > 0).then(|| Rect::new(chat.x, chat.y, chat.width, banner_height));
+    chat.y += banner_height;
+    chat.height -= banner_height;
     ChatLayout {
         sidebar,
+        banner,
         chat,
         input,
         status,
@@ -74,25 +89,29 @@ mod tests {
     fn every_size_gives_areas_inside_the_terminal() {
         let mut state = chat_state();
         state.editor.insert("a\nb\nc\nd\ne\nf\ng\nh\ni\nj");
-        for width in 1..130 {
-            for height in 1..45 {
-                let area = Rect::new(0, 0, width, height);
-                let l = chat_layout(area, &state);
-                for part in [Some(l.chat), Some(l.input), Some(l.status), l.sidebar]
-                    .into_iter()
-                    .flatten()
-                {
-                    assert!(
-                        area.contains(part.as_position()) || part.area() == 0,
-                        "{width}x{height}: {part:?}"
-                    );
-                    assert!(
-                        part.right() <= area.right() && part.bottom() <= area.bottom(),
-                        "{width}x{height}"
-                    );
+        for demo in [false, true] {
+            state.demo = demo.then(|| crate::app::demo::DemoTour::new("/tmp/x".into()));
+            for width in 1..130 {
+                for height in 1..45 {
+                    let area = Rect::new(0, 0, width, height);
+                    let l = chat_layout(area, &state);
+                    for part in [Some(l.chat), Some(l.input), Some(l.status), l.sidebar, l.banner]
+                        .into_iter()
+                        .flatten()
+                    {
+                        assert!(
+                            area.contains(part.as_position()) || part.area() == 0,
+                            "{width}x{height}: {part:?}"
+                        );
+                        assert!(
+                            part.right() <= area.right() && part.bottom() <= area.bottom(),
+                            "{width}x{height}"
+                        );
+                    }
+                    let banner = l.banner.map_or(0, |b| b.height);
+                    let used = banner + l.chat.height + l.input.height + l.status.height;
+                    assert_eq!(used, height, "{width}x{height}: rows add up");
                 }
-                let used = l.chat.height + l.input.height + l.status.height;
-                assert_eq!(used, height, "{width}x{height}: rows add up");
             }
         }
     }

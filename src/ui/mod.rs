@@ -33,6 +33,12 @@ pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
             if let Some(sidebar) = parts.sidebar {
                 sidebar::draw(frame, sidebar, state);
             }
+            if let (Some(area), Some(tour)) = (parts.banner, &state.demo) {
+                let banner = ratatui::widgets::Paragraph::new(crate::sanitize::one_line(&tour.banner, 400))
+                    .style(state.theme.accent())
+                    .wrap(ratatui::widgets::Wrap { trim: true });
+                frame.render_widget(banner, area);
+            }
             chat::draw(frame, parts.chat, state, cache);
             status::draw_notice(frame, parts.chat, state);
             input::draw(frame, parts.input, state);

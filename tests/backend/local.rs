@@ -197,3 +197,19 @@ fn the_reply_streams_in_pieces_and_stops_when_cancelled() {
     assert_eq!(done.finish, sotto::backend::Finish::Cancelled);
     assert_eq!(received, 1);
 }
+
+#[test]
+fn withheld_items_are_noted_by_their_placeholders_and_nothing_else_changes() {
+    let bot = built_in_bot();
+    let plain = bot.reply("how do I export my data?");
+    assert!(!plain.contains("I have noted"));
+    let one = bot.reply("how do I export my data? write to [EMAIL_1]");
+    assert!(one.ends_with("I have noted [EMAIL_1] for this ticket."), "{one}");
+    let three = bot.reply("[EMAIL_1] [CREDIT_CARD_1] [EMAIL_1] [PHONE_2] help");
+    assert!(
+        three.ends_with("I have noted [EMAIL_1], [CREDIT_CARD_1] and [PHONE_2] for this ticket."),
+        "{three}"
+    );
+    // Brackets that are not placeholders are not noted.
+    assert!(!bot.reply("what is [NOTHING_1]?").contains("I have noted"));
+}

@@ -398,3 +398,47 @@ fn export_and_wipe_all_from_the_chat_screen() {
     assert!(shown.contains("Wiped the whole vault"), "{shown}");
     assert!(!sandbox.vault().exists());
 }
+
+#[test]
+fn the_demo_tours_a_throwaway_vault_and_leaves_nothing_behind() {
+    let sandbox = Sandbox::new();
+    let tmp = sandbox.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let screen = Screen::sotto(&sandbox, "demo", &[("TMPDIR", tmp.to_str().unwrap())]);
+    screen.wait_for("Press Enter to begin");
+    let during: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert_eq!(during.len(), 1, "the throwaway vault lives in TMPDIR");
+
+    screen.keys(&["Enter"]);
+    screen.wait_for("1/6");
+    screen.wait_for("jane.doe@example.com");
+    screen.keys(&["Enter"]);
+    // The bot saw placeholders only; the screen shows the values again.
+    let shown = screen.wait_for("I have noted jane.doe@example.com and 4111 1111 1111 1111");
+    assert!(shown.contains("withheld"), "{shown}");
+    screen.keys(&["Enter"]);
+    screen.wait_for("2/6");
+    screen.keys(&["Enter"]);
+    screen.wait_for("3/6");
+    screen.keys(&["Enter"]);
+    screen.wait_for("Recovery key");
+    screen.keys(&["Escape"]);
+    screen.keys(&["Enter"]);
+    screen.wait_for("4/6");
+    screen.keys(&["Enter"]);
+    screen.wait_for("exported 1 conversation(s)");
+    screen.keys(&["Enter"]);
+    screen.wait_for("5/6");
+    screen.keys(&["Enter"]);
+    screen.wait_for("Wipe this conversation?");
+    screen.send("wipe");
+    screen.wait_for("Conversations (0)");
+    screen.keys(&["Enter"]);
+    screen.wait_for("6/6");
+    screen.keys(&["C-c"]);
+    let shown = screen.wait_for("EXIT=0");
+    assert!(shown.contains("throwaway vault was destroyed"), "{shown}");
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "the demo left {left:?}");
+    assert!(!sandbox.vault().exists(), "the user's vault was touched");
+}

@@ -49,6 +49,15 @@ pub struct TuiOptions {
     pub incognito: bool,
     /// The config dir's `themes/`, if there is a config dir.
     pub theme_dir: Option<PathBuf>,
+    /// `sotto demo`: the throwaway vault's passphrase and directory.
+    pub demo: Option<DemoOptions>,
+}
+
+/// The throwaway vault of `sotto demo`, unlocked without asking.
+pub struct DemoOptions {
+    pub passphrase: secrecy::SecretString,
+    /// The temporary directory that holds the vault (and the tour's export).
+    pub scratch: PathBuf,
 }
 
 /// How the TUI ended: the exit code and a message for stderr.
@@ -79,6 +88,14 @@ fn first_screen(options: &TuiOptions) -> Result<(Screen, Option<LockedVault>, bo
         return Ok((Screen::Chat, None, false));
     }
     match LockedVault::open(&options.data_dir) {
+        Ok(locked) if options.demo.is_some() => Ok((
+            Screen::Working {
+                text: "Opening the throwaway demo vault…".into(),
+                can_cancel: false,
+            },
+            Some(locked),
+            false,
+        )),
         Ok(locked) => {
             if locked.needs_passphrase()? {
                 let prompt = match &locked.manifest().protection {
@@ -184,6 +201,14 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
     }
     if unlock_now {
         runtime.carry_out(&mut state, &mut guard, vec![Effect::Unlock(None)]);
+    }
+    if let Some(demo) = &options.demo {
+        state.demo = Some(crate::app::demo::DemoTour::new(demo.scratch.display().to_string()));
+        runtime.carry_out(
+            &mut state,
+            &mut guard,
+            vec![Effect::Unlock(Some(demo.passphrase.clone()))],
+        );
     }
     let outcome = runtime.event_loop(&mut state, &mut guard, &inbox);
     // Finish what was asked of the store (the last reply, a checkpoint)

@@ -175,8 +175,23 @@ impl LocalBot {
         }
     }
 
-    /// The full reply text for `message`.
+    /// The full reply text for `message`. Personal data reaches this bot as
+    /// placeholders like any other (redaction runs before every backend); it
+    /// notes them for the ticket, and sotto shows the user's values in their
+    /// place on screen.
     pub fn reply(&self, message: &str) -> String {
+        let answer = self.answer(message);
+        match crate::redact::mask::placeholders(message).as_slice() {
+            [] => answer,
+            [one] => format!("{answer}\n\nI have noted {one} for this ticket."),
+            [rest @ .., last] => format!(
+                "{answer}\n\nI have noted {} and {last} for this ticket.",
+                rest.join(", ")
+            ),
+        }
+    }
+
+    fn answer(&self, message: &str) -> String {
         match self.classify(message) {
             Answer::Greeting => format!(
                 "Hello! I'm sotto's built-in help-desk bot, an automated assistant that runs on this machine: \
