@@ -94,8 +94,9 @@ pub enum Msg {
         query: String,
         hits: Vec<SearchHit>,
     },
-    /// A report for a popup (the privacy events, the inventory): a title and
-    /// lines of text that hold no conversation content.
+    /// A report for a popup (the privacy events, the inventory, and the open
+    /// conversation in detail, which names its title): a title and lines of
+    /// terminal-safe text.
     ReportLoaded {
         title: String,
         lines: Vec<String>,
@@ -215,7 +216,8 @@ pub enum Effect {
     Export(super::state::ExportRequest),
     Search(String),
     LoadAudit,
-    LoadView,
+    /// The inventory, and the open conversation in detail if it is stored.
+    LoadView(Option<ConversationId>),
     SaveSetting {
         name: String,
         value: String,
@@ -312,7 +314,7 @@ impl std::fmt::Debug for Effect {
             Effect::Export(_) => "Export",
             Effect::Search(_) => "Search",
             Effect::LoadAudit => "LoadAudit",
-            Effect::LoadView => "LoadView",
+            Effect::LoadView(_) => "LoadView",
             Effect::SaveSetting { name, .. } => return write!(f, "SaveSetting({name})"),
             Effect::GiveConsent { backend, .. } => return write!(f, "GiveConsent({backend})"),
             Effect::CheckConsent { backend } => return write!(f, "CheckConsent({backend})"),

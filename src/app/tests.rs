@@ -1184,7 +1184,7 @@ fn view_asks_the_store_for_the_inventory_and_is_refused_in_incognito() {
     let mut state = chat_state();
     type_text(&mut state, "/view");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::LoadView]), "{effects:?}");
+    assert!(matches!(effects.as_slice(), [Effect::LoadView(_)]), "{effects:?}");
     state.incognito = true;
     type_text(&mut state, "/view");
     assert!(key(&mut state, KeyCode::Enter).is_empty());

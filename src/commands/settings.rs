@@ -96,7 +96,9 @@ pub fn view(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open; this conversation lives in memory only and ends with it".into());
     }
-    Ok(vec![Effect::LoadView])
+    Ok(vec![Effect::LoadView(
+        state.current.filter(|_| !state.current_in_memory),
+    )])
 }
 
 pub fn audit(state: &mut State, _args: &str) -> Outcome {

@@ -385,7 +385,7 @@ impl Runtime {
                 Effect::Export(request) => Job::Export(request),
                 Effect::Search(query) => Job::Search(query),
                 Effect::LoadAudit => Job::Audit,
-                Effect::LoadView => Job::View,
+                Effect::LoadView(conversation) => Job::View(conversation),
                 Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
                 Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
                 Effect::CheckConsent { backend } => Job::CheckConsent(backend),

@@ -69,7 +69,7 @@ pub enum Job {
     Export(crate::app::state::ExportRequest),
     Search(String),
     Audit,
-    View,
+    View(Option<ConversationId>),
     SaveSetting(String, String),
     GiveConsent {
         backend: String,
@@ -694,13 +694,21 @@ fn vault_job(
                 lines,
             });
         }
-        Job::View => {
+        Job::View(conversation) => {
             let config_file = config.path.as_ref().map(|p| (p.clone(), p.is_file()));
             let report = crate::report::view::ViewReport::gather(vault, config_file, Ok(config))
                 .map_err(err("take stock of the vault"))?;
+            let mut lines: Vec<String> = report.to_text().lines().map(str::to_owned).collect();
+            if let Some(id) = conversation {
+                let detail = crate::report::conversations::ConversationView::gather(vault, id)
+                    .map_err(err("take stock of the conversation"))?;
+                lines.push(String::new());
+                lines.push("This conversation".into());
+                lines.extend(detail.to_text().lines().map(str::to_owned));
+            }
             send(Msg::ReportLoaded {
                 title: "What sotto keeps".into(),
-                lines: report.to_text().lines().map(str::to_owned).collect(),
+                lines,
             });
         }
         Job::GiveConsent { backend, target } => {
@@ -934,7 +942,7 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
             send(Msg::SearchDone { query, hits });
         }
         // Incognito stores no settings and no consent: consent is asked per session.
-        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit | Job::View => {}
+        Job::SaveSetting(..) | Job::GiveConsent { .. } | Job::CheckConsent(_) | Job::Audit | Job::View(_) => {}
         Job::Unlock(_) | Job::Create(_) | Job::PrepareBackend(_) | Job::Lock | Job::WipeAll | Job::Close => {}
     }
 }
@@ -1099,6 +1107,32 @@ mod tests {
         assert!(notices[2].contains("Wiped the whole vault"), "{}", notices[2]);
         assert!(std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/v1"));
         assert!(!root.exists());
+    }
+
+    #[test]
+    fn view_adds_the_open_conversation_in_detail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("vault");
+        vault_at(&root);
+        let id = {
+            let mut vault = reopen(&root);
+            let id = vault.create_conversation("printer").unwrap();
+            vault
+                .append_message(id, crate::store::NewMessage::user("hello"))
+                .unwrap();
+            id
+        };
+        let messages = run(&root, vec![Job::Unlock(Some(passphrase())), Job::View(Some(id))]);
+        let Some(Msg::ReportLoaded { lines, .. }) = messages.iter().find(|m| matches!(m, Msg::ReportLoaded { .. }))
+        else {
+            panic!("{messages:?}")
+        };
+        let text = lines.join("\n");
+        assert!(
+            text.contains("Recovery key") && text.contains("This conversation"),
+            "{text}"
+        );
+        assert!(text.contains("'printer'") && text.contains("1 user"), "{text}");
     }
 
     #[test]
