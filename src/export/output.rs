@@ -62,6 +62,24 @@ pub enum ExportError {
     },
 }
 
+impl ExportError {
+    /// The same error, naming `path` when it names no file yet.
+    fn at(self, path: &Path) -> Self {
+        match self {
+            ExportError::Io {
+                action,
+                path: p,
+                source,
+            } if p.as_os_str().is_empty() => ExportError::Io {
+                action,
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
 /// What an export wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportSummary {
@@ -94,11 +112,10 @@ pub fn export(
     let written = write_all(
         vault,
         &conversations,
-        scope,
-        format,
+        (scope, format),
         recipients,
         destination.armor,
-        file,
+        (file, path),
     );
     let placed = written.and_then(|counts| place(&tmp, path, destination.force).map(|()| counts));
     let (messages, damaged_messages) = match placed {
@@ -239,22 +256,21 @@ fn temp_beside(path: &Path) -> Result<(PathBuf, File), ExportError> {
 fn write_all(
     vault: &Vault,
     conversations: &[ConversationSummary],
-    scope: ExportScope,
-    format: ExportFormat,
+    (scope, format): (ExportScope, ExportFormat),
     recipients: Recipients,
     armor: bool,
-    file: File,
+    (file, path): (File, &Path),
 ) -> Result<(u64, u64), ExportError> {
     let io = |e| ExportError::Io {
         action: "write the export",
-        path: PathBuf::from("(temporary file)"),
+        path: path.to_owned(),
         source: e,
     };
     let file = BufWriter::with_capacity(1 << 16, file);
     let (counts, file) = match recipients {
         None => {
             let mut out = file;
-            let counts = write_document(vault, conversations, scope, format, &mut out)?;
+            let counts = write_document(vault, conversations, scope, format, &mut out).map_err(|e| e.at(path))?;
             (counts, out.into_inner().map_err(|e| io(e.into_error()))?)
         }
         Some(recipients) => {
@@ -270,7 +286,7 @@ fn write_all(
             let mut stream = encryptor.wrap_output(armored).map_err(io)?;
             let counts = {
                 let mut plain = BufWriter::with_capacity(1 << 16, &mut stream);
-                let counts = write_document(vault, conversations, scope, format, &mut plain)?;
+                let counts = write_document(vault, conversations, scope, format, &mut plain).map_err(|e| e.at(path))?;
                 plain.flush().map_err(io)?;
                 counts
             };
@@ -292,7 +308,7 @@ fn write_document(
 ) -> Result<(u64, u64), ExportError> {
     let io = |e| ExportError::Io {
         action: "write the export",
-        path: PathBuf::from("(temporary file)"),
+        path: PathBuf::new(),
         source: e,
     };
     let now = Timestamp::now();

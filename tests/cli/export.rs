@@ -257,6 +257,16 @@ fn an_export_never_replaces_a_file_unasked_and_is_private() {
         .collect();
     assert!(strays.is_empty(), "{strays:?}");
 
+    let nowhere = sandbox.path("no-such-dir").join("x.age");
+    let out = sandbox.run(&["export", "-o", nowhere.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("'{}'", sandbox.path("no-such-dir").display()))
+            && stderr(&out).contains("Nothing was written"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = sandbox.run(&["export", "-o", "x.age", "--recipient", "age1nope"], Some(PASSPHRASE));
     assert_eq!(code(&out), 1);
     assert!(
