@@ -12,6 +12,8 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod export;
+#[cfg(test)]
+mod fuzz;
 pub mod hardening;
 pub mod paths;
 pub mod redact;

@@ -107,6 +107,14 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Applies the `[colors]` of a theme file over `palette`.
+/// Lays the theme file `text` over the default palette (for the fuzz tests:
+/// any text gives a theme or an error, never a panic).
+#[cfg(test)]
+pub(crate) fn apply_text(file: &str, text: &str) -> Result<(), ThemeError> {
+    let mut palette = built_in_palette(DEFAULT_THEME).expect("invariant: the default theme is built in");
+    apply(file, text, &mut palette).map(|_| ())
+}
+
 fn apply(file: &str, text: &str, palette: &mut Palette) -> Result<ThemeFile, ThemeError> {
     let error = |offset: usize, message: String| ThemeError {
         file: file.to_owned(),

@@ -129,7 +129,7 @@ fn decrypt(
     Ok(plaintext)
 }
 
-fn parse(plaintext: &[u8]) -> Result<Vec<ImportedConversation>, ImportError> {
+pub(crate) fn parse(plaintext: &[u8]) -> Result<Vec<ImportedConversation>, ImportError> {
     if plaintext.starts_with(b"# sotto export") {
         return Err(ImportError::Markdown);
     }

@@ -9,7 +9,7 @@
 //! a line and of an event, the size of the reply, the size of an error body.
 
 mod classify;
-mod wire;
+pub(crate) mod wire;
 
 use std::time::Duration;
 
