@@ -239,6 +239,16 @@ fn temp_beside(path: &Path) -> Result<(PathBuf, File), ExportError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // A temp file of an export to the same name that was killed half-way may
+    // hold part of a history (in plaintext, if it was one): it goes first.
+    let stale = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&stale) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
     let mut suffix = [0u8; 6];
     rand::rngs::OsRng.fill_bytes(&mut suffix);
     let tmp = dir.join(format!(".{name}.tmp-{}", fsutil::hex(&suffix)));

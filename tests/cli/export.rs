@@ -315,3 +315,55 @@ fn import_refuses_what_is_not_a_json_export_and_changes_nothing() {
         serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
     assert_eq!(view["contents"]["conversations"], 2);
 }
+
+#[test]
+fn an_export_killed_at_any_moment_leaves_no_partial_file_and_a_vault_that_opens() {
+    use rand::Rng;
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        for c in 0..20 {
+            let id = vault.create_conversation(&format!("c{c}")).unwrap();
+            let text = "a line of a long conversation about printers and networks. ".repeat(40);
+            vault
+                .append_messages(id, (0..50).map(|_| NewMessage::user(&text)))
+                .unwrap();
+        }
+    }
+    let target = sandbox.path("out.json");
+    let mut outcomes = [0usize; 2];
+    for round in 0..20 {
+        let _ = std::fs::remove_file(&target);
+        let mut command = sandbox.sotto(&["export", "--plaintext", "-o", target.to_str().unwrap()]);
+        sandbox.with_passphrase(&mut command, PASSPHRASE);
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(rand::thread_rng().gen_range(0..150_000)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        match std::fs::read(&target) {
+            Ok(bytes) => {
+                let json: serde_json::Value = serde_json::from_slice(&bytes)
+                    .unwrap_or_else(|e| panic!("round {round}: a partial export under the final name: {e}"));
+                assert_eq!(json["conversations"].as_array().unwrap().len(), 20, "round {round}");
+                outcomes[1] += 1;
+            }
+            Err(_) => outcomes[0] += 1,
+        }
+        let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+        assert_eq!(code(&out), 0, "round {round}: {}", stderr(&out));
+    }
+    println!("export kill test: not written {}, written {}", outcomes[0], outcomes[1]);
+    assert!(outcomes[1] > 0, "no export ever finished: {outcomes:?}");
+    // The next export clears what killed ones left half-written.
+    let out = sandbox.run(
+        &["export", "--plaintext", "--force", "-o", target.to_str().unwrap()],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let strays: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+}
