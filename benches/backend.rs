@@ -89,6 +89,7 @@ fn backend() -> &'static OpenAiBackend {
             channel: Channel::Loopback,
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(5),
+            reply_timeout: Duration::from_secs(60),
             max_reply_bytes: 1 << 20,
             sse: SseLimits::default(),
             include_usage: true,

@@ -86,6 +86,8 @@ enum RawBackend {
         #[serde(default)]
         read_timeout_secs: Option<u64>,
         #[serde(default)]
+        reply_timeout_secs: Option<u64>,
+        #[serde(default)]
         max_reply_kib: Option<usize>,
         #[serde(default)]
         include_usage: Option<bool>,
@@ -111,6 +113,7 @@ pub struct OpenAiSpec {
     pub channel: Channel,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    pub reply_timeout: Duration,
     pub max_reply_bytes: usize,
     pub include_usage: bool,
     /// A PEM file of extra certificate authorities to trust.
@@ -203,6 +206,7 @@ impl NamedBackend {
                     channel: spec.channel,
                     connect_timeout: spec.connect_timeout,
                     read_timeout: spec.read_timeout,
+                    reply_timeout: spec.reply_timeout,
                     max_reply_bytes: spec.max_reply_bytes,
                     sse: SseLimits::default(),
                     include_usage: spec.include_usage,
@@ -215,6 +219,10 @@ impl NamedBackend {
 
 /// Minutes without a key press before the chat screen locks itself.
 pub const DEFAULT_AUTO_LOCK_MINUTES: u64 = 15;
+
+/// Half an hour: a small model on a slow CPU can take many minutes over a
+/// long answer, and stopping a working reply is worse than waiting.
+pub const DEFAULT_REPLY_TIMEOUT_SECS: u64 = 1800;
 
 /// The parsed, validated configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,6 +343,7 @@ impl Config {
                     allow_insecure_http,
                     connect_timeout_secs,
                     read_timeout_secs,
+                    reply_timeout_secs,
                     max_reply_kib,
                     include_usage,
                     tls_ca_file,
@@ -420,6 +429,11 @@ impl Config {
                             "connect_timeout_secs",
                         )?),
                         read_timeout: Duration::from_secs(positive(read_timeout_secs, 120, "read_timeout_secs")?),
+                        reply_timeout: Duration::from_secs(positive(
+                            reply_timeout_secs,
+                            DEFAULT_REPLY_TIMEOUT_SECS,
+                            "reply_timeout_secs",
+                        )?),
                         max_reply_bytes: usize::try_from(positive(
                             max_reply_kib.map(|k| k as u64),
                             1024,
@@ -639,6 +653,22 @@ mod tests {
             u64::MAX / 2
         );
         assert!(parse(&text).unwrap_err().to_string().contains("max_reply_kib"));
+    }
+
+    #[test]
+    fn the_reply_deadline_defaults_to_half_an_hour_can_be_set_and_is_never_zero() {
+        let base = "[backends.o]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1/v1\"\n";
+        let timeout_of = |config: Config| match &config.backends["o"].spec {
+            BackendSpec::OpenAi(spec) => spec.reply_timeout,
+            BackendSpec::Local { .. } => panic!("an openai backend"),
+        };
+        assert_eq!(timeout_of(parse(base).unwrap()), Duration::from_secs(1800));
+        let set = parse(&format!("{base}reply_timeout_secs = 90\n")).unwrap();
+        assert_eq!(timeout_of(set), Duration::from_secs(90));
+        let err = parse(&format!("{base}reply_timeout_secs = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("reply_timeout_secs must be at least 1"), "{err}");
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub enum BackendError {
     )]
     Stalled { host: String, seconds: u64 },
 
+    #[error(
+        "'{host}' was still sending its reply after {seconds} s, so sotto stopped it; what arrived is kept. Raise reply_timeout_secs for this backend if it is slow but working"
+    )]
+    TooSlow { host: String, seconds: u64 },
+
     #[error("{}", describe_http(host, *status, kind, message.as_deref()))]
     Http {
         host: String,

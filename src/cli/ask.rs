@@ -356,6 +356,7 @@ fn failure_reason(e: &BackendError) -> &'static str {
     match e {
         BackendError::Connect { .. } => "connect_failed",
         BackendError::Stalled { .. } => "stalled",
+        BackendError::TooSlow { .. } => "too_slow",
         BackendError::Http { .. } => "http_error",
         BackendError::InStream { .. } => "server_error",
         BackendError::Protocol { .. } => "protocol_error",

@@ -25,6 +25,7 @@ fn settings(base_url: &str) -> OpenAiSettings {
         channel: Channel::Loopback,
         connect_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(2),
+        reply_timeout: Duration::from_secs(60),
         max_reply_bytes: 1 << 20,
         sse: SseLimits::default(),
         include_usage: true,

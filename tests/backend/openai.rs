@@ -5,7 +5,7 @@ use std::time::Instant;
 use secrecy::SecretString;
 use sotto::backend::{ConnectFailure, Finish, HttpFailure, Usage};
 
-use super::support::http::{Script, Step, TestServer, delta, delta_then_silence, done, finish, json, sse};
+use super::support::http::{Recorded, Script, Step, TestServer, delta, delta_then_silence, done, finish, json, sse};
 use super::*;
 
 /// What Ollama, llama.cpp and vLLM send: a role-only first chunk with
@@ -257,6 +257,44 @@ fn a_server_that_stalls_mid_reply_times_out_and_what_arrived_is_kept() {
     );
     assert_eq!(text, "Before the stall");
     assert!(matches!(result, Err(BackendError::Stalled { .. })), "{result:?}");
+}
+
+#[test]
+fn a_server_that_trickles_keep_alives_or_single_bytes_is_stopped_at_the_reply_deadline() {
+    // Each piece resets the read timeout; only the overall deadline ends it.
+    let keep_alives = |_: &Recorded| {
+        let mut steps = vec![Step::Bytes(delta("Slow start. ").into_bytes())];
+        for _ in 0..40 {
+            steps.push(Step::Pause(Duration::from_millis(100)));
+            steps.push(Step::Bytes(b": keep-alive\n\n".to_vec()));
+        }
+        Script::new(200, "text/event-stream", steps)
+    };
+    let single_bytes = |_: &Recorded| {
+        let mut steps = vec![Step::Bytes(delta("Slow start. ").into_bytes())];
+        for byte in delta("never whole").into_bytes() {
+            steps.push(Step::Pause(Duration::from_millis(100)));
+            steps.push(Step::Bytes(vec![byte]));
+        }
+        Script::new(200, "text/event-stream", steps)
+    };
+    for server in [TestServer::start(keep_alives), TestServer::start(single_bytes)] {
+        let mut settings = settings(&server.base_url());
+        settings.read_timeout = Duration::from_millis(500);
+        settings.reply_timeout = Duration::from_secs(1);
+        let backend = OpenAiBackend::new(settings).unwrap();
+        let started = Instant::now();
+        let (text, result) = run(&backend, &ask("hi"));
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(3),
+            "took {took:?}"
+        );
+        assert_eq!(text, "Slow start. ");
+        let err = result.unwrap_err();
+        assert!(matches!(err, BackendError::TooSlow { seconds: 1, .. }), "{err:?}");
+        assert!(err.to_string().contains("reply_timeout_secs"), "{err}");
+    }
 }
 
 #[test]

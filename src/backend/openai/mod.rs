@@ -39,6 +39,10 @@ pub struct OpenAiSettings {
     pub connect_timeout: Duration,
     /// The longest silence accepted: before the reply starts and between pieces.
     pub read_timeout: Duration,
+    /// The longest a whole reply may take, however steadily bytes arrive: a
+    /// server dripping keep-alives or one byte a second cannot hold the
+    /// conversation forever.
+    pub reply_timeout: Duration,
     /// Replies longer than this stop, keep what arrived, and read as truncated.
     pub max_reply_bytes: usize,
     pub sse: SseLimits,
@@ -166,6 +170,13 @@ impl OpenAiBackend {
         }
     }
 
+    fn too_slow(&self) -> BackendError {
+        BackendError::TooSlow {
+            host: self.host(),
+            seconds: self.settings.reply_timeout.as_secs(),
+        }
+    }
+
     /// Sends `request`, waiting at most the read timeout for the headers.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
         let response = timeout(self.settings.read_timeout, request.send())
@@ -244,9 +255,11 @@ impl OpenAiBackend {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(serde_json::to_vec(&body).expect("invariant: the request is plain data that serializes"));
         let mut reply = Reply::new(self.settings.max_reply_bytes);
+        let deadline = tokio::time::Instant::now() + self.settings.reply_timeout;
         let mut response = tokio::select! {
             biased;
             () = cancel.cancelled() => return Ok(reply.cancelled()),
+            () = tokio::time::sleep_until(deadline) => return Err(self.too_slow()),
             response = self.send(http) => response?,
         };
         let is_sse = response
@@ -261,6 +274,7 @@ impl OpenAiBackend {
             let chunk = tokio::select! {
                 biased;
                 () = cancel.cancelled() => return Ok(reply.cancelled()),
+                () = tokio::time::sleep_until(deadline) => return Err(self.too_slow()),
                 chunk = timeout(self.settings.read_timeout, response.chunk()) => chunk,
             };
             let bytes = match chunk {
