@@ -123,7 +123,7 @@ pub struct OpenAiSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BackendSpec {
     Local { knowledge: Vec<PathBuf> },
-    OpenAi(OpenAiSpec),
+    OpenAi(Box<OpenAiSpec>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,7 +418,7 @@ impl Config {
                         Some(v) => Ok(v),
                         None => Ok(default),
                     };
-                    BackendSpec::OpenAi(OpenAiSpec {
+                    BackendSpec::OpenAi(Box::new(OpenAiSpec {
                         base_url: url,
                         model,
                         key,
@@ -444,7 +444,7 @@ impl Config {
                         .ok_or_else(|| invalid("max_reply_kib is too large".into()))?,
                         include_usage: include_usage.unwrap_or(true),
                         tls_ca_file: tls_ca_file.map(|f| expand_home(&f)),
-                    })
+                    }))
                 }
             };
             config.backends.insert(name.clone(), NamedBackend { name, spec });

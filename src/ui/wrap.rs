@@ -21,11 +21,26 @@ pub fn display_width(text: &str) -> usize {
     text.graphemes(true).map(grapheme_width).sum()
 }
 
-/// One grapheme as the breaker sees it.
+/// One grapheme as the breaker sees it. Two bytes: a reply can be a
+/// megabyte in one paragraph, and this is held for each of its graphemes.
 #[derive(Clone, Copy)]
 struct Cell {
-    width: usize,
+    width: u8,
     space: bool,
+}
+
+impl Cell {
+    fn of(g: &str, space: bool) -> Self {
+        Cell {
+            // At most 2, see `grapheme_width`.
+            width: grapheme_width(g) as u8,
+            space,
+        }
+    }
+
+    fn columns(self) -> usize {
+        usize::from(self.width)
+    }
 }
 
 /// Greedy word wrap of `cells` into rows of at most `width` columns. Returns
@@ -42,7 +57,7 @@ fn break_rows(cells: &[Cell], width: usize) -> Vec<std::ops::Range<usize>> {
     while i < cells.len() {
         let cell = cells[i];
         if cell.space {
-            if used + cell.width > width {
+            if used + cell.columns() > width {
                 // The space falls at the break: end the row before it and skip
                 // every space that follows.
                 rows.push(start..i);
@@ -57,12 +72,12 @@ fn break_rows(cells: &[Cell], width: usize) -> Vec<std::ops::Range<usize>> {
             if i > start && !cells[i - 1].space {
                 last_word_end = Some(i);
             }
-            used += cell.width;
+            used += cell.columns();
             i += 1;
             continue;
         }
-        if used + cell.width <= width {
-            used += cell.width;
+        if used + cell.columns() <= width {
+            used += cell.columns();
             i += 1;
             continue;
         }
@@ -106,24 +121,21 @@ pub struct Row {
 /// Wraps one line of plain text (no newlines) into rows of `width` columns.
 /// An empty line is one empty row.
 pub fn wrap_plain(line: &str, width: usize) -> Vec<Row> {
-    let graphemes: Vec<(usize, &str)> = line.grapheme_indices(true).collect();
-    let cells: Vec<Cell> = graphemes
-        .iter()
-        .map(|(_, g)| Cell {
-            width: grapheme_width(g),
-            space: *g == " ",
-        })
-        .collect();
+    let mut starts = Vec::new();
+    let mut cells = Vec::new();
+    for (at, g) in line.grapheme_indices(true) {
+        starts.push(at);
+        cells.push(Cell::of(g, g == " "));
+    }
     break_rows(&cells, width)
         .into_iter()
         .map(|range| {
-            let start = graphemes.get(range.start).map_or(line.len(), |(at, _)| *at);
-            let end = graphemes.get(range.end).map_or(line.len(), |(at, _)| *at);
-            let end = end.max(start);
+            let start = starts.get(range.start).copied().unwrap_or(line.len());
+            let end = starts.get(range.end).copied().unwrap_or(line.len()).max(start);
             Row {
                 start,
                 end,
-                width: cells[range].iter().map(|c| c.width).sum(),
+                width: cells[range].iter().map(|c| c.columns()).sum(),
             }
         })
         .collect()
@@ -173,37 +185,44 @@ pub fn wrap_styled(line: &StyledLine, width: usize) -> Vec<Line<'static>> {
     };
     let text_width = width.saturating_sub(spans_width(&first).max(spans_width(&rest))).max(1);
 
-    let mut graphemes: Vec<(&str, Style)> = Vec::new();
-    for span in &line.spans {
-        for g in span.content.graphemes(true) {
-            graphemes.push((g, span.style));
+    // Where each grapheme starts: (span, byte offset). Graphemes of one span
+    // are contiguous, so a row's text from a span is one slice of it.
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    let mut cells = Vec::new();
+    for (k, span) in line.spans.iter().enumerate() {
+        for (at, g) in span.content.grapheme_indices(true) {
+            starts.push((k, at));
+            cells.push(Cell::of(g, !line.hard && g == " "));
         }
     }
-    let cells: Vec<Cell> = graphemes
-        .iter()
-        .map(|(g, _)| Cell {
-            width: grapheme_width(g),
-            space: !line.hard && *g == " ",
-        })
-        .collect();
+    let end_of = |i: usize| match starts.get(i + 1) {
+        Some(&(k, at)) if k == starts[i].0 => at,
+        _ => line.spans[starts[i].0].content.len(),
+    };
     break_rows(&cells, text_width)
         .into_iter()
         .enumerate()
         .map(|(n, range)| {
             let mut spans = if n == 0 { first.clone() } else { rest.clone() };
-            let mut current = String::new();
-            let mut style = None;
-            for (g, s) in &graphemes[range] {
-                if style != Some(*s) {
-                    if let Some(prev) = style.take() {
-                        spans.push(Span::styled(std::mem::take(&mut current), prev));
-                    }
-                    style = Some(*s);
+            let prefix = spans.len();
+            let mut i = range.start;
+            while i < range.end {
+                let (k, from) = starts[i];
+                let mut last = i;
+                while last + 1 < range.end && starts[last + 1].0 == k {
+                    last += 1;
                 }
-                current.push_str(g);
-            }
-            if let Some(prev) = style {
-                spans.push(Span::styled(current, prev));
+                let span = &line.spans[k];
+                let text = &span.content[from..end_of(last)];
+                let merge = spans.len() > prefix;
+                match spans.last_mut() {
+                    // Neighbouring spans of one style make one span.
+                    Some(prev) if merge && prev.style == span.style => {
+                        prev.content.to_mut().push_str(text);
+                    }
+                    _ => spans.push(Span::styled(text.to_owned(), span.style)),
+                }
+                i = last + 1;
             }
             Line::from(spans).style(line.row_style)
         })

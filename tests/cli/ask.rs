@@ -23,10 +23,10 @@ impl Sandbox {
 }
 
 /// A stored message as the tests compare it.
-type Stored = (Role, String, ReplyState);
+pub(super) type Stored = (Role, String, ReplyState);
 
 /// The conversations in the vault, each with its messages.
-fn stored(root: &Path) -> Vec<(ConversationId, Vec<Stored>)> {
+pub(super) fn stored(root: &Path) -> Vec<(ConversationId, Vec<Stored>)> {
     let vault = reopen(root);
     vault
         .list_conversations()

@@ -8,6 +8,7 @@ mod support;
 
 mod ask;
 mod export;
+mod hostile;
 mod redact;
 mod tui;
 mod vault;

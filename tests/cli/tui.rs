@@ -8,14 +8,14 @@ use super::support::reopen;
 use super::*;
 
 /// A tmux server of its own (its own socket), killed when dropped.
-struct Screen {
+pub(super) struct Screen {
     socket: String,
 }
 
 impl Screen {
     /// Runs `command` (a shell line) in a 100x30 terminal. When it ends, the
     /// pane shows `EXIT=<code>` and stays for a while.
-    fn start(sandbox: &Sandbox, command: &str, env: &[(&str, &str)]) -> Screen {
+    pub(super) fn start(sandbox: &Sandbox, command: &str, env: &[(&str, &str)]) -> Screen {
         let socket = format!(
             "sotto-test-{}-{}",
             std::process::id(),
@@ -68,7 +68,7 @@ impl Screen {
         panic!("tmux did not start: {last}");
     }
 
-    fn sotto(sandbox: &Sandbox, args: &str, env: &[(&str, &str)]) -> Screen {
+    pub(super) fn sotto(sandbox: &Sandbox, args: &str, env: &[(&str, &str)]) -> Screen {
         let command = format!(
             "'{}' --data-dir '{}' {args}",
             env!("CARGO_BIN_EXE_sotto"),
@@ -77,7 +77,7 @@ impl Screen {
         Screen::start(sandbox, &command, env)
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(super) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)
@@ -86,22 +86,22 @@ impl Screen {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         self.tmux(&["capture-pane", "-p"])
     }
 
-    fn type_text(&self, text: &str) {
+    pub(super) fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-l", text]);
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(super) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys"];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
 
     /// Waits until the screen shows `needle`; fails with the screen if not.
-    fn wait_for(&self, needle: &str) -> String {
+    pub(super) fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let text = self.text();
@@ -116,7 +116,7 @@ impl Screen {
         }
     }
 
-    fn send(&self, message: &str) {
+    pub(super) fn send(&self, message: &str) {
         self.type_text(message);
         self.keys(&["Enter"]);
     }
