@@ -85,19 +85,6 @@ fn attack(request: &Recorded) -> Script {
     }
 }
 
-/// The pid of sotto inside the pane: `env` execs it as the shell's child.
-fn sotto_pid(screen: &Screen) -> u32 {
-    let shell = screen.tmux(&["display-message", "-p", "#{pane_pid}"]);
-    let shell = shell.trim();
-    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
-    children
-        .split_whitespace()
-        .next()
-        .expect("sotto runs in the pane")
-        .parse()
-        .unwrap()
-}
-
 /// (resident, peak resident) of `pid`, in KiB.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -159,7 +146,7 @@ fn a_hostile_backend_leaves_the_screen_intact_responsive_bounded_and_the_vault_e
     screen.keys(&["Enter"]);
     let intact = frame(&screen.wait_for("Message (Enter sends"));
     screen.tmux(&["set-buffer", "clipboard-before"]);
-    let pid = sotto_pid(&screen);
+    let pid = screen.sotto_pid();
     let (start_kib, _) = memory_kib(pid);
 
     // (attack, what the screen shows when the reply has ended)

@@ -116,6 +116,19 @@ impl Screen {
         }
     }
 
+    /// The pid of sotto inside the pane: `env` execs it as the shell's child.
+    pub(super) fn sotto_pid(&self) -> u32 {
+        let shell = self.tmux(&["display-message", "-p", "#{pane_pid}"]);
+        let shell = shell.trim();
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        children
+            .split_whitespace()
+            .next()
+            .expect("sotto runs in the pane")
+            .parse()
+            .unwrap()
+    }
+
     pub(super) fn send(&self, message: &str) {
         self.type_text(message);
         self.keys(&["Enter"]);
@@ -441,4 +454,68 @@ fn the_demo_tours_a_throwaway_vault_and_leaves_nothing_behind() {
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     assert!(left.is_empty(), "the demo left {left:?}");
     assert!(!sandbox.vault().exists(), "the user's vault was touched");
+}
+
+#[test]
+fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal() {
+    let server =
+        TestServer::always(|| super::support::http::delta_then_silence("The first part", Duration::from_secs(30)));
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    for (signal, asked) in [
+        (libc::SIGTERM, "asked before SIGTERM"),
+        (libc::SIGHUP, "asked before SIGHUP"),
+    ] {
+        let screen = Screen::sotto(&sandbox, &format!("--config '{}'", config.display()), &[]);
+        screen.wait_for("Unlock your vault");
+        screen.type_text(PASSPHRASE);
+        screen.keys(&["Enter"]);
+        screen.wait_for("Message (Enter sends");
+        screen.send("/new");
+        screen.wait_for("New conversation");
+        screen.send(asked);
+        screen.wait_for("The first part");
+        // SAFETY: kill sends a signal to the process running in our pane.
+        unsafe { libc::kill(screen.sotto_pid() as i32, signal) };
+        let shown = screen.wait_for("EXIT=143");
+        // The terminal is back: no alternate screen, no raw mode (the shell's
+        // echo lands at the start of its own line).
+        assert!(shown.lines().any(|l| l.starts_with("EXIT=143")), "{shown}");
+        assert_eq!(screen.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(), "0");
+    }
+    // The vault closed cleanly both times: no loss against the watermark, and
+    // each partial reply is kept as stopped, not as cut off by a crash.
+    let vault = reopen(&sandbox.vault());
+    assert!(vault.unlock_report().storage_losses.is_empty());
+    drop(vault);
+    let mut conversations: Vec<Vec<super::ask::Stored>> = super::ask::stored(&sandbox.vault())
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    conversations.sort_by(|a, b| a[0].1.cmp(&b[0].1));
+    for (messages, asked) in conversations
+        .iter()
+        .zip(["asked before SIGHUP", "asked before SIGTERM"])
+    {
+        assert_eq!(
+            messages[0],
+            (Role::User, asked.to_owned(), sotto::store::ReplyState::Complete)
+        );
+        assert_eq!(
+            messages[1],
+            (
+                Role::Assistant,
+                "The first part".to_owned(),
+                sotto::store::ReplyState::Cancelled
+            )
+        );
+    }
+    assert_eq!(conversations.len(), 2);
 }
