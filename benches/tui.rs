@@ -62,10 +62,13 @@ fn state_with(messages: usize) -> State {
             replaces: None,
         })
         .collect();
+    // The state only takes the conversation it asked for.
+    let id = ConversationId::from_bytes([1; 16]);
+    state.opening = Some(id);
     update(
         &mut state,
         Msg::ConversationOpened {
-            id: ConversationId::from_bytes([1; 16]),
+            id,
             entries,
             map: Default::default(),
             damaged: 0,
@@ -78,6 +81,7 @@ fn state_with(messages: usize) -> State {
             height: HEIGHT,
         },
     );
+    assert_eq!(state.entries.len(), messages, "the conversation was opened");
     state
 }
 

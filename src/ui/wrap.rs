@@ -185,48 +185,61 @@ pub fn wrap_styled(line: &StyledLine, width: usize) -> Vec<Line<'static>> {
     };
     let text_width = width.saturating_sub(spans_width(&first).max(spans_width(&rest))).max(1);
 
-    // Where each grapheme starts: (span, byte offset). Graphemes of one span
-    // are contiguous, so a row's text from a span is one slice of it.
-    let mut starts: Vec<(usize, usize)> = Vec::new();
-    let mut cells = Vec::new();
-    for (k, span) in line.spans.iter().enumerate() {
-        for (at, g) in span.content.grapheme_indices(true) {
-            starts.push((k, at));
-            cells.push(Cell::of(g, !line.hard && g == " "));
-        }
-    }
-    let end_of = |i: usize| match starts.get(i + 1) {
-        Some(&(k, at)) if k == starts[i].0 => at,
-        _ => line.spans[starts[i].0].content.len(),
+    // Only the cells are held (two bytes per grapheme: a reply can be a
+    // megabyte in one paragraph). The rows' text is found by walking the
+    // graphemes a second time, in step with the rows.
+    let graphemes = || {
+        line.spans
+            .iter()
+            .enumerate()
+            .flat_map(|(k, span)| span.content.grapheme_indices(true).map(move |(at, g)| (k, at, g)))
     };
-    break_rows(&cells, text_width)
-        .into_iter()
-        .enumerate()
-        .map(|(n, range)| {
-            let mut spans = if n == 0 { first.clone() } else { rest.clone() };
-            let prefix = spans.len();
-            let mut i = range.start;
-            while i < range.end {
-                let (k, from) = starts[i];
-                let mut last = i;
-                while last + 1 < range.end && starts[last + 1].0 == k {
-                    last += 1;
-                }
-                let span = &line.spans[k];
-                let text = &span.content[from..end_of(last)];
-                let merge = spans.len() > prefix;
-                match spans.last_mut() {
-                    // Neighbouring spans of one style make one span.
-                    Some(prev) if merge && prev.style == span.style => {
-                        prev.content.to_mut().push_str(text);
-                    }
-                    _ => spans.push(Span::styled(text.to_owned(), span.style)),
-                }
-                i = last + 1;
+    let cells: Vec<Cell> = graphemes()
+        .map(|(_, _, g)| Cell::of(g, !line.hard && g == " "))
+        .collect();
+    let ranges = break_rows(&cells, text_width);
+    drop(cells);
+    let mut walk = graphemes();
+    let mut next = 0;
+    let mut rows = Vec::with_capacity(ranges.len());
+    for (n, range) in ranges.into_iter().enumerate() {
+        let mut spans = if n == 0 { first.clone() } else { rest.clone() };
+        let prefix = spans.len();
+        // (span, byte range in it) of the run being collected: graphemes of
+        // one span are contiguous, so a row's text from a span is one slice.
+        let mut run: Option<(usize, std::ops::Range<usize>)> = None;
+        let flush = |run: (usize, std::ops::Range<usize>), spans: &mut Vec<Span<'static>>| {
+            let span = &line.spans[run.0];
+            let text = &span.content[run.1];
+            let merge = spans.len() > prefix;
+            match spans.last_mut() {
+                // Neighbouring spans of one style make one span.
+                Some(prev) if merge && prev.style == span.style => prev.content.to_mut().push_str(text),
+                _ => spans.push(Span::styled(text.to_owned(), span.style)),
             }
-            Line::from(spans).style(line.row_style)
-        })
-        .collect()
+        };
+        while next < range.end {
+            let Some((k, at, g)) = walk.next() else { break };
+            next += 1;
+            if next <= range.start {
+                continue; // a space at a break belongs to no row
+            }
+            run = match run {
+                Some((rk, bytes)) if rk == k => Some((rk, bytes.start..at + g.len())),
+                other => {
+                    if let Some(done) = other {
+                        flush(done, &mut spans);
+                    }
+                    Some((k, at..at + g.len()))
+                }
+            };
+        }
+        if let Some(done) = run {
+            flush(done, &mut spans);
+        }
+        rows.push(Line::from(spans).style(line.row_style));
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -293,6 +306,31 @@ mod tests {
         let text: Vec<String> = out.iter().map(|l| l.to_string()).collect();
         assert_eq!(text, ["• one two", "  three", "  four"]);
         assert_eq!(out[1].spans[1].style, bold);
+    }
+
+    #[test]
+    fn spans_split_anywhere_give_the_rows_of_the_plain_text_at_every_width() {
+        let text = "Grüße 👋🏽 from 東京,  naïve café — a very-long-hyphenated-word and 🇯🇵 flags.";
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let bounds: Vec<usize> = text.grapheme_indices(true).map(|(i, _)| i).skip(1).step_by(3).collect();
+        let mut spans = Vec::new();
+        let mut from = 0;
+        for (n, &to) in bounds.iter().chain([text.len()].iter()).enumerate() {
+            // Pairs of spans share a style, so merging is exercised too.
+            let style = if n / 2 % 2 == 0 { Style::default() } else { bold };
+            spans.push(Span::styled(text[from..to].to_owned(), style));
+            from = to;
+        }
+        let line = StyledLine::plain(spans);
+        for width in 1..60 {
+            let styled: Vec<String> = wrap_styled(&line, width).iter().map(|l| l.to_string()).collect();
+            assert_eq!(styled, rows(text, width), "width {width}");
+            for row in wrap_styled(&line, width) {
+                for pair in row.spans.windows(2) {
+                    assert_ne!(pair[0].style, pair[1].style, "width {width}: unmerged neighbours");
+                }
+            }
+        }
     }
 
     #[test]
