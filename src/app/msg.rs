@@ -128,6 +128,9 @@ pub enum Msg {
         what: String,
         message: String,
     },
+    /// The vault put something right on its own (an identity file removed
+    /// while open was written back); the user must hear of it.
+    StoreRepaired(String),
 
     // ─── Backend ───
     BackendReady(BackendInfo),
@@ -278,6 +281,7 @@ impl std::fmt::Debug for Msg {
             Msg::ReportLoaded { .. } => "ReportLoaded",
             Msg::ConsentKnown { .. } => "ConsentKnown",
             Msg::StoreFailed { .. } => "StoreFailed",
+            Msg::StoreRepaired(_) => "StoreRepaired",
             Msg::Wiped { .. } => "Wiped",
             Msg::RetentionChanged { .. } => "RetentionChanged",
             Msg::VaultWiped { .. } => "VaultWiped",

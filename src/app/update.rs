@@ -163,6 +163,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::StoreFailed { what, message } => (store_failed(state, &what, message), true),
+        Msg::StoreRepaired(message) => {
+            state.error(message);
+            (Vec::new(), true)
+        }
         Msg::Wiped { notice } => {
             // The store listed the conversations again just before this.
             let mut effects = Vec::new();

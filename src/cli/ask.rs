@@ -159,6 +159,9 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let (state, reason, code) = outcome(&result);
     vault.finish_reply(conversation, reply, &text, state, reason)?;
     report(&result, &*bot);
+    for repair in vault.take_repairs() {
+        eprintln!("sotto: {repair}");
+    }
     Ok(code)
 }
 

@@ -71,6 +71,8 @@ pub enum AuditEvent {
     },
     /// The watermark could not be read at unlock; it was started over.
     WatermarkUnreadable,
+    /// The identity file disappeared while the vault was open and was written back.
+    IdentityRestored,
     Rekey,
     PassphraseChanged,
     /// A new passphrase was set with the recovery key.
@@ -100,6 +102,7 @@ impl AuditEvent {
                 | AuditEvent::PassphraseChanged
                 | AuditEvent::PassphraseReset
                 | AuditEvent::RecoveryKeyCreated
+                | AuditEvent::IdentityRestored
         )
     }
 
@@ -162,6 +165,7 @@ impl AuditEvent {
             AuditEvent::WatermarkUnreadable => {
                 "the watermark was unreadable; losses before this unlock cannot be ruled out".into()
             }
+            AuditEvent::IdentityRestored => "the identity file was removed while open, and written back".into(),
             AuditEvent::Rekey => "vault identity rotated".into(),
             AuditEvent::PassphraseChanged => "passphrase changed (identity rotated)".into(),
             AuditEvent::PassphraseReset => "passphrase reset with the recovery key (identity rotated)".into(),

@@ -158,11 +158,7 @@ fn create_beside(root: &Path, identity: &VaultIdentity, protection: &NewProtecti
     let built = build(&staging, identity, protection).and_then(|()| {
         fs::rename(&staging, root).map_err(|e| match e.raw_os_error() {
             Some(libc::ENOTEMPTY) | Some(libc::EEXIST) => VaultError::AlreadyExists { path: root.to_owned() },
-            _ => VaultError::Io {
-                action: "move the new vault into",
-                path: root.to_owned(),
-                source: e,
-            },
+            _ => VaultError::from_io("move the new vault into", root.to_owned(), e),
         })
     });
     if let Err(e) = built {

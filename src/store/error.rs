@@ -74,6 +74,12 @@ pub enum VaultError {
         source: io::Error,
     },
 
+    #[error("could not write '{}': {reason}. What sotto reported as saved is safe; free some space (or raise the limit) and try again", .path.display())]
+    DiskFull { path: PathBuf, reason: &'static str },
+
+    #[error("'{}' is on a read-only file system. sotto writes to the vault even to unlock it (its lock and audit log); remount it read-write or move the vault, then try again. Nothing stored was changed", .path.display())]
+    ReadOnly { path: PathBuf },
+
     #[error("the vault database at '{}' failed: {message}", .path.display())]
     Database { path: PathBuf, message: String },
 
@@ -126,6 +132,25 @@ pub enum VaultError {
 impl VaultError {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> VaultError {
         let path = path.into();
-        move |source| VaultError::Io { action, path, source }
+        move |source| VaultError::from_io(action, path, source)
+    }
+
+    /// An I/O failure, named for what the user can do about it: a full disk
+    /// and a read-only file system have their own errors.
+    pub(crate) fn from_io(action: &'static str, path: PathBuf, source: io::Error) -> VaultError {
+        // sled passes some errors on re-wrapped, with the kind kept but not
+        // the OS code: both are looked at.
+        use io::ErrorKind as Kind;
+        let full = |reason| VaultError::DiskFull {
+            path: path.clone(),
+            reason,
+        };
+        match (source.kind(), source.raw_os_error()) {
+            (Kind::StorageFull, _) | (_, Some(libc::ENOSPC)) => full("the disk is full"),
+            (Kind::QuotaExceeded, _) | (_, Some(libc::EDQUOT)) => full("the disk quota is used up"),
+            (Kind::FileTooLarge, _) | (_, Some(libc::EFBIG)) => full("a file reached the size limit"),
+            (Kind::ReadOnlyFilesystem, _) | (_, Some(libc::EROFS)) => VaultError::ReadOnly { path },
+            _ => VaultError::Io { action, path, source },
+        }
     }
 }

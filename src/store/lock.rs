@@ -49,11 +49,7 @@ impl VaultLock {
                     });
                 }
                 Err(TryLockError::Error(e)) => {
-                    return Err(VaultError::Io {
-                        action: "lock the vault",
-                        path: lock_path.to_owned(),
-                        source: e,
-                    });
+                    return Err(VaultError::from_io("lock the vault", lock_path.to_owned(), e));
                 }
             }
         }

@@ -206,6 +206,7 @@ impl Vault {
             });
         }
         changes.push(self.index_change(conversation, &index));
+        self.keep_identity_file()?;
         self.records.commit(&changes)?;
         self.records.flush()?;
         Ok(first..index.next_seq)
@@ -248,6 +249,7 @@ impl Vault {
                 state: format!("{state:?}"),
             });
         }
+        self.keep_identity_file()?;
         self.rewrite_reply(conversation, seq, text, state, finish_reason)?;
         self.streaming.remove(&(conversation, seq));
         Ok(())

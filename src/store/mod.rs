@@ -11,6 +11,7 @@ mod create;
 mod error;
 mod failed_unlocks;
 pub(crate) mod fsutil;
+mod identity_guard;
 mod ids;
 mod import;
 mod inventory;
@@ -34,6 +35,7 @@ pub use conversations::{ConversationList, ConversationSummary, DamagedConversati
 pub use create::NewProtection;
 pub use error::VaultError;
 pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};
+pub use identity_guard::Repair;
 pub use ids::{BadConversationId, ConversationId};
 pub use import::{ImportedConversation, ImportedMessage};
 pub use inventory::{Inventory, ProtectionInfo};

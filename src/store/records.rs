@@ -186,11 +186,7 @@ impl Records {
 
     fn sync_new_blobs(&self) -> Result<(), VaultError> {
         let dir = self.path.join("blobs");
-        let io = |e| VaultError::Io {
-            action: "sync the vault database blobs in",
-            path: dir.clone(),
-            source: e,
-        };
+        let io = |e| VaultError::from_io("sync the vault database blobs in", dir.clone(), e);
         let names = blob_names(&dir).map_err(io)?;
         let mut synced = self.synced_blobs.borrow_mut();
         let mut any_new = false;
@@ -317,11 +313,7 @@ fn is_sled_lock_conflict(e: &sled::Error) -> bool {
 
 fn storage_error(path: &Path, e: sled::Error) -> VaultError {
     match e {
-        sled::Error::Io(source) => VaultError::Io {
-            action: "use the vault database",
-            path: path.to_owned(),
-            source,
-        },
+        sled::Error::Io(source) => VaultError::from_io("use the vault database", path.to_owned(), source),
         other => VaultError::Database {
             path: path.to_owned(),
             message: other.to_string(),

@@ -338,6 +338,10 @@ impl Vault {
         manifest.recipient = recipient.to_string();
         finish_pending(&self.paths, &manifest)?;
         self.manifest = manifest;
+        self.identity_file = Some(
+            std::fs::read(self.paths.identity())
+                .map_err(VaultError::io("read the vault identity", self.paths.identity()))?,
+        );
         Ok(report)
     }
 

@@ -120,6 +120,11 @@ pub struct Vault {
     /// compared the database with it, so a failed open never overwrites the
     /// evidence of a loss.
     pub(crate) watermark_armed: bool,
+    /// The identity file as this session knows it (read at unlock, or
+    /// written by its last rotation), to put back if it disappears.
+    pub(crate) identity_file: Option<Vec<u8>>,
+    /// Repairs not yet reported (see `take_repairs`).
+    pub(crate) repairs: Vec<super::Repair>,
     // Declared last so it is dropped last: the database closes before the lock goes.
     _lock: VaultLock,
 }
@@ -391,7 +396,10 @@ impl LockedVault {
             }
             Some(_) | None => {}
         }
+        let identity_file = read_if_present(&self.paths.identity())?;
         let mut vault = Vault {
+            identity_file,
+            repairs: Vec::new(),
             paths: self.paths,
             manifest,
             identity,

@@ -519,3 +519,28 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
     }
     assert_eq!(conversations.len(), 2);
 }
+
+#[test]
+fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let identity = sandbox.vault().join("identity.age");
+    let original = std::fs::read(&identity).unwrap();
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Unlock your vault");
+    screen.type_text(PASSPHRASE);
+    screen.keys(&["Enter"]);
+    screen.wait_for("Message (Enter sends");
+    std::fs::remove_file(&identity).unwrap();
+    screen.send("is my history still safe?");
+    screen.wait_for("Bot · local (automated)");
+    screen.wait_for("written back");
+    assert_eq!(std::fs::read(&identity).unwrap(), original);
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+    let vault = reopen(&sandbox.vault());
+    let list = vault.list_conversations().unwrap().conversations;
+    assert_eq!(list.len(), 1);
+    assert_eq!(vault.newest_messages(list[0].id, 10).unwrap().len(), 2);
+}

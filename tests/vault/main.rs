@@ -9,6 +9,7 @@ mod api;
 mod at_rest;
 mod creation;
 mod durability;
+mod faults;
 mod tampering;
 mod unlock;
 mod wipe;

@@ -245,8 +245,11 @@ impl StoreActor {
             job if self.for_scratch(&job) => memory_job(&mut self.scratch, job, &self.events),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
-                    if let Err(e) = vault_job(vault, job, &self.events, &self.config, &mut self.begun) {
-                        let (what, message) = e;
+                    let result = vault_job(vault, job, &self.events, &self.config, &mut self.begun);
+                    for repair in vault.take_repairs() {
+                        let _ = self.events.send(Event::Msg(Msg::StoreRepaired(repair.to_string())));
+                    }
+                    if let Err((what, message)) = result {
                         self.failed(&what, message);
                     }
                 }
