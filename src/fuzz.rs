@@ -318,6 +318,10 @@ fn sealed_records_and_their_decoding() {
         b"]",
         b"1e999",
         b"\"\\ud800\"",
+        b"\"next_seq\":18446744073709551615",
+        b"\"message_count\":0",
+        b"\"retention\":\"7d\"",
+        b"\"created\":1",
     ];
     fuzz("records", pieces, |input| {
         // Random bytes as a sealed record never open (and never panic).
@@ -348,6 +352,16 @@ fn sealed_records_and_their_decoding() {
             input,
         );
         let _ = open_value::<crate::store::MessageMeta>(&key, TreeId::Messages, b"k", &plaintext);
+        let _ = open_value::<crate::store::messages::MessageRecord>(&key, TreeId::Messages, b"k", &plaintext);
+        let plaintext = seal::seal(
+            &key,
+            RecordSlot {
+                tree: "index",
+                key: b"k",
+            },
+            input,
+        );
+        let _ = open_value::<crate::store::conversations::IndexRecord>(&key, TreeId::Index, b"k", &plaintext);
         let _ = String::from_utf8_lossy(input).parse::<crate::store::ConversationId>();
     });
 }
@@ -405,5 +419,83 @@ fn export_files_read_back_by_import() {
     ];
     fuzz("import", pieces, |input| {
         let _ = crate::export::read::parse(input);
+    });
+}
+
+#[test]
+fn redaction_detectors_masking_and_streamed_unmasking() {
+    use crate::redact::detect;
+    use crate::redact::mask::{RedactionMap, Unmasker};
+    let pieces: &[&[u8]] = &[
+        b"jane.doe@example.org",
+        b"4111 1111 1111 1111",
+        b"4111-1111-1111-1111",
+        b"DE89 3704 0044 0532 0130 00",
+        b"GB82WEST12345698765432",
+        b"SSN 123-45-6789",
+        b"078-05-1120",
+        b"192.168.1.20",
+        b"2001:db8::1",
+        b"v1.2.3.4",
+        b"https://user:hunter2@host.example/",
+        b"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+        b"AKIAIOSFODNN7EXAMPLE",
+        b"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+        b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+        b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+        b"password=Zq8#vLp2!xR",
+        b"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        b"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        b"0x52908400098527886E0F7030069857D2E4169EE7",
+        b"+44 20 7946 0958",
+        b"(555) 123-4567",
+        b"[EMAIL_1]",
+        b"[CREDIT_CARD_12]",
+        b"[",
+        b"]",
+        b" ",
+        b"\n",
+        b"@",
+        b":",
+        b"-",
+        b"0",
+        b"9",
+        b"\xc3\xa9",
+        b"\xe2\x80\xae",
+    ];
+    fuzz("redact", pieces, |input| {
+        let text = String::from_utf8_lossy(input);
+        let found = detect(&text);
+        let mut end = 0;
+        for f in &found {
+            assert!(f.start < f.end && f.end <= text.len(), "a finding out of bounds");
+            assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+            assert!(f.start >= end, "findings overlap or are out of order");
+            end = f.end;
+        }
+        let mut map = RedactionMap::default();
+        let masked = map.mask(&text);
+        assert_eq!(masked.findings, found);
+        // What the user wrote comes back exactly when the reply quotes the
+        // placeholders (text that already looks like one is left aside).
+        if !text.contains('[') {
+            assert_eq!(map.unmask(&masked.text), *text, "masking does not round-trip");
+        }
+        // A reply streamed in any pieces shows what it shows whole.
+        let mut rng = StdRng::seed_from_u64(input.len() as u64);
+        let reply = masked.text.as_bytes();
+        let mut unmasker = Unmasker::new(&map);
+        let mut shown = String::new();
+        let mut at = 0;
+        for piece in chunks(reply, &mut rng) {
+            let next = at + piece.len();
+            if masked.text.is_char_boundary(next) {
+                shown.push_str(&unmasker.push(&masked.text[at..next]));
+                at = next;
+            }
+        }
+        shown.push_str(&unmasker.push(&masked.text[at..]));
+        shown.push_str(&unmasker.finish());
+        assert_eq!(shown, map.unmask(&masked.text), "streamed unmasking differs");
     });
 }

@@ -145,7 +145,7 @@ fn is_phone(text: &str, start: usize, value: &str) -> bool {
 /// Whether byte `at` is inside a URL (its token has `://` before `at`):
 /// then what looks like an address is the URL's `user:password@host`.
 fn inside_url(text: &str, at: usize) -> bool {
-    let token_start = text[..at].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let token_start = super::after_last(&text[..at], char::is_whitespace);
     text[token_start..at].contains("://")
 }
 

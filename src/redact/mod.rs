@@ -95,6 +95,16 @@ pub fn detect(text: &str) -> Vec<Finding> {
     resolve_overlaps(found)
 }
 
+/// The byte just after the last character of `text` that `pred` accepts (0
+/// if none does): a character boundary even when that character is wider
+/// than one byte (U+00A0, U+3000, U+FFFD).
+fn after_last(text: &str, pred: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| pred(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_by(|a, b| (b.end - b.start).cmp(&(a.end - a.start)).then(a.start.cmp(&b.start)));
     // Kept findings by start; they never overlap, so the one starting last
@@ -169,6 +179,21 @@ mod tests {
             "1234 + 5678 = 6912, and 12 * 12 = 144. Call extension 4021 at 9:45.",
         ] {
             assert_eq!(kinds(text), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_wide_separator_right_before_a_finding_is_a_boundary_not_a_panic() {
+        // Found by the fuzz target: the byte after a three-byte dash or space
+        // was taken as the start of the next word.
+        for text in [
+            "—192.168.1.20",
+            "v\u{3000}192.168.1.20",
+            "mail\u{3000}jane.doe@example.org",
+            "\u{FFFD}jane.doe@example.org",
+        ] {
+            let found = detect(text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
         }
     }
 

@@ -27,7 +27,7 @@ const VERSION_WORDS: &[&str] = &["version", "ver", "v", "release", "build", "fir
 
 fn after_version_word(text: &str, at: usize) -> bool {
     let before = text[..at].trim_end_matches([' ', ':', '=', '.']);
-    let word_start = before.rfind(|c: char| !c.is_alphanumeric()).map_or(0, |i| i + 1);
+    let word_start = super::after_last(before, |c| !c.is_alphanumeric());
     VERSION_WORDS.contains(&before[word_start..].to_ascii_lowercase().as_str())
 }
 

@@ -6,7 +6,7 @@
 //! [`records`] for the trees and ARCHITECTURE.md for the whole picture.
 
 mod audit;
-mod conversations;
+pub(crate) mod conversations;
 mod create;
 mod error;
 mod failed_unlocks;
@@ -19,7 +19,7 @@ mod layout;
 mod ledger;
 mod lock;
 mod manifest;
-mod messages;
+pub(crate) mod messages;
 pub(crate) mod records;
 mod recovery;
 mod retention;
