@@ -134,6 +134,11 @@ pub enum Msg {
 
     // ─── Backend ───
     BackendReady(BackendInfo),
+    /// Something about how a backend was set up that the user should know.
+    BackendNote {
+        backend: String,
+        note: String,
+    },
     BackendFailed {
         backend: String,
         message: String,
@@ -287,6 +292,7 @@ impl std::fmt::Debug for Msg {
             Msg::VaultWiped { .. } => "VaultWiped",
             Msg::Exported { .. } => "Exported",
             Msg::BackendReady(_) => "BackendReady",
+            Msg::BackendNote { .. } => "BackendNote",
             Msg::BackendFailed { .. } => "BackendFailed",
             Msg::Delta { stream, .. } => return write!(f, "Delta(stream {stream})"),
             Msg::ReplyEnded { stream, .. } => return write!(f, "ReplyEnded(stream {stream})"),

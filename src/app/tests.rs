@@ -789,6 +789,30 @@ fn a_backend_that_could_not_be_built_refuses_to_send_and_says_why() {
 }
 
 #[test]
+fn backend_setup_notes_and_store_repairs_are_shown() {
+    let mut state = chat_state();
+    update(
+        &mut state,
+        Msg::BackendNote {
+            backend: "runbooks".into(),
+            note: "1 knowledge file(s) not loaded: 'huge.md' is larger than 2 MiB".into(),
+        },
+    );
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.text.contains("backend 'runbooks'") && notice.text.contains("'huge.md'"));
+    assert!(!notice.error);
+    update(
+        &mut state,
+        Msg::StoreRepaired("the vault identity was written back".into()),
+    );
+    let notice = state.notice.clone().unwrap();
+    assert!(
+        notice.error && notice.text.contains("written back"),
+        "a repair is shown as a warning"
+    );
+}
+
+#[test]
 fn the_open_conversation_cannot_be_deleted_while_its_send_is_in_flight() {
     let mut state = chat_state();
     let id = open(

@@ -203,6 +203,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             }
             (Vec::new(), true)
         }
+        Msg::BackendNote { backend, note } => {
+            state.notify(format!("backend '{backend}': {note}"));
+            (Vec::new(), true)
+        }
         Msg::BackendFailed { backend, message } => {
             if state.backend.choice.name == backend {
                 state.backend.error = Some(message.clone());

@@ -149,6 +149,12 @@ pub struct BackendInfo {
 pub trait Backend: Send + Sync {
     fn info(&self) -> &BackendInfo;
 
+    /// What the user should know about how this backend was set up, in one
+    /// line (knowledge files that were skipped, and why); `None` if nothing.
+    fn setup_note(&self) -> Option<String> {
+        None
+    }
+
     /// Streams a reply to `request`, calling `on_delta` with each piece of
     /// text as it arrives. Returns when the reply ends, is cancelled through
     /// `cancel`, or fails; on failure the deltas already delivered are all

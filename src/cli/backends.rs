@@ -55,6 +55,9 @@ pub(crate) fn run(context: &Context, command: &BackendCommand) -> Result<u8, Cli
             let bot = backend.build(key, &context.knowledge)?;
             bot.health()?;
             say!("Backend '{name}' at '{}' answers.", backend.host());
+            if let Some(note) = bot.setup_note() {
+                say!("Note: {note}.");
+            }
             match bot.list_models()? {
                 Some(models) if !models.is_empty() => {
                     say!("Models:");

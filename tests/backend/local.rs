@@ -164,6 +164,24 @@ fn the_users_own_knowledge_is_searched_and_cited() {
 }
 
 #[test]
+fn skipped_knowledge_files_are_told_in_one_line() {
+    let bot = LocalBot::from_sections(
+        "runbooks".into(),
+        Vec::new(),
+        0,
+        vec![
+            "'big.md' is larger than 2 MiB".into(),
+            "'other.md' is larger than 2 MiB".into(),
+        ],
+    );
+    assert_eq!(
+        bot.setup_note().as_deref(),
+        Some("2 knowledge file(s) not loaded: 'big.md' is larger than 2 MiB (and 1 more)")
+    );
+    assert_eq!(built_in_bot().setup_note(), None);
+}
+
+#[test]
 fn a_missing_knowledge_directory_is_a_clear_error() {
     let err = LocalBot::new(LocalSettings {
         name: "local".into(),

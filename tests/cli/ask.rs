@@ -488,3 +488,24 @@ fn incognito_to_a_remote_backend_needs_consent_for_the_run() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("--trust-backend"), "{}", stderr(&out));
 }
+
+#[test]
+fn backend_check_tells_which_knowledge_files_were_not_loaded() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path("runbooks");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("vpn.md"), "# VPN\nRun vpnctl restart.\n").unwrap();
+    std::fs::write(dir.join("huge.md"), "x".repeat(3 << 20)).unwrap();
+    let out = sandbox
+        .sotto(&["--incognito", "--knowledge"])
+        .arg(&dir)
+        .args(["backend", "check", "local"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Note: 1 knowledge file(s) not loaded: 'huge.md' is larger than 2 MiB."),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -277,9 +277,20 @@ impl Runtime {
                     }
                     Event::Backend { name, backend } => {
                         let info = backend.info().clone();
+                        let note = backend.setup_note();
                         self.backends.insert(name, backend);
-                        let (effects, changed) = update(state, Msg::BackendReady(info));
+                        let (mut effects, changed) = update(state, Msg::BackendReady(info.clone()));
                         dirty |= changed;
+                        if let Some(note) = note {
+                            let (more, _) = update(
+                                state,
+                                Msg::BackendNote {
+                                    backend: info.name,
+                                    note,
+                                },
+                            );
+                            effects.extend(more);
+                        }
                         effects
                     }
                 };

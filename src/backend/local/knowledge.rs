@@ -40,6 +40,22 @@ const BUILT_IN: &[(&str, &str)] = &[
 const MAX_FILES: usize = 10_000;
 const MAX_FILE_BYTES: u64 = 2 << 20;
 
+/// What all of a bot's knowledge directories may hold together: the files
+/// are read into memory and indexed, so a directory pointed at by mistake
+/// (a home directory, a mirror of some wiki) must not take the machine's
+/// memory.
+pub const MAX_TOTAL_BYTES: u64 = 64 << 20;
+
+/// Bytes still allowed across all of one bot's knowledge directories.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget(pub u64);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(MAX_TOTAL_BYTES)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
     #[error("cannot read the knowledge directory '{}': {source}", .path.display())]
@@ -59,9 +75,10 @@ pub fn built_in() -> Vec<Section> {
         .collect()
 }
 
-/// Every `.md` file under `dir` (recursively), cut into sections. Files over
-/// 2 MiB are skipped with a note in `skipped`.
-pub fn load_dir(dir: &Path, skipped: &mut Vec<String>) -> Result<Vec<Section>, KnowledgeError> {
+/// Every `.md` file under `dir` (recursively), cut into sections, in name
+/// order. Files over 2 MiB, and files past what `budget` still allows, are
+/// skipped with a note in `skipped`.
+pub fn load_dir(dir: &Path, budget: &mut Budget, skipped: &mut Vec<String>) -> Result<Vec<Section>, KnowledgeError> {
     let unreadable = |path: &Path| {
         let path = path.to_owned();
         move |source| KnowledgeError::Unreadable { path, source }
@@ -87,10 +104,19 @@ pub fn load_dir(dir: &Path, skipped: &mut Vec<String>) -> Result<Vec<Section>, K
     let mut sections = Vec::new();
     for path in files {
         let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().into_owned();
-        if std::fs::metadata(&path).map_err(unreadable(&path))?.len() > MAX_FILE_BYTES {
+        let size = std::fs::metadata(&path).map_err(unreadable(&path))?.len();
+        if size > MAX_FILE_BYTES {
             skipped.push(format!("'{relative}' is larger than 2 MiB"));
             continue;
         }
+        if size > budget.0 {
+            skipped.push(format!(
+                "'{relative}' would take the knowledge past {} MiB in all",
+                MAX_TOTAL_BYTES >> 20
+            ));
+            continue;
+        }
+        budget.0 -= size;
         let bytes = std::fs::read(&path).map_err(unreadable(&path))?;
         let text = String::from_utf8_lossy(&bytes);
         sections.extend(parse(&relative, &relative, &text));
@@ -200,6 +226,35 @@ mod tests {
         let sections = parse("x.md", "x.md", "## Notes\na\n## Notes\nb\n");
         assert_eq!(sections[0].id, "x#notes");
         assert_eq!(sections[1].id, "x#notes-2");
+    }
+
+    #[test]
+    fn oversized_files_and_files_past_the_total_are_skipped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: usize| {
+            std::fs::write(dir.path().join(name), format!("# {name}\n{}", "x".repeat(bytes))).unwrap();
+        };
+        write("a.md", 100);
+        write("b.md", 3 << 20);
+        write("c.md", 100);
+        write("d.md", 100);
+        let mut budget = Budget(250);
+        let mut skipped = Vec::new();
+        let sections = load_dir(dir.path(), &mut budget, &mut skipped).unwrap();
+        let sources: Vec<&str> = sections.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(sources, ["a.md", "c.md"]);
+        assert_eq!(
+            skipped,
+            [
+                "'b.md' is larger than 2 MiB",
+                "'d.md' would take the knowledge past 64 MiB in all"
+            ]
+        );
+        // The budget spans directories: a second one gets what is left.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("e.md"), "# e\nsmall").unwrap();
+        assert_eq!(load_dir(other.path(), &mut budget, &mut skipped).unwrap().len(), 1);
+        assert!(budget.0 < 50);
     }
 
     #[test]

@@ -103,9 +103,11 @@ impl LocalBot {
     pub fn new(settings: LocalSettings) -> Result<Self, BackendError> {
         let mut sections = knowledge::built_in();
         let mut skipped = Vec::new();
+        let mut budget = knowledge::Budget::default();
         let mut user_sources = std::collections::HashSet::new();
         for dir in &settings.knowledge_dirs {
-            let own = knowledge::load_dir(dir, &mut skipped).map_err(|e| BackendError::Unavailable(e.to_string()))?;
+            let own = knowledge::load_dir(dir, &mut budget, &mut skipped)
+                .map_err(|e| BackendError::Unavailable(e.to_string()))?;
             user_sources.extend(own.iter().map(|s| s.source.clone()));
             sections.extend(own);
         }
@@ -285,6 +287,18 @@ fn pieces(text: &str) -> impl Iterator<Item = &str> {
 impl Backend for LocalBot {
     fn info(&self) -> &BackendInfo {
         &self.info
+    }
+
+    fn setup_note(&self) -> Option<String> {
+        let (first, rest) = self.skipped.split_first()?;
+        let more = match rest.len() {
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        Some(format!(
+            "{} knowledge file(s) not loaded: {first}{more}",
+            self.skipped.len()
+        ))
     }
 
     fn stream(
