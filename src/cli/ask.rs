@@ -157,11 +157,12 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         return Err(e.into());
     }
     let (state, reason, code) = outcome(&result);
-    vault.finish_reply(conversation, reply, &text, state, reason)?;
-    report(&result, &*bot);
+    let finished = vault.finish_reply(conversation, reply, &text, state, reason);
     for repair in vault.take_repairs() {
         eprintln!("sotto: {repair}");
     }
+    finished?;
+    report(&result, &*bot);
     Ok(code)
 }
 

@@ -74,10 +74,10 @@ pub enum VaultError {
         source: io::Error,
     },
 
-    #[error("could not write '{}': {reason}. What sotto reported as saved is safe; free some space (or raise the limit) and try again", .path.display())]
+    #[error("could not write '{}': {reason}. What sotto reported as saved is safe. Free some space (or raise the limit), then open the vault again: the database takes no more writes until it is reopened (/lock and unlock in the chat screen, or run the command again)", .path.display())]
     DiskFull { path: PathBuf, reason: &'static str },
 
-    #[error("'{}' is on a read-only file system. sotto writes to the vault even to unlock it (its lock and audit log); remount it read-write or move the vault, then try again. Nothing stored was changed", .path.display())]
+    #[error("could not write '{}': it is on a read-only file system, and sotto must write to the vault, even to unlock it (its lock and audit log). What sotto reported as saved is safe; remount it read-write or move the vault, then open it again", .path.display())]
     ReadOnly { path: PathBuf },
 
     #[error("the vault database at '{}' failed: {message}", .path.display())]

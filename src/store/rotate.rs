@@ -326,6 +326,9 @@ impl Vault {
         // Committed (in memory at least): from here this session uses the new
         // keys whatever happens, and the next unlock finishes the rotation.
         self.identity = identity;
+        // The bytes that become `identity.age`, so that the identity guard
+        // can never write back the one this rotation destroys.
+        self.identity_file = Some(sealed_identity);
         self.vault_key = vault_key;
         {
             let mut cache = self.conversation_keys.borrow_mut();
@@ -338,10 +341,6 @@ impl Vault {
         manifest.recipient = recipient.to_string();
         finish_pending(&self.paths, &manifest)?;
         self.manifest = manifest;
-        self.identity_file = Some(
-            std::fs::read(self.paths.identity())
-                .map_err(VaultError::io("read the vault identity", self.paths.identity()))?,
-        );
         Ok(report)
     }
 

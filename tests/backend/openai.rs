@@ -298,6 +298,17 @@ fn a_server_that_trickles_keep_alives_or_single_bytes_is_stopped_at_the_reply_de
 }
 
 #[test]
+fn an_absurdly_long_reply_deadline_means_none_and_never_overflows() {
+    let server = TestServer::always(|| sse(&typical_stream()));
+    let mut settings = settings(&server.base_url());
+    settings.reply_timeout = Duration::from_secs(u64::MAX);
+    let backend = OpenAiBackend::new(settings).unwrap();
+    let (text, result) = run(&backend, &ask("hi"));
+    assert!(result.is_ok(), "{result:?}");
+    assert!(!text.is_empty());
+}
+
+#[test]
 fn a_server_that_never_answers_times_out() {
     let server = TestServer::always(Script::never_answers);
     let mut settings = settings(&server.base_url());

@@ -16,10 +16,14 @@ impl Screen {
     /// Runs `command` (a shell line) in a 100x30 terminal. When it ends, the
     /// pane shows `EXIT=<code>` and stays for a while.
     pub(super) fn start(sandbox: &Sandbox, command: &str, env: &[(&str, &str)]) -> Screen {
+        // One socket per screen, even for several screens of one sandbox:
+        // a killed server may not have let go of its socket yet.
+        static SCREENS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let socket = format!(
-            "sotto-test-{}-{}",
+            "sotto-test-{}-{}-{}",
             std::process::id(),
-            sandbox.dir.path().file_name().unwrap().to_string_lossy()
+            sandbox.dir.path().file_name().unwrap().to_string_lossy(),
+            SCREENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let mut line = String::from("env -i");
         for (k, v) in [
@@ -116,17 +120,24 @@ impl Screen {
         }
     }
 
-    /// The pid of sotto inside the pane: `env` execs it as the shell's child.
+    /// The pid of sotto inside the pane: `env` execs it as the shell's only
+    /// child. Found through every process's parent in `/proc/PID/stat`.
     pub(super) fn sotto_pid(&self) -> u32 {
-        let shell = self.tmux(&["display-message", "-p", "#{pane_pid}"]);
-        let shell = shell.trim();
-        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
-        children
-            .split_whitespace()
-            .next()
-            .expect("sotto runs in the pane")
+        let shell: u32 = self
+            .tmux(&["display-message", "-p", "#{pane_pid}"])
+            .trim()
             .parse()
+            .unwrap();
+        let parent_of = |pid: u32| -> Option<u32> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.parse().ok()
+        };
+        std::fs::read_dir("/proc")
             .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .find(|&pid| parent_of(pid) == Some(shell))
+            .expect("sotto runs in the pane")
     }
 
     pub(super) fn send(&self, message: &str) {
@@ -473,7 +484,15 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
         (libc::SIGTERM, "asked before SIGTERM"),
         (libc::SIGHUP, "asked before SIGHUP"),
     ] {
-        let screen = Screen::sotto(&sandbox, &format!("--config '{}'", config.display()), &[]);
+        // After sotto, the shell prints the terminal's line discipline: raw
+        // mode left on would show as -icanon and -echo.
+        let command = format!(
+            "'{}' --data-dir '{}' --config '{}'; code=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)'; (exit $code)",
+            env!("CARGO_BIN_EXE_sotto"),
+            sandbox.vault().display(),
+            config.display()
+        );
+        let screen = Screen::start(&sandbox, &command, &[]);
         screen.wait_for("Unlock your vault");
         screen.type_text(PASSPHRASE);
         screen.keys(&["Enter"]);
@@ -485,9 +504,10 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
         // SAFETY: kill sends a signal to the process running in our pane.
         unsafe { libc::kill(screen.sotto_pid() as i32, signal) };
         let shown = screen.wait_for("EXIT=143");
-        // The terminal is back: no alternate screen, no raw mode (the shell's
-        // echo lands at the start of its own line).
-        assert!(shown.lines().any(|l| l.starts_with("EXIT=143")), "{shown}");
+        // The terminal is back: canonical mode and echo, no alternate screen.
+        let lines: Vec<&str> = shown.lines().map(str::trim).collect();
+        assert!(lines.contains(&"icanon") && lines.contains(&"echo"), "{shown}");
+        assert!(!lines.contains(&"-icanon") && !lines.contains(&"-echo"), "{shown}");
         assert_eq!(screen.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(), "0");
     }
     // The vault closed cleanly both times: no loss against the watermark, and

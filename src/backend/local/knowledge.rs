@@ -117,7 +117,11 @@ pub fn load_dir(dir: &Path, budget: &mut Budget, skipped: &mut Vec<String>) -> R
             continue;
         }
         budget.0 -= size;
-        let bytes = std::fs::read(&path).map_err(unreadable(&path))?;
+        // Read no more than was counted, should the file grow meanwhile.
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|file| std::io::Read::read_to_end(&mut std::io::Read::take(file, size), &mut bytes))
+            .map_err(unreadable(&path))?;
         let text = String::from_utf8_lossy(&bytes);
         sections.extend(parse(&relative, &relative, &text));
     }

@@ -255,7 +255,12 @@ impl OpenAiBackend {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(serde_json::to_vec(&body).expect("invariant: the request is plain data that serializes"));
         let mut reply = Reply::new(self.settings.max_reply_bytes);
-        let deadline = tokio::time::Instant::now() + self.settings.reply_timeout;
+        // A deadline too far to represent (reply_timeout_secs set absurdly
+        // high) means none.
+        let now = tokio::time::Instant::now();
+        let deadline = now
+            .checked_add(self.settings.reply_timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
         let mut response = tokio::select! {
             biased;
             () = cancel.cancelled() => return Ok(reply.cancelled()),
