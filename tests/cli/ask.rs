@@ -509,3 +509,49 @@ fn backend_check_tells_which_knowledge_files_were_not_loaded() {
         stdout(&out)
     );
 }
+
+#[test]
+fn ask_writes_back_an_identity_file_removed_during_the_reply_and_says_so() {
+    use super::support::http::Step;
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let identity = sandbox.vault().join("identity.age");
+    let original = std::fs::read(&identity).unwrap();
+    let server = TestServer::always(|| {
+        Script::new(
+            200,
+            "text/event-stream",
+            vec![
+                Step::Bytes(delta("The first part").into_bytes()),
+                Step::Pause(Duration::from_millis(800)),
+                Step::Bytes(finish("stop").into_bytes()),
+                Step::Bytes(done().into_bytes()),
+            ],
+        )
+    });
+    let config = sandbox.config_for(&server, "");
+    let mut command = sandbox.sotto(&["ask", "is my vault safe?"]);
+    command
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    sandbox.with_passphrase(&mut command, PASSPHRASE);
+    let mut child = command.spawn().unwrap();
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    use std::io::Read as _;
+    while !String::from_utf8_lossy(&seen).contains("The first part") {
+        let n = stdout_pipe.read(&mut buf).unwrap();
+        assert!(n > 0, "sotto ended before the first part arrived");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    std::fs::remove_file(&identity).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("has been written back"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&identity).unwrap(), original);
+    let messages = &stored(&sandbox.vault())[0].1;
+    assert_eq!(messages[1].2, ReplyState::Complete);
+}

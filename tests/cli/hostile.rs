@@ -141,10 +141,7 @@ fn a_hostile_backend_leaves_the_screen_intact_responsive_bounded_and_the_vault_e
         ),
     );
     let screen = Screen::sotto(&sandbox, &format!("--config '{}'", config.display()), &[]);
-    screen.wait_for("Unlock your vault");
-    screen.type_text(PASSPHRASE);
-    screen.keys(&["Enter"]);
-    let intact = frame(&screen.wait_for("Message (Enter sends"));
+    let intact = frame(&screen.unlock());
     screen.tmux(&["set-buffer", "clipboard-before"]);
     let pid = screen.sotto_pid();
     let (start_kib, _) = memory_kib(pid);

@@ -140,6 +140,15 @@ impl Screen {
             .expect("sotto runs in the pane")
     }
 
+    /// Unlocks with the test passphrase and waits for the chat screen;
+    /// returns the screen as it then shows.
+    pub(super) fn unlock(&self) -> String {
+        self.wait_for("Unlock your vault");
+        self.type_text(PASSPHRASE);
+        self.keys(&["Enter"]);
+        self.wait_for("Message (Enter sends")
+    }
+
     pub(super) fn send(&self, message: &str) {
         self.type_text(message);
         self.keys(&["Enter"]);
@@ -493,10 +502,7 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
             config.display()
         );
         let screen = Screen::start(&sandbox, &command, &[]);
-        screen.wait_for("Unlock your vault");
-        screen.type_text(PASSPHRASE);
-        screen.keys(&["Enter"]);
-        screen.wait_for("Message (Enter sends");
+        screen.unlock();
         screen.send("/new");
         screen.wait_for("New conversation");
         screen.send(asked);
@@ -547,10 +553,7 @@ fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told()
     let identity = sandbox.vault().join("identity.age");
     let original = std::fs::read(&identity).unwrap();
     let screen = Screen::sotto(&sandbox, "", &[]);
-    screen.wait_for("Unlock your vault");
-    screen.type_text(PASSPHRASE);
-    screen.keys(&["Enter"]);
-    screen.wait_for("Message (Enter sends");
+    screen.unlock();
     std::fs::remove_file(&identity).unwrap();
     screen.send("is my history still safe?");
     screen.wait_for("Bot · local (automated)");
@@ -563,4 +566,14 @@ fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told()
     let list = vault.list_conversations().unwrap().conversations;
     assert_eq!(list.len(), 1);
     assert_eq!(vault.newest_messages(list[0].id, 10).unwrap().len(), 2);
+}
+
+#[test]
+fn the_chat_screen_tells_which_knowledge_files_were_not_loaded() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.path("runbooks");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("huge.md"), "x".repeat(3 << 20)).unwrap();
+    let screen = Screen::sotto(&sandbox, &format!("--incognito --knowledge '{}'", dir.display()), &[]);
+    screen.wait_for("1 knowledge file(s) not loaded");
 }

@@ -269,16 +269,41 @@ fn run_disk_fault_child(spec: &str) {
     );
 }
 
-#[test]
-fn an_identity_file_removed_while_open_is_written_back_before_the_next_write() {
+/// An open vault with one conversation, in a temp dir of its own.
+struct Kept {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    identity: std::path::PathBuf,
+    vault: Vault,
+    id: ConversationId,
+}
+
+fn kept() -> Kept {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
     let mut vault = new_vault(&root);
     let id = vault.create_conversation("kept").unwrap();
+    Kept {
+        identity: root.join("identity.age"),
+        _dir: dir,
+        root,
+        vault,
+        id,
+    }
+}
+
+#[test]
+fn an_identity_file_removed_while_open_is_written_back_before_the_next_write() {
+    let Kept {
+        _dir,
+        root,
+        identity,
+        mut vault,
+        id,
+    } = kept();
     vault
         .append_message(id, NewMessage::user("before the removal"))
         .unwrap();
-    let identity = root.join("identity.age");
     let original = std::fs::read(&identity).unwrap();
     std::fs::remove_file(&identity).unwrap();
 
@@ -329,11 +354,13 @@ fn an_identity_file_removed_while_open_is_written_back_before_the_next_write() {
 
 #[test]
 fn an_identity_file_replaced_while_open_is_left_for_the_next_unlock_to_refuse() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("v");
-    let mut vault = new_vault(&root);
-    let id = vault.create_conversation("kept").unwrap();
-    let identity = root.join("identity.age");
+    let Kept {
+        _dir,
+        root,
+        identity,
+        mut vault,
+        id,
+    } = kept();
     std::fs::write(&identity, b"someone else's identity").unwrap();
     vault.append_message(id, NewMessage::user("still stored")).unwrap();
     assert_eq!(std::fs::read(&identity).unwrap(), b"someone else's identity");
@@ -346,13 +373,15 @@ fn an_identity_file_replaced_while_open_is_left_for_the_next_unlock_to_refuse() 
 }
 
 #[test]
-fn a_rotation_after_a_restoration_restores_the_new_identity_not_the_old() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("v");
-    let mut vault = new_vault(&root);
-    let id = vault.create_conversation("kept").unwrap();
+fn after_a_rotation_the_new_identity_is_the_one_written_back() {
+    let Kept {
+        _dir,
+        root,
+        identity,
+        mut vault,
+        id,
+    } = kept();
     vault.append_message(id, NewMessage::user("one")).unwrap();
-    let identity = root.join("identity.age");
     let before = std::fs::read(&identity).unwrap();
     vault.rekey().unwrap();
     let rotated = std::fs::read(&identity).unwrap();
