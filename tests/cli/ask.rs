@@ -315,16 +315,17 @@ fn a_key_stored_with_key_set_is_used_and_never_readable_on_disk() {
     assert_eq!(stdout(&out), "llama\n");
 }
 
-#[test]
-fn ctrl_c_stops_the_reply_and_keeps_what_arrived() {
-    let sandbox = Sandbox::new();
-    drop(new_vault(&sandbox.vault()));
-    let server = TestServer::always(|| delta_then_silence("The first part", Duration::from_secs(60)));
-    let config = sandbox.config_for(&server, "");
-    let mut command = sandbox.sotto(&["ask", "tell me everything"]);
+/// `sotto ask MESSAGE` with `config`, returned once its stdout shows "The
+/// first part", with that stdout (kept open, or the rest would not fit).
+fn ask_until_the_first_part(
+    sandbox: &Sandbox,
+    config: &Path,
+    message: &str,
+) -> (std::process::Child, std::process::ChildStdout) {
+    let mut command = sandbox.sotto(&["ask", message]);
     command
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     sandbox.with_passphrase(&mut command, PASSPHRASE);
@@ -338,6 +339,16 @@ fn ctrl_c_stops_the_reply_and_keeps_what_arrived() {
         assert!(n > 0, "sotto ended before the first part arrived");
         seen.extend_from_slice(&buf[..n]);
     }
+    (child, stdout_pipe)
+}
+
+#[test]
+fn ctrl_c_stops_the_reply_and_keeps_what_arrived() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let server = TestServer::always(|| delta_then_silence("The first part", Duration::from_secs(60)));
+    let config = sandbox.config_for(&server, "");
+    let (mut child, _stdout) = ask_until_the_first_part(&sandbox, &config, "tell me everything");
     let started = Instant::now();
     // SAFETY: kill sends a signal to the child we spawned.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -530,23 +541,7 @@ fn ask_writes_back_an_identity_file_removed_during_the_reply_and_says_so() {
         )
     });
     let config = sandbox.config_for(&server, "");
-    let mut command = sandbox.sotto(&["ask", "is my vault safe?"]);
-    command
-        .arg("--config")
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    sandbox.with_passphrase(&mut command, PASSPHRASE);
-    let mut child = command.spawn().unwrap();
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 256];
-    use std::io::Read as _;
-    while !String::from_utf8_lossy(&seen).contains("The first part") {
-        let n = stdout_pipe.read(&mut buf).unwrap();
-        assert!(n > 0, "sotto ended before the first part arrived");
-        seen.extend_from_slice(&buf[..n]);
-    }
+    let (child, _stdout) = ask_until_the_first_part(&sandbox, &config, "is my vault safe?");
     std::fs::remove_file(&identity).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
