@@ -13,7 +13,8 @@ use std::fmt;
 use std::io::Read;
 
 use age::x25519;
-use secrecy::{ExposeSecret, SecretString};
+use hmac::Mac;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
 use zeroize::Zeroizing;
 
 use crate::time::Timestamp;
@@ -76,35 +77,105 @@ pub enum IdentityError {
     Plugin(String),
 }
 
+/// The comment line that marks an identity whose vault authenticates every
+/// wrapped key (format 2). It lives inside the encrypted identity file, the
+/// one place an attacker who can write the data directory cannot edit, so a
+/// wrapped key without a tag cannot be slipped in by claiming an older format.
+const AUTHENTICATED_KEYS_MARK: &str = "# sotto vault format: 2 (wrapped keys authenticated)";
+
+/// What the HMAC key for wrapped keys is derived for (HKDF info).
+const WRAP_MAC_INFO: &[u8] = b"sotto/wrapped-key-mac/v1";
+
 /// The vault's own age X25519 identity. Zeroized on drop; never printed.
-pub struct VaultIdentity(x25519::Identity);
+pub struct VaultIdentity {
+    age: x25519::Identity,
+    /// The key that authenticates wrapped data keys: derived from the secret
+    /// key, so only the identity's holder can make a tag (the recipient is
+    /// public, so anyone can make an age file to it).
+    wrap_mac_key: SecretBox<[u8; 32]>,
+    /// An identity from before wrapped keys were authenticated (format 1):
+    /// its vault is migrated by a rotation at the next unlock that can make
+    /// a new identity. Until then it accepts untagged wrapped keys.
+    legacy: bool,
+}
 
 impl fmt::Debug for VaultIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VaultIdentity({} [secret redacted])", self.0.to_public())
+        write!(f, "VaultIdentity({} [secret redacted])", self.age.to_public())
     }
 }
 
 impl VaultIdentity {
     pub fn generate() -> Self {
-        VaultIdentity(x25519::Identity::generate())
+        Self::from_age(x25519::Identity::generate(), false)
+    }
+
+    fn from_age(age: x25519::Identity, legacy: bool) -> Self {
+        let secret = age.to_string();
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, secret.expose_secret().as_bytes());
+        let wrap_mac_key = SecretBox::init_with_mut(|key: &mut [u8; 32]| {
+            hkdf.expand(WRAP_MAC_INFO, key)
+                .expect("invariant: 32 bytes is a valid HKDF-SHA256 output length")
+        });
+        VaultIdentity {
+            age,
+            wrap_mac_key,
+            legacy,
+        }
     }
 
     pub fn recipient(&self) -> x25519::Recipient {
-        self.0.to_public()
+        self.age.to_public()
     }
 
     pub(crate) fn age(&self) -> &x25519::Identity {
-        &self.0
+        &self.age
     }
 
-    /// The identity in the text format `age-keygen` writes.
+    /// The same identity, marked as the current format (the migration's
+    /// last step writes it back so).
+    pub(crate) fn current_format(&self) -> Self {
+        VaultIdentity {
+            age: self.age.clone(),
+            wrap_mac_key: SecretBox::init_with_mut(|key: &mut [u8; 32]| {
+                key.copy_from_slice(self.wrap_mac_key.expose_secret())
+            }),
+            legacy: false,
+        }
+    }
+
+    /// The same identity as a format-1 one would be (for tests of migration).
+    #[cfg(test)]
+    pub(crate) fn into_legacy(mut self) -> Self {
+        self.legacy = true;
+        self
+    }
+
+    /// Whether this identity comes from a vault made before wrapped keys were
+    /// authenticated (see `legacy`).
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
+    }
+
+    /// The HMAC-SHA256 of `parts` under this identity's wrapped-key MAC key.
+    pub(crate) fn wrap_mac(&self) -> hmac::Hmac<sha2::Sha256> {
+        <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(self.wrap_mac_key.expose_secret())
+            .expect("invariant: HMAC takes a key of any length")
+    }
+
+    /// The identity in the text format `age-keygen` writes, with the mark of
+    /// the vault format it belongs to as a comment (which age ignores).
     fn to_identity_file_text(&self, created: Timestamp) -> Zeroizing<String> {
-        let secret = self.0.to_string();
+        let secret = self.age.to_string();
+        let mark = if self.legacy {
+            String::new()
+        } else {
+            format!("{AUTHENTICATED_KEYS_MARK}\n")
+        };
         Zeroizing::new(format!(
-            "# created: {}\n# public key: {}\n{}\n",
+            "# created: {}\n# public key: {}\n{mark}{}\n",
             created.to_rfc3339(),
-            self.0.to_public(),
+            self.age.to_public(),
             secret.expose_secret()
         ))
     }
@@ -119,8 +190,9 @@ impl VaultIdentity {
         if keys.next().is_some() {
             return Err(IdentityError::NoSecretKey);
         }
+        let legacy = !text.lines().any(|line| line.trim() == AUTHENTICATED_KEYS_MARK);
         key.parse::<x25519::Identity>()
-            .map(VaultIdentity)
+            .map(|age| Self::from_age(age, legacy))
             .map_err(|_| IdentityError::NoSecretKey)
     }
 
@@ -243,9 +315,29 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("# created: "));
         assert_eq!(lines[1], format!("# public key: {}", identity.recipient()));
-        assert!(lines[2].starts_with("AGE-SECRET-KEY-1"));
+        assert_eq!(lines[2], AUTHENTICATED_KEYS_MARK);
+        assert!(lines[3].starts_with("AGE-SECRET-KEY-1"));
         let back = VaultIdentity::from_identity_file_text(&text).unwrap();
         assert_eq!(back.recipient().to_string(), identity.recipient().to_string());
+        assert!(!back.is_legacy());
+    }
+
+    #[test]
+    fn an_identity_file_without_the_format_mark_is_legacy() {
+        let identity = VaultIdentity::generate();
+        let text = identity.to_identity_file_text(Timestamp::now());
+        let old: String = text
+            .lines()
+            .filter(|l| *l != AUTHENTICATED_KEYS_MARK)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let back = VaultIdentity::from_identity_file_text(&old).unwrap();
+        assert!(back.is_legacy());
+        // Same secret, same MAC key: the mark changes what is accepted, not the key.
+        assert_eq!(
+            back.wrap_mac().finalize().into_bytes(),
+            identity.wrap_mac().finalize().into_bytes()
+        );
     }
 
     #[test]

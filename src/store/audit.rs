@@ -71,6 +71,17 @@ pub enum AuditEvent {
     },
     /// The watermark could not be read at unlock; it was started over.
     WatermarkUnreadable,
+    /// Records were found not to be what sotto last wrote (see `integrity`):
+    /// the fixed names of what was found (`settings`, `index`, `rollback`…).
+    TamperingDetected {
+        what: Vec<String>,
+    },
+    /// A vault of an earlier format was brought to this one (wrapped keys
+    /// authenticated, integrity state made from what was there).
+    VaultMigrated {
+        from: u32,
+        to: u32,
+    },
     /// The identity file disappeared while the vault was open and was written back.
     IdentityRestored,
     Rekey,
@@ -164,6 +175,13 @@ impl AuditEvent {
             } => format!("storage loss detected: {messages} message(s) in {conversations} conversation(s) were gone"),
             AuditEvent::WatermarkUnreadable => {
                 "the watermark was unreadable; losses before this unlock cannot be ruled out".into()
+            }
+            AuditEvent::TamperingDetected { what } => format!(
+                "tampering detected ({}); records replaced, removed or rolled back",
+                what.join(", ")
+            ),
+            AuditEvent::VaultMigrated { from, to } => {
+                format!("vault migrated from format {from} to {to} (wrapped keys authenticated)")
             }
             AuditEvent::IdentityRestored => "the identity file was removed while open, and written back".into(),
             AuditEvent::Rekey => "vault identity rotated".into(),

@@ -131,11 +131,7 @@ impl Vault {
             last_message_at: None,
             retention: None,
         };
-        let wrapped = keys::wrap(
-            &key,
-            KeyPurpose::Conversation(*id.as_bytes()),
-            &self.identity.recipient(),
-        );
+        let wrapped = keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity);
         self.records.commit(&[
             Change::Put {
                 tree: TreeId::Keys,

@@ -15,10 +15,11 @@ use secrecy::SecretString;
 use super::audit::{self, AuditEvent};
 use super::error::VaultError;
 use super::fsutil;
+use super::integrity::{INTEGRITY_KEY, IntegrityKey, StateRecord, Tracker};
 use super::layout::VaultPaths;
 use super::lock::{self, VaultLock};
 use super::manifest::{Protection, VAULT_FORMAT, VaultManifest};
-use super::records::{Change, Records, TreeId, VAULT_KEY_ID};
+use super::records::{Change, Records, TreeId, VAULT_KEY_ID, seal_value};
 use super::rotate::Resealer;
 use super::vault::{LockedVault, UnlockedIdentity, Vault};
 use crate::crypto::user_identity::{UserIdentity, UserIdentityError};
@@ -227,11 +228,25 @@ fn build(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -
     {
         let records = Records::open(&paths.database())?;
         let vault_key = DataKey::generate();
-        records.commit(&[Change::Create {
-            tree: TreeId::Keys,
-            key: VAULT_KEY_ID.to_vec(),
-            value: keys::wrap(&vault_key, KeyPurpose::Vault, &identity.recipient()),
-        }])?;
+        let integrity_key = IntegrityKey::generate();
+        let sealed_integrity_key = seal_value(&vault_key, TreeId::Meta, INTEGRITY_KEY, &integrity_key.to_record());
+        records.arm(Tracker {
+            key: integrity_key,
+            seal_key: vault_key.clone(),
+            state: StateRecord::default(),
+        });
+        records.commit(&[
+            Change::Create {
+                tree: TreeId::Keys,
+                key: VAULT_KEY_ID.to_vec(),
+                value: keys::wrap(&vault_key, KeyPurpose::Vault, identity),
+            },
+            Change::Create {
+                tree: TreeId::Meta,
+                key: INTEGRITY_KEY.to_vec(),
+                value: sealed_integrity_key,
+            },
+        ])?;
         let event = AuditEvent::VaultCreated {
             protection: protection_kind(&protection_record).to_owned(),
         };

@@ -59,11 +59,7 @@ impl Vault {
         let mut changes = vec![Change::Create {
             tree: TreeId::Keys,
             key: id.as_bytes().to_vec(),
-            value: keys::wrap(
-                &key,
-                KeyPurpose::Conversation(*id.as_bytes()),
-                &self.identity.recipient(),
-            ),
+            value: keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity),
         }];
         for message in &conversation.messages {
             let next = message

@@ -12,7 +12,14 @@ use super::error::VaultError;
 use super::fsutil;
 use crate::time::Timestamp;
 
-pub const VAULT_FORMAT: u32 = 1;
+/// The format new vaults are made in: 2 authenticates wrapped keys and keeps
+/// the integrity state. Format 1 vaults are read and migrated at the next
+/// unlock that can (see `migrate`). The manifest's number is for people and
+/// older versions; what decides is the mark inside the encrypted identity,
+/// which an attacker cannot edit.
+pub const VAULT_FORMAT: u32 = 2;
+/// The oldest format this version still opens.
+pub const OLDEST_FORMAT: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,11 +57,11 @@ impl VaultManifest {
             path: path.to_owned(),
             reason: e.message().to_owned(),
         })?;
-        if manifest.format != VAULT_FORMAT {
+        if !(OLDEST_FORMAT..=VAULT_FORMAT).contains(&manifest.format) {
             return Err(VaultError::ManifestInvalid {
                 path: path.to_owned(),
                 reason: format!(
-                    "it has format {}, and this sotto reads format {VAULT_FORMAT}; use a newer sotto",
+                    "it has format {}, and this sotto reads formats {OLDEST_FORMAT} to {VAULT_FORMAT}; use a newer sotto",
                     manifest.format
                 ),
             });

@@ -13,6 +13,11 @@
 //! | `audit`    | seq                       | sealed audit event (vault key)         |
 //! | `settings` | `settings`                | sealed settings map (vault key)        |
 //! | `meta`     | `failed-unlock-import`    | sealed import marker (vault key)       |
+//! | `meta`     | `integrity-key`, `state`  | sealed digest key and state (see `integrity`) |
+//! | `meta`     | `recovery-recipient`      | sealed recovery key's recipient        |
+//!
+//! Once armed with the vault's integrity state, every commit also rewrites
+//! the sealed state record in the same transaction (see `integrity`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -26,12 +31,13 @@ use zeroize::Zeroizing;
 
 use super::error::VaultError;
 use super::fsutil;
+use super::integrity::{self, StateRecord, Tracker};
 use crate::crypto::DataKey;
 use crate::crypto::seal::{self, RecordSlot, SealError};
 
 /// The trees of the vault database. Their names are bound into every sealed
 /// record's AAD, so this enum is the one place they are spelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum TreeId {
     Keys,
     Index,
@@ -114,6 +120,8 @@ pub(crate) struct Records {
     /// once, so after that nothing can be trusted to be on disk, and nothing
     /// may claim it is (the watermark is not raised).
     poisoned: Cell<bool>,
+    /// The integrity state every commit brings forward, once armed.
+    tracker: RefCell<Option<Tracker>>,
 }
 
 impl Records {
@@ -153,6 +161,7 @@ impl Records {
             log,
             synced_blobs: RefCell::new(synced_blobs),
             poisoned: Cell::new(false),
+            tracker: RefCell::new(None),
         })
     }
 
@@ -220,20 +229,103 @@ impl Records {
     }
 
     pub fn put(&self, tree: TreeId, key: &[u8], value: Vec<u8>) -> Result<(), VaultError> {
-        self.tree(tree)
-            .insert(key, value)
-            .map(|_| ())
-            .map_err(|e| self.storage(e))
+        self.commit(&[Change::Put {
+            tree,
+            key: key.to_vec(),
+            value,
+        }])
+    }
+
+    /// Starts bringing `tracker`'s state forward with every commit.
+    pub fn arm(&self, tracker: Tracker) {
+        *self.tracker.borrow_mut() = Some(tracker);
+    }
+
+    /// The integrity state as of the last commit, once armed.
+    pub fn state(&self) -> Option<StateRecord> {
+        self.tracker.borrow().as_ref().map(|t| t.state.clone())
+    }
+
+    /// Runs `f` on the armed tracker (to read its key, or to mark a state
+    /// change that the next commit writes).
+    pub fn with_tracker<R>(&self, f: impl FnOnce(&mut Tracker) -> R) -> Option<R> {
+        self.tracker.borrow_mut().as_mut().map(f)
     }
 
     /// Applies `changes` atomically: after a crash either all are there or none.
     /// Not durable until [`Records::flush`].
     pub fn commit(&self, changes: &[Change]) -> Result<(), VaultError> {
+        self.commit_sealing_state(changes, None)
+    }
+
+    /// [`commit`](Self::commit) for a rotation: the state record is sealed
+    /// under the new vault key, which seals it from then on.
+    pub fn commit_rekeyed(&self, changes: &[Change], new_vault_key: &DataKey) -> Result<(), VaultError> {
+        self.commit_sealing_state(changes, Some(new_vault_key))
+    }
+
+    fn commit_sealing_state(&self, changes: &[Change], new_vault_key: Option<&DataKey>) -> Result<(), VaultError> {
+        let mut tracker = self.tracker.borrow_mut();
+        let next = match tracker.as_ref() {
+            Some(t) => {
+                let before = self.values_before(changes)?;
+                let state = t.advance(changes, &before);
+                let seal_key = new_vault_key.unwrap_or(&t.seal_key);
+                let record = Change::Put {
+                    tree: TreeId::Meta,
+                    key: integrity::STATE_KEY.to_vec(),
+                    value: seal_value(seal_key, TreeId::Meta, integrity::STATE_KEY, &state),
+                };
+                Some((state, record))
+            }
+            None => None,
+        };
+        self.apply(changes.iter().chain(next.as_ref().map(|(_, record)| record)))?;
+        if let (Some(t), Some((state, _))) = (tracker.as_mut(), next) {
+            t.state = state;
+            if let Some(key) = new_vault_key {
+                t.seal_key = key.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// What each digested record that `changes` touch held before them, in
+    /// their order (`None` for records not digested, new or absent).
+    fn values_before(&self, changes: &[Change]) -> Result<Vec<Option<Vec<u8>>>, VaultError> {
+        let mut seen: std::collections::HashMap<(TreeId, &[u8]), Option<&[u8]>> = std::collections::HashMap::new();
+        let mut before = Vec::with_capacity(changes.len());
+        for change in changes {
+            let (tree, key, new) = match change {
+                Change::Put { tree, key, value } => (*tree, key.as_slice(), Some(value.as_slice())),
+                // An append never replaces: if the record exists the commit is refused.
+                Change::Create { tree, key, value } => {
+                    before.push(None);
+                    seen.insert((*tree, key.as_slice()), Some(value.as_slice()));
+                    continue;
+                }
+                Change::Remove { tree, key } => (*tree, key.as_slice(), None),
+            };
+            if !integrity::is_digested(tree, key) {
+                before.push(None);
+                continue;
+            }
+            let old = match seen.get(&(tree, key)) {
+                Some(value) => value.map(<[u8]>::to_vec),
+                None => self.get(tree, key)?.map(|v| v.to_vec()),
+            };
+            before.push(old);
+            seen.insert((tree, key), new);
+        }
+        Ok(before)
+    }
+
+    fn apply<'a>(&self, changes: impl Iterator<Item = &'a Change> + Clone) -> Result<(), VaultError> {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
         let result = trees.as_slice().transaction(|views| {
-            for change in changes {
+            for change in changes.clone() {
                 match change {
                     Change::Put { tree, key, value } => {
                         views[*tree as usize].insert(key.as_slice(), value.as_slice())?;

@@ -7,45 +7,88 @@
 use std::fs;
 
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEvent;
 use super::error::VaultError;
 use super::failed_unlocks::FailedUnlockReason;
-use super::fsutil;
-use super::rotate::shred_file;
+use super::records::{Change, TreeId, open_value, seal_value};
+use super::rotate::Shred;
 use super::vault::{LockedVault, UnlockedIdentity, Vault};
 use crate::crypto::VaultIdentity;
-use crate::time::Timestamp;
+
+/// In `meta`: the recovery key's recipient, sealed. `vault.toml` names it
+/// too, for people, but anyone who can write the data directory can edit
+/// that file, and a rotation encrypts the new identity to this recipient:
+/// taken from the manifest, an edited one would hand over the vault.
+pub(crate) const RECOVERY_RECIPIENT_KEY: &[u8] = b"recovery-recipient";
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RecoveryRecipientRecord {
+    pub recipient: String,
+}
 
 impl Vault {
-    /// Makes a new recovery key, replacing any earlier one (whose copy of the
-    /// identity is overwritten), and returns its secret for the user to keep.
+    /// Makes a new recovery key, replacing any earlier one, and returns its
+    /// secret for the user to keep. The vault identity is rotated with it, as
+    /// a passphrase change does: the old identity is destroyed, so an earlier
+    /// recovery key, even with an old copy of `recovery.age` (a backup, a
+    /// sync), opens nothing stored now.
     pub fn create_recovery_key(&mut self) -> Result<SecretString, VaultError> {
         let key = age::x25519::Identity::generate();
-        let recipient = key.to_public();
-        let recipients: Vec<Box<dyn age::Recipient + Send>> = vec![Box::new(recipient.clone())];
-        let sealed = self
-            .identity
-            .seal_to_recipients(&recipients, Timestamp::now())
-            .map_err(|e| VaultError::CannotRotate {
-                reason: format!("the identity could not be encrypted to the recovery key ({e})"),
-            })?;
-        // The manifest first: if the copy below is never written, the user
-        // never saw the key and runs this again.
-        let mut manifest = self.manifest.clone();
-        manifest.recovery = Some(recipient.to_string());
-        manifest.save(&self.paths.manifest())?;
-        self.manifest = manifest;
-        let path = self.paths.recovery();
-        shred_file(&path)?;
-        fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write", &path))?;
-        self.record_audit(AuditEvent::RecoveryKeyCreated)?;
+        let recipient = key.to_public().to_string();
+        self.rotate_with_recovery(&Shred::default(), Some(&recipient), |_| AuditEvent::RecoveryKeyCreated)?;
         Ok(SecretString::from(key.to_string().expose_secret().to_owned()))
     }
 
     /// Whether this vault has a recovery key.
     pub fn has_recovery_key(&self) -> bool {
-        self.manifest.recovery.is_some()
+        self.recovery_recipient().is_ok_and(|r| r.is_some())
+    }
+
+    /// The recovery key's recipient: the sealed one. A format-1 vault that
+    /// could not be migrated yet (a session unlocked with the recovery key)
+    /// has only the manifest's.
+    pub(crate) fn recovery_recipient(&self) -> Result<Option<String>, VaultError> {
+        match self.sealed_recovery_recipient()? {
+            Some(recipient) => Ok(Some(recipient)),
+            None if self.identity.is_legacy() => Ok(self.manifest.recovery.clone()),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn sealed_recovery_recipient(&self) -> Result<Option<String>, VaultError> {
+        let Some(sealed) = self.records.get(TreeId::Meta, RECOVERY_RECIPIENT_KEY)? else {
+            return Ok(None);
+        };
+        open_value::<RecoveryRecipientRecord>(&self.vault_key, TreeId::Meta, RECOVERY_RECIPIENT_KEY, &sealed)
+            .map(|r| Some(r.recipient))
+            .map_err(|e| VaultError::Database {
+                path: self.paths.database(),
+                message: format!(
+                    "the recovery key's record is damaged ({e}); make a new one with 'sotto recovery-key'"
+                ),
+            })
+    }
+
+    /// Seals `recipient` as the recovery key's (the migration takes the
+    /// manifest's once).
+    pub(crate) fn seal_recovery_recipient(&mut self, recipient: &str) -> Result<(), VaultError> {
+        self.records
+            .commit(&[recovery_recipient_change(&self.vault_key, recipient)])?;
+        self.records.flush()
+    }
+}
+
+/// The change that seals `recipient` as the recovery key's under `vault_key`.
+pub(crate) fn recovery_recipient_change(vault_key: &crate::crypto::DataKey, recipient: &str) -> Change {
+    let record = RecoveryRecipientRecord {
+        recipient: recipient.to_owned(),
+    };
+    Change::Put {
+        tree: TreeId::Meta,
+        key: RECOVERY_RECIPIENT_KEY.to_vec(),
+        value: seal_value(vault_key, TreeId::Meta, RECOVERY_RECIPIENT_KEY, &record),
     }
 }
 

@@ -39,10 +39,12 @@ use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::fsutil;
 use super::ids::{ConversationId, split_message_key};
+use super::integrity;
 use super::layout::VaultPaths;
 use super::manifest::VaultManifest;
 use super::messages::MessageRecord;
 use super::records::{Change, FAILED_UNLOCK_IMPORT_KEY, TreeId, VAULT_KEY_ID, open_value, seal_value};
+use super::recovery::{RECOVERY_RECIPIENT_KEY, recovery_recipient_change};
 use super::vault::Vault;
 use super::watermark;
 use crate::crypto::seal::{self, RecordSlot};
@@ -58,7 +60,7 @@ pub(crate) enum Resealer {
 }
 
 impl Resealer {
-    fn seal(&self, identity: &VaultIdentity, created: Timestamp) -> Result<Vec<u8>, VaultError> {
+    pub(crate) fn seal(&self, identity: &VaultIdentity, created: Timestamp) -> Result<Vec<u8>, VaultError> {
         match self {
             Resealer::Passphrase { passphrase, cost } => Ok(identity.seal_with_passphrase(passphrase, *cost, created)),
             Resealer::Recipients(recipients) => {
@@ -178,6 +180,19 @@ impl Vault {
         shred: &Shred,
         event: impl FnOnce(&RotationReport) -> AuditEvent,
     ) -> Result<RotationReport, VaultError> {
+        self.rotate_with_recovery(shred, None, event)
+    }
+
+    /// [`rotate`](Self::rotate), with `new_recovery` (an `age1…` recipient)
+    /// replacing the recovery key in the same commit: the new identity is
+    /// encrypted to it, and the old identity, which the old recovery key
+    /// opened, is destroyed.
+    pub(crate) fn rotate_with_recovery(
+        &mut self,
+        shred: &Shred,
+        new_recovery: Option<&str>,
+        event: impl FnOnce(&RotationReport) -> AuditEvent,
+    ) -> Result<RotationReport, VaultError> {
         let resealer = self.resealer.as_ref().ok_or_else(|| VaultError::CannotRotate {
             reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
                      set a passphrase with 'sotto passphrase --reset' first"
@@ -193,7 +208,11 @@ impl Vault {
             }
         };
         let recipient = identity.recipient();
-        let sealed_recovery = self.seal_for_recovery(&identity, now)?;
+        let recovery = match new_recovery {
+            Some(r) => Some(r.to_owned()),
+            None => self.recovery_recipient()?,
+        };
+        let sealed_recovery = self.seal_for_recovery(&identity, recovery.as_deref(), now)?;
         let vault_key = DataKey::generate();
         let mut report = RotationReport::default();
 
@@ -207,7 +226,7 @@ impl Vault {
                 changes.push(put(
                     TreeId::Keys,
                     &key,
-                    keys::wrap(&vault_key, KeyPurpose::Vault, &recipient),
+                    keys::wrap(&vault_key, KeyPurpose::Vault, &identity),
                 ));
                 continue;
             }
@@ -239,7 +258,7 @@ impl Vault {
                 Ok(key) => key.clone(),
                 Err(wrapped) => keys::unwrap(wrapped, purpose, old_identity).ok()?,
             };
-            Some(keys::wrap(&data_key, purpose, &recipient))
+            Some(keys::wrap(&data_key, purpose, &identity))
         });
         for ((id, _), wrapped) in to_rewrap.iter().zip(rewrapped) {
             match wrapped {
@@ -275,6 +294,11 @@ impl Vault {
                     report.conversations_removed += 1;
                 } else if tree == TreeId::Meta && &*key == FAILED_UNLOCK_IMPORT_KEY {
                     changes.push(remove(tree, &key));
+                } else if tree == TreeId::Meta
+                    && (&*key == integrity::STATE_KEY || (new_recovery.is_some() && &*key == RECOVERY_RECIPIENT_KEY))
+                {
+                    // Written below: the state by the commit itself, the
+                    // recovery recipient new.
                 } else if let Some(update) = id.and_then(|id| index_updates.get(&id)) {
                     changes.push(put(tree, &key, seal_value(&vault_key, tree, &key, update)));
                 } else {
@@ -288,6 +312,9 @@ impl Vault {
                     }
                 }
             }
+        }
+        if let Some(recovery) = new_recovery {
+            changes.push(recovery_recipient_change(&vault_key, recovery));
         }
         changes.extend(audit::append_changes(
             &self.records,
@@ -319,7 +346,7 @@ impl Vault {
             sealed_recovery.as_deref(),
             &sealed_watermark,
         )?;
-        if let Err(e) = self.records.commit(&changes) {
+        if let Err(e) = self.records.commit_rekeyed(&changes, &vault_key) {
             let _ = discard_pending(&self.paths);
             return Err(e);
         }
@@ -339,6 +366,7 @@ impl Vault {
         self.records.flush()?;
         let mut manifest = self.manifest.clone();
         manifest.recipient = recipient.to_string();
+        manifest.recovery = recovery;
         finish_pending(&self.paths, &manifest)?;
         self.manifest = manifest;
         Ok(report)
@@ -384,9 +412,14 @@ impl Vault {
         Ok(index)
     }
 
-    /// The new identity encrypted to the recovery key, if the vault has one.
-    fn seal_for_recovery(&self, identity: &VaultIdentity, now: Timestamp) -> Result<Option<Vec<u8>>, VaultError> {
-        let Some(recipient) = &self.manifest.recovery else {
+    /// `identity` encrypted to the recovery key `recipient`, if there is one.
+    pub(crate) fn seal_for_recovery(
+        &self,
+        identity: &VaultIdentity,
+        recipient: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, VaultError> {
+        let Some(recipient) = recipient else {
             return Ok(None);
         };
         let recipient = recovery_recipient(&self.paths, recipient)?;

@@ -16,6 +16,7 @@ use secrecy::SecretString;
 use super::error::VaultError;
 use super::failed_unlocks::{self, FailedUnlock, FailedUnlockReason};
 use super::ids::ConversationId;
+use super::integrity::Tampering;
 use super::layout::VaultPaths;
 use super::lock::VaultLock;
 use super::manifest::{Protection, VaultManifest};
@@ -69,6 +70,8 @@ pub struct UnlockReport {
     pub unreadable_entries: u64,
     /// Records the database held at the last clean close but no longer does.
     pub storage_losses: Vec<StorageLoss>,
+    /// What the integrity check found altered, replaced or rolled back.
+    pub tampering: Vec<Tampering>,
 }
 
 impl UnlockReport {
@@ -413,12 +416,20 @@ impl LockedVault {
             watermark_armed: false,
             _lock: self.lock,
         };
-        // The watermark first: importing failed attempts appends audit events,
-        // which would fill a gap left by lost ones and hide it.
-        let losses = vault.check_watermark()?;
+        // The integrity state first (it arms the tracker every later commit
+        // brings forward), then the watermark: importing failed attempts
+        // appends audit events, which would fill a gap left by lost ones.
+        let mut tampering = vault.check_integrity()?;
+        let losses = vault.check_watermark(&mut tampering)?;
+        if !tampering.is_empty() {
+            vault.record_tampering(&tampering)?;
+        }
         vault.watermark_armed = true;
         vault.import_failed_unlocks()?;
+        vault.migrate_if_needed()?;
+        vault.sync_manifest_recovery()?;
         vault.unlock_report.storage_losses = losses;
+        vault.unlock_report.tampering = tampering;
         Ok(vault)
     }
 
@@ -444,6 +455,23 @@ fn scrypt_cost(sealed: &[u8]) -> Option<KdfCost> {
 }
 
 impl Vault {
+    /// Makes `vault.toml` name the sealed recovery recipient: after a
+    /// rotation finished at unlock, or after someone edited it. The file is
+    /// for people; what counts is the sealed one.
+    fn sync_manifest_recovery(&mut self) -> Result<(), VaultError> {
+        if self.identity.is_legacy() {
+            return Ok(());
+        }
+        let sealed = self.sealed_recovery_recipient()?;
+        if sealed != self.manifest.recovery {
+            let mut manifest = self.manifest.clone();
+            manifest.recovery = sealed;
+            manifest.save(&self.paths.manifest())?;
+            self.manifest = manifest;
+        }
+        Ok(())
+    }
+
     pub fn root(&self) -> &Path {
         self.paths.root()
     }

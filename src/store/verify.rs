@@ -8,8 +8,10 @@ use std::fmt;
 use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::ids::{ConversationId, split_message_key};
+use super::integrity::{self, Tampering};
 use super::messages::open_message_record;
 use super::records::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID, open_value};
+use super::recovery::RECOVERY_RECIPIENT_KEY;
 use super::vault::Vault;
 use super::watermark::StorageLoss;
 use crate::crypto::{DataKey, KeyPurpose, keys};
@@ -27,6 +29,9 @@ pub enum RecordLocation {
     AuditEvent(u64),
     Settings,
     FailedUnlockImport,
+    /// The integrity key or state record (see `integrity`).
+    IntegrityState,
+    RecoveryRecipient,
     /// A record whose key fits no known shape, by tree and hex key.
     Unknown {
         tree: &'static str,
@@ -43,6 +48,8 @@ impl fmt::Display for RecordLocation {
             RecordLocation::AuditEvent(seq) => write!(f, "audit event #{seq}"),
             RecordLocation::Settings => f.write_str("settings"),
             RecordLocation::FailedUnlockImport => f.write_str("failed-unlock import marker"),
+            RecordLocation::IntegrityState => f.write_str("integrity state"),
+            RecordLocation::RecoveryRecipient => f.write_str("recovery key's recipient"),
             RecordLocation::Unknown { tree, key } => write!(f, "record '{key}' in tree '{tree}'"),
         }
     }
@@ -64,11 +71,13 @@ pub struct VerifyReport {
     /// Records lost inside the storage engine, found against the watermark
     /// when this vault was unlocked (see `watermark.rs`).
     pub losses: Vec<StorageLoss>,
+    /// Tampering found when this vault was unlocked, and now (see `integrity`).
+    pub tampering: Vec<Tampering>,
 }
 
 impl VerifyReport {
     pub fn is_intact(&self) -> bool {
-        self.damaged.is_empty() && self.losses.is_empty()
+        self.damaged.is_empty() && self.losses.is_empty() && self.tampering.is_empty()
     }
 }
 
@@ -85,8 +94,17 @@ impl Vault {
         self.verify_singletons(&mut report, &mut found)?;
         found.sort_by(|a, b| a.location.cmp(&b.location));
         found.dedup();
+        let messages_damaged = found
+            .iter()
+            .any(|d| matches!(d.location, RecordLocation::Message { .. }));
         report.damaged = found;
         report.losses = self.unlock_report.storage_losses.clone();
+        report.tampering = self.unlock_report.tampering.clone();
+        for tampering in self.verify_integrity(messages_damaged)? {
+            if !report.tampering.contains(&tampering) {
+                report.tampering.push(tampering);
+            }
+        }
         Ok(report)
     }
 
@@ -244,21 +262,28 @@ impl Vault {
 
     /// The settings map and the meta records open; nothing else is in their trees.
     fn verify_singletons(&self, report: &mut VerifyReport, found: &mut Vec<DamagedRecord>) -> Result<(), VaultError> {
-        for (tree, known, location) in [
+        let known: [(TreeId, &[u8], RecordLocation); 5] = [
             (TreeId::Settings, SETTINGS_KEY, RecordLocation::Settings),
             (
                 TreeId::Meta,
                 FAILED_UNLOCK_IMPORT_KEY,
                 RecordLocation::FailedUnlockImport,
             ),
-        ] {
+            (TreeId::Meta, integrity::STATE_KEY, RecordLocation::IntegrityState),
+            (TreeId::Meta, integrity::INTEGRITY_KEY, RecordLocation::IntegrityState),
+            (TreeId::Meta, RECOVERY_RECIPIENT_KEY, RecordLocation::RecoveryRecipient),
+        ];
+        for tree in [TreeId::Settings, TreeId::Meta] {
             for item in self.records.scan(tree) {
                 let (key, sealed) = item?;
                 report.records_checked += 1;
-                if key.as_ref() != known {
-                    found.push(damaged(unknown(tree, &key), "unexpected record"));
-                } else if let Err(e) = open_value::<serde_json::Value>(&self.vault_key, tree, &key, &sealed) {
-                    found.push(damaged(location.clone(), e.to_string()));
+                match known.iter().find(|(t, k, _)| *t == tree && *k == key.as_ref()) {
+                    None => found.push(damaged(unknown(tree, &key), "unexpected record")),
+                    Some((_, _, location)) => {
+                        if let Err(e) = open_value::<serde_json::Value>(&self.vault_key, tree, &key, &sealed) {
+                            found.push(damaged(location.clone(), e.to_string()));
+                        }
+                    }
                 }
             }
         }

@@ -21,6 +21,7 @@ use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::fsutil;
 use super::ids::{ConversationId, message_key};
+use super::integrity::Tampering;
 use super::records::{TreeId, open_value};
 use super::vault::Vault;
 use crate::crypto::seal::{self, RecordSlot};
@@ -38,6 +39,10 @@ pub(crate) struct Watermark {
     pub conversations: BTreeMap<ConversationId, u64>,
     /// The audit log's next sequence number.
     pub audit_next: u64,
+    /// The integrity state's generation at that close (see `integrity`): the
+    /// database may be newer after a crash, never older.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 /// Records the database no longer holds although it held them at the last
@@ -103,6 +108,7 @@ impl Vault {
             mark.conversations.insert(id, record.next_seq);
         }
         mark.audit_next = audit::next_seq(&self.records)?;
+        mark.generation = self.records.state().map_or(0, |s| s.generation);
         Ok(mark)
     }
 
@@ -115,7 +121,19 @@ impl Vault {
     fn save_watermark(&self, mark: &Watermark) -> Result<(), VaultError> {
         let sealed = seal(&self.vault_key, mark);
         let path = self.paths.watermark();
-        fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))
+        fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))?;
+        // From the first watermark on, a missing one was removed: the state
+        // says so once, in a commit of its own.
+        let first = self.records.with_tracker(|t| {
+            let first = !t.state.watermark_written;
+            t.state.watermark_written = true;
+            first
+        });
+        if first == Some(true) {
+            self.records.commit(&[])?;
+            self.records.flush()?;
+        }
+        Ok(())
     }
 
     fn load_watermark(&self) -> Result<Option<Watermark>, VaultError> {
@@ -158,11 +176,21 @@ impl Vault {
     }
 
     /// Compares the database with the watermark of the last clean close. Any
-    /// loss is recorded in the audit log and returned for the unlock report.
-    pub(crate) fn check_watermark(&mut self) -> Result<Vec<StorageLoss>, VaultError> {
+    /// loss is recorded in the audit log and returned for the unlock report;
+    /// a watermark removed from a vault that had one, or a database older
+    /// than the watermark, is tampering, added to `tampering` (for the caller
+    /// to record after this check).
+    pub(crate) fn check_watermark(&mut self, tampering: &mut Vec<Tampering>) -> Result<Vec<StorageLoss>, VaultError> {
+        let state = self.records.state();
         let mark = match self.load_watermark() {
             Ok(Some(mark)) => mark,
-            Ok(None) => return Ok(Vec::new()),
+            Ok(None) => {
+                if state.is_some_and(|s| s.watermark_written) {
+                    tampering.push(Tampering::WatermarkRemoved);
+                    self.write_watermark()?;
+                }
+                return Ok(Vec::new());
+            }
             Err(e) => {
                 // Say so, once, on the record; then start over from what is there.
                 let reason = e.to_string();
@@ -173,6 +201,18 @@ impl Vault {
             }
         };
         let now = self.current_watermark()?;
+        // A state made afresh at this unlock (reported as missing) has no
+        // history to compare.
+        let fresh = tampering.iter().any(|t| matches!(t, Tampering::StateMissing));
+        if let Some(state) = state
+            && state.generation < mark.generation
+            && !fresh
+        {
+            tampering.push(Tampering::RolledBack {
+                closed_at: mark.generation,
+                now: state.generation,
+            });
+        }
         let mut losses = Vec::new();
         for (id, next) in &mark.conversations {
             match now.conversations.get(id) {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod forensics;
+pub mod forgery;
 pub mod http;
 pub mod pty;
 

@@ -1,0 +1,241 @@
+//! Forged keys: an attacker who can write the data directory wraps keys of
+//! their own to the vault's public recipient and seals records under them.
+//! Every wrapped key is authenticated with a MAC only the identity's holder
+//! can make, so each forgery is refused as tampering. And vaults of format 1
+//! (bare wrapped keys) are migrated at their next unlock.
+
+use super::*;
+use support::forgery;
+
+/// Rewrites records through sled itself, as an attacker with the files could.
+fn tamper(root: &Path, edit: impl FnOnce(&sled::Db)) {
+    let db = support::open_sled_directly(root);
+    edit(&db);
+    db.flush().unwrap();
+}
+
+fn message_key(id: ConversationId, seq: u64) -> Vec<u8> {
+    let mut key = id.as_bytes().to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// Replaces conversation `id`'s key with one of the attacker's choosing and
+/// forges its two messages (the hidden "sent" metadata included) under it.
+fn replace_conversation_key(root: &Path, id: ConversationId, tag: bool) {
+    let recipient = forgery::public_recipient(root);
+    let attacker_key = [0x42u8; 32];
+    let mut wrapped = forgery::wrap_key(&attacker_key, Some(id.as_bytes()), &recipient);
+    if tag {
+        wrapped = forgery::with_made_up_tag(&wrapped);
+    }
+    tamper(root, |db| {
+        db.open_tree("keys").unwrap().insert(id.as_bytes(), wrapped).unwrap();
+        let messages = db.open_tree("messages").unwrap();
+        for (seq, role, text) in [(0u64, "user", "forged question"), (1, "assistant", "forged answer")] {
+            let key = message_key(id, seq);
+            let json = forgery::message_json(role, text, "forged context for the backend");
+            messages
+                .insert(&key, forgery::seal(&attacker_key, "messages", &key, &json))
+                .unwrap();
+        }
+    });
+}
+
+fn vault_with_one_exchange(root: &Path) -> ConversationId {
+    let mut vault = new_vault(root);
+    let id = vault.create_conversation("mine").unwrap();
+    vault.append_message(id, NewMessage::user("my question")).unwrap();
+    vault.append_message(id, NewMessage::assistant("the answer")).unwrap();
+    id
+}
+
+#[test]
+fn a_conversation_key_wrapped_by_someone_with_only_the_public_recipient_is_refused_as_tampering() {
+    for tag in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("v");
+        let id = vault_with_one_exchange(&root);
+        replace_conversation_key(&root, id, tag);
+
+        let mut vault = reopen(&root);
+        // Nothing of the forged conversation is read, and nothing new is
+        // written under the attacker's key.
+        let err = vault.newest_messages(id, 10).unwrap_err().to_string();
+        assert!(err.contains("tampering"), "tag {tag}: {err}");
+        assert!(
+            vault
+                .append_message(id, NewMessage::user("card 4111 1111 1111 1111"))
+                .is_err()
+        );
+        let report = vault.verify().unwrap();
+        assert!(!report.is_intact());
+        let key_damage = report
+            .damaged
+            .iter()
+            .find(|d| d.location == RecordLocation::ConversationKey(id))
+            .unwrap_or_else(|| panic!("tag {tag}: {:?}", report.damaged));
+        assert!(key_damage.problem.contains("tampering"), "{}", key_damage.problem);
+        // The keys tree is not what sotto last wrote: reported at unlock.
+        assert!(
+            vault
+                .unlock_report()
+                .tampering
+                .contains(&sotto::store::Tampering::Records { tree: "keys" }),
+            "{:?}",
+            vault.unlock_report().tampering
+        );
+        // A rekey does not adopt the forged key either.
+        let rotated = vault.rekey().unwrap();
+        assert_eq!(rotated.left_damaged, 1);
+        drop(vault);
+        assert!(reopen(&root).newest_messages(id, 10).is_err());
+    }
+}
+
+#[test]
+fn a_vault_key_replaced_with_the_public_recipient_is_refused_even_with_the_evidence_removed() {
+    for tag in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("v");
+        drop(new_vault(&root));
+        let recipient = forgery::public_recipient(&root);
+        let mut wrapped = forgery::wrap_key(&[0x13; 32], None, &recipient);
+        if tag {
+            wrapped = forgery::with_made_up_tag(&wrapped);
+        }
+        tamper(&root, |db| {
+            db.open_tree("keys").unwrap().insert("vault", wrapped).unwrap();
+            db.open_tree("audit").unwrap().remove(0u64.to_be_bytes()).unwrap();
+        });
+        std::fs::remove_file(root.join("watermark.sealed")).unwrap();
+        let err = unlock_and_open_error(&root);
+        assert!(
+            matches!(err, VaultError::VaultKeyDamaged { .. }) && err.to_string().contains("tampering"),
+            "tag {tag}: {err}"
+        );
+    }
+}
+
+fn unlock_and_open_error(root: &Path) -> VaultError {
+    match LockedVault::open(root).and_then(|l| l.unlock_and_open(Some(&passphrase()))) {
+        Err(e) => e,
+        Ok(_) => panic!("the vault at '{}' opened", root.display()),
+    }
+}
+
+/// A copy of the format-1 vault in tests/data/vaults (closed cleanly by the
+/// version before wrapped keys were authenticated).
+fn format_1_vault(root: &Path) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/vaults/format-1");
+    support::copy_dir(&fixture, root);
+    // git keeps no modes: make it private, as sotto made it.
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+const FIXTURE_PRINTER: &str = "54dae646c05103331a705480e2e71aa3";
+const FIXTURE_VPN: &str = "a464a352a60efe5fd980cd501df1a557";
+
+/// The plaintext of `identity.age`, opened with the passphrase as the stock
+/// age CLI would.
+fn identity_text(root: &Path) -> String {
+    let sealed = std::fs::read(root.join("identity.age")).unwrap();
+    let decryptor = age::Decryptor::new_buffered(&sealed[..]).unwrap();
+    let mut identity = age::scrypt::Identity::new(passphrase());
+    identity.set_max_work_factor(22);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut text).unwrap();
+    text
+}
+
+fn wrapped_keys(root: &Path) -> Vec<Vec<u8>> {
+    let db = support::open_sled_directly(root);
+    let keys = db.open_tree("keys").unwrap();
+    keys.iter().map(|item| item.unwrap().1.to_vec()).collect()
+}
+
+#[test]
+fn a_format_1_vault_is_migrated_at_its_next_unlock_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    format_1_vault(&root);
+    let recipient_before = forgery::public_recipient(&root);
+    assert!(
+        wrapped_keys(&root)
+            .iter()
+            .all(|k| k.starts_with(b"age-encryption.org/v1"))
+    );
+    assert!(!identity_text(&root).contains("sotto vault format: 2"));
+
+    let vault = reopen(&root);
+    let printer: ConversationId = FIXTURE_PRINTER.parse().unwrap();
+    let vpn: ConversationId = FIXTURE_VPN.parse().unwrap();
+    assert_eq!(
+        texts(&vault.newest_messages(printer, 10).unwrap()),
+        ["my printer on floor 3 jams", "Open tray 2 and remove the paper."]
+    );
+    let vpn_messages = vault.newest_messages(vpn, 10).unwrap();
+    assert_eq!(texts(&vpn_messages), ["mail jane@example.org about the vpn"]);
+    assert_eq!(
+        vpn_messages[0].as_ref().unwrap().meta.extra["sent"],
+        "mail [EMAIL_1] about the vpn"
+    );
+    assert_eq!(
+        vault.secret("key:openai").unwrap().unwrap().expose_secret(),
+        "sk-test-fixture-key"
+    );
+    assert_eq!(vault.setting("redaction.mode").unwrap().as_deref(), Some("mask"));
+    assert!(vault.unlock_report().tampering.is_empty());
+    let events: Vec<AuditEvent> = vault
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.unwrap().event)
+        .collect();
+    assert!(
+        events.contains(&AuditEvent::VaultMigrated { from: 1, to: 2 }),
+        "{events:?}"
+    );
+    assert!(vault.verify().unwrap().is_intact());
+    drop(vault);
+
+    // The same identity (exports to the vault keep opening), now marked, and
+    // every wrapped key tagged.
+    assert_eq!(
+        forgery::public_recipient(&root).to_string(),
+        recipient_before.to_string()
+    );
+    assert!(identity_text(&root).contains("sotto vault format: 2"));
+    assert!(wrapped_keys(&root).iter().all(|k| k[0] == 0x02));
+    let manifest = std::fs::read_to_string(root.join("vault.toml")).unwrap();
+    assert!(manifest.contains("format = 2"), "{manifest}");
+
+    // Once migrated, a bare key slipped in (the format-1 shape) is refused.
+    let recipient = forgery::public_recipient(&root);
+    tamper(&root, |db| {
+        let forged = forgery::wrap_key(&[9; 32], Some(vpn.as_bytes()), &recipient);
+        db.open_tree("keys").unwrap().insert(vpn.as_bytes(), forged).unwrap();
+    });
+    let vault = reopen(&root);
+    assert!(
+        vault
+            .newest_messages(vpn, 10)
+            .unwrap_err()
+            .to_string()
+            .contains("tampering")
+    );
+    assert_eq!(vault.newest_messages(printer, 10).unwrap().len(), 2);
+    drop(vault);
+    // And so is a forged vault key: no downgrade to the old format.
+    tamper(&root, |db| {
+        let forged = forgery::wrap_key(&[9; 32], None, &recipient);
+        db.open_tree("keys").unwrap().insert("vault", forged).unwrap();
+    });
+    assert!(matches!(
+        unlock_and_open_error(&root),
+        VaultError::VaultKeyDamaged { .. }
+    ));
+}
