@@ -74,7 +74,12 @@ pub(crate) fn recovery_key(context: &Context) -> Result<u8, CliError> {
          of the vault can read your history."
     );
     if replacing {
-        say!("The previous recovery key no longer works: its copy of the identity was destroyed.");
+        say!(
+            "The previous recovery key no longer works: the vault identity was rotated, so it opens nothing \
+             stored now, even with an old copy of 'recovery.age' from a backup."
+        );
+    } else {
+        say!("The vault identity was rotated with it, as a passphrase change does.");
     }
     Ok(exit::OK)
 }

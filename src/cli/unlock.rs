@@ -33,6 +33,11 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
             eprintln!("sotto: warning: {loss}. Run 'sotto verify' and keep a backup of the data directory.");
         }
     }
+    for tampering in &vault.unlock_report().tampering {
+        eprintln!(
+            "sotto: warning: the vault was tampered with: {tampering}. This is on record in the audit log; run 'sotto verify' for details, and see SECURITY.md ('If you suspect a compromise')."
+        );
+    }
     // Retention is enforced at every unlock. A failure does not stop the
     // command: it is reported, and the next unlock tries again.
     match vault.sweep_retention(crate::time::Timestamp::now()) {

@@ -305,6 +305,7 @@ fn to_json(
         "failed_unlocks_not_itemized": report.more_attempts,
         "unreadable_failed_unlock_records": report.unreadable_entries,
         "storage_losses_detected": report.storage_losses.iter().map(loss_json).collect::<Vec<_>>(),
+        "tampering_detected": report.tampering.iter().map(|t| json!({"kind": t.name(), "what": t.to_string()})).collect::<Vec<_>>(),
         "config": config.map(|(path, present)| json!({"path": path, "present": present})),
         "backends": backends_json(backends),
     })

@@ -201,18 +201,6 @@ impl Vault {
             }
         };
         let now = self.current_watermark()?;
-        // A state made afresh at this unlock (reported as missing) has no
-        // history to compare.
-        let fresh = tampering.iter().any(|t| matches!(t, Tampering::StateMissing));
-        if let Some(state) = state
-            && state.generation < mark.generation
-            && !fresh
-        {
-            tampering.push(Tampering::RolledBack {
-                closed_at: mark.generation,
-                now: state.generation,
-            });
-        }
         let mut losses = Vec::new();
         for (id, next) in &mark.conversations {
             match now.conversations.get(id) {
@@ -238,6 +226,21 @@ impl Vault {
             losses.push(StorageLoss::AuditEvents {
                 from: now.audit_next,
                 to: mark.audit_next,
+            });
+        }
+        // Fewer commits than at the last close, with nothing counted missing:
+        // records were put back as they were earlier. (A loss inside sled
+        // lowers the count too, and is reported as the loss it is.) A state
+        // made afresh at this unlock has no history to compare.
+        let fresh = tampering.iter().any(|t| matches!(t, Tampering::StateMissing));
+        if let Some(state) = state
+            && state.generation < mark.generation
+            && losses.is_empty()
+            && !fresh
+        {
+            tampering.push(Tampering::RolledBack {
+                closed_at: mark.generation,
+                now: state.generation,
             });
         }
         if !losses.is_empty() {

@@ -550,3 +550,93 @@ fn ask_writes_back_an_identity_file_removed_during_the_reply_and_says_so() {
     let messages = &stored(&sandbox.vault())[0].1;
     assert_eq!(messages[1].2, ReplyState::Complete);
 }
+
+#[test]
+fn an_older_settings_record_put_back_never_sends_the_key_it_replaced() {
+    let sandbox = Sandbox::new();
+    let server = TestServer::always(|| streaming_reply(&["ok"]));
+    let config = sandbox.config_for(&server, "");
+    let name = sotto::config::vault_key_name("llama");
+    let settings = |edit: Option<&[u8]>| {
+        let db = support::open_sled_directly(&sandbox.vault());
+        let tree = db.open_tree("settings").unwrap();
+        let old = tree.get("settings").unwrap().unwrap().to_vec();
+        if let Some(value) = edit {
+            tree.insert("settings", value).unwrap();
+            db.flush().unwrap();
+        }
+        old
+    };
+    new_vault(&sandbox.vault())
+        .set_secret(&name, &secrecy::SecretString::from("sk-revoked-7788".to_owned()))
+        .unwrap();
+    let old = settings(None);
+    reopen(&sandbox.vault())
+        .set_secret(&name, &secrecy::SecretString::from("sk-current-4411".to_owned()))
+        .unwrap();
+    // An attacker with the files puts the older record back.
+    settings(Some(&old));
+
+    let mut ask = sandbox.sotto(&["ask", "hi"]);
+    ask.arg("--config").arg(&config);
+    sandbox.with_passphrase(&mut ask, PASSPHRASE);
+    let out = ask.output().unwrap();
+    for request in server.requests() {
+        assert_ne!(request.header("authorization"), Some("Bearer sk-revoked-7788"));
+    }
+    let err = stderr(&out);
+    assert!(
+        err.contains("tampered") && err.contains(&format!("'{name}'")) && !err.contains("sk-"),
+        "{err}"
+    );
+    // Reported by the unlock that found it, and on record for verify.
+    let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+    assert!(
+        stdout(&out).contains("on record: tampering detected (settings)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_conversation_whose_key_was_replaced_sends_nothing_and_says_it_was_tampered_with() {
+    use support::forgery;
+    let sandbox = Sandbox::new();
+    let server = TestServer::always(|| streaming_reply(&["ok"]));
+    let config = sandbox.config_for(&server, "");
+    let id = {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("mine").unwrap();
+        vault.append_message(id, NewMessage::user("my question")).unwrap();
+        id
+    };
+    // The attacker wraps a key of their own to the public recipient and
+    // forges the message under it, its "sent" form included.
+    let recipient = forgery::public_recipient(&sandbox.vault());
+    let attacker_key = [0x42u8; 32];
+    let db = support::open_sled_directly(&sandbox.vault());
+    db.open_tree("keys")
+        .unwrap()
+        .insert(
+            id.as_bytes(),
+            forgery::wrap_key(&attacker_key, Some(id.as_bytes()), &recipient),
+        )
+        .unwrap();
+    let mut key = id.as_bytes().to_vec();
+    key.extend_from_slice(&0u64.to_be_bytes());
+    let forged = forgery::message_json("user", "forged", "forged context for the backend");
+    db.open_tree("messages")
+        .unwrap()
+        .insert(&key, forgery::seal(&attacker_key, "messages", &key, &forged))
+        .unwrap();
+    db.flush().unwrap();
+    drop(db);
+
+    let mut ask = sandbox.sotto(&["ask", "card 4111 1111 1111 1111", "--conversation", &id.to_string()]);
+    ask.arg("--config").arg(&config);
+    sandbox.with_passphrase(&mut ask, PASSPHRASE);
+    let out = ask.output().unwrap();
+    assert_ne!(code(&out), 0);
+    assert!(server.requests().is_empty(), "nothing reaches the backend");
+    assert!(stderr(&out).contains("tampering"), "{}", stderr(&out));
+}

@@ -535,7 +535,7 @@ fn verify_reports_records_the_storage_engine_discarded_and_exits_6() {
                 "{}",
                 stderr(&out)
             );
-            assert!(report.contains("1 lost."), "{report}");
+            assert!(report.contains("1 lost, 0 tampering"), "{report}");
             reported = true;
             break;
         }

@@ -291,6 +291,11 @@ impl StoreActor {
                 "{loss}. Run 'sotto verify' and keep a backup of the data directory."
             ));
         }
+        for tampering in &vault.unlock_report().tampering {
+            warnings.push(format!(
+                "tampering: {tampering}. On record in the audit log; run 'sotto verify', and see SECURITY.md."
+            ));
+        }
         let conversations = match list(vault) {
             Ok(list) => list,
             Err(e) => {
