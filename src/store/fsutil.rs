@@ -85,6 +85,124 @@ pub(crate) fn tree_size(path: &Path) -> io::Result<u64> {
     Ok(total)
 }
 
+/// A directory opened by its descriptor, so that what is done inside it
+/// happens to the directory that was checked, whatever is renamed or
+/// symlinked meanwhile, and never follows a symlink planted as one of its
+/// entries (`openat` with `O_NOFOLLOW`).
+pub(crate) struct DirHandle {
+    fd: std::os::fd::OwnedFd,
+}
+
+impl DirHandle {
+    /// Opens the directory at `path`, following symlinks on the way (the
+    /// user may keep a vault behind one).
+    pub fn open(path: &Path) -> io::Result<Self> {
+        Self::open_with(path, 0)
+    }
+
+    /// Opens the directory at `path` only if `path` itself is not a symlink:
+    /// for entries found by listing a directory others may write to.
+    pub fn open_no_symlink(path: &Path) -> io::Result<Self> {
+        Self::open_with(path, libc::O_NOFOLLOW)
+    }
+
+    fn open_with(path: &Path, extra: libc::c_int) -> io::Result<Self> {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL byte"))?;
+        // SAFETY: a valid NUL-terminated path; the returned descriptor is checked and then owned.
+        let fd = unsafe {
+            libc::open(
+                c_path.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | extra,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and is owned by nothing else.
+        Ok(DirHandle {
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    fn raw(&self) -> libc::c_int {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+
+    /// Whether the directory belongs to the user this process runs as.
+    pub fn owned_by_this_user(&self) -> io::Result<bool> {
+        // SAFETY: fstat on an open descriptor, into a zeroed struct it fills.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(self.raw(), &mut stat) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: geteuid cannot fail.
+        Ok(stat.st_uid == unsafe { libc::geteuid() })
+    }
+
+    /// The kind of entry `name` is, without following it if it is a symlink
+    /// (`None` if there is none).
+    pub fn entry_kind(&self, name: &str) -> io::Result<Option<libc::mode_t>> {
+        let c_name = c_name(name)?;
+        // SAFETY: fstatat relative to an open directory, not following symlinks.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::fstatat(self.raw(), c_name.as_ptr(), &mut stat, libc::AT_SYMLINK_NOFOLLOW) };
+        if rc != 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+        Ok(Some(stat.st_mode & libc::S_IFMT))
+    }
+
+    /// Overwrites the regular file `name` in this directory with random bytes
+    /// and syncs it. A symlink, a device or a FIFO under that name is never
+    /// written through (it is not sotto's file); a missing one is fine.
+    pub fn shred(&self, name: &str) -> io::Result<()> {
+        use std::os::fd::FromRawFd;
+        let c_name = c_name(name)?;
+        // O_NONBLOCK: opening a FIFO planted under this name must not hang.
+        // SAFETY: openat relative to an open directory; the descriptor is checked and then owned.
+        let fd = unsafe {
+            libc::openat(
+                self.raw(),
+                c_name.as_ptr(),
+                libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENOENT) | Some(libc::ELOOP) | Some(libc::ENXIO) | Some(libc::EISDIR) => Ok(()),
+                _ => Err(e),
+            };
+        }
+        // SAFETY: `fd` was just opened and is owned by nothing else.
+        let mut file = unsafe { File::from_raw_fd(fd) };
+        let meta = file.metadata()?;
+        if !meta.file_type().is_file() {
+            return Ok(());
+        }
+        let mut noise = vec![0u8; meta.len() as usize];
+        rand::rngs::OsRng.fill_bytes(&mut noise);
+        file.write_all(&noise)?;
+        file.sync_data()
+    }
+}
+
+fn c_name(name: &str) -> io::Result<std::ffi::CString> {
+    if name.contains('/') {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "an entry name holds a '/'"));
+    }
+    std::ffi::CString::new(name).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "name holds a NUL byte"))
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -26,13 +26,10 @@
 //! removed). So a kill at any moment leaves a vault that opens, with the
 //! rotation either done or not.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::path::Path;
-
-use rand::RngCore;
 use secrecy::SecretString;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::Path;
 
 use super::audit::{self, AuditEvent};
 use super::conversations::{IndexRecord, id_of_key};
@@ -547,18 +544,22 @@ fn rename(from: &Path, to: &Path) -> Result<(), VaultError> {
 
 /// Overwrites a file's bytes in place with random data and syncs them, so the
 /// old contents are gone from the file (not only unlinked) before it is
-/// replaced. What a copy-on-write filesystem or an SSD keeps of the old blocks
+/// replaced. The file is opened relative to its directory without following
+/// a symlink: whatever someone planted under the name is never written
+/// through. What a copy-on-write filesystem or an SSD keeps of the old blocks
 /// is beyond a program's reach; SECURITY.md says so.
 pub(crate) fn shred_file(path: &Path) -> Result<(), VaultError> {
-    let mut file = match OpenOptions::new().write(true).open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(VaultError::io("overwrite", path)(e)),
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return Ok(());
     };
-    let len = file.metadata().map_err(VaultError::io("overwrite", path))?.len() as usize;
-    let mut noise = vec![0u8; len];
-    rand::rngs::OsRng.fill_bytes(&mut noise);
-    file.write_all(&noise)
-        .and_then(|()| file.sync_data())
-        .map_err(VaultError::io("overwrite", path))
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match fsutil::DirHandle::open(dir) {
+        Ok(handle) => handle.shred(name).map_err(VaultError::io("overwrite", path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(VaultError::io("overwrite", path)(e)),
+    }
 }

@@ -19,7 +19,7 @@ use super::layout::VaultPaths;
 use super::manifest::Protection;
 use super::messages::MessageRecord;
 use super::records::{TreeId, open_value};
-use super::rotate::{Resealer, RotationReport, Shred, shred_file};
+use super::rotate::{Resealer, RotationReport, Shred};
 use super::vault::Vault;
 use crate::crypto::KdfCost;
 use crate::time::Timestamp;
@@ -162,14 +162,29 @@ impl Vault {
 
 /// Finishes whole-vault wipes that were interrupted after the vault was moved
 /// aside, next to `root`. Best effort: whatever fails is tried again next time.
+///
+/// This runs before the lock and the passphrase, on a directory others may
+/// be able to write to (a data dir under a shared parent), so an entry is
+/// destroyed only if it is a real directory (not a symlink to one), owned by
+/// this user, holding a vault manifest that is a regular file; and inside it
+/// nothing is followed through a symlink.
 pub fn finish_interrupted_wipes(root: &Path) {
     let parent = parent_of(root);
     let Ok(entries) = fs::read_dir(&parent) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(WIPED_PREFIX) && entry.path().is_dir() {
-            let _ = destroy(&entry.path());
+        if !entry.file_name().to_string_lossy().starts_with(WIPED_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(dir) = fsutil::DirHandle::open_no_symlink(&path) else {
+            continue; // a symlink, a file, or gone
+        };
+        let is_ours = dir.owned_by_this_user().unwrap_or(false)
+            && dir.entry_kind(MANIFEST_NAME).ok().flatten() == Some(libc::S_IFREG);
+        if is_ours {
+            let _ = destroy_in(&dir, &path);
         }
     }
 }
@@ -188,23 +203,37 @@ fn parent_of(root: &Path) -> PathBuf {
         .to_owned()
 }
 
+/// The name of the manifest inside a vault directory.
+const MANIFEST_NAME: &str = "vault.toml";
+/// The files that hold a copy of the vault identity, by name.
+const IDENTITY_NAMES: [&str; 4] = ["identity.age", "identity.next.age", "recovery.age", "recovery.next.age"];
+
 fn shred_identities(paths: &VaultPaths) -> Result<(), VaultError> {
-    for path in [
-        paths.identity(),
-        paths.identity_next(),
-        paths.recovery(),
-        paths.recovery_next(),
-    ] {
-        shred_file(&path)?;
+    let root = paths.root();
+    let dir = fsutil::DirHandle::open(root).map_err(VaultError::io("open", root))?;
+    shred_identities_in(&dir, root)
+}
+
+fn shred_identities_in(dir: &fsutil::DirHandle, path: &Path) -> Result<(), VaultError> {
+    for name in IDENTITY_NAMES {
+        dir.shred(name).map_err(VaultError::io("overwrite", path.join(name)))?;
     }
     Ok(())
 }
 
-fn destroy(dir: &Path) -> Result<(), VaultError> {
-    shred_identities(&VaultPaths::new(dir))?;
-    fs::remove_dir_all(dir).map_err(VaultError::io("remove", dir))?;
-    let parent = parent_of(dir);
+/// Destroys a vault moved aside to `path`, opened as `dir`: its identities
+/// overwritten through the handle, then the tree removed (`remove_dir_all`
+/// removes symlinks, never what they point to).
+fn destroy_in(dir: &fsutil::DirHandle, path: &Path) -> Result<(), VaultError> {
+    shred_identities_in(dir, path)?;
+    fs::remove_dir_all(path).map_err(VaultError::io("remove", path))?;
+    let parent = parent_of(path);
     fsutil::sync_dir(&parent).map_err(VaultError::io("sync the directory", &parent))
+}
+
+fn destroy(path: &Path) -> Result<(), VaultError> {
+    let dir = fsutil::DirHandle::open_no_symlink(path).map_err(VaultError::io("open", path))?;
+    destroy_in(&dir, path)
 }
 
 /// Removes everything inside `dir`, the manifest first (from then on it is no vault).
@@ -213,8 +242,10 @@ fn empty_dir(dir: &Path) -> Result<(), VaultError> {
     fs::remove_file(&manifest).map_err(VaultError::io("remove", &manifest))?;
     fsutil::sync_dir(dir).map_err(VaultError::io("sync the directory", dir))?;
     for entry in fs::read_dir(dir).map_err(VaultError::io("list", dir))? {
-        let path = entry.map_err(VaultError::io("list", dir))?.path();
-        let removed = if path.is_dir() {
+        let entry = entry.map_err(VaultError::io("list", dir))?;
+        let path = entry.path();
+        // The entry's own type, not what a symlink points to.
+        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
             fs::remove_dir_all(&path)
         } else {
             fs::remove_file(&path)
@@ -222,4 +253,24 @@ fn empty_dir(dir: &Path) -> Result<(), VaultError> {
         removed.map_err(VaultError::io("remove", &path))?;
     }
     fsutil::sync_dir(dir).map_err(VaultError::io("sync the directory", dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_shredded_by_handle_are_the_identity_files_of_the_layout() {
+        let paths = VaultPaths::new("/v");
+        let layout: Vec<PathBuf> = [
+            paths.identity(),
+            paths.identity_next(),
+            paths.recovery(),
+            paths.recovery_next(),
+        ]
+        .to_vec();
+        let named: Vec<PathBuf> = IDENTITY_NAMES.iter().map(|n| paths.root().join(n)).collect();
+        assert_eq!(named, layout);
+        assert_eq!(paths.manifest(), paths.root().join(MANIFEST_NAME));
+    }
 }

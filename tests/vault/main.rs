@@ -13,6 +13,7 @@ mod faults;
 mod forgery;
 mod recovery;
 mod rollback;
+mod symlinks;
 mod tampering;
 mod unlock;
 mod wipe;
