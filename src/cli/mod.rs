@@ -143,7 +143,7 @@ pub enum Command {
     Rekey,
     /// Change the passphrase (the identity is rotated with it); --reset sets one with the recovery key
     Passphrase(identity::PassphraseArgs),
-    /// Create an offline recovery key, shown once, that can set a new passphrase if you forget yours
+    /// Create an offline recovery key, shown once, that can set a new passphrase if you forget yours (the identity is rotated, so an earlier key opens nothing)
     RecoveryKey,
 }
 
