@@ -205,8 +205,10 @@ fn recipients(vault: &Vault, encryption: &Encryption) -> Result<Recipients, Expo
         Encryption::Plaintext => return Ok(None),
         Encryption::Vault => {
             let mut list = vec![parse(&vault.recipient())?];
-            if let Some(recovery) = &vault.manifest().recovery {
-                list.push(parse(recovery)?);
+            // The sealed recipient, never vault.toml's (anyone who can write
+            // the data directory could add theirs there).
+            if let Some(recovery) = vault.recovery_recipient()? {
+                list.push(parse(&recovery)?);
             }
             list
         }

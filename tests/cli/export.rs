@@ -367,3 +367,37 @@ fn an_export_killed_at_any_moment_leaves_no_partial_file_and_a_vault_that_opens(
         .collect();
     assert!(strays.is_empty(), "{strays:?}");
 }
+
+#[test]
+fn a_recovery_recipient_written_into_vault_toml_gets_no_copy_of_an_export() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let (attacker_key, attacker) = age_key(&sandbox);
+    let manifest = sandbox.vault().join("vault.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let edited: String = text
+        .lines()
+        .flat_map(|l| {
+            let mut out = vec![l.to_owned()];
+            if l.starts_with("recipient = ") {
+                out.push(format!("recovery = \"{attacker}\""));
+            }
+            out
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(&manifest, edited).unwrap();
+
+    let file = sandbox.path("all.json.age");
+    let out = sandbox.run(&["export", "-o", file.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let tried = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&attacker_key)
+        .arg(&file)
+        .output()
+        .expect("the age CLI is installed");
+    assert!(!tried.status.success(), "the attacker's key opened the export");
+    assert!(!std::fs::read_to_string(&manifest).unwrap().contains(&attacker));
+}
