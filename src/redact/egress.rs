@@ -197,8 +197,12 @@ pub fn outgoing_request(mut request: ChatRequest, mode: Mode, map: &mut Redactio
     request
 }
 
-/// A masked preview of a value for the user: enough to recognise it, not
-/// enough to read it over a shoulder (`•••• 1881`, `j•••@example.com`).
+/// A masked preview of a value for the user: enough to recognise contact
+/// data, not enough to read it over a shoulder (`•••• 1881`,
+/// `j•••@example.com`). Secrets and the other kinds (keys, tokens, URL
+/// credentials, addresses, wallets) show nothing of the value, only its
+/// length (`(40 chars)`, shown after the kind): even four characters of a key
+/// narrow it down, and an error message or a screen is no place for them.
 pub fn preview(kind: Kind, value: &str) -> String {
     match kind {
         Kind::CreditCard | Kind::Iban | Kind::Phone | Kind::UsSsn => {
@@ -217,13 +221,8 @@ pub fn preview(kind: Kind, value: &str) -> String {
             Some((local, domain)) => format!("{}•••@{domain}", local.chars().next().unwrap_or('•')),
             None => "•••".into(),
         },
-        Kind::UrlCredentials => match value.split_once(':') {
-            Some((user, _)) => format!("{user}:••••"),
-            None => "••••".into(),
-        },
-        _ => {
-            let head: String = value.chars().take(4).collect();
-            format!("{head}••••")
+        Kind::UrlCredentials | Kind::ApiKey | Kind::IpAddress | Kind::CryptoWallet => {
+            format!("({} chars)", value.chars().count())
         }
     }
 }
@@ -309,8 +308,25 @@ mod tests {
     fn previews_show_only_a_recognisable_part() {
         assert_eq!(preview(Kind::CreditCard, "4111 1111 1111 1881"), "•••• 1881");
         assert_eq!(preview(Kind::Email, "jane@example.com"), "j•••@example.com");
-        assert_eq!(preview(Kind::ApiKey, "ghp_abcdef123"), "ghp_••••");
-        assert_eq!(preview(Kind::UrlCredentials, "app:secret"), "app:••••");
+        assert_eq!(preview(Kind::ApiKey, "ghp_abcdef123"), "(13 chars)");
+        assert_eq!(preview(Kind::UrlCredentials, "app:secret"), "(10 chars)");
+    }
+
+    #[test]
+    fn a_secret_preview_shows_no_character_of_the_value() {
+        for (kind, value) in [
+            (Kind::ApiKey, "ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8"),
+            (Kind::ApiKey, "hunter2hunter2"),
+            (Kind::UrlCredentials, "alice:s3cr3t-Pa55"),
+            (Kind::IpAddress, "203.0.113.42"),
+            (Kind::CryptoWallet, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        ] {
+            // The same length with every character changed gives the same
+            // preview: nothing of the value is in it, only its length.
+            let other: String = value.chars().map(|c| if c == 'x' { 'y' } else { 'x' }).collect();
+            assert_eq!(preview(kind, value), preview(kind, &other), "{kind}");
+            assert_eq!(preview(kind, value), format!("({} chars)", value.chars().count()));
+        }
     }
 
     #[test]

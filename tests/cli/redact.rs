@@ -149,6 +149,11 @@ fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
         );
         assert!(!err.contains(CARD), "{err}");
     }
+    // A secret is named by its kind and length only: not even its prefix.
+    let out = ask(&sandbox, &config, &["--redact", "block", &format!("token {KEY}")]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("API_KEY (40 chars)"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&KEY[..4]), "{}", stderr(&out));
     assert!(server.requests().is_empty());
     assert!(
         reopen(&sandbox.vault())
