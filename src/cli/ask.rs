@@ -82,7 +82,7 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         None => (Vec::new(), RedactionMap::default()),
     };
     let before = map.len();
-    let outgoing = review(&message, mode, &mut map)?;
+    let outgoing = review(&message, mode, &mut map, &history)?;
     history.push(ChatMessage {
         role: ChatRole::User,
         content: outgoing.sent.clone(),
@@ -172,7 +172,7 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
     }
     let mode = args.redact.unwrap_or_default();
     let mut map = RedactionMap::default();
-    let outgoing = review(message, mode, &mut map)?;
+    let outgoing = review(message, mode, &mut map, &[])?;
     let key = config::resolve_key(backend, None)?;
     let bot = backend.build(key, &context.knowledge)?;
     let cancel = CancelToken::new();
@@ -226,7 +226,7 @@ fn read_message(args: &AskArgs) -> Result<String, CliError> {
 
 /// Checks the message in `mode`: masked or as written, or refused (warn and
 /// block have nobody to ask on the command line) with what was found.
-fn review(message: &str, mode: Mode, map: &mut RedactionMap) -> Result<Outgoing, CliError> {
+fn review(message: &str, mode: Mode, map: &mut RedactionMap, history: &[ChatMessage]) -> Result<Outgoing, CliError> {
     if matches!(mode, Mode::Warn | Mode::Block) {
         let findings = crate::redact::detect(message);
         if !findings.is_empty() {
@@ -237,7 +237,7 @@ fn review(message: &str, mode: Mode, map: &mut RedactionMap) -> Result<Outgoing,
             )));
         }
     }
-    Ok(egress::prepare(message, mode, map, &[]))
+    Ok(egress::prepare(message, mode, map, &[], history))
 }
 
 fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {

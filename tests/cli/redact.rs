@@ -134,6 +134,78 @@ fn in_mask_mode_no_detected_value_reaches_the_backend_not_even_in_the_history() 
 }
 
 #[test]
+fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_backend() {
+    const PASSWORD: &str = "Zq8vLp2xR4wT";
+    const ROUTER: &str = "Hx7pQ2mVt9Lk3";
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let server = TestServer::always(|| sse(&[delta("noted"), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    let body = |n: usize| String::from_utf8_lossy(&server.requests()[n].body).into_owned();
+
+    // Sent as written on purpose: the history holds a value in clear.
+    let first = ask(
+        &sandbox,
+        &config,
+        &["--redact", "off", &format!("the router password: {ROUTER}")],
+    );
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert!(body(0).contains(ROUTER));
+    let id = reopen(&sandbox.vault()).list_conversations().unwrap().conversations[0]
+        .id
+        .to_string();
+
+    // The cue fires once; the repeat two words later is the same value.
+    let second = ask(
+        &sandbox,
+        &config,
+        &[
+            "--conversation",
+            &id,
+            &format!("password: {PASSWORD} -- please remember {PASSWORD}"),
+        ],
+    );
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let sent = body(1);
+    assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
+    assert!(
+        sent.contains("password: [API_KEY_2] -- please remember [API_KEY_2]"),
+        "{sent}"
+    );
+    assert!(
+        stderr(&second).contains("sent as placeholders: API_KEY (12 chars)\n"),
+        "one item: {}",
+        stderr(&second)
+    );
+
+    // Later, both values again, without any cue: neither leaves.
+    let third = ask(
+        &sandbox,
+        &config,
+        &["--conversation", &id, &format!("is it {PASSWORD} or {ROUTER}?")],
+    );
+    assert_eq!(code(&third), 0, "{}", stderr(&third));
+    let sent = body(2);
+    assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
+    assert!(sent.contains("is it [API_KEY_2] or [API_KEY_1]?"), "{sent}");
+    assert!(
+        stderr(&third).contains("API_KEY (12 chars), API_KEY (13 chars)"),
+        "{}",
+        stderr(&third)
+    );
+
+    // What is stored says what was sent, and how many items were withheld.
+    let vault = reopen(&sandbox.vault());
+    let conversation = vault.list_conversations().unwrap().conversations[0].id;
+    let messages = vault.newest_messages(conversation, 10).unwrap();
+    let second = messages[2].as_ref().unwrap();
+    assert_eq!(second.meta.extra["withheld"], "1");
+    let third = messages[4].as_ref().unwrap();
+    assert_eq!(third.meta.extra["sent"], "is it [API_KEY_2] or [API_KEY_1]?");
+    assert_eq!(third.meta.extra["withheld"], "2");
+}
+
+#[test]
 fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
