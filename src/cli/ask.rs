@@ -39,8 +39,8 @@ pub struct AskArgs {
     pub trust_backend: bool,
 
     /// Personal data in the message: mask (sent as placeholders, the default), off (sent as
-    /// written), warn or block (nothing is sent while the message holds any) [default: the
-    /// vault's 'redaction.mode' setting, else mask]
+    /// written, with a warning on stderr), warn or block (nothing is sent while the message holds
+    /// any) [default: the vault's 'redaction.mode' setting, else mask]
     #[arg(long, value_name = "MODE", env = "SOTTO_REDACT")]
     pub redact: Option<Mode>,
 }
@@ -83,6 +83,7 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     };
     let before = map.len();
     let outgoing = review(&message, mode, &mut map, &history)?;
+    warn_if_off(mode, args.redact.is_some(), &backend);
     history.push(ChatMessage {
         role: ChatRole::User,
         content: outgoing.sent.clone(),
@@ -173,6 +174,7 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
     let mode = args.redact.unwrap_or_default();
     let mut map = RedactionMap::default();
     let outgoing = review(message, mode, &mut map, &[])?;
+    warn_if_off(mode, args.redact.is_some(), backend);
     let key = config::resolve_key(backend, None)?;
     let bot = backend.build(key, &context.knowledge)?;
     let cancel = CancelToken::new();
@@ -238,6 +240,23 @@ fn review(message: &str, mode: Mode, map: &mut RedactionMap, history: &[ChatMess
         }
     }
     Ok(egress::prepare(message, mode, map, &[], history))
+}
+
+/// Says so, every time, when what is about to be sent is not masked: `off`
+/// is easy to leave set in an environment (`SOTTO_REDACT`) or in the vault.
+fn warn_if_off(mode: Mode, from_args: bool, backend: &NamedBackend) {
+    if mode == Mode::Off {
+        let source = if from_args {
+            "--redact or SOTTO_REDACT"
+        } else {
+            "the vault's 'redaction.mode' setting"
+        };
+        eprintln!(
+            "sotto: warning: redaction is 'off' ({source}): personal data in this message and its history goes \
+             to backend '{}' as written; use --redact mask to withhold it",
+            backend.name
+        );
+    }
 }
 
 fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {

@@ -273,6 +273,58 @@ fn a_hostile_reply_never_gets_a_value_put_back_inside_a_url_shown_or_exported() 
 }
 
 #[test]
+fn redaction_off_from_the_environment_the_flag_or_the_vault_is_said_on_every_send() {
+    let sandbox = Sandbox::new();
+    let mut vault = new_vault(&sandbox.vault());
+    let id = vault.create_conversation("t").unwrap().to_string();
+    drop(vault);
+    let warnings = |out: &Output| {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+        stderr(out).lines().filter(|l| l.contains("redaction is 'off'")).count()
+    };
+    let ask = |env: Option<&str>, args: &[&str]| {
+        let mut full = vec!["ask"];
+        full.extend_from_slice(args);
+        full.push("hello");
+        let mut command = sandbox.sotto(&full);
+        command.env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE));
+        if let Some(mode) = env {
+            command.env("SOTTO_REDACT", mode);
+        }
+        command.output().unwrap()
+    };
+
+    // The default, mask: nothing to say.
+    assert_eq!(warnings(&ask(None, &[])), 0);
+    // The environment variable alone, as a script would inherit it.
+    let out = ask(Some("off"), &[]);
+    assert_eq!(warnings(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SOTTO_REDACT") && stderr(&out).contains("'local'"),
+        "{}",
+        stderr(&out)
+    );
+    // The flag, in incognito too.
+    assert_eq!(warnings(&ask(None, &["--redact", "off"])), 1);
+    let mut incognito = sandbox.sotto(&["--incognito", "ask", "hello"]);
+    incognito.env("SOTTO_REDACT", "off");
+    assert_eq!(warnings(&incognito.output().unwrap()), 1);
+    // The vault's setting, for a conversation continued later.
+    let mut vault = reopen(&sandbox.vault());
+    vault.set_setting("redaction.mode", "off").unwrap();
+    drop(vault);
+    let out = ask(None, &["--conversation", &id]);
+    assert_eq!(warnings(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("'redaction.mode'"), "{}", stderr(&out));
+    // Asked for mask explicitly, nothing is said.
+    assert_eq!(warnings(&ask(Some("mask"), &[])), 0);
+
+    // The variable is in the help's list of the environment.
+    let help = stdout(&sandbox.sotto(&["--help"]).output().unwrap());
+    assert!(help.contains("SOTTO_REDACT"), "{help}");
+}
+
+#[test]
 fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
