@@ -27,7 +27,8 @@ const MAX_MESSAGE_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
-    /// The message; read from stdin when absent
+    /// The message; read from stdin when absent. Stdin is the private way: an argument can be
+    /// read by other users of this machine while sotto runs (ps, /proc/PID/cmdline)
     pub message: Option<String>,
 
     /// Continue this conversation (its id, from 'sotto view' or an earlier ask)
@@ -49,6 +50,13 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let config = context.load_config()?;
     let backend = context.chosen_backend(&config)?;
     let message = read_message(args)?;
+    if args.message.is_some() && !crate::redact::detect(&message).is_empty() {
+        // Too late for this message, in time for the next one.
+        eprintln!(
+            "sotto: note: the message holds personal data and was given as an argument, which other users \
+             of this machine can read while sotto runs; give it on stdin instead (sotto ask < file, or type it)"
+        );
+    }
     if backend.channel() == crate::backend::Channel::Insecure {
         eprintln!(
             "sotto: warning: backend '{}' sends the conversation to '{}' over plain HTTP, unencrypted \

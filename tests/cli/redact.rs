@@ -325,6 +325,43 @@ fn redaction_off_from_the_environment_the_flag_or_the_vault_is_said_on_every_sen
 }
 
 #[test]
+fn personal_data_given_as_an_argument_is_told_once_to_come_on_stdin() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let notes = |out: &Output| {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+        stderr(out)
+            .lines()
+            .filter(|l| l.contains("given as an argument") && l.contains("stdin"))
+            .count()
+    };
+    let in_argument = sandbox.run(&["ask", &format!("my card is {CARD}")], Some(PASSPHRASE));
+    assert_eq!(notes(&in_argument), 1, "{}", stderr(&in_argument));
+    assert!(!stderr(&in_argument).contains(CARD), "{}", stderr(&in_argument));
+    // Nothing personal in the argument: nothing to say.
+    assert_eq!(notes(&sandbox.run(&["ask", "how do I wipe?"], Some(PASSPHRASE))), 0);
+    // On stdin, the private way: nothing to say either.
+    let mut command = sandbox.sotto(&["ask"]);
+    command.env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE));
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("my card is {CARD}").as_bytes())
+        .unwrap();
+    assert_eq!(notes(&child.wait_with_output().unwrap()), 0);
+    // And the help says which way is private.
+    let help = stdout(&sandbox.sotto(&["ask", "--help"]).output().unwrap());
+    assert!(help.contains("Stdin is the private way"), "{help}");
+}
+
+#[test]
 fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
