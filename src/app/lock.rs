@@ -1,8 +1,12 @@
 //! Locking while open (`/lock`, or after the configured idle time): a
 //! streaming reply is stopped (what arrived is kept), the decrypted history,
-//! titles, the draft and the placeholder map leave the state, the runtime
-//! drops the vault's keys and the backends (which may hold API keys from the
-//! vault), and the unlock screen comes back.
+//! titles, the draft, the placeholder map, a request waiting to be sent and
+//! any popup leave the state (overwritten as they go), the runtime drops the
+//! vault's keys and the backends (which may hold API keys from the vault),
+//! and the unlock screen comes back. Drawing that screen empties the chat
+//! pane's layout cache (`ui::chat::ChatCache::forget`).
+
+use zeroize::Zeroize;
 
 use super::editor::Editor;
 use super::msg::Effect;
@@ -21,7 +25,15 @@ pub fn lock(state: &mut State, why: &str) -> Vec<Effect> {
     state.set_entries(Vec::new());
     state.editor = Editor::default();
     state.redaction_map = Default::default();
+    // A request prepared for a send the store has not answered yet.
+    state.pending_request = None;
+    if let Some(popup) = &mut state.popup {
+        popup.forget();
+    }
     state.popup = None;
+    if let Some(notice) = &mut state.notice {
+        notice.text.zeroize();
+    }
     state.notice = None;
     state.lock_reason = Some(why.to_owned());
     state.screen = Screen::Working {

@@ -90,8 +90,8 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
 pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_anyway: &[usize]) -> Vec<Effect> {
     let mode = state.redaction;
     let before = state.redaction_map.len();
-    let outgoing = egress::prepare(&text, mode, &mut state.redaction_map, send_anyway);
     let mut messages = context(&state.entries);
+    let outgoing = egress::prepare(&text, mode, &mut state.redaction_map, send_anyway, &messages);
     messages.push(ChatMessage {
         role: ChatRole::User,
         content: outgoing.sent.clone(),

@@ -245,6 +245,13 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+impl Drop for SearchHit {
+    fn drop(&mut self) {
+        self.title.zeroize();
+        self.snippet.zeroize();
+    }
+}
+
 impl std::fmt::Debug for SearchHit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SearchHit({} #{})", self.conversation, self.seq)
@@ -347,6 +354,40 @@ impl std::fmt::Debug for Popup {
             Popup::Picker { kind, selected, .. } => write!(f, "Picker({kind:?}, {selected})"),
             Popup::Redaction { items, .. } => write!(f, "Redaction({} items)", items.len()),
             Popup::Report { title, lines, .. } => write!(f, "Report({title}, {} lines)", lines.len()),
+        }
+    }
+}
+
+impl Popup {
+    /// Overwrites the text it holds (titles, messages, search words and
+    /// snippets, report lines), before it is dropped at a lock.
+    pub fn forget(&mut self) {
+        match self {
+            Popup::Help { .. } => {}
+            Popup::Confirm {
+                title, body, answer, ..
+            } => {
+                title.zeroize();
+                body.zeroize();
+                if let Some(answer) = answer {
+                    answer.typed.zeroize();
+                    answer.accepted.iter_mut().for_each(Zeroize::zeroize);
+                }
+            }
+            Popup::Search { query, hits, .. } => {
+                query.zeroize();
+                // The hits zeroize themselves when dropped.
+                *hits = None;
+            }
+            Popup::Picker { items, .. } => items.iter_mut().for_each(Zeroize::zeroize),
+            Popup::Report { title, lines, .. } => {
+                title.zeroize();
+                lines.iter_mut().for_each(Zeroize::zeroize);
+            }
+            Popup::Redaction { text, items, .. } => {
+                text.zeroize();
+                items.iter_mut().for_each(|i| i.preview.zeroize());
+            }
         }
     }
 }

@@ -1259,6 +1259,82 @@ fn lock_stops_the_reply_clears_history_draft_and_map_and_asks_for_the_passphrase
 }
 
 #[test]
+fn after_a_lock_no_cache_holds_any_of_the_conversation() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::ui::chat::ChatCache;
+
+    const CANARY: &str = "zebra7291canary";
+    // As the runtime does after every change: draw the screen.
+    let draw = |state: &State, cache: &mut ChatCache| {
+        let mut terminal = Terminal::new(TestBackend::new(100, 40)).unwrap();
+        terminal.draw(|f| crate::ui::draw(f, state, cache)).unwrap();
+    };
+    let at = |seconds: i64| Msg::Tick {
+        now: Timestamp::from_unix_ms(1_000_000 + seconds * 1000),
+    };
+
+    // The automatic lock, with a reply laid out (Markdown, a code block, a
+    // link) and search hits on screen.
+    let mut state = chat_state();
+    state.auto_lock_ms = 60_000;
+    update(&mut state, at(0));
+    let (stream, _) = send_and_store(&mut state, &format!("question {CANARY}"), ConversationId::random());
+    let reply = format!("**{CANARY}**\n\n```sh\necho {CANARY}\n```\n[see](https://h/{CANARY})\n");
+    update(&mut state, Msg::Delta { stream, text: reply });
+    update(
+        &mut state,
+        Msg::ReplyEnded {
+            stream,
+            result: Ok(completion(Finish::Stop)),
+        },
+    );
+    type_text(&mut state, &format!("/search {CANARY}"));
+    key(&mut state, KeyCode::Enter);
+    let conversation = state.current.unwrap();
+    update(
+        &mut state,
+        Msg::SearchDone {
+            query: CANARY.into(),
+            hits: vec![super::state::SearchHit {
+                conversation,
+                title: format!("question {CANARY}"),
+                seq: 0,
+                snippet: format!("question {CANARY}"),
+            }],
+        },
+    );
+    let mut cache = ChatCache::default();
+    draw(&state, &mut cache);
+    assert!(cache.held_text().contains(CANARY), "laid out while open");
+    assert!(matches!(&state.popup, Some(Popup::Search { hits: Some(h), .. }) if h.len() == 1));
+    let effects = update(&mut state, at(120)).0;
+    assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
+    draw(&state, &mut cache);
+    assert_eq!(
+        cache.held_text(),
+        "",
+        "the layout cache is empty once the lock screen is drawn"
+    );
+    assert!(state.popup.is_none() && state.notice.is_none());
+    assert!(state.entries.is_empty() && state.conversations.is_empty());
+    assert!(state.redaction_map.is_empty() && state.editor.is_empty());
+
+    // `/lock` while a send waits for the store: the request prepared for it
+    // (the message and its history) goes too.
+    let mut state = chat_state();
+    type_text(&mut state, &format!("another {CANARY}"));
+    key(&mut state, KeyCode::Enter);
+    let prepared = state.pending_request.as_ref().expect("a request waits for the store");
+    assert!(prepared.messages.iter().any(|m| m.content.contains(CANARY)));
+    type_text(&mut state, "/lock");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
+    assert!(state.pending_request.is_none());
+}
+
+#[test]
 fn the_screen_locks_itself_after_the_idle_time_but_not_while_the_user_is_there() {
     let mut state = chat_state();
     state.auto_lock_ms = 15 * 60_000;

@@ -15,6 +15,8 @@ pub mod sse;
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 pub use cancel::CancelToken;
 pub use error::{BackendError, ConnectFailure, HttpFailure};
 
@@ -31,6 +33,13 @@ pub enum ChatRole {
 pub struct ChatMessage {
     pub role: ChatRole,
     pub content: String,
+}
+
+impl Drop for ChatMessage {
+    fn drop(&mut self) {
+        // Conversation content (masked, but still what the user wrote).
+        self.content.zeroize();
+    }
 }
 
 impl fmt::Debug for ChatMessage {

@@ -27,7 +27,8 @@ const MAX_MESSAGE_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
-    /// The message; read from stdin when absent
+    /// The message; read from stdin when absent. Stdin is the private way: an argument can be
+    /// read by other users of this machine while sotto runs (ps, /proc/PID/cmdline)
     pub message: Option<String>,
 
     /// Continue this conversation (its id, from 'sotto view' or an earlier ask)
@@ -39,8 +40,8 @@ pub struct AskArgs {
     pub trust_backend: bool,
 
     /// Personal data in the message: mask (sent as placeholders, the default), off (sent as
-    /// written), warn or block (nothing is sent while the message holds any) [default: the
-    /// vault's 'redaction.mode' setting, else mask]
+    /// written, with a warning on stderr), warn or block (nothing is sent while the message holds
+    /// any) [default: the vault's 'redaction.mode' setting, else mask]
     #[arg(long, value_name = "MODE", env = "SOTTO_REDACT")]
     pub redact: Option<Mode>,
 }
@@ -49,6 +50,13 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     let config = context.load_config()?;
     let backend = context.chosen_backend(&config)?;
     let message = read_message(args)?;
+    if args.message.is_some() && !crate::redact::detect(&message).is_empty() {
+        // Too late for this message, in time for the next one.
+        eprintln!(
+            "sotto: note: the message holds personal data and was given as an argument, which other users \
+             of this machine can read while sotto runs; give it on stdin instead (sotto ask < file, or type it)"
+        );
+    }
     if backend.channel() == crate::backend::Channel::Insecure {
         eprintln!(
             "sotto: warning: backend '{}' sends the conversation to '{}' over plain HTTP, unencrypted \
@@ -82,7 +90,8 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         None => (Vec::new(), RedactionMap::default()),
     };
     let before = map.len();
-    let outgoing = review(&message, mode, &mut map)?;
+    let outgoing = review(&message, mode, &mut map, &history)?;
+    warn_if_off(mode, args.redact.is_some(), &backend);
     history.push(ChatMessage {
         role: ChatRole::User,
         content: outgoing.sent.clone(),
@@ -172,7 +181,8 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
     }
     let mode = args.redact.unwrap_or_default();
     let mut map = RedactionMap::default();
-    let outgoing = review(message, mode, &mut map)?;
+    let outgoing = review(message, mode, &mut map, &[])?;
+    warn_if_off(mode, args.redact.is_some(), backend);
     let key = config::resolve_key(backend, None)?;
     let bot = backend.build(key, &context.knowledge)?;
     let cancel = CancelToken::new();
@@ -226,7 +236,7 @@ fn read_message(args: &AskArgs) -> Result<String, CliError> {
 
 /// Checks the message in `mode`: masked or as written, or refused (warn and
 /// block have nobody to ask on the command line) with what was found.
-fn review(message: &str, mode: Mode, map: &mut RedactionMap) -> Result<Outgoing, CliError> {
+fn review(message: &str, mode: Mode, map: &mut RedactionMap, history: &[ChatMessage]) -> Result<Outgoing, CliError> {
     if matches!(mode, Mode::Warn | Mode::Block) {
         let findings = crate::redact::detect(message);
         if !findings.is_empty() {
@@ -237,7 +247,24 @@ fn review(message: &str, mode: Mode, map: &mut RedactionMap) -> Result<Outgoing,
             )));
         }
     }
-    Ok(egress::prepare(message, mode, map, &[]))
+    Ok(egress::prepare(message, mode, map, &[], history))
+}
+
+/// Says so, every time, when what is about to be sent is not masked: `off`
+/// is easy to leave set in an environment (`SOTTO_REDACT`) or in the vault.
+fn warn_if_off(mode: Mode, from_args: bool, backend: &NamedBackend) {
+    if mode == Mode::Off {
+        let source = if from_args {
+            "--redact or SOTTO_REDACT"
+        } else {
+            "the vault's 'redaction.mode' setting"
+        };
+        eprintln!(
+            "sotto: warning: redaction is 'off' ({source}): personal data in this message and its history goes \
+             to backend '{}' as written; use --redact mask to withhold it",
+            backend.name
+        );
+    }
 }
 
 fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {

@@ -67,6 +67,8 @@ Environment:
   SOTTO_DATA_DIR             the vault's directory (like --data-dir)
   SOTTO_CONFIG               the config file (like --config)
   SOTTO_BACKEND              the backend to use (like --backend)
+  SOTTO_REDACT               the redaction mode of 'sotto ask' (like --redact);
+                             'off' sends personal data as written, with a warning
   SOTTO_PASSPHRASE_FILE      read the passphrase from this file (first line)
   SOTTO_PASSPHRASE_COMMAND   run this shell command and use its output as the passphrase
   SOTTO_NEW_PASSPHRASE_FILE  the new passphrase for 'sotto passphrase' (first line)

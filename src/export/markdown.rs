@@ -1,10 +1,13 @@
 //! The Markdown export: the same conversations as the JSON export, laid out
-//! to be read. Replies appear as they were shown (placeholders mapped back);
-//! a message that went out redacted says what was sent. Control characters
-//! and bidi overrides are made visible, so `cat`-ing the file is safe.
+//! to be read. Replies appear as they were shown (placeholders mapped back,
+//! except inside URLs); a message that went out redacted says what was sent.
+//! Control characters and bidi overrides are made visible, so `cat`-ing the
+//! file is safe, and images and links are made plain text (`defuse`), so
+//! opening it in a viewer fetches nothing and hides no link target.
 
 use std::io::{self, Write};
 
+use super::defuse::{defuse, defuse_inline};
 use super::document::{ConversationJson, MessageJson, parse_time};
 use crate::redact::egress::META_WITHHELD;
 use crate::sanitize;
@@ -22,7 +25,7 @@ pub(crate) fn write_header(out: &mut (impl Write + ?Sized), now: Timestamp) -> i
 }
 
 pub(crate) fn write_conversation(out: &mut (impl Write + ?Sized), c: &ConversationJson) -> io::Result<()> {
-    writeln!(out, "## {}\n", safe(&c.title).replace('\n', " "))?;
+    writeln!(out, "## {}\n", defuse_inline(&safe(&c.title)))?;
     writeln!(
         out,
         "Conversation `{}` · started {} · {} message(s)\n",
@@ -49,16 +52,16 @@ fn write_message(out: &mut (impl Write + ?Sized), m: &MessageJson) -> io::Result
             format!("Bot (automated){source}")
         }
     };
-    writeln!(out, "**{who}** · {}\n", local(&m.at))?;
+    writeln!(out, "**{}** · {}\n", defuse_inline(&who), local(&m.at))?;
     let text = m.shown.as_deref().unwrap_or(&m.text);
-    writeln!(out, "{}\n", safe(text))?;
+    writeln!(out, "{}\n", defuse(&safe(text)))?;
     if let Some(sent) = &m.sent {
         let withheld = m
             .extra
             .get(META_WITHHELD)
             .map_or(String::new(), |n| format!(" ({n} item(s) withheld)"));
         writeln!(out, "> Sent{withheld} as:")?;
-        for line in safe(sent).lines() {
+        for line in defuse(&safe(sent)).lines() {
             writeln!(out, "> {line}")?;
         }
         writeln!(out)?;

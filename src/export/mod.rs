@@ -3,6 +3,7 @@
 //! atomically, encrypted with age unless the user explicitly asks for
 //! plaintext. See docs/export-json.md for the format.
 
+pub(crate) mod defuse;
 pub mod document;
 pub mod markdown;
 pub mod output;

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use super::mask::RedactionMap;
 use super::{Finding, Kind, detect};
-use crate::backend::ChatRequest;
+use crate::backend::{ChatMessage, ChatRequest};
 
 /// What happens to personal data in an outgoing message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -134,7 +134,9 @@ pub fn map_from_history<'a>(metas: impl IntoIterator<Item = &'a BTreeMap<String,
 pub struct Outgoing {
     /// What goes to the backend.
     pub sent: String,
-    /// The findings that were withheld (byte ranges in the written text).
+    /// What was withheld: one finding per distinct value, at its first
+    /// occurrence (byte ranges in the written text). A value repeated, or
+    /// already withheld earlier in the conversation, is one item.
     pub withheld: Vec<Finding>,
     /// Metadata to store with the message: the sent text, the count, and
     /// the placeholders this message added to the map.
@@ -154,51 +156,92 @@ impl fmt::Debug for Outgoing {
 
 /// Prepares `written` for sending in `mode`, withholding every finding except
 /// those in `send_anyway` (indices into `detect(written)`, chosen by the user
-/// in warn mode). `Off` withholds nothing.
-pub fn prepare(written: &str, mode: Mode, map: &mut RedactionMap, send_anyway: &[usize]) -> Outgoing {
-    let findings = if mode == Mode::Off { Vec::new() } else { detect(written) };
-    let withheld: Vec<Finding> = findings
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !send_anyway.contains(i))
-        .map(|(_, f)| *f)
-        .collect();
+/// in warn mode), and every other occurrence of a value withheld now, earlier
+/// in the conversation (`map`), or found in the `history` that goes with it
+/// (history sent earlier in another mode). `Off` withholds nothing.
+pub fn prepare(
+    written: &str,
+    mode: Mode,
+    map: &mut RedactionMap,
+    send_anyway: &[usize],
+    history: &[ChatMessage],
+) -> Outgoing {
+    if mode == Mode::Off {
+        return Outgoing {
+            sent: written.to_owned(),
+            withheld: Vec::new(),
+            meta: BTreeMap::new(),
+        };
+    }
     let before = map.len();
-    let sent = map.mask_findings(written, &withheld);
+    for message in history {
+        map.learn(&message.content);
+    }
+    let (mut withheld, mut as_written) = (Vec::new(), Vec::new());
+    for (i, finding) in detect(written).into_iter().enumerate() {
+        if send_anyway.contains(&i) {
+            as_written.push(finding);
+        } else {
+            withheld.push(finding);
+        }
+    }
+    let masked = map.mask_findings(written, &withheld, &as_written);
     let mut meta = BTreeMap::new();
-    if !withheld.is_empty() {
-        meta.insert(META_SENT.to_owned(), sent.clone());
-        meta.insert(META_WITHHELD.to_owned(), withheld.len().to_string());
+    if !masked.items.is_empty() {
+        meta.insert(META_SENT.to_owned(), masked.text.clone());
+        meta.insert(META_WITHHELD.to_owned(), masked.items.len().to_string());
         if let Ok(json) = serde_json::to_string(&map.entries_since(before)) {
             meta.insert(META_MAP.to_owned(), json);
         }
     }
-    Outgoing { sent, withheld, meta }
+    Outgoing {
+        sent: masked.text,
+        withheld: masked.items,
+        meta,
+    }
 }
 
 /// The request as it may leave the machine: in `Mask` (and `Warn`/`Block`,
-/// which never send unreviewed data) every message is masked with `map`,
-/// except text the user explicitly chose to send (`keep`: the final message's
-/// sent form, already decided). `Off` sends the request as it is.
+/// which never send unreviewed data) every message is masked with `map`
+/// (what the detectors find, and every value the map knows, wherever it is),
+/// except the final message when `keep_last` (its sent form, already
+/// decided by [`prepare`], with the user's choices). `Off` sends the request
+/// as it is.
 pub fn outgoing_request(mut request: ChatRequest, mode: Mode, map: &mut RedactionMap, keep_last: bool) -> ChatRequest {
     if mode == Mode::Off {
         return request;
     }
     let last = request.messages.len().saturating_sub(1);
-    for (i, message) in request.messages.iter_mut().enumerate() {
-        if keep_last && i == last {
+    let masked = |i: usize| !(keep_last && i == last);
+    // Every value first, so that a value found in a later message is masked
+    // in an earlier one too.
+    let findings: Vec<Vec<Finding>> = request
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| if masked(i) { detect(&m.content) } else { Vec::new() })
+        .collect();
+    for (message, found) in request.messages.iter().zip(&findings) {
+        map.learn_findings(&message.content, found);
+    }
+    for (i, (message, found)) in request.messages.iter_mut().zip(&findings).enumerate() {
+        if !masked(i) {
             continue;
         }
-        let masked = map.mask(&message.content);
-        if !masked.findings.is_empty() {
-            message.content = masked.text;
+        let result = map.mask_findings(&message.content, found, &[]);
+        if !result.findings.is_empty() {
+            message.content = result.text;
         }
     }
     request
 }
 
-/// A masked preview of a value for the user: enough to recognise it, not
-/// enough to read it over a shoulder (`•••• 1881`, `j•••@example.com`).
+/// A masked preview of a value for the user: enough to recognise contact
+/// data, not enough to read it over a shoulder (`•••• 1881`,
+/// `j•••@example.com`). Secrets and the other kinds (keys, tokens, URL
+/// credentials, addresses, wallets) show nothing of the value, only its
+/// length (`(40 chars)`, shown after the kind): even four characters of a key
+/// narrow it down, and an error message or a screen is no place for them.
 pub fn preview(kind: Kind, value: &str) -> String {
     match kind {
         Kind::CreditCard | Kind::Iban | Kind::Phone | Kind::UsSsn => {
@@ -217,13 +260,8 @@ pub fn preview(kind: Kind, value: &str) -> String {
             Some((local, domain)) => format!("{}•••@{domain}", local.chars().next().unwrap_or('•')),
             None => "•••".into(),
         },
-        Kind::UrlCredentials => match value.split_once(':') {
-            Some((user, _)) => format!("{user}:••••"),
-            None => "••••".into(),
-        },
-        _ => {
-            let head: String = value.chars().take(4).collect();
-            format!("{head}••••")
+        Kind::UrlCredentials | Kind::ApiKey | Kind::IpAddress | Kind::CryptoWallet => {
+            format!("({} chars)", value.chars().count())
         }
     }
 }
@@ -254,6 +292,7 @@ mod tests {
             Mode::Mask,
             &mut map,
             &[],
+            &[],
         );
         assert_eq!(out.sent, "mail [EMAIL_1], card [CREDIT_CARD_1]");
         assert_eq!(out.withheld.len(), 2);
@@ -271,6 +310,7 @@ mod tests {
             Mode::Warn,
             &mut map,
             &[0],
+            &[],
         );
         assert_eq!(out.sent, "mail jane@example.org, card [CREDIT_CARD_1]");
     }
@@ -288,6 +328,104 @@ mod tests {
         assert_eq!(r.messages[1].content, "and my email [EMAIL_1]?");
         let off = outgoing_request(request(&["jane@example.org"]), Mode::Off, &mut map, false);
         assert_eq!(off.messages[0].content, "jane@example.org");
+    }
+
+    const PASSWORD: &str = "Zq8vLp2xR4wT";
+
+    #[test]
+    fn a_value_repeated_without_its_cue_is_still_withheld() {
+        let mut map = RedactionMap::default();
+        let written = format!("password: {PASSWORD} -- please remember {PASSWORD}");
+        let out = prepare(&written, Mode::Mask, &mut map, &[], &[]);
+        assert_eq!(out.sent, "password: [API_KEY_1] -- please remember [API_KEY_1]");
+        // One value, one item, one placeholder: the count stays truthful.
+        assert_eq!(out.withheld.len(), 1);
+        assert_eq!(out.meta[META_WITHHELD], "1");
+        assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn a_value_withheld_earlier_in_the_conversation_is_withheld_without_its_cue() {
+        let mut map = RedactionMap::default();
+        prepare(&format!("password={PASSWORD}"), Mode::Mask, &mut map, &[], &[]);
+        prepare("mail jane@example.org", Mode::Mask, &mut map, &[], &[]);
+        let out = prepare(
+            &format!("did it work with {PASSWORD}? ask jane@example.org"),
+            Mode::Mask,
+            &mut map,
+            &[],
+            &[],
+        );
+        assert_eq!(out.sent, "did it work with [API_KEY_1]? ask [EMAIL_1]");
+        assert_eq!(out.withheld.len(), 2);
+        assert_eq!(out.meta[META_SENT], out.sent);
+        // Nothing new for the map: the message stores no entries of its own.
+        assert_eq!(map.len(), 2);
+        assert_eq!(out.meta[META_MAP], "{\"entries\":[]}");
+    }
+
+    #[test]
+    fn a_value_found_only_in_the_history_is_withheld_in_the_new_message() {
+        // The history was sent as written (redaction off then); its value is
+        // repeated now without the cue that would make a detector fire.
+        let history = request(&[&format!("password: {PASSWORD}")]).messages;
+        let mut map = RedactionMap::default();
+        let out = prepare(&format!("is {PASSWORD} right?"), Mode::Mask, &mut map, &[], &history);
+        assert_eq!(out.sent, "is [API_KEY_1] right?");
+        let mut r = request(&[&format!("password: {PASSWORD}"), &out.sent]);
+        r = outgoing_request(r, Mode::Mask, &mut map, true);
+        assert_eq!(r.messages[0].content, "password: [API_KEY_1]");
+    }
+
+    #[test]
+    fn history_is_masked_with_values_found_in_any_message_of_the_request() {
+        let mut map = RedactionMap::default();
+        prepare("mail jane@example.org", Mode::Mask, &mut map, &[], &[]);
+        let r = outgoing_request(
+            request(&[
+                &format!("remember {PASSWORD}"),
+                &format!("password: {PASSWORD}"),
+                "jane@example.org.",
+                "the question",
+            ]),
+            Mode::Mask,
+            &mut map,
+            true,
+        );
+        let contents: Vec<&str> = r.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            [
+                "remember [API_KEY_1]",
+                "password: [API_KEY_1]",
+                "[EMAIL_1].",
+                "the question"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_item_chosen_to_send_as_written_stays_while_other_known_values_are_masked() {
+        let mut map = RedactionMap::default();
+        prepare(&format!("password={PASSWORD}"), Mode::Mask, &mut map, &[], &[]);
+        let out = prepare(
+            &format!("mail jane@example.org about {PASSWORD}"),
+            Mode::Warn,
+            &mut map,
+            &[0],
+            &[],
+        );
+        assert_eq!(out.sent, "mail jane@example.org about [API_KEY_1]");
+        assert_eq!(out.withheld.len(), 1);
+    }
+
+    #[test]
+    fn off_sends_as_written_even_what_the_map_knows() {
+        let mut map = RedactionMap::default();
+        prepare(&format!("password={PASSWORD}"), Mode::Mask, &mut map, &[], &[]);
+        let out = prepare(&format!("it is {PASSWORD}"), Mode::Off, &mut map, &[], &[]);
+        assert_eq!(out.sent, format!("it is {PASSWORD}"));
+        assert!(out.withheld.is_empty() && out.meta.is_empty());
     }
 
     #[test]
@@ -309,8 +447,25 @@ mod tests {
     fn previews_show_only_a_recognisable_part() {
         assert_eq!(preview(Kind::CreditCard, "4111 1111 1111 1881"), "•••• 1881");
         assert_eq!(preview(Kind::Email, "jane@example.com"), "j•••@example.com");
-        assert_eq!(preview(Kind::ApiKey, "ghp_abcdef123"), "ghp_••••");
-        assert_eq!(preview(Kind::UrlCredentials, "app:secret"), "app:••••");
+        assert_eq!(preview(Kind::ApiKey, "ghp_abcdef123"), "(13 chars)");
+        assert_eq!(preview(Kind::UrlCredentials, "app:secret"), "(10 chars)");
+    }
+
+    #[test]
+    fn a_secret_preview_shows_no_character_of_the_value() {
+        for (kind, value) in [
+            (Kind::ApiKey, "ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8"),
+            (Kind::ApiKey, "hunter2hunter2"),
+            (Kind::UrlCredentials, "alice:s3cr3t-Pa55"),
+            (Kind::IpAddress, "203.0.113.42"),
+            (Kind::CryptoWallet, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        ] {
+            // The same length with every character changed gives the same
+            // preview: nothing of the value is in it, only its length.
+            let other: String = value.chars().map(|c| if c == 'x' { 'y' } else { 'x' }).collect();
+            assert_eq!(preview(kind, value), preview(kind, &other), "{kind}");
+            assert_eq!(preview(kind, value), format!("({} chars)", value.chars().count()));
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod evaluation;
 pub mod mask;
 mod network;
 mod secrets;
+mod url_context;
 mod wallets;
 
 use std::fmt;
@@ -284,7 +285,9 @@ mod properties {
             }
             let mut map = mask::RedactionMap::default();
             let masked = map.mask(&text);
-            assert_eq!(map.unmask(&masked.text), text);
+            // Replies leave placeholders inside URLs; masking itself gives
+            // everything back.
+            assert_eq!(map.unmask_everywhere(&masked.text), text);
         }
     }
 

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::markdown::MarkdownView;
-use super::wrap::{StyledLine, wrap_styled};
+use super::wrap::{StyledLine, wrap_styled, zeroize_spans};
 use crate::app::state::{Entry, State};
 use crate::store::{ReplyState, Role};
 use crate::theme::Theme;
@@ -32,7 +32,19 @@ struct Laid {
     rows: Vec<Line<'static>>,
 }
 
-/// Laid-out messages of the open conversation, kept between frames.
+impl Laid {
+    /// Overwrites every row and rendered line it holds.
+    fn forget(&mut self) {
+        for row in self.rows.iter_mut().chain(self.done_rows.iter_mut()) {
+            zeroize_spans(&mut row.spans);
+        }
+        self.markdown.forget();
+    }
+}
+
+/// Laid-out messages of the open conversation, kept between frames. They
+/// are the conversation's text, unmasked: whenever they go (another
+/// conversation, a lock) they are overwritten, not just freed.
 #[derive(Default)]
 pub struct ChatCache {
     key: (u64, usize, String, bool, usize),
@@ -40,6 +52,37 @@ pub struct ChatCache {
 }
 
 impl ChatCache {
+    /// Overwrites and drops everything laid out.
+    pub fn forget(&mut self) {
+        for laid in self.laid.iter_mut().flatten() {
+            laid.forget();
+        }
+        self.laid.clear();
+    }
+
+    /// Every piece of text the cache holds (for the tests that check a
+    /// lock leaves none).
+    #[cfg(test)]
+    pub(crate) fn held_text(&self) -> String {
+        let mut text = String::new();
+        for laid in self.laid.iter().flatten() {
+            let rendered = laid
+                .markdown
+                .lines()
+                .flat_map(|l| l.first.iter().chain(&l.rest).chain(&l.spans));
+            for span in laid
+                .rows
+                .iter()
+                .chain(&laid.done_rows)
+                .flat_map(|r| &r.spans)
+                .chain(rendered)
+            {
+                text.push_str(&span.content);
+            }
+        }
+        text
+    }
+
     fn prepare(&mut self, state: &State, width: usize) {
         // The placeholder map is part of how replies are shown.
         let key = (
@@ -51,7 +94,7 @@ impl ChatCache {
         );
         if self.key != key {
             self.key = key;
-            self.laid.clear();
+            self.forget();
         }
         self.laid.resize_with(state.entries.len(), || None);
         self.laid.truncate(state.entries.len());
@@ -535,5 +578,34 @@ mod redaction_tests {
         assert!(rows.iter().any(|r| r == "mail jane@example.org"), "{rows:#?}");
         assert!(rows.iter().any(|r| r.contains("1 item(s) withheld")), "{rows:#?}");
         assert!(rows.iter().any(|r| r == "I wrote to jane@example.org."), "{rows:#?}");
+    }
+
+    #[test]
+    fn a_link_in_a_reply_shows_its_url_with_the_placeholder_not_the_value() {
+        let mut state = chat_state();
+        state.redaction_map.mask("jane@example.org");
+        let reply = Entry {
+            seq: Some(1),
+            role: Role::Assistant,
+            at: crate::time::Timestamp::from_unix_ms(0),
+            text: "Hi [EMAIL_1], see [the form](https://evil.example/f?e=[EMAIL_1]).".into(),
+            state: ReplyState::Complete,
+            backend: None,
+            first_code: 1,
+            superseded: false,
+            sent: None,
+            withheld: 0,
+            replaces: None,
+        };
+        state.set_entries(vec![reply]);
+        let mut cache = ChatCache::default();
+        let shown: String = cache
+            .visible(&state, 200, 20)
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(shown.contains("Hi jane@example.org, see the form"), "{shown}");
+        assert!(shown.contains("(https://evil.example/f?e=[EMAIL_1])"), "{shown}");
+        assert_eq!(shown.matches("jane@example.org").count(), 1, "{shown}");
     }
 }

@@ -13,6 +13,8 @@
 use ratatui::style::Style;
 use ratatui::text::Span;
 
+use zeroize::Zeroize;
+
 use super::wrap::StyledLine;
 use crate::sanitize;
 use crate::theme::Theme;
@@ -84,6 +86,19 @@ impl MarkdownView {
 
     pub fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// Overwrites every rendered line and starts again from nothing (the
+    /// vault was locked: the text must not linger in freed memory).
+    pub fn forget(&mut self) {
+        for line in self.done.iter_mut().chain(self.tail.iter_mut()) {
+            line.zeroize();
+        }
+        self.state.info.zeroize();
+        *self = MarkdownView {
+            epoch: self.epoch + 1,
+            ..Default::default()
+        };
     }
 
     /// Lines of complete source lines: once rendered, they never change

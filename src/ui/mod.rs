@@ -1,7 +1,9 @@
 //! Drawing only: the screens, the chat pane, the sidebar, the input box, the
 //! status bar, popups, and the Markdown and wrapping they are built from.
 //! Nothing here changes the application state or performs IO; the chat
-//! pane's layout cache is the only thing drawing keeps between frames.
+//! pane's layout cache is the only thing drawing keeps between frames, and
+//! it is overwritten and emptied whenever a screen other than the chat is
+//! drawn (after `/lock` or the automatic lock, the unlock screen).
 
 pub mod chat;
 pub mod highlight;
@@ -21,6 +23,10 @@ use crate::app::state::{Screen, State};
 
 /// Draws the whole screen for `state`.
 pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
+    if !matches!(state.screen, Screen::Chat) {
+        // Locked, or not yet open: no conversation text stays laid out.
+        cache.forget();
+    }
     let area = frame.area();
     frame.render_widget(Block::default().style(state.theme.base()), area);
     match &state.screen {

