@@ -368,7 +368,7 @@ def check_value(cid, t, v, text, start):
 
 def check_negative(c):
     cid, text = c["id"], c["text"]
-    if cid.startswith("neg-luhn"):
+    if True:  # no hard negative may hold a valid card number
         for m in re.finditer(r"(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])", text):
             d = re.sub(r"\D", "", m.group())
             if luhn(d) and card_brand(d):

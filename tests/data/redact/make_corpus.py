@@ -2231,9 +2231,12 @@ def gen_names_addresses():
     def mk_name(surr):
         n = E("PERSON_NAME", full_name()[0])
         if surr == "prose":
+            if chance(.35):
+                body = C(["The export still fails on the second page.", "Could you check the invoice again?", "thanks for the quick fix!", "Any update on this?"])
+                return "person_name-signature", F(body + "\n\n" + C(["Regards,\n⟦n⟧", "Best,\n⟦n⟧", "Thanks!\n\n⟦n⟧", "Kind regards,\n⟦n⟧\nHead of Operations", "Cheers,\n⟦n⟧"]), n=n)
             return "person_name-cue", prose(C(["my name is ⟦n⟧ and I can't log in", "Dear ⟦n⟧,\n\nthank you for your patience.", "Hi, this is ⟦n⟧ from accounts payable.",
-                                               "Regards,\n⟦n⟧", "Best,\n⟦n⟧", "Thanks!\n\n⟦n⟧", "customer: ⟦n⟧, order ⟦o⟧", "The account holder is ⟦n⟧.",
-                                               "Kind regards,\n⟦n⟧\nHead of Operations", "Mein Name ist ⟦n⟧.", "je m'appelle ⟦n⟧", "Name: ⟦n⟧"]), n=n, o=order_no())
+                                               "customer: ⟦n⟧, order ⟦o⟧", "The account holder is ⟦n⟧.", "Mein Name ist ⟦n⟧.", "je m'appelle ⟦n⟧", "Name: ⟦n⟧",
+                                               "I'm ⟦n⟧, the admin of our workspace"]), n=n, o=order_no())
         if surr == "log":
             return "person_name-cue", F(C(["⟦p⟧order ⟦o⟧ customer=\"⟦n⟧\" status=shipped", "⟦p⟧new signup name=\"⟦n⟧\" plan=pro"]), p=log_prefix(), n=n, o=order_no())
         if surr == "toml":
@@ -2374,10 +2377,19 @@ def produce_neg(prefix, n, options):
         assert tries < n * 50, prefix
         surr, fn = C(options)
         text = fn()
-        if text is None:
+        if text is None or _holds_luhn_run(text):
             continue
         if add(prefix, surr, Frag(text), negative=True):
             made += 1
+
+
+def _holds_luhn_run(text):
+    """A hard negative must not hold a Luhn-valid 13-19 digit run by accident."""
+    for m in re.finditer(r"(?<!\d)\d(?:[ .-]?\d){12,18}(?!\d)", text):
+        d = re.sub(r"\D", "", m.group())
+        if fmt.luhn_ok(d) and d[0] in "23456":
+            return True
+    return False
 
 
 def no_luhn(body):
