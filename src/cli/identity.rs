@@ -30,7 +30,8 @@ pub(crate) fn rekey(context: &Context) -> Result<u8, CliError> {
     let old = vault.recipient();
     let report = vault.rekey()?;
     say!(
-        "Rotated the vault identity: {} data key(s) re-wrapped to '{}' (was '{old}'). The old identity was destroyed.",
+        "Rotated the vault identity: {} conversation key(s) replaced with new ones and wrapped to '{}' (was '{old}'). \
+         The old identity was destroyed, and what it could unwrap no longer opens anything written from now on.",
         report.keys_rewrapped,
         vault.recipient()
     );
@@ -45,7 +46,9 @@ pub(crate) fn passphrase(context: &Context, args: &PassphraseArgs) -> Result<u8,
         let locked = LockedVault::open(&context.data_dir)?;
         let key = read_recovery_key()?;
         let unlocked = locked.unlock_with_recovery_key(&key)?;
-        locked.open_unlocked(unlocked)?
+        let mut vault = locked.open_unlocked(unlocked)?;
+        super::unlock::report_unlock(&mut vault);
+        vault
     } else {
         open_vault(context)?
     };

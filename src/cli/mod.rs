@@ -117,8 +117,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show where the vault is, how it is protected and what it holds
     View(view::ViewArgs),
-    /// Check every record in the vault; lists each damaged one and exits 6 if any
-    Verify,
+    /// Check every record in the vault; lists what is damaged, lost, tampered with or not yet acknowledged, and exits 6 if any
+    Verify(verify::VerifyArgs),
     /// Ask one question and stream the reply to stdout (the question from stdin if not given)
     Ask(ask::AskArgs),
     /// Store, remove or list backends' API keys in the encrypted vault
@@ -306,7 +306,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
     match &cli.command {
         Some(Command::Init(args)) => init::run(&context, args),
         Some(Command::View(args)) => view::run(&context, args),
-        Some(Command::Verify) => verify::run(&context),
+        Some(Command::Verify(args)) => verify::run(&context, &args),
         Some(Command::Ask(args)) => ask::run(&context, args),
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),

@@ -17,6 +17,14 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
         None
     };
     let mut vault = locked.unlock_and_open(passphrase.as_ref())?;
+    report_unlock(&mut vault);
+    Ok(vault)
+}
+
+/// Tells what the unlock of `vault` found (failed attempts, losses,
+/// tampering, findings waiting to be acknowledged) on stderr, and enforces
+/// retention. Every path that opens a vault for a command goes through it.
+pub(crate) fn report_unlock(vault: &mut Vault) {
     if let Some(summary) = vault.unlock_report().summary() {
         eprintln!(
             "sotto: warning: {summary}. If that was not you, someone with access to this machine or a copy \
@@ -35,7 +43,16 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
     }
     for tampering in &vault.unlock_report().tampering {
         eprintln!(
-            "sotto: warning: the vault was tampered with: {tampering}. This is on record in the audit log; run 'sotto verify' for details, and see SECURITY.md ('If you suspect a compromise')."
+            "sotto: warning: the vault was tampered with: {tampering}. This is on record until acknowledged; run \
+             'sotto verify' for details, and see SECURITY.md ('If you suspect a compromise')."
+        );
+    }
+    let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
+    let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
+    if waiting > 0 {
+        eprintln!(
+            "sotto: warning: {waiting} earlier finding(s) of damage or tampering are not acknowledged; 'sotto \
+             verify' lists them, 'sotto verify --acknowledge' clears them once seen."
         );
     }
     // Retention is enforced at every unlock. A failure does not stop the
@@ -48,5 +65,4 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
         Ok(None) => {}
         Err(e) => eprintln!("sotto: warning: expired messages could not be wiped now: {e}"),
     }
-    Ok(vault)
 }

@@ -1,12 +1,21 @@
-//! `sotto verify`: open every record and list each damaged one. Exits 6 when
-//! anything is damaged, so scripts and backups can check a vault.
+//! `sotto verify`: open every record and list each damaged one, and what
+//! earlier unlocks found that is not acknowledged yet. Exits 6 when anything
+//! is damaged, lost, tampered with or waiting, so scripts and backups can
+//! check a vault. `--acknowledge` empties the register of findings once the
+//! user has seen them.
 
 use super::unlock::open_vault;
 use super::{CliError, Context, exit};
-use crate::store::AuditEvent;
 
-pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
-    let vault = open_vault(context)?;
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// After the check, acknowledge the findings of earlier unlocks (they stay in the audit log)
+    #[arg(long)]
+    acknowledge: bool,
+}
+
+pub(crate) fn run(context: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
+    let mut vault = open_vault(context)?;
     let report = vault.verify()?;
     for damaged in &report.damaged {
         say!("damaged: {}: {}", damaged.location, damaged.problem);
@@ -21,41 +30,43 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     for tampering in &report.tampering {
         say!("tampered: {tampering}");
     }
-    // What earlier unlocks found is reported once, then kept in the audit
-    // log: say so here too, so a finding is never only in a past warning.
-    for entry in vault.audit_log()?.into_iter().flatten() {
-        if matches!(
-            entry.event,
-            AuditEvent::TamperingDetected { .. } | AuditEvent::StorageLoss { .. }
-        ) {
-            say!(
-                "on record: {} (found at an unlock on {})",
-                entry.event.describe(),
-                entry.at.to_local_display()
-            );
-        }
+    for finding in &report.unacknowledged {
+        say!(
+            "not acknowledged: {} (found {})",
+            finding.what,
+            finding.at.to_local_display()
+        );
     }
     say!(
         "Checked {} records: {} conversations, {} messages, {} audit events; {} damaged, {} lost, {} tampering \
-         finding(s).",
+         finding(s), {} finding(s) not acknowledged.",
         report.records_checked,
         report.conversations,
         report.messages,
         report.audit_events,
         report.damaged.len(),
         report.losses.len(),
-        report.tampering.len()
+        report.tampering.len(),
+        report.unacknowledged.len()
     );
+    if args.acknowledge {
+        let count = vault.acknowledge_findings()?;
+        say!("Acknowledged {count} finding(s); the audit log keeps them.");
+        let again = vault.verify()?;
+        return Ok(if again.is_intact() { exit::OK } else { exit::DAMAGED });
+    }
     if report.is_intact() {
         Ok(exit::OK)
     } else {
         eprintln!(
-            "sotto: the vault has {} damaged record(s), {} loss(es) and {} tampering finding(s); everything else \
-             reads. Restore the data directory from a backup to recover what is damaged or lost; if someone \
-             else may have written to it, see SECURITY.md ('If you suspect a compromise').",
+            "sotto: the vault has {} damaged record(s), {} loss(es), {} tampering finding(s) and {} finding(s) not \
+             acknowledged; everything else reads. Restore the data directory from a backup to recover what is \
+             damaged or lost; if someone else may have written to it, see SECURITY.md ('If you suspect a \
+             compromise'). Once you have seen them, 'sotto verify --acknowledge' clears the findings.",
             report.damaged.len(),
             report.losses.len(),
-            report.tampering.len()
+            report.tampering.len(),
+            report.unacknowledged.len()
         );
         Ok(exit::DAMAGED)
     }

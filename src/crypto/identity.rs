@@ -95,7 +95,7 @@ pub struct VaultIdentity {
     wrap_mac_key: SecretBox<[u8; 32]>,
     /// An identity from before wrapped keys were authenticated (format 1):
     /// its vault is migrated by a rotation at the next unlock that can make
-    /// a new identity. Until then it accepts untagged wrapped keys.
+    /// a new identity. It accepts only untagged wrapped keys.
     legacy: bool,
 }
 
@@ -132,8 +132,8 @@ impl VaultIdentity {
         &self.age
     }
 
-    /// The same identity, marked as the current format (the migration's
-    /// last step writes it back so).
+    /// The same identity, marked as the current format (for tests).
+    #[cfg(test)]
     pub(crate) fn current_format(&self) -> Self {
         VaultIdentity {
             age: self.age.clone(),

@@ -14,9 +14,12 @@
 //! verify was not made by this vault, and is refused as tampering.
 //!
 //! Layout: `0x02 ‖ tag (32) ‖ age file`. Vaults made before tags existed
-//! (format 1) hold bare age files; their identity carries no format mark, and
-//! only such an identity accepts an untagged key, until the migration at the
-//! next unlock re-wraps everything (see `store::migrate`).
+//! (format 1) hold bare age files; their identity carries no format mark.
+//! Each kind of identity accepts only its own kind of key: a format-1
+//! identity only bare keys, a current one only tagged keys. The migration
+//! (a rotation, see `store::migrate`) moves a vault from one to the other in
+//! one commit, so an old copy of a format-1 identity file put back later
+//! opens nothing, and a bare key slipped into a current vault is refused.
 
 use std::fmt;
 use std::io::Read;
@@ -132,17 +135,11 @@ pub fn wrap(key: &DataKey, purpose: KeyPurpose, identity: &VaultIdentity) -> Vec
     payload.extend_from_slice(&purpose.encode());
     payload.extend_from_slice(key.expose());
     let age_file = super::age_file::encrypt(super::age_file::to_recipient(&identity.recipient()), &payload);
-    authenticate(identity, purpose, &age_file)
-}
-
-/// A bare (format 1) wrapped age file with the tag that makes it format 2.
-/// The migration uses it: the age file stays as it is.
-pub fn authenticate(identity: &VaultIdentity, purpose: KeyPurpose, age_file: &[u8]) -> Vec<u8> {
-    let tag = tag(identity, purpose, age_file).finalize().into_bytes();
+    let tag = tag(identity, purpose, &age_file).finalize().into_bytes();
     let mut out = Vec::with_capacity(1 + TAG_LEN + age_file.len());
     out.push(AUTHENTICATED);
     out.extend_from_slice(&tag);
-    out.extend_from_slice(age_file);
+    out.extend_from_slice(&age_file);
     out
 }
 
@@ -153,10 +150,11 @@ pub fn is_tagged(wrapped: &[u8]) -> bool {
 
 /// Unwraps a key wrapped by [`wrap`]: its tag must verify under `identity`
 /// (checked before any decryption), and it must be for `purpose`. An untagged
-/// key opens only with a format-1 identity, whose vault is not migrated yet.
+/// key opens only with a format-1 identity, whose vault is not migrated yet,
+/// and such an identity opens nothing else.
 pub fn unwrap(wrapped: &[u8], purpose: KeyPurpose, identity: &VaultIdentity) -> Result<DataKey, KeyError> {
     let age_file = if is_tagged(wrapped) {
-        if wrapped.len() < 1 + TAG_LEN {
+        if identity.is_legacy() || wrapped.len() < 1 + TAG_LEN {
             return Err(KeyError::NotAuthentic);
         }
         let (tag_bytes, age_file) = wrapped[1..].split_at(TAG_LEN);
@@ -263,9 +261,8 @@ mod tests {
             unwrap(&tagged, KeyPurpose::Vault, &identity),
             Err(KeyError::NotAuthentic)
         ));
-        // Nor does a tag made with another identity's key.
-        let attacker = VaultIdentity::generate();
-        let theirs = authenticate(&attacker, KeyPurpose::Vault, &forged);
+        // Nor does a key wrapped and tagged by another identity.
+        let theirs = wrap(&DataKey::generate(), KeyPurpose::Vault, &VaultIdentity::generate());
         assert!(matches!(
             unwrap(&theirs, KeyPurpose::Vault, &identity),
             Err(KeyError::NotAuthentic)
@@ -287,20 +284,27 @@ mod tests {
     }
 
     #[test]
-    fn a_format_1_identity_opens_its_bare_keys_and_their_authenticated_form() {
-        let legacy = VaultIdentity::generate().into_legacy();
+    fn a_format_1_identity_opens_only_bare_keys_and_a_current_one_only_tagged_ones() {
+        let current = VaultIdentity::generate();
+        let legacy = current.current_format().into_legacy();
         let key = DataKey::generate();
         let bare = bare_wrap(&key, KeyPurpose::Vault, &legacy);
         assert_eq!(
             unwrap(&bare, KeyPurpose::Vault, &legacy).unwrap().expose(),
             key.expose()
         );
-        let tagged = authenticate(&legacy, KeyPurpose::Vault, &bare);
+        assert!(matches!(
+            unwrap(&bare, KeyPurpose::Vault, &current),
+            Err(KeyError::Untagged)
+        ));
+        // The same secret, so the same MAC key: still, an old unmarked copy of
+        // the identity does not open what the current one wrapped.
+        let tagged = wrap(&key, KeyPurpose::Vault, &current);
         assert!(is_tagged(&tagged) && !is_tagged(&bare));
-        assert_eq!(
-            unwrap(&tagged, KeyPurpose::Vault, &legacy).unwrap().expose(),
-            key.expose()
-        );
+        assert!(matches!(
+            unwrap(&tagged, KeyPurpose::Vault, &legacy),
+            Err(KeyError::NotAuthentic)
+        ));
     }
 
     #[test]

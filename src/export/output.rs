@@ -207,7 +207,7 @@ fn recipients(vault: &Vault, encryption: &Encryption) -> Result<Recipients, Expo
             let mut list = vec![parse(&vault.recipient())?];
             // The sealed recipient, never vault.toml's (anyone who can write
             // the data directory could add theirs there).
-            if let Some(recovery) = vault.recovery_recipient()? {
+            if let Some(recovery) = vault.recovery_recipient() {
                 list.push(parse(&recovery)?);
             }
             list

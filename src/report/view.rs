@@ -12,7 +12,9 @@ use crate::backend::Channel;
 use crate::config::{self, BackendSpec, Config, KeySource};
 use crate::crypto::user_identity::UserIdentityKind;
 use crate::redact::egress::{ContextLimits, MODE_SETTING, Mode};
-use crate::store::{AuditEntry, Inventory, ProtectionInfo, StorageLoss, UnlockReport, Vault, VaultError};
+use crate::store::{
+    AuditEntry, Inventory, ProtectionInfo, RecordedFinding, StorageLoss, UnlockReport, Vault, VaultError,
+};
 use crate::time::Timestamp;
 
 /// The `schema` value of `sotto view --json`; bumped on any incompatible change.
@@ -30,6 +32,8 @@ pub struct ViewReport {
     /// The latest exports, imports, wipes, sweeps and key changes, oldest first.
     recent: Vec<AuditEntry>,
     has_recovery_key: bool,
+    /// Findings of damage or tampering not yet acknowledged.
+    unacknowledged: Vec<RecordedFinding>,
     retention_default: Option<crate::time::Span>,
     /// Conversations with a rule of their own.
     own_retention_rules: u64,
@@ -72,6 +76,7 @@ impl ViewReport {
             own_retention_rules,
             recent,
             has_recovery_key: vault.has_recovery_key(),
+            unacknowledged: vault.unacknowledged_findings(),
             inventory: vault.inventory()?,
             unlock: vault.unlock_report().clone(),
             config_file,
@@ -84,6 +89,11 @@ impl ViewReport {
     pub fn to_json(&self) -> Value {
         let mut value = to_json(&self.inventory, &self.unlock, self.config_file.as_ref(), &self.backends);
         value["vault"]["recovery_key"] = json!(self.has_recovery_key);
+        value["unacknowledged_findings"] = self
+            .unacknowledged
+            .iter()
+            .map(|f| json!({"at": f.at.to_rfc3339(), "what": f.what}))
+            .collect();
         value["retention"] = json!({
             "default": self.retention_default.map(|s| s.to_short()),
             "conversations_with_own_rule": self.own_retention_rules,
@@ -120,6 +130,14 @@ impl ViewReport {
                 "none ('sotto recovery-key' makes one)"
             }
         ));
+        for (n, finding) in self.unacknowledged.iter().enumerate() {
+            let label = if n == 0 { "Not acknowledged" } else { "" };
+            text.push_str(&format!(
+                "{label:<16}{} (found {}; 'sotto verify --acknowledge' once seen)\n",
+                crate::sanitize::one_line(&finding.what, 400),
+                finding.at.to_local_display()
+            ));
+        }
         if self.recent.is_empty() {
             text.push_str(&format!("{:<16}none yet\n", "Exports, wipes"));
         }

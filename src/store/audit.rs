@@ -76,6 +76,10 @@ pub enum AuditEvent {
     TamperingDetected {
         what: Vec<String>,
     },
+    /// The user acknowledged the findings register (see `findings`).
+    FindingsAcknowledged {
+        count: u64,
+    },
     /// A vault of an earlier format was brought to this one (wrapped keys
     /// authenticated, integrity state made from what was there).
     VaultMigrated {
@@ -180,6 +184,9 @@ impl AuditEvent {
                 "tampering detected ({}); records replaced, removed or rolled back",
                 what.join(", ")
             ),
+            AuditEvent::FindingsAcknowledged { count } => {
+                format!("{count} finding(s) of damage or tampering acknowledged")
+            }
             AuditEvent::VaultMigrated { from, to } => {
                 format!("vault migrated from format {from} to {to} (wrapped keys authenticated)")
             }
@@ -225,14 +232,34 @@ pub struct DamagedAuditEntry {
     pub error: RecordError,
 }
 
-/// The sequence number the next audit entry will get.
-pub(crate) fn next_seq(records: &Records) -> Result<u64, VaultError> {
-    match records.scan(TreeId::Audit).next_back().transpose()? {
-        Some((key, _)) => seq_of(&key)
-            .and_then(|last| last.checked_add(1))
-            .ok_or_else(|| records.inconsistent("the last audit record has a malformed key")),
-        None => Ok(0),
+/// How far past the last record that opens a record that does not open still
+/// counts as the log's (damage at its end). Farther ones were planted: one at
+/// `u64::MAX` must not make the log full, or the vault unopenable.
+const DAMAGED_TAIL: u64 = 1024;
+
+/// The sequence number the next audit entry will get: after the last record
+/// that opens, and after any damaged records close behind it.
+pub(crate) fn next_seq(records: &Records, vault_key: &DataKey) -> Result<u64, VaultError> {
+    let mut unopened = Vec::new();
+    let mut last_opened = None;
+    for item in records.scan(TreeId::Audit).rev() {
+        let (key, sealed) = item?;
+        let Some(seq) = seq_of(&key) else {
+            continue; // not an audit key at all: verify reports it
+        };
+        if open_entry(vault_key, &key, &sealed).is_ok() {
+            last_opened = Some(seq);
+            break;
+        }
+        unopened.push(seq);
     }
+    let base = last_opened.map_or(0, |s| s.saturating_add(1));
+    let tail = unopened
+        .into_iter()
+        .filter(|seq| *seq >= base && seq - base < DAMAGED_TAIL)
+        .max()
+        .map_or(base, |seq| seq.saturating_add(1));
+    Ok(tail)
 }
 
 /// The changes that append `events` after the last audit entry, in order,
@@ -242,7 +269,7 @@ pub(crate) fn append_changes(
     vault_key: &DataKey,
     events: impl IntoIterator<Item = (Timestamp, AuditEvent)>,
 ) -> Result<Vec<Change>, VaultError> {
-    let mut next = next_seq(records)?;
+    let mut next = next_seq(records, vault_key)?;
     let mut changes = Vec::new();
     for (at, event) in events {
         let key = next.to_be_bytes();

@@ -262,6 +262,7 @@ fn build(dir: &Path, identity: &VaultIdentity, protection: &NewProtection<'_>) -
         recipient: identity.recipient().to_string(),
         protection: protection_record,
         recovery: None,
+        recovery_key: false,
     };
     manifest.save(&paths.manifest())
 }

@@ -65,6 +65,12 @@ pub(crate) struct StateRecord {
     /// on, a missing one was removed.
     #[serde(default)]
     pub watermark_written: bool,
+    /// The settings that protect the user (the retention default, the
+    /// redaction mode) as last written: when the settings record cannot be
+    /// trusted, these are what it is replaced with, so a discard never
+    /// loosens them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub protective: std::collections::BTreeMap<String, String>,
 }
 
 impl StateRecord {
@@ -248,6 +254,9 @@ pub enum Tampering {
     RolledBack { closed_at: u64, now: u64 },
     /// The watermark was removed from a vault that had one.
     WatermarkRemoved,
+    /// `recovery.age` is there, but the sealed record of the recovery key's
+    /// recipient is missing or does not open.
+    RecoveryRecipientLost,
 }
 
 impl Tampering {
@@ -260,6 +269,7 @@ impl Tampering {
             Tampering::StateMissing => "state",
             Tampering::RolledBack { .. } => "rollback",
             Tampering::WatermarkRemoved => "watermark",
+            Tampering::RecoveryRecipientLost => "recovery",
         }
     }
 }
@@ -277,14 +287,17 @@ impl fmt::Display for Tampering {
                  itself, altered, added or removed"
             ),
             Tampering::SettingsDiscarded { names } if names.is_empty() => f.write_str(
-                "the settings record was not what sotto last wrote, so it was discarded unread; settings \
-                 are back to their defaults",
+                "the settings record could not be trusted (it was not what sotto last wrote, or what it was \
+                 checked against was gone), so it was discarded unread; the retention default and redaction \
+                 mode were kept as last set, everything else is back to its default",
             ),
             Tampering::SettingsDiscarded { names } => write!(
                 f,
-                "the settings record was not what sotto last wrote (an older copy was put back?), so it was \
-                 discarded, not used: set these again ({}); stored API keys need 'sotto key set', consents \
-                 are asked again",
+                "the settings record could not be trusted (it was not what sotto last wrote, or what it was \
+                 checked against was gone; an older copy put back?), so it was discarded, not used: the \
+                 retention default and redaction mode were kept as last set; set the rest again (the \
+                 discarded record held {}; newer ones may be missing from that list); stored API keys need \
+                 'sotto key set', consents are asked again",
                 names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
             ),
             Tampering::AuditLog { expected, found } if found < expected => write!(
@@ -298,8 +311,8 @@ impl fmt::Display for Tampering {
                 found - expected
             ),
             Tampering::StateMissing => f.write_str(
-                "the vault's state record (what it held at its last change) was removed, so records replaced \
-                 by older copies cannot be ruled out; it was made again from what is there now",
+                "the vault's state record (what it held at its last change) was removed or does not open, so \
+                 records replaced by older copies cannot be ruled out; it was made again from what is there now",
             ),
             Tampering::RolledBack { closed_at, now } => write!(
                 f,
@@ -309,6 +322,11 @@ impl fmt::Display for Tampering {
             Tampering::WatermarkRemoved => f.write_str(
                 "the watermark file (what the vault held at its last close) was removed, so records lost or \
                  rolled back since then cannot be ruled out",
+            ),
+            Tampering::RecoveryRecipientLost => f.write_str(
+                "'recovery.age' is there but the sealed record of the recovery key was removed or does not \
+                 open, so nothing is encrypted to a recovery key any more and the next rotation destroys \
+                 'recovery.age'; make a new recovery key with 'sotto recovery-key'",
             ),
         }
     }

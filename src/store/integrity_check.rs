@@ -1,46 +1,79 @@
 //! Checking the vault against its integrity state (see `integrity`): at
 //! unlock for the vault-level trees, in `verify` for every tree. What differs
-//! is reported as tampering, in the unlock report and the audit log; a
-//! settings record that differs is discarded unread, because using it is what
-//! an attacker who puts an older copy back wants (a revoked API key, a
-//! withdrawn consent).
+//! is tampering. Everything an unlock finds (tampering and losses) is then
+//! put on record in one commit: the audit events, the findings register, and
+//! a settings record that cannot be trusted replaced, so that a crash can
+//! neither lose a report nor leave the vault following what was found.
+//!
+//! The settings are failed closed: whenever they may be an older copy (their
+//! digest differs, or what they are checked against was removed or rolled
+//! back), they are replaced by a record holding only the protective settings
+//! kept in the state (the retention default, the redaction mode), because
+//! using them is what someone who puts an older copy back wants: a revoked
+//! API key, a withdrawn consent, a looser mode.
+
+use std::collections::BTreeMap;
 
 use super::audit::{self, AuditEvent};
 use super::error::VaultError;
 use super::integrity::{
     self, DigestBytes, INTEGRITY_KEY, IntegrityKey, IntegrityKeyRecord, STATE_KEY, StateRecord, Tampering, Tracker,
 };
-use super::records::{Change, SETTINGS_KEY, TreeId, open_value, seal_value};
+use super::records::{Change, TreeId, open_value, seal_value};
 use super::vault::Vault;
+use super::watermark::StorageLoss;
 use crate::time::Timestamp;
 
 /// The trees whose digests are checked at every unlock: their size grows
 /// with conversations, not messages.
 const CHECKED_AT_UNLOCK: [TreeId; 4] = [TreeId::Keys, TreeId::Index, TreeId::Settings, TreeId::Meta];
 
+/// What the unlock-time check found, before anything is written.
+pub(crate) struct IntegrityCheck {
+    pub found: Vec<Tampering>,
+    /// The settings record is not the one sotto last wrote.
+    pub settings_differ: bool,
+    /// Changes to commit with the findings (a new integrity key).
+    pub pending: Vec<Change>,
+}
+
 impl Vault {
-    /// At unlock: compares the vault-level records with the state record,
-    /// arms the records' tracker with what is there now, and discards a
-    /// settings record that differs. The caller puts what was found in the
-    /// audit log, after the watermark check (an appended event would fill a
-    /// gap left by lost ones).
-    pub(crate) fn check_integrity(&mut self) -> Result<Vec<Tampering>, VaultError> {
+    /// At unlock: compares the vault-level records with the state record and
+    /// arms the records' tracker with what is there now. Writes nothing (see
+    /// [`record_unlock_findings`](Self::record_unlock_findings)).
+    pub(crate) fn check_integrity(&mut self) -> Result<IntegrityCheck, VaultError> {
         let key = self.load_integrity_key();
         let stored = self.load_state();
         let (key, stored) = match (key, stored) {
             (Some(key), Some(stored)) => (key, stored),
             // A format-1 vault: its migration makes them.
-            (None, None) if self.identity.is_legacy() => return Ok(Vec::new()),
+            (None, None) if self.identity.is_legacy() => {
+                return Ok(IntegrityCheck {
+                    found: Vec::new(),
+                    settings_differ: false,
+                    pending: Vec::new(),
+                });
+            }
             _ => {
-                self.initialize_integrity(0)?;
-                return Ok(vec![Tampering::StateMissing]);
+                // Start from what the last close knew, so that neither the
+                // generation nor the protective settings go backwards.
+                let (generation, protective) = self.watermark_state().unwrap_or_default();
+                let change = self.initialize_integrity(generation)?;
+                if !protective.is_empty() {
+                    self.records.with_tracker(|t| t.state.protective = protective);
+                }
+                return Ok(IntegrityCheck {
+                    found: vec![Tampering::StateMissing],
+                    settings_differ: false,
+                    pending: vec![change],
+                });
             }
         };
         let mut actual = stored.clone();
         for tree in CHECKED_AT_UNLOCK {
             *digest_mut(&mut actual, tree) = self.tree_digest(&key, tree)?;
         }
-        actual.audit_next = audit::next_seq(&self.records)?;
+        actual.audit_next = audit::next_seq(&self.records, &self.vault_key)?;
         let mut found: Vec<Tampering> = [TreeId::Keys, TreeId::Index, TreeId::Meta]
             .into_iter()
             .filter(|tree| actual.digest(*tree) != stored.digest(*tree))
@@ -58,21 +91,122 @@ impl Vault {
             seal_key: self.vault_key.clone(),
             state: actual,
         });
-        if settings_differ {
-            found.push(self.discard_settings()?);
+        Ok(IntegrityCheck {
+            found,
+            settings_differ,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Puts what the unlock found on record, in one commit: the audit events,
+    /// the findings register, a settings record that cannot be trusted
+    /// replaced (see the module), and `pending`. Then, if the watermark was
+    /// part of it, writes the watermark again. Adds to `found` what only this
+    /// step knows (the settings discarded, a lost recovery record).
+    pub(crate) fn record_unlock_findings(
+        &mut self,
+        check: IntegrityCheck,
+        losses: &[StorageLoss],
+        found: &mut Vec<Tampering>,
+    ) -> Result<(), VaultError> {
+        let IntegrityCheck {
+            found: from_integrity,
+            settings_differ,
+            pending,
+        } = check;
+        let mut all = from_integrity;
+        all.append(found);
+        let watermark_unreadable = losses.iter().any(|l| !l.is_known_loss());
+        let had_watermark = self.records.state().is_some_and(|s| s.watermark_written);
+        let settings_suspect = settings_differ
+            || (watermark_unreadable && had_watermark)
+            || all.iter().any(|t| {
+                matches!(
+                    t,
+                    Tampering::StateMissing | Tampering::RolledBack { .. } | Tampering::WatermarkRemoved
+                )
+            });
+        let mut changes = pending;
+        if settings_suspect && let Some((names, change)) = self.settings_fallback()? {
+            changes.push(change);
+            all.push(Tampering::SettingsDiscarded { names });
         }
-        Ok(found)
+        if !self.identity.is_legacy() && self.paths.recovery().exists() && self.sealed_recovery_recipient().is_none() {
+            all.push(Tampering::RecoveryRecipientLost);
+        }
+        let now = Timestamp::now();
+        let mut events = Vec::new();
+        if losses.iter().any(StorageLoss::is_known_loss) {
+            events.push((
+                now,
+                AuditEvent::StorageLoss {
+                    conversations: losses
+                        .iter()
+                        .filter(|l| matches!(l, StorageLoss::Conversation { .. } | StorageLoss::Messages { .. }))
+                        .count() as u64,
+                    messages: losses.iter().map(StorageLoss::messages).sum(),
+                },
+            ));
+        }
+        if watermark_unreadable {
+            events.push((now, AuditEvent::WatermarkUnreadable));
+        }
+        if !all.is_empty() {
+            let mut what: Vec<String> = all.iter().map(|t| t.name().to_owned()).collect();
+            what.dedup();
+            events.push((now, AuditEvent::TamperingDetected { what }));
+        }
+        let told: Vec<String> = losses
+            .iter()
+            .map(ToString::to_string)
+            .chain(all.iter().map(ToString::to_string))
+            .collect();
+        if !told.is_empty() {
+            changes.push(self.findings_change(now, &told));
+        }
+        changes.extend(audit::append_changes(&self.records, &self.vault_key, events)?);
+        if !changes.is_empty() {
+            self.records.commit(&changes)?;
+            self.records.flush()?;
+        }
+        // On record now: from here the watermark follows the database.
+        if !losses.is_empty() || all.contains(&Tampering::WatermarkRemoved) {
+            self.write_watermark()?;
+        }
+        *found = all;
+        Ok(())
+    }
+
+    /// The settings names the current record holds (if it opens), and the
+    /// change that replaces it with the protective settings kept in the
+    /// state. `None` when there is nothing to replace.
+    fn settings_fallback(&self) -> Result<Option<(Vec<String>, Change)>, VaultError> {
+        let exists = self
+            .records
+            .get(TreeId::Settings, super::records::SETTINGS_KEY)?
+            .is_some();
+        let protective = self.records.state().map(|s| s.protective).unwrap_or_default();
+        if !exists && protective.is_empty() {
+            return Ok(None);
+        }
+        let names = self
+            .setting_names()
+            .map(|names| names.into_iter().map(|n| n.name).collect())
+            .unwrap_or_default();
+        Ok(Some((names, self.settings_record_change(&protective))))
     }
 
     /// Makes a new integrity key and state from what the vault holds now,
-    /// starting at `generation` (a new vault, a migration, or a state that
-    /// was removed).
-    pub(crate) fn initialize_integrity(&mut self, generation: u64) -> Result<(), VaultError> {
+    /// starting at `generation`, and arms the tracker with it. Returns the
+    /// change that stores the key, for the caller's next commit: the state
+    /// record is written by that commit.
+    pub(crate) fn initialize_integrity(&mut self, generation: u64) -> Result<Change, VaultError> {
         let key = IntegrityKey::generate();
         let mut state = StateRecord {
             generation,
-            audit_next: audit::next_seq(&self.records)?,
+            audit_next: audit::next_seq(&self.records, &self.vault_key)?,
             watermark_written: self.paths.watermark().exists(),
+            protective: BTreeMap::new(),
             ..StateRecord::default()
         };
         for tree in [
@@ -84,6 +218,7 @@ impl Vault {
         ] {
             *digest_mut(&mut state, tree) = self.tree_digest(&key, tree)?;
         }
+        state.protective = self.protective_settings().unwrap_or_default();
         let sealed_key = seal_value(&self.vault_key, TreeId::Meta, INTEGRITY_KEY, &key.to_record());
         self.records.arm(Tracker {
             key,
@@ -92,12 +227,11 @@ impl Vault {
         });
         // The key record counts in the meta digest like any other: the commit
         // takes the old one (if any) out and the new one in.
-        self.records.commit(&[Change::Put {
+        Ok(Change::Put {
             tree: TreeId::Meta,
             key: INTEGRITY_KEY.to_vec(),
             value: sealed_key,
-        }])?;
-        self.records.flush()
+        })
     }
 
     /// What `verify` adds: every tree, messages included, against the state
@@ -122,7 +256,7 @@ impl Vault {
                 found.push(Tampering::Records { tree: tree.name() });
             }
         }
-        let audit_next = audit::next_seq(&self.records)?;
+        let audit_next = audit::next_seq(&self.records, &self.vault_key)?;
         if audit_next != state.audit_next {
             found.push(Tampering::AuditLog {
                 expected: state.audit_next,
@@ -130,6 +264,15 @@ impl Vault {
             });
         }
         Ok(found)
+    }
+
+    /// The digest of the messages as they are now (to take it again when
+    /// findings are acknowledged); the stored one if the tracker is not armed.
+    pub(crate) fn messages_digest_now(&self) -> Result<DigestBytes, VaultError> {
+        match self.records.with_tracker(|t| t.key.clone()) {
+            Some(key) => self.tree_digest(&key, TreeId::Messages),
+            None => Ok(DigestBytes::default()),
+        }
     }
 
     /// The digest of the records of `tree` as they are now.
@@ -155,28 +298,6 @@ impl Vault {
     fn load_state(&self) -> Option<StateRecord> {
         let sealed = self.records.get(TreeId::Meta, STATE_KEY).ok()??;
         open_value(&self.vault_key, TreeId::Meta, STATE_KEY, &sealed).ok()
-    }
-
-    /// Removes a settings record that is not the one sotto last wrote, and
-    /// says which settings it held (names only).
-    fn discard_settings(&mut self) -> Result<Tampering, VaultError> {
-        let names = self
-            .setting_names()
-            .map(|names| names.into_iter().map(|n| n.name).collect())
-            .unwrap_or_default();
-        self.records.commit(&[Change::Remove {
-            tree: TreeId::Settings,
-            key: SETTINGS_KEY.to_vec(),
-        }])?;
-        Ok(Tampering::SettingsDiscarded { names })
-    }
-
-    /// One audit event naming what was found, made durable.
-    pub(crate) fn record_tampering(&mut self, found: &[Tampering]) -> Result<(), VaultError> {
-        let mut what: Vec<String> = found.iter().map(|t| t.name().to_owned()).collect();
-        what.dedup();
-        self.append_audit(Timestamp::now(), AuditEvent::TamperingDetected { what })?;
-        self.records.flush()
     }
 }
 

@@ -31,10 +31,15 @@ pub struct VaultManifest {
     /// The vault identity's age recipient (`age1…`): every data key is wrapped to it.
     pub recipient: String,
     pub protection: Protection,
-    /// The recovery key's age recipient, if the user made one: `recovery.age`
-    /// holds the vault identity encrypted to it.
+    /// Format 1 only: the recovery key's age recipient. Format 2 keeps it
+    /// sealed and never writes it here: published, it would let anyone make
+    /// a `recovery.age` the user's recovery key opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<String>,
+    /// Whether the vault has a recovery key (for people; what counts is the
+    /// sealed recipient).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovery_key: bool,
 }
 
 /// How `identity.age` is protected.
@@ -99,6 +104,7 @@ mod tests {
                 path: "/keys/me.txt".into(),
             },
             recovery: None,
+            recovery_key: false,
         };
         manifest.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

@@ -1,110 +1,67 @@
 //! Bringing a vault of an earlier format to this one, at unlock.
 //!
 //! Format 1 stored wrapped keys as bare age files to the vault's (public)
-//! recipient, kept no integrity state, and took the recovery key's recipient
-//! from `vault.toml`. Format 2 tags every wrapped key with a MAC only the
+//! recipient, kept no integrity state, and named the recovery key's recipient
+//! in `vault.toml`. Format 2 tags every wrapped key with a MAC only the
 //! identity's holder can make (`crypto::keys`), keeps the integrity state
-//! (`integrity`), and keeps the recovery recipient sealed. The migration:
+//! (`integrity`), and keeps the recovery recipient sealed.
 //!
-//! 1. makes the integrity state from what the vault holds;
-//! 2. tags every wrapped key that opens for its slot, in one commit (the age
-//!    files stay as they are: nothing is re-encrypted);
-//! 3. seals the recovery recipient named in `vault.toml`, then rewrites
-//!    `recovery.age` and last `identity.age` with the *same* identity, now
-//!    marked as format 2 (so exports to the vault keep opening);
-//! 4. says format 2 in the manifest and records the migration in the audit log.
+//! The migration is a rotation (see `rotate`), so it is one commit: a new
+//! identity marked as format 2, every key wrapped to it with its tag, the
+//! integrity state and the sealed recovery recipient, and the old identity
+//! destroyed. A copy of the old `identity.age` put back later (from a backup
+//! or a sync's history) opens nothing: a format-1 identity accepts only bare
+//! keys, and every key is now tagged. Exports encrypted to the old vault
+//! identity stop opening with the passphrase, as after any rotation (a
+//! recovery key keeps opening them).
 //!
-//! Steps 1 to 3 trust the vault as it is at that moment: what an attacker
-//! changed *before* the migration cannot be told apart from what the user
-//! wrote (SECURITY.md says so). A crash at any point leaves a vault that
-//! opens and finishes the migration at its next unlock: the mark goes into
-//! `identity.age` last, and a format-1 identity accepts tagged keys. Steps 3
-//! and 4 need to protect the identity again (the passphrase or the user's
-//! identity file); a session unlocked with the recovery key does 1 and 2 and
-//! leaves the rest to the next unlock with the passphrase.
+//! Before it, the vault is trusted as it is found: what an attacker changed
+//! before the migration cannot be told apart from what the user wrote
+//! (SECURITY.md says so). It needs to protect the new identity (the
+//! passphrase or the user's identity file): a session unlocked with the
+//! recovery key leaves the vault in format 1 until `sotto passphrase
+//! --reset`, whose rotation migrates it too.
 
 use super::audit::AuditEvent;
 use super::error::VaultError;
-use super::fsutil;
 use super::manifest::VAULT_FORMAT;
-use super::records::{Change, TreeId};
+use super::recovery::recovery_recipient_change;
+use super::rotate::Shred;
 use super::vault::Vault;
-use crate::crypto::{KeyPurpose, keys};
-use crate::time::Timestamp;
 
 /// The format a vault without the identity's format mark is in.
-const LEGACY_FORMAT: u32 = 1;
+pub(crate) const LEGACY_FORMAT: u32 = 1;
 
 impl Vault {
-    /// Migrates a format-1 vault as far as this session can (see above).
-    /// Returns whether the migration finished.
+    /// Migrates a format-1 vault when this session can protect a new
+    /// identity. Returns whether it did.
     pub(crate) fn migrate_if_needed(&mut self) -> Result<bool, VaultError> {
-        if !self.identity.is_legacy() {
+        if !self.identity.is_legacy() || self.resealer.is_none() {
             return Ok(false);
         }
-        if self.records.state().is_none() {
-            self.initialize_integrity(0)?;
-        }
-        self.authenticate_wrapped_keys()?;
-        if self.sealed_recovery_recipient()?.is_none()
-            && let Some(recipient) = self.manifest.recovery.clone()
-        {
-            self.seal_recovery_recipient(&recipient)?;
-        }
-        let Some(resealer) = &self.resealer else {
-            return Ok(false);
-        };
-        let now = Timestamp::now();
-        let identity = self.identity.current_format();
-        let sealed_identity = resealer.seal(&identity, now)?;
-        let recovery = self.recovery_recipient()?;
-        if let Some(sealed_recovery) = self.seal_for_recovery(&identity, recovery.as_deref(), now)? {
-            let path = self.paths.recovery();
-            fsutil::write_private_file_atomic(&path, &sealed_recovery).map_err(VaultError::io("write", &path))?;
-        }
-        let path = self.paths.identity();
-        fsutil::write_private_file_atomic(&path, &sealed_identity).map_err(VaultError::io("write", &path))?;
-        self.identity = identity;
-        self.identity_file = Some(sealed_identity);
-        let mut manifest = self.manifest.clone();
-        manifest.format = VAULT_FORMAT;
-        manifest.save(&self.paths.manifest())?;
-        self.manifest = manifest;
-        self.record_audit(AuditEvent::VaultMigrated {
+        // The rotation records the migration with its own event.
+        self.rotate(&Shred::default(), |_| AuditEvent::VaultMigrated {
             from: LEGACY_FORMAT,
             to: VAULT_FORMAT,
         })?;
         Ok(true)
     }
 
-    /// Step 2: a tag for every bare wrapped key that opens for its own slot.
-    /// One that does not open is left as it is (verify reports it).
-    fn authenticate_wrapped_keys(&mut self) -> Result<(), VaultError> {
-        let mut changes = Vec::new();
-        for item in self.records.scan(TreeId::Keys) {
-            let (key, wrapped) = item?;
-            if keys::is_tagged(&wrapped) {
-                continue;
-            }
-            let purpose = if &*key == super::records::VAULT_KEY_ID {
-                KeyPurpose::Vault
-            } else if let Ok(id) = <[u8; 16]>::try_from(&*key) {
-                KeyPurpose::Conversation(id)
-            } else {
-                continue;
-            };
-            if keys::unwrap(&wrapped, purpose, &self.identity).is_ok() {
-                changes.push(Change::Put {
-                    tree: TreeId::Keys,
-                    key: key.to_vec(),
-                    value: keys::authenticate(&self.identity, purpose, &wrapped),
-                });
-            }
+    /// What a rotation of a format-1 vault needs first, under its old vault
+    /// key: the integrity state made from what is there, and the manifest's
+    /// recovery recipient sealed (the rotation re-seals both). A crash after
+    /// this leaves a format-1 vault that the next unlock checks and migrates.
+    pub(crate) fn prepare_legacy_for_rotation(&mut self) -> Result<(), VaultError> {
+        if self.records.state().is_none() {
+            let change = self.initialize_integrity(0)?;
+            self.records.commit(&[change])?;
         }
-        if changes.is_empty() {
-            return Ok(());
+        if self.sealed_recovery_recipient().is_none()
+            && let Some(recipient) = self.manifest.recovery.clone()
+        {
+            self.records
+                .commit(&[recovery_recipient_change(&self.vault_key, &recipient)])?;
         }
-        self.records.commit(&changes)?;
         self.records.flush()
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod conversations;
 mod create;
 mod error;
 mod failed_unlocks;
+mod findings;
 pub(crate) mod fsutil;
 mod identity_guard;
 mod ids;
@@ -38,6 +39,7 @@ pub use conversations::{ConversationList, ConversationSummary, DamagedConversati
 pub use create::NewProtection;
 pub use error::VaultError;
 pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};
+pub use findings::RecordedFinding;
 pub use identity_guard::Repair;
 pub use ids::{BadConversationId, ConversationId};
 pub use import::{ImportedConversation, ImportedMessage};

@@ -165,7 +165,7 @@ impl Records {
         })
     }
 
-    pub fn tree(&self, id: TreeId) -> &sled::Tree {
+    fn tree(&self, id: TreeId) -> &sled::Tree {
         &self.trees[id as usize]
     }
 
@@ -255,21 +255,34 @@ impl Records {
     /// Applies `changes` atomically: after a crash either all are there or none.
     /// Not durable until [`Records::flush`].
     pub fn commit(&self, changes: &[Change]) -> Result<(), VaultError> {
-        self.commit_sealing_state(changes, None)
+        self.commit_sealing_state(changes, None, |_| {})
     }
 
     /// [`commit`](Self::commit) for a rotation: the state record is sealed
     /// under the new vault key, which seals it from then on.
     pub fn commit_rekeyed(&self, changes: &[Change], new_vault_key: &DataKey) -> Result<(), VaultError> {
-        self.commit_sealing_state(changes, Some(new_vault_key))
+        self.commit_sealing_state(changes, Some(new_vault_key), |_| {})
     }
 
-    fn commit_sealing_state(&self, changes: &[Change], new_vault_key: Option<&DataKey>) -> Result<(), VaultError> {
+    /// [`commit`](Self::commit) with `edit` applied to the state it writes,
+    /// in the same transaction (the settings kept in the state; a digest
+    /// taken again on acknowledgement). Without a tracker it is a commit.
+    pub fn commit_with_state(&self, changes: &[Change], edit: impl FnOnce(&mut StateRecord)) -> Result<(), VaultError> {
+        self.commit_sealing_state(changes, None, edit)
+    }
+
+    fn commit_sealing_state(
+        &self,
+        changes: &[Change],
+        new_vault_key: Option<&DataKey>,
+        edit: impl FnOnce(&mut StateRecord),
+    ) -> Result<(), VaultError> {
         let mut tracker = self.tracker.borrow_mut();
         let next = match tracker.as_ref() {
             Some(t) => {
                 let before = self.values_before(changes)?;
-                let state = t.advance(changes, &before);
+                let mut state = t.advance(changes, &before);
+                edit(&mut state);
                 let seal_key = new_vault_key.unwrap_or(&t.seal_key);
                 let record = Change::Put {
                     tree: TreeId::Meta,

@@ -13,8 +13,7 @@ use super::audit::AuditEvent;
 use super::error::VaultError;
 use super::failed_unlocks::FailedUnlockReason;
 use super::records::{Change, TreeId, open_value, seal_value};
-use super::rotate::Shred;
-use super::vault::{LockedVault, UnlockedIdentity, Vault};
+use super::vault::{Candidate, LockedVault, UnlockedIdentity, Vault};
 use crate::crypto::VaultIdentity;
 
 /// In `meta`: the recovery key's recipient, sealed. `vault.toml` names it
@@ -37,46 +36,36 @@ impl Vault {
     pub fn create_recovery_key(&mut self) -> Result<SecretString, VaultError> {
         let key = age::x25519::Identity::generate();
         let recipient = key.to_public().to_string();
-        self.rotate_with_recovery(&Shred::default(), Some(&recipient), |_| AuditEvent::RecoveryKeyCreated)?;
+        let shred = self.rekey_every_conversation()?;
+        self.rotate_with_recovery(&shred, Some(&recipient), |_| AuditEvent::RecoveryKeyCreated)?;
         Ok(SecretString::from(key.to_string().expose_secret().to_owned()))
     }
 
     /// Whether this vault has a recovery key.
     pub fn has_recovery_key(&self) -> bool {
-        self.recovery_recipient().is_ok_and(|r| r.is_some())
+        self.recovery_recipient().is_some()
     }
 
-    /// The recovery key's recipient: the sealed one. A format-1 vault that
-    /// could not be migrated yet (a session unlocked with the recovery key)
-    /// has only the manifest's.
-    pub(crate) fn recovery_recipient(&self) -> Result<Option<String>, VaultError> {
-        match self.sealed_recovery_recipient()? {
-            Some(recipient) => Ok(Some(recipient)),
-            None if self.identity.is_legacy() => Ok(self.manifest.recovery.clone()),
-            None => Ok(None),
+    /// The recovery key's recipient: the sealed one. A format-1 vault not
+    /// migrated yet has only the manifest's (trusted once, by the migration).
+    /// A sealed record that is missing or does not open counts as none: the
+    /// identity is then encrypted to no recovery key, and the next rotation
+    /// destroys the old `recovery.age` with the old identity (the unlock
+    /// reports it as tampering).
+    pub(crate) fn recovery_recipient(&self) -> Option<String> {
+        match self.sealed_recovery_recipient() {
+            Some(recipient) => Some(recipient),
+            None if self.identity.is_legacy() => self.manifest.recovery.clone(),
+            None => None,
         }
     }
 
-    pub(crate) fn sealed_recovery_recipient(&self) -> Result<Option<String>, VaultError> {
-        let Some(sealed) = self.records.get(TreeId::Meta, RECOVERY_RECIPIENT_KEY)? else {
-            return Ok(None);
-        };
+    /// The sealed recovery recipient, if its record is there and opens.
+    pub(crate) fn sealed_recovery_recipient(&self) -> Option<String> {
+        let sealed = self.records.get(TreeId::Meta, RECOVERY_RECIPIENT_KEY).ok()??;
         open_value::<RecoveryRecipientRecord>(&self.vault_key, TreeId::Meta, RECOVERY_RECIPIENT_KEY, &sealed)
-            .map(|r| Some(r.recipient))
-            .map_err(|e| VaultError::Database {
-                path: self.paths.database(),
-                message: format!(
-                    "the recovery key's record is damaged ({e}); make a new one with 'sotto recovery-key'"
-                ),
-            })
-    }
-
-    /// Seals `recipient` as the recovery key's (the migration takes the
-    /// manifest's once).
-    pub(crate) fn seal_recovery_recipient(&mut self, recipient: &str) -> Result<(), VaultError> {
-        self.records
-            .commit(&[recovery_recipient_change(&self.vault_key, recipient)])?;
-        self.records.flush()
+            .ok()
+            .map(|r| r.recipient)
     }
 }
 
@@ -113,10 +102,13 @@ impl LockedVault {
             };
             any_file = true;
             if let Ok(identity) = VaultIdentity::open_with_identities(&sealed, &identities) {
-                candidates.push(identity);
+                candidates.push(Candidate {
+                    identity,
+                    pending: path == self.paths().recovery_next(),
+                });
             }
         }
-        if !any_file || self.manifest().recovery.is_none() {
+        if !any_file {
             return Err(VaultError::NoRecoveryKey { path: root });
         }
         if candidates.is_empty() {

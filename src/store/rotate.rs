@@ -38,7 +38,7 @@ use super::fsutil;
 use super::ids::{ConversationId, split_message_key};
 use super::integrity;
 use super::layout::VaultPaths;
-use super::manifest::VaultManifest;
+use super::manifest::{VAULT_FORMAT, VaultManifest};
 use super::messages::MessageRecord;
 use super::records::{Change, FAILED_UNLOCK_IMPORT_KEY, TreeId, VAULT_KEY_ID, open_value, seal_value};
 use super::recovery::{RECOVERY_RECIPIENT_KEY, recovery_recipient_change};
@@ -123,6 +123,24 @@ pub(crate) struct Shred {
     pub messages: BTreeMap<ConversationId, BTreeSet<u64>>,
 }
 
+impl Vault {
+    /// What a rotation that revokes the old identity removes: nothing, but
+    /// every conversation whose key and index entry open gets a new data key
+    /// (and its messages are re-sealed under it). A conversation already
+    /// damaged is left as it is.
+    pub(crate) fn rekey_every_conversation(&self) -> Result<Shred, VaultError> {
+        let mut shred = Shred::default();
+        for item in self.records.scan(TreeId::Keys) {
+            let (key, _) = item?;
+            let Some(id) = id_of_key(&key) else { continue };
+            if self.conversation_key(id).is_ok() && self.index_record(id).is_ok() {
+                shred.messages.insert(id, BTreeSet::new());
+            }
+        }
+        Ok(shred)
+    }
+}
+
 /// What a rotation did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RotationReport {
@@ -143,6 +161,15 @@ pub struct RotationReport {
 pub(crate) struct RotationMarker {
     pub from: String,
     pub to: String,
+    /// Whether the rotation wrote a recovery copy (`recovery.next.age`). If
+    /// not, the old `recovery.age` is destroyed with the old identity it
+    /// holds. Markers from before this field always renamed a copy if any.
+    #[serde(default = "wrote_recovery_copy_by_default")]
+    pub recovery: bool,
+}
+
+fn wrote_recovery_copy_by_default() -> bool {
+    true
 }
 
 impl RotationMarker {
@@ -190,6 +217,18 @@ impl Vault {
         new_recovery: Option<&str>,
         event: impl FnOnce(&RotationReport) -> AuditEvent,
     ) -> Result<RotationReport, VaultError> {
+        if self.resealer.is_none() {
+            return Err(VaultError::CannotRotate {
+                reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
+                         set a passphrase with 'sotto passphrase --reset' first"
+                    .into(),
+            });
+        }
+        // A format-1 vault is migrated by this rotation (see `migrate`).
+        let migrating = self.identity.is_legacy();
+        if migrating {
+            self.prepare_legacy_for_rotation()?;
+        }
         let resealer = self.resealer.as_ref().ok_or_else(|| VaultError::CannotRotate {
             reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
                      set a passphrase with 'sotto passphrase --reset' first"
@@ -207,7 +246,7 @@ impl Vault {
         let recipient = identity.recipient();
         let recovery = match new_recovery {
             Some(r) => Some(r.to_owned()),
-            None => self.recovery_recipient()?,
+            None => self.recovery_recipient(),
         };
         let sealed_recovery = self.seal_for_recovery(&identity, recovery.as_deref(), now)?;
         let vault_key = DataKey::generate();
@@ -313,11 +352,15 @@ impl Vault {
         if let Some(recovery) = new_recovery {
             changes.push(recovery_recipient_change(&vault_key, recovery));
         }
-        changes.extend(audit::append_changes(
-            &self.records,
-            &vault_key,
-            [(now, event(&report))],
-        )?);
+        let mut events = vec![(now, event(&report))];
+        let migrated = AuditEvent::VaultMigrated {
+            from: super::migrate::LEGACY_FORMAT,
+            to: VAULT_FORMAT,
+        };
+        if migrating && events[0].1 != migrated {
+            events.push((now, migrated));
+        }
+        changes.extend(audit::append_changes(&self.records, &vault_key, events)?);
 
         let mut mark = self.current_watermark()?;
         for id in &shred.conversations {
@@ -335,6 +378,7 @@ impl Vault {
         let marker = RotationMarker {
             from: self.identity.recipient().to_string(),
             to: recipient.to_string(),
+            recovery: sealed_recovery.is_some(),
         };
         write_pending(
             &self.paths,
@@ -362,9 +406,11 @@ impl Vault {
         self.streaming.retain(|(id, _)| !shred.conversations.contains(id));
         self.records.flush()?;
         let mut manifest = self.manifest.clone();
+        manifest.format = VAULT_FORMAT;
         manifest.recipient = recipient.to_string();
-        manifest.recovery = recovery;
-        finish_pending(&self.paths, &manifest)?;
+        manifest.recovery = None;
+        manifest.recovery_key = recovery.is_some();
+        finish_pending(&self.paths, &manifest, &marker)?;
         self.manifest = manifest;
         Ok(report)
     }
@@ -498,12 +544,21 @@ fn write_pending(
 
 /// Step 3, also run at unlock after an interrupted rotation whose commit
 /// landed: destroy the old identity, put the new files in place. Idempotent.
-pub(crate) fn finish_pending(paths: &VaultPaths, manifest: &VaultManifest) -> Result<(), VaultError> {
+pub(crate) fn finish_pending(
+    paths: &VaultPaths,
+    manifest: &VaultManifest,
+    marker: &RotationMarker,
+) -> Result<(), VaultError> {
     let root = paths.root();
     if paths.identity_next().exists() {
         shred_file(&paths.identity())?;
     }
-    if paths.recovery_next().exists() {
+    if !marker.recovery {
+        // No recovery copy of the new identity: the old one holds the
+        // identity this rotation destroys, so it goes too.
+        shred_file(&paths.recovery())?;
+        remove_if_present(&paths.recovery())?;
+    } else if paths.recovery_next().exists() {
         shred_file(&paths.recovery())?;
         rename(&paths.recovery_next(), &paths.recovery())?;
     }

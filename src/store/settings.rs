@@ -9,8 +9,14 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use super::error::VaultError;
-use super::records::{SETTINGS_KEY, TreeId, open_value, seal_value};
+use super::records::{Change, SETTINGS_KEY, TreeId, open_value, seal_value};
 use super::vault::Vault;
+
+/// Settings that protect the user: a copy is kept in the integrity state, so
+/// that discarding a settings record that cannot be trusted never loosens
+/// them (see `integrity_check`). The redaction mode's name is the one
+/// `redact::egress::MODE_SETTING` uses (the store does not depend on redact).
+pub(crate) const PROTECTIVE_SETTINGS: [&str; 2] = [super::retention::DEFAULT_SETTING, "redaction.mode"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
@@ -24,12 +30,37 @@ struct SettingsRecord {
     values: BTreeMap<String, SettingValue>,
 }
 
+impl SettingsRecord {
+    fn protective(&self) -> BTreeMap<String, String> {
+        PROTECTIVE_SETTINGS
+            .iter()
+            .filter_map(|name| match self.values.get(*name) {
+                Some(SettingValue::Text(value)) => Some(((*name).to_owned(), value.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sets `name`, zeroizing the value it replaces.
+    fn insert(&mut self, name: &str, value: SettingValue) {
+        if let Some(mut old) = self.values.insert(name.to_owned(), value) {
+            old.zeroize();
+        }
+    }
+}
+
+impl SettingValue {
+    fn zeroize(&mut self) {
+        match self {
+            SettingValue::Text(v) | SettingValue::Secret(v) => v.zeroize(),
+        }
+    }
+}
+
 impl Drop for SettingsRecord {
     fn drop(&mut self) {
         for value in self.values.values_mut() {
-            match value {
-                SettingValue::Text(v) | SettingValue::Secret(v) => v.zeroize(),
-            }
+            value.zeroize();
         }
     }
 }
@@ -51,9 +82,36 @@ impl Vault {
     }
 
     fn store_settings(&self, settings: &SettingsRecord) -> Result<(), VaultError> {
-        let sealed = seal_value(&self.vault_key, TreeId::Settings, SETTINGS_KEY, settings);
-        self.records.put(TreeId::Settings, SETTINGS_KEY, sealed)?;
+        let change = Change::Put {
+            tree: TreeId::Settings,
+            key: SETTINGS_KEY.to_vec(),
+            value: seal_value(&self.vault_key, TreeId::Settings, SETTINGS_KEY, settings),
+        };
+        let protective = settings.protective();
+        self.records
+            .commit_with_state(&[change], |state| state.protective = protective)?;
         self.records.flush()
+    }
+
+    /// The protective settings as the current record holds them.
+    pub(crate) fn protective_settings(&self) -> Result<BTreeMap<String, String>, VaultError> {
+        Ok(self.load_settings()?.protective())
+    }
+
+    /// The change that replaces the settings record with one holding only
+    /// `values` (plain settings).
+    pub(crate) fn settings_record_change(&self, values: &BTreeMap<String, String>) -> Change {
+        let record = SettingsRecord {
+            values: values
+                .iter()
+                .map(|(name, value)| (name.clone(), SettingValue::Text(value.clone())))
+                .collect(),
+        };
+        Change::Put {
+            tree: TreeId::Settings,
+            key: SETTINGS_KEY.to_vec(),
+            value: seal_value(&self.vault_key, TreeId::Settings, SETTINGS_KEY, &record),
+        }
     }
 
     fn update_settings(&mut self, change: impl FnOnce(&mut SettingsRecord)) -> Result<(), VaultError> {
@@ -63,9 +121,7 @@ impl Vault {
     }
 
     pub fn set_setting(&mut self, name: &str, value: &str) -> Result<(), VaultError> {
-        self.update_settings(|s| {
-            s.values.insert(name.to_owned(), SettingValue::Text(value.to_owned()));
-        })
+        self.update_settings(|s| s.insert(name, SettingValue::Text(value.to_owned())))
     }
 
     /// A plain setting's value; `None` if unset or if it is a secret.
@@ -77,10 +133,7 @@ impl Vault {
     }
 
     pub fn set_secret(&mut self, name: &str, value: &SecretString) -> Result<(), VaultError> {
-        self.update_settings(|s| {
-            s.values
-                .insert(name.to_owned(), SettingValue::Secret(value.expose_secret().to_owned()));
-        })
+        self.update_settings(|s| s.insert(name, SettingValue::Secret(value.expose_secret().to_owned())))
     }
 
     /// A secret setting's value; `None` if unset or if it is a plain setting.
@@ -94,7 +147,12 @@ impl Vault {
     /// Removes a setting; returns whether it existed.
     pub fn remove_setting(&mut self, name: &str) -> Result<bool, VaultError> {
         let mut existed = false;
-        self.update_settings(|s| existed = s.values.remove(name).is_some())?;
+        self.update_settings(|s| {
+            if let Some(mut old) = s.values.remove(name) {
+                old.zeroize();
+                existed = true;
+            }
+        })?;
         Ok(existed)
     }
 

@@ -40,18 +40,28 @@ pub struct LockedVault {
 /// the store can produce one.
 pub struct UnlockedIdentity {
     /// What the user's secret opened: the current identity file, and the
-    /// new one of an interrupted rotation if there is one. Opening the
-    /// database decides which of them the vault key is wrapped to.
-    pub(crate) candidates: Vec<VaultIdentity>,
+    /// new one of an interrupted rotation if there is one (marked pending).
+    /// Opening the database decides which of them the vault key is wrapped to.
+    pub(crate) candidates: Vec<Candidate>,
     /// How to protect a new identity the same way (for rotations); `None`
     /// when unlocked with the recovery key.
     pub(crate) resealer: Option<Resealer>,
 }
 
+/// One identity an unlock opened, and whether it came from the pending file
+/// of an interrupted rotation (`identity.next.age`, `recovery.next.age`).
+pub(crate) struct Candidate {
+    pub identity: VaultIdentity,
+    pub pending: bool,
+}
+
 impl UnlockedIdentity {
     pub(crate) fn new(identity: VaultIdentity, resealer: Option<Resealer>) -> Self {
         UnlockedIdentity {
-            candidates: vec![identity],
+            candidates: vec![Candidate {
+                identity,
+                pending: false,
+            }],
             resealer,
         }
     }
@@ -206,7 +216,10 @@ impl LockedVault {
                 if !rotating {
                     self.check_recipient(&identity)?;
                 }
-                candidates.push(identity);
+                candidates.push(Candidate {
+                    identity,
+                    pending: false,
+                });
                 resealer
             }
             // The secret was wrong: the pending file, sealed with the same one, would fail too.
@@ -224,7 +237,10 @@ impl LockedVault {
         if let Some(pending) = pending {
             match self.open_identity_file(&pending, passphrase) {
                 Ok((identity, next_resealer)) => {
-                    candidates.push(identity);
+                    candidates.push(Candidate {
+                        identity,
+                        pending: true,
+                    });
                     // Both were sealed with the same secret: either reseals alike.
                     resealer = resealer.or(next_resealer);
                 }
@@ -363,10 +379,10 @@ impl LockedVault {
             })?;
         let mut first_error = None;
         let mut opened = None;
-        for identity in candidates {
+        for Candidate { identity, pending } in candidates {
             match keys::unwrap(&wrapped, KeyPurpose::Vault, &identity) {
                 Ok(key) => {
-                    opened = Some((identity, key));
+                    opened = Some((identity, key, pending));
                     break;
                 }
                 Err(e) => {
@@ -374,20 +390,28 @@ impl LockedVault {
                 }
             }
         }
-        let Some((identity, vault_key)) = opened else {
+        let Some((identity, vault_key, from_pending)) = opened else {
             let reason = first_error.map_or_else(|| "no identity could be opened".into(), |e| e.to_string());
             return Err(VaultError::VaultKeyDamaged { reason });
         };
         let mut manifest = self.manifest;
         let recipient = identity.recipient().to_string();
         match RotationMarker::load(&self.paths)? {
-            // An interrupted rotation: finished if its commit landed (the vault
-            // key is wrapped to the new identity), rolled back if not.
-            Some(marker) if marker.to == recipient && [&marker.from, &marker.to].contains(&&manifest.recipient) => {
+            // An interrupted rotation whose commit landed: the vault key is
+            // wrapped to the identity in the pending file, so finish it (the
+            // old identity is destroyed). Only then: a marker and a pending
+            // file someone planted never make sotto destroy an identity.
+            Some(marker)
+                if from_pending
+                    && marker.to == recipient
+                    && [&marker.from, &marker.to].contains(&&manifest.recipient) =>
+            {
                 manifest.recipient = recipient;
-                rotate::finish_pending(&self.paths, &manifest)?;
+                rotate::finish_pending(&self.paths, &manifest, &marker)?;
             }
-            Some(marker) if marker.from == recipient && manifest.recipient == recipient => {
+            // The current identity file still opens the vault key: whatever
+            // is pending never committed (or finished all but its marker).
+            Some(_) if !from_pending && manifest.recipient == recipient => {
                 rotate::discard_pending(&self.paths)?;
             }
             Some(_) | None if manifest.recipient != recipient => {
@@ -417,13 +441,14 @@ impl LockedVault {
             _lock: self.lock,
         };
         // The integrity state first (it arms the tracker every later commit
-        // brings forward), then the watermark: importing failed attempts
-        // appends audit events, which would fill a gap left by lost ones.
-        let mut tampering = vault.check_integrity()?;
+        // brings forward), then the watermark; both only look. What they
+        // found goes on record in one commit before anything else is written:
+        // importing failed attempts appends audit events, which would fill a
+        // gap left by lost ones.
+        let check = vault.check_integrity()?;
+        let mut tampering = Vec::new();
         let losses = vault.check_watermark(&mut tampering)?;
-        if !tampering.is_empty() {
-            vault.record_tampering(&tampering)?;
-        }
+        vault.record_unlock_findings(check, &losses, &mut tampering)?;
         vault.watermark_armed = true;
         vault.import_failed_unlocks()?;
         vault.migrate_if_needed()?;
@@ -455,17 +480,18 @@ fn scrypt_cost(sealed: &[u8]) -> Option<KdfCost> {
 }
 
 impl Vault {
-    /// Makes `vault.toml` name the sealed recovery recipient: after a
-    /// rotation finished at unlock, or after someone edited it. The file is
-    /// for people; what counts is the sealed one.
+    /// Makes `vault.toml` say whether there is a recovery key, and name no
+    /// recipient: after a rotation finished at unlock, or after someone
+    /// edited it. The file is for people; what counts is the sealed record.
     fn sync_manifest_recovery(&mut self) -> Result<(), VaultError> {
         if self.identity.is_legacy() {
             return Ok(());
         }
-        let sealed = self.sealed_recovery_recipient()?;
-        if sealed != self.manifest.recovery {
+        let has = self.recovery_recipient().is_some();
+        if self.manifest.recovery.is_some() || self.manifest.recovery_key != has {
             let mut manifest = self.manifest.clone();
-            manifest.recovery = sealed;
+            manifest.recovery = None;
+            manifest.recovery_key = has;
             manifest.save(&self.paths.manifest())?;
             self.manifest = manifest;
         }

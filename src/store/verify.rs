@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
+use super::findings::{FINDINGS_KEY, RecordedFinding};
 use super::ids::{ConversationId, split_message_key};
 use super::integrity::{self, Tampering};
 use super::messages::open_message_record;
@@ -32,6 +33,7 @@ pub enum RecordLocation {
     /// The integrity key or state record (see `integrity`).
     IntegrityState,
     RecoveryRecipient,
+    FindingsRegister,
     /// A record whose key fits no known shape, by tree and hex key.
     Unknown {
         tree: &'static str,
@@ -50,6 +52,7 @@ impl fmt::Display for RecordLocation {
             RecordLocation::FailedUnlockImport => f.write_str("failed-unlock import marker"),
             RecordLocation::IntegrityState => f.write_str("integrity state"),
             RecordLocation::RecoveryRecipient => f.write_str("recovery key's recipient"),
+            RecordLocation::FindingsRegister => f.write_str("register of findings"),
             RecordLocation::Unknown { tree, key } => write!(f, "record '{key}' in tree '{tree}'"),
         }
     }
@@ -73,11 +76,16 @@ pub struct VerifyReport {
     pub losses: Vec<StorageLoss>,
     /// Tampering found when this vault was unlocked, and now (see `integrity`).
     pub tampering: Vec<Tampering>,
+    /// Findings of earlier unlocks (and of this one) not yet acknowledged
+    /// (see `findings`).
+    pub unacknowledged: Vec<RecordedFinding>,
 }
 
 impl VerifyReport {
+    /// Nothing damaged, lost or tampered with, and nothing found earlier
+    /// waiting to be acknowledged.
     pub fn is_intact(&self) -> bool {
-        self.damaged.is_empty() && self.losses.is_empty() && self.tampering.is_empty()
+        self.damaged.is_empty() && self.losses.is_empty() && self.tampering.is_empty() && self.unacknowledged.is_empty()
     }
 }
 
@@ -100,11 +108,16 @@ impl Vault {
         report.damaged = found;
         report.losses = self.unlock_report.storage_losses.clone();
         report.tampering = self.unlock_report.tampering.clone();
-        for tampering in self.verify_integrity(messages_damaged)? {
-            if !report.tampering.contains(&tampering) {
-                report.tampering.push(tampering);
-            }
+        let new: Vec<Tampering> = self
+            .verify_integrity(messages_damaged)?
+            .into_iter()
+            .filter(|t| !report.tampering.contains(t))
+            .collect();
+        if !new.is_empty() {
+            self.record_verify_findings(&new)?;
         }
+        report.tampering.extend(new);
+        report.unacknowledged = self.unacknowledged_findings();
         Ok(report)
     }
 
@@ -262,7 +275,7 @@ impl Vault {
 
     /// The settings map and the meta records open; nothing else is in their trees.
     fn verify_singletons(&self, report: &mut VerifyReport, found: &mut Vec<DamagedRecord>) -> Result<(), VaultError> {
-        let known: [(TreeId, &[u8], RecordLocation); 5] = [
+        let known: [(TreeId, &[u8], RecordLocation); 6] = [
             (TreeId::Settings, SETTINGS_KEY, RecordLocation::Settings),
             (
                 TreeId::Meta,
@@ -272,6 +285,7 @@ impl Vault {
             (TreeId::Meta, integrity::STATE_KEY, RecordLocation::IntegrityState),
             (TreeId::Meta, integrity::INTEGRITY_KEY, RecordLocation::IntegrityState),
             (TreeId::Meta, RECOVERY_RECIPIENT_KEY, RecordLocation::RecoveryRecipient),
+            (TreeId::Meta, FINDINGS_KEY, RecordLocation::FindingsRegister),
         ];
         for tree in [TreeId::Settings, TreeId::Meta] {
             for item in self.records.scan(tree) {

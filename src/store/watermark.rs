@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, AuditEvent};
+use super::audit;
 use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::fsutil;
@@ -25,7 +25,6 @@ use super::integrity::Tampering;
 use super::records::{TreeId, open_value};
 use super::vault::Vault;
 use crate::crypto::seal::{self, RecordSlot};
-use crate::time::Timestamp;
 
 /// The AAD slot of the watermark file: not a sled tree, but a name of its own.
 const SLOT: RecordSlot<'static> = RecordSlot {
@@ -43,6 +42,10 @@ pub(crate) struct Watermark {
     /// database may be newer after a crash, never older.
     #[serde(default)]
     pub generation: u64,
+    /// The protective settings at that close (see `integrity_check`): what a
+    /// state record made again starts from, if the state was removed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub protective: BTreeMap<String, String>,
 }
 
 /// Records the database no longer holds although it held them at the last
@@ -107,8 +110,11 @@ impl Vault {
             };
             mark.conversations.insert(id, record.next_seq);
         }
-        mark.audit_next = audit::next_seq(&self.records)?;
-        mark.generation = self.records.state().map_or(0, |s| s.generation);
+        mark.audit_next = audit::next_seq(&self.records, &self.vault_key)?;
+        if let Some(state) = self.records.state() {
+            mark.generation = state.generation;
+            mark.protective = state.protective;
+        }
         Ok(mark)
     }
 
@@ -124,13 +130,9 @@ impl Vault {
         fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))?;
         // From the first watermark on, a missing one was removed: the state
         // says so once, in a commit of its own.
-        let first = self.records.with_tracker(|t| {
-            let first = !t.state.watermark_written;
-            t.state.watermark_written = true;
-            first
-        });
-        if first == Some(true) {
-            self.records.commit(&[])?;
+        if self.records.state().is_some_and(|s| !s.watermark_written) {
+            self.records
+                .commit_with_state(&[], |state| state.watermark_written = true)?;
             self.records.flush()?;
         }
         Ok(())
@@ -175,30 +177,24 @@ impl Vault {
         Ok(present == seqs.end - seqs.start)
     }
 
-    /// Compares the database with the watermark of the last clean close. Any
-    /// loss is recorded in the audit log and returned for the unlock report;
-    /// a watermark removed from a vault that had one, or a database older
-    /// than the watermark, is tampering, added to `tampering` (for the caller
-    /// to record after this check).
-    pub(crate) fn check_watermark(&mut self, tampering: &mut Vec<Tampering>) -> Result<Vec<StorageLoss>, VaultError> {
+    /// Compares the database with the watermark of the last clean close,
+    /// writing nothing: the caller records what this finds, in one commit
+    /// with the rest of the unlock's findings, and only then rewrites the
+    /// watermark (so a crash in between loses no report). Returns the losses
+    /// (an unreadable watermark as `Unverifiable`); a watermark removed from
+    /// a vault that had one, or a database with fewer commits than at the
+    /// last close and nothing counted missing, is added to `tampering`.
+    pub(crate) fn check_watermark(&self, tampering: &mut Vec<Tampering>) -> Result<Vec<StorageLoss>, VaultError> {
         let state = self.records.state();
         let mark = match self.load_watermark() {
             Ok(Some(mark)) => mark,
             Ok(None) => {
                 if state.is_some_and(|s| s.watermark_written) {
                     tampering.push(Tampering::WatermarkRemoved);
-                    self.write_watermark()?;
                 }
                 return Ok(Vec::new());
             }
-            Err(e) => {
-                // Say so, once, on the record; then start over from what is there.
-                let reason = e.to_string();
-                self.append_audit(Timestamp::now(), AuditEvent::WatermarkUnreadable)?;
-                self.records.flush()?;
-                self.write_watermark()?;
-                return Ok(vec![StorageLoss::Unverifiable { reason }]);
-            }
+            Err(e) => return Ok(vec![StorageLoss::Unverifiable { reason: e.to_string() }]),
         };
         let now = self.current_watermark()?;
         let mut losses = Vec::new();
@@ -230,33 +226,26 @@ impl Vault {
         }
         // Fewer commits than at the last close, with nothing counted missing:
         // records were put back as they were earlier. (A loss inside sled
-        // lowers the count too, and is reported as the loss it is.) A state
-        // made afresh at this unlock has no history to compare.
-        let fresh = tampering.iter().any(|t| matches!(t, Tampering::StateMissing));
+        // lowers the count too, and is reported as the loss it is.)
         if let Some(state) = state
             && state.generation < mark.generation
             && losses.is_empty()
-            && !fresh
         {
             tampering.push(Tampering::RolledBack {
                 closed_at: mark.generation,
                 now: state.generation,
             });
         }
-        if !losses.is_empty() {
-            let event = AuditEvent::StorageLoss {
-                conversations: losses
-                    .iter()
-                    .filter(|l| !matches!(l, StorageLoss::AuditEvents { .. }))
-                    .count() as u64,
-                messages: losses.iter().map(StorageLoss::messages).sum(),
-            };
-            self.append_audit(Timestamp::now(), event)?;
-            self.records.flush()?;
-            // The loss is on record; from here the watermark follows the database.
-            self.write_watermark()?;
-        }
         Ok(losses)
+    }
+
+    /// The generation and protective settings the watermark holds, if it
+    /// reads (for a state made again).
+    pub(crate) fn watermark_state(&self) -> Option<(u64, BTreeMap<String, String>)> {
+        self.load_watermark()
+            .ok()
+            .flatten()
+            .map(|m| (m.generation, m.protective))
     }
 }
 

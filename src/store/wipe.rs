@@ -101,9 +101,14 @@ impl Vault {
         Ok(shred)
     }
 
-    /// Rotates the vault identity on demand (`sotto rekey`).
+    /// Rotates the vault identity on demand (`sotto rekey`), with a new data
+    /// key for every conversation: whoever had the old identity can unwrap
+    /// the old wrapped keys (from a backup, or left in sled's files), so the
+    /// keys themselves must change for what is written from now on to be
+    /// out of their reach.
     pub fn rekey(&mut self) -> Result<RotationReport, VaultError> {
-        self.rotate(&Shred::default(), |_| AuditEvent::Rekey)
+        let shred = self.rekey_every_conversation()?;
+        self.rotate(&shred, |_| AuditEvent::Rekey)
     }
 
     /// Sets a new passphrase. The identity is rotated with it, so a copy of
@@ -122,7 +127,9 @@ impl Vault {
             passphrase: passphrase.clone(),
             cost,
         });
-        let rotated = self.rotate(&Shred::default(), |_| AuditEvent::PassphraseChanged);
+        let rotated = self
+            .rekey_every_conversation()
+            .and_then(|shred| self.rotate(&shred, |_| AuditEvent::PassphraseChanged));
         // A rotation that failed before its commit left the old identity, and
         // with it the old passphrase, in use.
         if rotated.is_err() && self.identity.recipient().to_string() == before {

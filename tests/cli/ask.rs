@@ -589,13 +589,20 @@ fn an_older_settings_record_put_back_never_sends_the_key_it_replaced() {
         err.contains("tampered") && err.contains(&format!("'{name}'")) && !err.contains("sk-"),
         "{err}"
     );
-    // Reported by the unlock that found it, and on record for verify.
+    // Told by the unlock that found it, then kept until acknowledged: every
+    // unlock reminds, verify lists it and exits 6.
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert!(stderr(&out).contains("1 earlier finding(s)"), "{}", stderr(&out));
     let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 6, "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("on record: tampering detected (settings)"),
+        stdout(&out).contains("not acknowledged: the settings record could not be trusted"),
         "{}",
         stdout(&out)
     );
+    let out = sandbox.run(&["verify", "--acknowledge"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(code(&sandbox.run(&["verify"], Some(PASSPHRASE))), 0);
 }
 
 #[test]

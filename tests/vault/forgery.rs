@@ -202,9 +202,9 @@ fn a_format_1_vault_is_migrated_at_its_next_unlock_and_keeps_everything() {
     assert!(vault.verify().unwrap().is_intact());
     drop(vault);
 
-    // The same identity (exports to the vault keep opening), now marked, and
-    // every wrapped key tagged.
-    assert_eq!(
+    // A new identity (the migration is a rotation), marked, and every
+    // wrapped key tagged.
+    assert_ne!(
         forgery::public_recipient(&root).to_string(),
         recipient_before.to_string()
     );
@@ -238,4 +238,27 @@ fn a_format_1_vault_is_migrated_at_its_next_unlock_and_keeps_everything() {
         unlock_and_open_error(&root),
         VaultError::VaultKeyDamaged { .. }
     ));
+}
+
+#[test]
+fn an_old_copy_of_a_format_1_identity_put_back_after_the_migration_opens_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    format_1_vault(&root);
+    let old_identity = std::fs::read(root.join("identity.age")).unwrap();
+    let old_manifest = std::fs::read_to_string(root.join("vault.toml")).unwrap();
+    drop(reopen(&root)); // migrated
+    // The attacker puts back the old identity file (it still opens with the
+    // passphrase) and the old manifest naming its recipient, plus a recovery
+    // recipient of their own: everything format 1 trusted.
+    std::fs::write(root.join("identity.age"), &old_identity).unwrap();
+    let attacker = age::x25519::Identity::generate().to_public();
+    let manifest = old_manifest.replacen("[protection]", &format!("recovery = \"{attacker}\"\n[protection]"), 1);
+    std::fs::write(root.join("vault.toml"), manifest).unwrap();
+    let err = unlock_and_open_error(&root);
+    assert!(matches!(err, VaultError::VaultKeyDamaged { .. }), "{err}");
+    assert!(
+        !root.join("recovery.age").exists(),
+        "nothing was encrypted to the attacker"
+    );
 }

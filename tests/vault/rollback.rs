@@ -75,10 +75,63 @@ fn settings_put_back_after_a_key_change_and_a_revoked_consent_are_discarded_not_
     }));
     assert!(!vault.verify().unwrap().is_intact());
     drop(vault);
-    // On record in the audit log, and the vault follows what is there now.
-    let vault = reopen(&root);
+    // Told once by the unlock that found it, then kept in the register
+    // until acknowledged: verify is not clean until then.
+    let mut vault = reopen(&root);
     assert!(vault.unlock_report().tampering.is_empty());
+    let report = vault.verify().unwrap();
+    assert!(!report.is_intact());
+    assert!(
+        report.unacknowledged[0]
+            .what
+            .contains("settings record could not be trusted")
+    );
+    assert_eq!(vault.acknowledge_findings().unwrap(), 1);
     assert!(vault.verify().unwrap().is_intact());
+    assert!(audit_events(&vault).contains(&AuditEvent::FindingsAcknowledged { count: 1 }));
+}
+
+#[test]
+fn a_removed_state_record_and_watermark_never_let_an_older_settings_record_be_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    {
+        let mut vault = new_vault(&root);
+        vault
+            .set_secret("key:remote", &SecretString::from("sk-old-leaked-key".to_owned()))
+            .unwrap();
+        vault.set_setting("retention.default", "7d").unwrap();
+    }
+    let old_settings = read_record(&root, "settings", b"settings");
+    {
+        let mut vault = reopen(&root);
+        vault.remove_setting("key:remote").unwrap();
+        vault.set_setting("retention.default", "1d").unwrap();
+    }
+    for removed in ["state", "watermark"] {
+        write_record(&root, "settings", b"settings", Some(&old_settings));
+        if removed == "state" {
+            write_record(&root, "meta", b"state", None);
+        } else {
+            std::fs::remove_file(root.join("watermark.sealed")).unwrap();
+        }
+        let vault = reopen(&root);
+        assert!(
+            vault.secret("key:remote").unwrap().is_none(),
+            "{removed}: the old key is not used"
+        );
+        // The protective settings stay as last set, never loosened.
+        assert_eq!(
+            vault.setting("retention.default").unwrap().as_deref(),
+            Some("1d"),
+            "{removed}"
+        );
+        let found = &vault.unlock_report().tampering;
+        assert!(
+            found.iter().any(|t| matches!(t, Tampering::SettingsDiscarded { .. })),
+            "{removed}: {found:?}"
+        );
+    }
 }
 
 #[test]

@@ -293,7 +293,15 @@ impl StoreActor {
         }
         for tampering in &vault.unlock_report().tampering {
             warnings.push(format!(
-                "tampering: {tampering}. On record in the audit log; run 'sotto verify', and see SECURITY.md."
+                "tampering: {tampering}. Kept until acknowledged; run 'sotto verify', and see SECURITY.md."
+            ));
+        }
+        let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
+        let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
+        if waiting > 0 {
+            warnings.push(format!(
+                "{waiting} earlier finding(s) of damage or tampering are not acknowledged: 'sotto verify' lists \
+                 them, 'sotto verify --acknowledge' clears them once seen."
             ));
         }
         let conversations = match list(vault) {
