@@ -306,7 +306,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
     match &cli.command {
         Some(Command::Init(args)) => init::run(&context, args),
         Some(Command::View(args)) => view::run(&context, args),
-        Some(Command::Verify(args)) => verify::run(&context, &args),
+        Some(Command::Verify(args)) => verify::run(&context, args),
         Some(Command::Ask(args)) => ask::run(&context, args),
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),
