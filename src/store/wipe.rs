@@ -145,11 +145,17 @@ impl Vault {
     pub fn wipe_everything(mut self) -> Result<(), VaultError> {
         // Nothing of this vault is worth a watermark any more.
         self.watermark_armed = false;
-        let root = self.paths.root().to_owned();
+        // The real directory, not a symlink to it (a vault may live behind
+        // one): renaming the link would move the link and destroy nothing.
+        let root = fs::canonicalize(self.paths.root()).map_err(VaultError::io("resolve", self.paths.root()))?;
         let parent = parent_of(&root);
         let mut suffix = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut suffix);
         let aside = parent.join(format!("{WIPED_PREFIX}{}", fsutil::hex(&suffix)));
+        // Inside the vault (0700, nobody else writes there): what tells an
+        // entry moved aside by this wipe from a live vault someone renamed.
+        let marker = root.join(WIPE_MARKER_NAME);
+        fsutil::write_private_file_atomic(&marker, b"").map_err(VaultError::io("write", &marker))?;
         match fs::rename(&root, &aside) {
             Ok(()) => {
                 fsutil::sync_dir(&parent).map_err(VaultError::io("sync the directory", &parent))?;
@@ -173,8 +179,8 @@ impl Vault {
 /// This runs before the lock and the passphrase, on a directory others may
 /// be able to write to (a data dir under a shared parent), so an entry is
 /// destroyed only if it is a real directory (not a symlink to one), owned by
-/// this user, holding a vault manifest that is a regular file; and inside it
-/// nothing is followed through a symlink.
+/// this user, holding a vault manifest and the wipe's own marker, both
+/// regular files; and inside it nothing is followed through a symlink.
 pub fn finish_interrupted_wipes(root: &Path) {
     let parent = parent_of(root);
     let Ok(entries) = fs::read_dir(&parent) else {
@@ -189,7 +195,8 @@ pub fn finish_interrupted_wipes(root: &Path) {
             continue; // a symlink, a file, or gone
         };
         let is_ours = dir.owned_by_this_user().unwrap_or(false)
-            && dir.entry_kind(MANIFEST_NAME).ok().flatten() == Some(libc::S_IFREG);
+            && dir.entry_kind(MANIFEST_NAME).ok().flatten() == Some(libc::S_IFREG)
+            && dir.entry_kind(WIPE_MARKER_NAME).ok().flatten() == Some(libc::S_IFREG);
         if is_ours {
             let _ = destroy_in(&dir, &path);
         }
@@ -212,6 +219,8 @@ fn parent_of(root: &Path) -> PathBuf {
 
 /// The name of the manifest inside a vault directory.
 const MANIFEST_NAME: &str = "vault.toml";
+/// Written inside a vault just before a whole-vault wipe moves it aside.
+const WIPE_MARKER_NAME: &str = "wipe.pending";
 /// The files that hold a copy of the vault identity, by name.
 const IDENTITY_NAMES: [&str; 4] = ["identity.age", "identity.next.age", "recovery.age", "recovery.next.age"];
 

@@ -92,3 +92,49 @@ pub fn message_json(role: &str, text: &str, sent: &str) -> Vec<u8> {
     .to_string()
     .into_bytes()
 }
+
+/// The data key inside a wrapped key (tagged or bare), with an identity the
+/// attacker got hold of (an old one, from a backup).
+pub fn unwrap_key(wrapped: &[u8], identity: &age::x25519::Identity) -> Option<[u8; 32]> {
+    let age_file = if wrapped.first() == Some(&0x02) {
+        &wrapped[33..]
+    } else {
+        wrapped
+    };
+    let decryptor = age::Decryptor::new_buffered(age_file).ok()?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .ok()?;
+    let mut payload = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut payload).ok()?;
+    payload.get(payload.len().checked_sub(32)?..)?.try_into().ok()
+}
+
+/// The plaintext of a sealed record, opened with `data_key` for its slot.
+pub fn open(data_key: &[u8; 32], tree: &str, record_key: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    let mut aad = AAD_DOMAIN.to_vec();
+    aad.push(RECORD_FORMAT);
+    aad.extend_from_slice(&(tree.len() as u16).to_be_bytes());
+    aad.extend_from_slice(tree.as_bytes());
+    aad.extend_from_slice(&(record_key.len() as u32).to_be_bytes());
+    aad.extend_from_slice(record_key);
+    let cipher = XChaCha20Poly1305::new(data_key.into());
+    cipher
+        .decrypt(
+            XNonce::from_slice(sealed.get(1..25)?),
+            Payload {
+                msg: sealed.get(25..)?,
+                aad: &aad,
+            },
+        )
+        .ok()
+}
+
+/// The vault identity held in an identity file's plaintext (`AGE-SECRET-KEY-1…`).
+pub fn identity_in(text: &str) -> age::x25519::Identity {
+    text.lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .expect("an identity file holds a secret key")
+        .parse()
+        .unwrap()
+}

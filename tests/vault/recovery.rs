@@ -108,3 +108,164 @@ fn a_recovery_recipient_written_into_the_manifest_gets_no_copy_of_the_identity()
     assert!(!opens(&root.join("recovery.age"), &attacker_key));
     assert!(recovery_unlock(&root, &mine).is_ok());
 }
+
+/// What the attacker reads of `message #seq` of conversation `id` in the
+/// vault at `now`, given an old identity and the wrapped key of `id` as an
+/// old copy of the data directory (`then`) holds it.
+fn read_with_old_identity(
+    then: &Path,
+    now: &Path,
+    identity: &age::x25519::Identity,
+    id: ConversationId,
+    seq: u64,
+) -> Option<Vec<u8>> {
+    let old_db = support::open_sled_directly(then);
+    let wrapped = old_db.open_tree("keys").unwrap().get(id.as_bytes()).unwrap()?;
+    drop(old_db);
+    let data_key = support::forgery::unwrap_key(&wrapped, identity)?;
+    let db = support::open_sled_directly(now);
+    let mut key = id.as_bytes().to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    let sealed = db.open_tree("messages").unwrap().get(&key).unwrap()?;
+    support::forgery::open(&data_key, "messages", &key, &sealed)
+}
+
+#[test]
+fn a_replaced_recovery_key_cannot_read_what_is_written_afterwards_even_with_old_wrapped_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let backup = dir.path().join("backup");
+    let (first, id) = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("c").unwrap();
+        vault.append_message(id, NewMessage::user("before")).unwrap();
+        (vault.create_recovery_key().unwrap(), id)
+    };
+    support::copy_dir(&root, &backup);
+    {
+        let mut vault = reopen(&root);
+        vault.create_recovery_key().unwrap();
+        vault.append_message(id, NewMessage::user("written after")).unwrap();
+    }
+    // The old identity, from the backup's recovery.age and the first key.
+    let first_identity: age::x25519::Identity = first.expose_secret().parse().unwrap();
+    let sealed = std::fs::read(backup.join("recovery.age")).unwrap();
+    let text = age::Decryptor::new_buffered(&sealed[..])
+        .unwrap()
+        .decrypt(std::iter::once(&first_identity as &dyn age::Identity))
+        .map(|mut r| {
+            let mut t = String::new();
+            std::io::Read::read_to_string(&mut r, &mut t).unwrap();
+            t
+        })
+        .unwrap();
+    let old_identity = support::forgery::identity_in(&text);
+    // The attack works on what the backup itself holds (it is that old)…
+    assert!(read_with_old_identity(&backup, &backup, &old_identity, id, 0).is_some());
+    // …but not on anything written since: the conversation's key changed.
+    assert!(read_with_old_identity(&backup, &root, &old_identity, id, 1).is_none());
+    assert!(read_with_old_identity(&backup, &root, &old_identity, id, 0).is_none());
+}
+
+#[test]
+fn after_a_passphrase_change_the_old_passphrase_and_identity_read_nothing_written_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let backup = dir.path().join("backup");
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("c").unwrap();
+        vault.append_message(id, NewMessage::user("before")).unwrap();
+        id
+    };
+    support::copy_dir(&root, &backup);
+    {
+        let mut vault = reopen(&root);
+        let new = SecretString::from("orbit lantern quarry velvet thimble".to_owned());
+        vault.change_passphrase(&new, support::cheap_kdf()).unwrap();
+        vault.append_message(id, NewMessage::user("written after")).unwrap();
+    }
+    let sealed = std::fs::read(backup.join("identity.age")).unwrap();
+    let mut scrypt = age::scrypt::Identity::new(passphrase());
+    scrypt.set_max_work_factor(22);
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut age::Decryptor::new_buffered(&sealed[..])
+            .unwrap()
+            .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
+            .unwrap(),
+        &mut text,
+    )
+    .unwrap();
+    let old_identity = support::forgery::identity_in(&text);
+    assert!(read_with_old_identity(&backup, &backup, &old_identity, id, 0).is_some());
+    assert!(read_with_old_identity(&backup, &root, &old_identity, id, 1).is_none());
+}
+
+#[test]
+fn a_removed_recovery_record_is_reported_and_the_next_rotation_destroys_the_old_recovery_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let key = new_vault(&root).create_recovery_key().unwrap();
+    for how in ["removed", "damaged"] {
+        {
+            let db = support::open_sled_directly(&root);
+            let meta = db.open_tree("meta").unwrap();
+            if how == "removed" {
+                meta.remove("recovery-recipient").unwrap();
+            } else {
+                let mut value = meta.get("recovery-recipient").unwrap().unwrap().to_vec();
+                let last = value.len() - 1;
+                value[last] ^= 1;
+                meta.insert("recovery-recipient", value).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        // The unlock still works, and says what happened.
+        let mut vault = reopen(&root);
+        assert!(
+            vault
+                .unlock_report()
+                .tampering
+                .contains(&sotto::store::Tampering::RecoveryRecipientLost),
+            "{how}: {:?}",
+            vault.unlock_report().tampering
+        );
+        assert!(!vault.has_recovery_key());
+        // The old recovery.age holds the identity the rotation destroys: it goes too.
+        vault.rekey().unwrap();
+        drop(vault);
+        assert!(!root.join("recovery.age").exists(), "{how}");
+        assert!(recovery_unlock(&root, &key).is_err());
+        // Back to a vault with a recovery key for the next round.
+        if how == "removed" {
+            reopen(&root).create_recovery_key().unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_planted_rotation_marker_with_a_garbage_pending_identity_destroys_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("c").unwrap();
+        vault.append_message(id, NewMessage::user("kept")).unwrap();
+        id
+    };
+    let identity_before = std::fs::read(root.join("identity.age")).unwrap();
+    let recipient = support::forgery::public_recipient(&root).to_string();
+    std::fs::write(
+        root.join("rotation.pending"),
+        format!("from = \"{recipient}\"\nto = \"{recipient}\"\n"),
+    )
+    .unwrap();
+    std::fs::write(root.join("identity.next.age"), b"not an identity").unwrap();
+    let vault = reopen(&root);
+    assert_eq!(texts(&vault.newest_messages(id, 5).unwrap()), ["kept"]);
+    drop(vault);
+    assert_eq!(std::fs::read(root.join("identity.age")).unwrap(), identity_before);
+    assert!(!root.join("rotation.pending").exists());
+    assert!(!root.join("identity.next.age").exists());
+}

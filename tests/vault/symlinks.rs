@@ -31,6 +31,7 @@ fn an_interrupted_wipe_entry_holding_a_symlinked_identity_writes_nothing_through
     let planted = dir.path().join(".sotto-wiped-000000000001");
     std::fs::create_dir(&planted).unwrap();
     std::fs::write(planted.join("vault.toml"), "format = 2\n").unwrap();
+    std::fs::write(planted.join("wipe.pending"), "").unwrap();
     symlink(&victim, planted.join("identity.age")).unwrap();
     symlink(&victim, planted.join("recovery.age")).unwrap();
 
@@ -99,9 +100,23 @@ fn a_real_interrupted_wipe_is_still_finished() {
     let aside = dir.path().join(".sotto-wiped-000000000006");
     let doomed = dir.path().join("doomed");
     drop(new_vault(&doomed));
+    // What `wipe_everything` leaves when killed right after its rename.
+    std::fs::write(doomed.join("wipe.pending"), "").unwrap();
     std::fs::rename(&doomed, &aside).unwrap();
     open_and_close(&root);
     assert!(!aside.exists());
+}
+
+#[test]
+fn a_live_vault_renamed_to_look_like_an_interrupted_wipe_is_not_destroyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    let other = dir.path().join(".sotto-wiped-000000000007");
+    drop(new_vault(&other));
+    let identity = std::fs::read(other.join("identity.age")).unwrap();
+    open_and_close(&root);
+    assert_eq!(std::fs::read(other.join("identity.age")).unwrap(), identity);
 }
 
 #[test]
@@ -125,4 +140,21 @@ fn a_rotation_never_overwrites_through_a_symlinked_identity_file() {
     let locked = LockedVault::open(&root).unwrap();
     let identity = locked.unlock_with_recovery_key(&recovery_key).unwrap();
     assert!(locked.open_unlocked(identity).is_ok());
+}
+
+#[test]
+fn wiping_everything_through_a_symlinked_data_directory_destroys_the_real_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real-vault");
+    drop(new_vault(&real));
+    let link = dir.path().join("data");
+    symlink(&real, &link).unwrap();
+    reopen(&link).wipe_everything().unwrap();
+    assert!(!real.exists(), "the vault behind the link is gone");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sotto-wiped"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
