@@ -116,7 +116,7 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 fn open_hashing(path: &Path) -> io::Result<Option<Hashing<File>>> {
-    match File::open(path) {
+    match super::fsutil::open_regular(path) {
         Ok(inner) => Ok(Some(Hashing {
             inner,
             hasher: Sha256::new(),

@@ -11,6 +11,9 @@ use rand::RngCore;
 
 pub(crate) const DIR_MODE: u32 = 0o700;
 pub(crate) const FILE_MODE: u32 = 0o600;
+/// The largest identity, manifest or marker file read: sotto's own are a
+/// few hundred bytes.
+pub(crate) const SMALL_FILE_CAP: u64 = 1 << 20;
 
 /// sled creates its own files (snapshots, blobs) as it runs, with whatever mode
 /// the umask allows; a private umask is the only way to keep all of them 0600.
@@ -60,14 +63,69 @@ pub(crate) fn write_private_file_atomic(path: &Path, bytes: &[u8]) -> io::Result
 }
 
 /// Appends `bytes` to `path` (created 0600 if missing) and syncs the data.
+/// A symlink planted under the name is refused, never written through.
 pub(crate) fn append_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .append(true)
         .create(true)
         .mode(FILE_MODE)
-        .open(path)?;
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(explain_symlink)?;
+    ensure_regular(&file)?;
     file.write_all(bytes)?;
     file.sync_data()
+}
+
+/// Opens the file at `path` for reading, refusing a symlink at its last
+/// component and anything but a regular file (a FIFO planted in the data
+/// directory must not hang sotto, a device must not feed it forever).
+pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(explain_symlink)?;
+    ensure_regular(&file)?;
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path` (see [`open_regular`]), refusing
+/// one larger than `cap`.
+pub(crate) fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is larger than any file sotto writes there ({cap} bytes); it was not written by sotto"),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn ensure_regular(file: &File) -> io::Result<()> {
+    if file.metadata()?.file_type().is_file() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "it is not a regular file (a device, a FIFO or a directory), so it was not written by sotto",
+        ))
+    }
+}
+
+fn explain_symlink(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "it is a symlink, and sotto never follows one inside the data directory (it did not make it)",
+        )
+    } else {
+        e
+    }
 }
 
 /// Total size in bytes of the regular files under `path`.
@@ -162,8 +220,10 @@ impl DirHandle {
     }
 
     /// Overwrites the regular file `name` in this directory with random bytes
-    /// and syncs it. A symlink, a device or a FIFO under that name is never
-    /// written through (it is not sotto's file); a missing one is fine.
+    /// and syncs it. A symlink, a device, a FIFO, a hard-linked or foreign or
+    /// oversized file under that name is never written (it is not sotto's
+    /// file; the caller replaces or removes the name itself); a missing one
+    /// is fine.
     pub fn shred(&self, name: &str) -> io::Result<()> {
         use std::os::fd::FromRawFd;
         let c_name = c_name(name)?;
@@ -186,7 +246,16 @@ impl DirHandle {
         // SAFETY: `fd` was just opened and is owned by nothing else.
         let mut file = unsafe { File::from_raw_fd(fd) };
         let meta = file.metadata()?;
-        if !meta.file_type().is_file() {
+        // Only a file sotto could have written: regular, this user's, with no
+        // other name (a hard link would carry the overwrite elsewhere), and as
+        // small as an identity file is.
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid cannot fail.
+        let ours = meta.file_type().is_file()
+            && meta.nlink() == 1
+            && meta.uid() == unsafe { libc::geteuid() }
+            && meta.len() <= SMALL_FILE_CAP;
+        if !ours {
             return Ok(());
         }
         let mut noise = vec![0u8; meta.len() as usize];

@@ -44,7 +44,7 @@ impl Vault {
         let list = self.list_conversations()?;
         let protection = match &self.manifest.protection {
             Protection::Passphrase => {
-                let sealed = std::fs::read(self.paths.identity())
+                let sealed = super::fsutil::read_regular(&self.paths.identity(), super::fsutil::SMALL_FILE_CAP)
                     .map_err(VaultError::io("read the vault identity", self.paths.identity()))?;
                 ProtectionInfo::Passphrase {
                     log_n: scrypt_work_factor(&sealed),

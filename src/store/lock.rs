@@ -33,6 +33,9 @@ impl VaultLock {
             .create(true)
             .truncate(false)
             .mode(FILE_MODE)
+            // A symlink planted as the lock must not make sotto create or
+            // open whatever it points to.
+            .custom_flags(libc::O_NOFOLLOW)
             .open(lock_path)
             .map_err(VaultError::io("open the vault lock", lock_path))?;
         let deadline = Instant::now() + HANDOVER_PATIENCE;

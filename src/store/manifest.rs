@@ -57,7 +57,12 @@ const HEADER: &str = "# sotto vault manifest. It holds no secrets and nothing ab
 
 impl VaultManifest {
     pub fn load(path: &Path) -> Result<Self, VaultError> {
-        let text = std::fs::read_to_string(path).map_err(VaultError::io("read the vault manifest", path))?;
+        let bytes = fsutil::read_regular(path, fsutil::SMALL_FILE_CAP)
+            .map_err(VaultError::io("read the vault manifest", path))?;
+        let text = String::from_utf8(bytes).map_err(|_| VaultError::ManifestInvalid {
+            path: path.to_owned(),
+            reason: "it is not UTF-8 text".into(),
+        })?;
         let manifest: VaultManifest = toml::from_str(&text).map_err(|e| VaultError::ManifestInvalid {
             path: path.to_owned(),
             reason: e.message().to_owned(),

@@ -133,6 +133,7 @@ impl Records {
     /// 0.34 releases it asynchronously, so the open is retried for a while.
     pub fn open(path: &Path) -> Result<Self, VaultError> {
         fsutil::restrict_umask();
+        refuse_planted_entries(path)?;
         let deadline = std::time::Instant::now() + SLED_LOCK_PATIENCE;
         let db = loop {
             match sled::Config::new().path(path).open() {
@@ -398,6 +399,50 @@ impl Records {
             .range(range)
             .map(|item| item.map_err(|e| self.storage(e)))
     }
+}
+
+/// sled opens and writes its files (`db`, `conf`, snapshots, blobs) by path,
+/// following symlinks: one planted in `db/` would make sotto overwrite
+/// whatever it points to. Before sled opens anything, every entry must be a
+/// regular file (or the `blobs` directory of regular files), never a symlink.
+fn refuse_planted_entries(path: &Path) -> Result<(), VaultError> {
+    let refuse = |entry: &Path| {
+        VaultError::io("open the vault database", entry)(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is a symlink or not a regular file, so sotto did not make it and will not open it (someone may \
+             have tampered with the data directory; restore it from a backup)",
+        ))
+    };
+    let list = |dir: &Path| -> Result<Vec<PathBuf>, VaultError> {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()
+                .map_err(VaultError::io("list", dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(VaultError::io("list", dir)(e)),
+        }
+    };
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_dir()
+    {
+        return Err(refuse(path));
+    }
+    for entry in list(path)? {
+        let meta = std::fs::symlink_metadata(&entry).map_err(VaultError::io("inspect", &entry))?;
+        let is_blobs = entry.file_name().is_some_and(|n| n == "blobs");
+        if is_blobs && meta.is_dir() {
+            for blob in list(&entry)? {
+                let meta = std::fs::symlink_metadata(&blob).map_err(VaultError::io("inspect", &blob))?;
+                if !meta.is_file() {
+                    return Err(refuse(&blob));
+                }
+            }
+        } else if !meta.is_file() {
+            return Err(refuse(&entry));
+        }
+    }
+    Ok(())
 }
 
 fn blob_names(dir: &Path) -> std::io::Result<HashSet<OsString>> {

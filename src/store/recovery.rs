@@ -4,8 +4,6 @@
 //! history. Every rotation rewrites both copies (see `rotate`), so the
 //! recovery key stays valid while what was wiped stays shredded.
 
-use std::fs;
-
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +93,7 @@ impl LockedVault {
         let mut candidates = Vec::new();
         let mut any_file = false;
         for path in [self.paths().recovery(), self.paths().recovery_next()] {
-            let sealed = match fs::read(&path) {
+            let sealed = match super::fsutil::read_regular(&path, super::fsutil::SMALL_FILE_CAP) {
                 Ok(sealed) => sealed,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(VaultError::io("read", path)(e)),

@@ -176,8 +176,8 @@ impl RotationMarker {
     /// The marker of an interrupted rotation, if there is one.
     pub fn load(paths: &VaultPaths) -> Result<Option<Self>, VaultError> {
         let path = paths.rotation_marker();
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
+        let text = match fsutil::read_regular(&path, fsutil::SMALL_FILE_CAP) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(VaultError::io("read", path)(e)),
         };

@@ -8,13 +8,13 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::path::Path;
 
 use secrecy::SecretString;
 
 use super::error::VaultError;
 use super::failed_unlocks::{self, FailedUnlock, FailedUnlockReason};
+use super::fsutil;
 use super::ids::ConversationId;
 use super::integrity::Tampering;
 use super::layout::VaultPaths;
@@ -192,7 +192,7 @@ impl LockedVault {
     /// in the side file and changes nothing else.
     pub fn unlock(&self, passphrase: Option<&SecretString>) -> Result<UnlockedIdentity, VaultError> {
         let identity_path = self.paths.identity();
-        let sealed = fs::read(&identity_path).map_err(|e| match e.kind() {
+        let sealed = fsutil::read_regular(&identity_path, fsutil::SMALL_FILE_CAP).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => VaultError::IdentityMissing {
                 path: self.root().to_owned(),
                 identity: identity_path.clone(),
@@ -467,7 +467,7 @@ impl LockedVault {
 
 /// The bytes of `path`, or `None` if it does not exist.
 fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, VaultError> {
-    match fs::read(path) {
+    match fsutil::read_regular(path, fsutil::SMALL_FILE_CAP) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(VaultError::io("read", path)(e)),

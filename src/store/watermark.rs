@@ -26,6 +26,10 @@ use super::records::{TreeId, open_value};
 use super::vault::Vault;
 use crate::crypto::seal::{self, RecordSlot};
 
+/// The largest watermark read: a few dozen bytes per conversation, so this
+/// leaves room for millions of them.
+const WATERMARK_CAP: u64 = 256 << 20;
+
 /// The AAD slot of the watermark file: not a sled tree, but a name of its own.
 const SLOT: RecordSlot<'static> = RecordSlot {
     tree: "watermark-file",
@@ -140,7 +144,7 @@ impl Vault {
 
     fn load_watermark(&self) -> Result<Option<Watermark>, VaultError> {
         let path = self.paths.watermark();
-        let sealed = match std::fs::read(&path) {
+        let sealed = match fsutil::read_regular(&path, WATERMARK_CAP) {
             Ok(sealed) => sealed,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {

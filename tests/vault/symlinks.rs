@@ -158,3 +158,64 @@ fn wiping_everything_through_a_symlinked_data_directory_destroys_the_real_vault(
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_symlink_planted_as_the_failed_attempt_file_is_never_appended_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    let victim = victim(dir.path());
+    symlink(&victim, root.join("failed-unlocks.age")).unwrap();
+    let wrong = SecretString::from("not the passphrase".to_owned());
+    let err = LockedVault::open(&root)
+        .unwrap()
+        .unlock(Some(&wrong))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("could not be recorded"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), VICTIM_TEXT);
+}
+
+#[test]
+fn a_symlink_planted_in_the_database_directory_is_refused_before_sled_writes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    let victim = victim(dir.path());
+    std::fs::remove_file(root.join("db/conf")).unwrap();
+    symlink(&victim, root.join("db/conf")).unwrap();
+    let err = LockedVault::open(&root)
+        .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("symlink") && err.contains("conf"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), VICTIM_TEXT);
+}
+
+#[test]
+fn a_fifo_planted_as_the_identity_file_fails_the_unlock_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    std::fs::remove_file(root.join("identity.age")).unwrap();
+    let fifo = std::ffi::CString::new(root.join("identity.age").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let started = Instant::now();
+    let err = unlock_error(&root).to_string();
+    assert!(started.elapsed() < Duration::from_secs(5), "the unlock hung");
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn a_hard_link_planted_as_an_identity_file_is_replaced_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    new_vault(&root).create_recovery_key().unwrap();
+    let victim = victim(dir.path());
+    std::fs::remove_file(root.join("recovery.age")).unwrap();
+    std::fs::hard_link(&victim, root.join("recovery.age")).unwrap();
+    reopen(&root).rekey().unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), VICTIM_TEXT);
+}

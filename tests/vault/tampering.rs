@@ -343,3 +343,24 @@ fn an_unreadable_watermark_is_reported_once_and_started_over() {
     drop(vault);
     assert!(reopen(&root).unlock_report().storage_losses.is_empty());
 }
+
+#[test]
+fn a_record_planted_at_the_end_of_the_audit_log_neither_locks_the_vault_nor_fills_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    tamper(&root, "audit", |tree| {
+        tree.insert(u64::MAX.to_be_bytes(), b"planted".to_vec()).unwrap();
+        tree.insert(b"not-a-seq", b"planted".to_vec()).unwrap();
+    });
+    let mut vault = reopen(&root);
+    vault.record_audit(AuditEvent::Rekey).unwrap();
+    assert!(
+        vault
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_ref().is_ok_and(|e| e.event == AuditEvent::Rekey))
+    );
+    assert!(!vault.verify().unwrap().is_intact());
+}
