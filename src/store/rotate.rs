@@ -219,7 +219,7 @@ impl Vault {
     ) -> Result<RotationReport, VaultError> {
         if self.resealer.is_none() {
             return Err(VaultError::CannotRotate {
-                reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
+                reason: "this session cannot protect a new identity (it was unlocked with the recovery key, or the recipients of your identity file could not be read); \
                          set a passphrase with 'sotto passphrase --reset' first"
                     .into(),
             });
@@ -230,7 +230,7 @@ impl Vault {
             self.prepare_legacy_for_rotation()?;
         }
         let resealer = self.resealer.as_ref().ok_or_else(|| VaultError::CannotRotate {
-            reason: "this session was unlocked with the recovery key, which cannot re-protect a new identity; \
+            reason: "this session cannot protect a new identity (it was unlocked with the recovery key, or the recipients of your identity file could not be read); \
                      set a passphrase with 'sotto passphrase --reset' first"
                 .into(),
         })?;
