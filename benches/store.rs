@@ -221,6 +221,21 @@ fn wipe_one_of_1000_conversations(bencher: Bencher) {
         });
 }
 
+/// `sotto rekey` (and a passphrase change, or a new recovery key) in a vault
+/// of 1,000 conversations of 10 messages: a new identity, and a new data key
+/// for every conversation with all its messages re-sealed, so that the old
+/// identity's wrapped keys open nothing written afterwards.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn rekey_1000_conversations_10k_messages(bencher: Bencher) {
+    let fixture = thousand_conversations();
+    bencher
+        .with_inputs(|| opened_copy(fixture))
+        .bench_local_values(|(dir, mut vault)| {
+            vault.rekey().unwrap();
+            (dir, vault)
+        });
+}
+
 /// The same wipe in a vault at the default KDF cost, the way the chat screen
 /// does it: the next identity was prepared (sealed with scrypt in the
 /// background) while the user typed the confirmation.
