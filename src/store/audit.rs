@@ -269,7 +269,19 @@ pub(crate) fn append_changes(
     vault_key: &DataKey,
     events: impl IntoIterator<Item = (Timestamp, AuditEvent)>,
 ) -> Result<Vec<Change>, VaultError> {
-    let mut next = next_seq(records, vault_key)?;
+    append_changes_sealed_with(records, vault_key, vault_key, events)
+}
+
+/// [`append_changes`] for a rotation: the log's end is found with the key
+/// its records are sealed under now (`current_key`), the new events are
+/// sealed under `vault_key`, the key the rotation commits.
+pub(crate) fn append_changes_sealed_with(
+    records: &Records,
+    current_key: &DataKey,
+    vault_key: &DataKey,
+    events: impl IntoIterator<Item = (Timestamp, AuditEvent)>,
+) -> Result<Vec<Change>, VaultError> {
+    let mut next = next_seq(records, current_key)?;
     let mut changes = Vec::new();
     for (at, event) in events {
         let key = next.to_be_bytes();

@@ -360,7 +360,12 @@ impl Vault {
         if migrating && events[0].1 != migrated {
             events.push((now, migrated));
         }
-        changes.extend(audit::append_changes(&self.records, &vault_key, events)?);
+        changes.extend(audit::append_changes_sealed_with(
+            &self.records,
+            &self.vault_key,
+            &vault_key,
+            events,
+        )?);
 
         let mut mark = self.current_watermark()?;
         for id in &shred.conversations {

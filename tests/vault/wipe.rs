@@ -469,3 +469,21 @@ fn a_prepared_identity_serves_the_next_wipe_and_never_outlives_a_passphrase_chan
     let vault = LockedVault::open(&root).unwrap().unlock_and_open(Some(&new)).unwrap();
     assert_eq!(vault.newest_messages(kept[1], 100).unwrap().len(), 20);
 }
+
+#[test]
+fn a_vault_with_a_long_audit_log_still_rotates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let mut vault = new_vault(&root);
+    let id = vault.create_conversation("doomed").unwrap();
+    for _ in 0..1_100 {
+        vault.record_audit(AuditEvent::PassphraseChanged).unwrap();
+    }
+    vault.wipe_conversation(id).unwrap();
+    vault.rekey().unwrap();
+    let events = vault.audit_log().unwrap();
+    assert_eq!(events.len(), 1_103, "every event kept, the two new ones appended");
+    assert!(events.iter().all(|e| e.is_ok()));
+    drop(vault);
+    assert!(reopen(&root).verify().unwrap().is_intact());
+}
