@@ -555,6 +555,9 @@ pub(crate) fn finish_pending(
     marker: &RotationMarker,
 ) -> Result<(), VaultError> {
     let root = paths.root();
+    // The manifest first: from here it names the identity that opens the
+    // vault key, whichever copy (identity or recovery) the next unlock uses.
+    manifest.save(&paths.manifest())?;
     if paths.identity_next().exists() {
         shred_file(&paths.identity())?;
     }
@@ -570,7 +573,6 @@ pub(crate) fn finish_pending(
     if paths.watermark_next().exists() {
         rename(&paths.watermark_next(), &paths.watermark())?;
     }
-    manifest.save(&paths.manifest())?;
     if paths.identity_next().exists() {
         rename(&paths.identity_next(), &paths.identity())?;
     }

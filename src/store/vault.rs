@@ -407,12 +407,25 @@ impl LockedVault {
                     && [&marker.from, &marker.to].contains(&&manifest.recipient) =>
             {
                 manifest.recipient = recipient;
+                if !identity.is_legacy() {
+                    manifest.format = super::manifest::VAULT_FORMAT;
+                }
                 rotate::finish_pending(&self.paths, &manifest, &marker)?;
             }
-            // The current identity file still opens the vault key: whatever
-            // is pending never committed (or finished all but its marker).
-            Some(_) if !from_pending && manifest.recipient == recipient => {
+            // The old identity still opens the vault key: the rotation never
+            // committed; its new files go.
+            Some(marker) if !from_pending && manifest.recipient == recipient && marker.from == recipient => {
                 rotate::discard_pending(&self.paths)?;
+            }
+            // The new identity opened it from a file that is not pending: all
+            // but the marker is done if no pending identity file is left.
+            // If one is left (opened here with the recovery key, after its
+            // copy was renamed), it is the only copy the passphrase opens:
+            // it stays for an unlock with the passphrase to finish.
+            Some(marker) if !from_pending && manifest.recipient == recipient && marker.to == recipient => {
+                if !self.paths.identity_next().exists() {
+                    rotate::discard_pending(&self.paths)?;
+                }
             }
             Some(_) | None if manifest.recipient != recipient => {
                 return Err(VaultError::RecipientMismatch {
@@ -480,16 +493,21 @@ fn scrypt_cost(sealed: &[u8]) -> Option<KdfCost> {
 }
 
 impl Vault {
-    /// Makes `vault.toml` say whether there is a recovery key, and name no
-    /// recipient: after a rotation finished at unlock, or after someone
-    /// edited it. The file is for people; what counts is the sealed record.
+    /// Makes `vault.toml` say the vault's format and whether there is a
+    /// recovery key, and name no recovery recipient: after a rotation
+    /// finished at unlock, or after someone edited it. The file is for
+    /// people; what counts is the identity's mark and the sealed record.
     fn sync_manifest_recovery(&mut self) -> Result<(), VaultError> {
         if self.identity.is_legacy() {
             return Ok(());
         }
         let has = self.recovery_recipient().is_some();
-        if self.manifest.recovery.is_some() || self.manifest.recovery_key != has {
+        if self.manifest.recovery.is_some()
+            || self.manifest.recovery_key != has
+            || self.manifest.format != super::manifest::VAULT_FORMAT
+        {
             let mut manifest = self.manifest.clone();
+            manifest.format = super::manifest::VAULT_FORMAT;
             manifest.recovery = None;
             manifest.recovery_key = has;
             manifest.save(&self.paths.manifest())?;

@@ -487,3 +487,31 @@ fn a_vault_with_a_long_audit_log_still_rotates() {
     drop(vault);
     assert!(reopen(&root).verify().unwrap().is_intact());
 }
+
+#[test]
+fn a_recovery_unlock_mid_way_through_finishing_a_rotation_keeps_the_only_passphrase_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    let (conversation, _) = filled_vault(&before, "not-a-canary");
+    let key = reopen(&before).create_recovery_key().unwrap();
+    copy_dir(&before, &after);
+    reopen(&after).rekey().unwrap();
+    let (old, new) = (recipient_of(&before), recipient_of(&after));
+    // Killed after the recovery copy was renamed into place and before the
+    // identity was: identity.age overwritten, the new one still pending.
+    std::fs::rename(after.join("identity.age"), after.join("identity.next.age")).unwrap();
+    std::fs::write(after.join("identity.age"), vec![0x5a; 300]).unwrap();
+    write_marker(&after, &old, &new);
+    let locked = LockedVault::open(&after).unwrap();
+    let unlocked = locked.unlock_with_recovery_key(&key).unwrap();
+    let vault = locked.open_unlocked(unlocked).unwrap();
+    assert_eq!(vault.newest_messages(conversation, 100).unwrap().len(), 20);
+    drop(vault);
+    assert!(
+        after.join("identity.next.age").exists(),
+        "the passphrase's only copy stays"
+    );
+    // The next unlock with the passphrase finishes the rotation.
+    assert_settled(&after, conversation, &new);
+}
