@@ -47,6 +47,9 @@ pub(crate) fn report_unlock(vault: &mut Vault) {
              'sotto verify' for details, and see SECURITY.md ('If you suspect a compromise')."
         );
     }
+    if vault.unlock_report().recovery_key_dropped {
+        eprintln!("sotto: warning: {}", crate::store::RECOVERY_KEY_DROPPED);
+    }
     let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
     let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
     if waiting > 0 {

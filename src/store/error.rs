@@ -59,6 +59,9 @@ pub enum VaultError {
     #[error("the vault manifest '{}' cannot be used: {reason}", .path.display())]
     ManifestInvalid { path: PathBuf, reason: String },
 
+    #[error("the vault at '{}' was tampered with: its identity file 'identity.age' is from before the vault moved to format 2 and was put back (it opens nothing stored since). Nothing was changed; restore 'identity.age' from a backup taken after that, or the whole data directory", .path.display())]
+    IdentityFromBeforeMigration { path: PathBuf },
+
     #[error("the vault at '{}' was tampered with: its manifest names recipient '{manifest}' but its identity is '{actual}'. Restore the data directory from a backup", .path.display())]
     RecipientMismatch {
         path: PathBuf,

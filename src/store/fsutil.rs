@@ -69,7 +69,8 @@ pub(crate) fn append_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .append(true)
         .create(true)
         .mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO planted under the name fails the open at once.
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
         .map_err(explain_symlink)?;
     ensure_regular(&file)?;

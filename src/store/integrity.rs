@@ -255,8 +255,11 @@ pub enum Tampering {
     /// The watermark was removed from a vault that had one.
     WatermarkRemoved,
     /// `recovery.age` is there, but the sealed record of the recovery key's
-    /// recipient is missing or does not open.
+    /// recipient is missing or does not open; the copy was destroyed.
     RecoveryRecipientLost,
+    /// `recovery.age` was removed although the vault has a recovery key; it
+    /// was written again.
+    RecoveryCopyRemoved,
 }
 
 impl Tampering {
@@ -269,7 +272,7 @@ impl Tampering {
             Tampering::StateMissing => "state",
             Tampering::RolledBack { .. } => "rollback",
             Tampering::WatermarkRemoved => "watermark",
-            Tampering::RecoveryRecipientLost => "recovery",
+            Tampering::RecoveryRecipientLost | Tampering::RecoveryCopyRemoved => "recovery",
         }
     }
 }
@@ -324,9 +327,13 @@ impl fmt::Display for Tampering {
                  rolled back since then cannot be ruled out",
             ),
             Tampering::RecoveryRecipientLost => f.write_str(
-                "'recovery.age' is there but the sealed record of the recovery key was removed or does not \
-                 open, so nothing is encrypted to a recovery key any more and the next rotation destroys \
-                 'recovery.age'; make a new recovery key with 'sotto recovery-key'",
+                "'recovery.age' was there but the sealed record of the recovery key was removed or does not \
+                 open, so the copy was destroyed (no rotation could keep it current); make a new recovery \
+                 key with 'sotto recovery-key'",
+            ),
+            Tampering::RecoveryCopyRemoved => f.write_str(
+                "'recovery.age' was removed although the vault has a recovery key; it was written again, so \
+                 the recovery key keeps working",
             ),
         }
     }

@@ -46,6 +46,16 @@ impl Vault {
         let stored = self.load_state();
         let (key, stored) = match (key, stored) {
             (Some(key), Some(stored)) => (key, stored),
+            // A format-1 identity on a vault that was migrated (it has an
+            // integrity record, even one that does not open under this
+            // vault key, or a manifest of format 2): an old identity file
+            // put back, with the old wrapped vault key. Refused, not migrated
+            // again: that would trust the files the attacker chose.
+            _ if self.identity.is_legacy() && self.has_format_2_evidence()? => {
+                return Err(VaultError::IdentityFromBeforeMigration {
+                    path: self.paths.root().to_owned(),
+                });
+            }
             // A format-1 vault: its migration makes them.
             (None, None) if self.identity.is_legacy() => {
                 return Ok(IntegrityCheck {
@@ -56,12 +66,23 @@ impl Vault {
             }
             _ => {
                 // Start from what the last close knew, so that neither the
-                // generation nor the protective settings go backwards.
-                let (generation, protective) = self.watermark_state().unwrap_or_default();
-                let change = self.initialize_integrity(generation)?;
-                if !protective.is_empty() {
-                    self.records.with_tracker(|t| t.state.protective = protective);
-                }
+                // generation nor the protective settings go backwards. With no
+                // watermark either, the protective settings come from the
+                // record found, which cannot be trusted: only what is not
+                // looser than the defaults is kept (see `untrusted_protective`).
+                let change = match self.watermark_state() {
+                    Some((generation, protective)) => {
+                        let change = self.initialize_integrity(generation)?;
+                        self.records.with_tracker(|t| t.state.protective = protective);
+                        change
+                    }
+                    None => {
+                        let change = self.initialize_integrity(0)?;
+                        let kept = untrusted_protective(&self.records.state().unwrap_or_default().protective);
+                        self.records.with_tracker(|t| t.state.protective = kept);
+                        change
+                    }
+                };
                 return Ok(IntegrityCheck {
                     found: vec![Tampering::StateMissing],
                     settings_differ: false,
@@ -127,13 +148,16 @@ impl Vault {
                 )
             });
         let mut changes = pending;
-        if settings_suspect && let Some((names, change)) = self.settings_fallback()? {
-            changes.push(change);
-            all.push(Tampering::SettingsDiscarded { names });
+        match self.settings_fallback()? {
+            Some((names, change)) if settings_suspect => {
+                changes.push(change);
+                all.push(Tampering::SettingsDiscarded { names });
+            }
+            // The record was removed and there is nothing to put back: say so.
+            _ if settings_differ => all.push(Tampering::Records { tree: "settings" }),
+            _ => {}
         }
-        if !self.identity.is_legacy() && self.paths.recovery().exists() && self.sealed_recovery_recipient().is_none() {
-            all.push(Tampering::RecoveryRecipientLost);
-        }
+        all.extend(self.check_recovery_copy()?);
         let now = Timestamp::now();
         let mut events = Vec::new();
         if losses.iter().any(StorageLoss::is_known_loss) {
@@ -169,8 +193,9 @@ impl Vault {
             self.records.commit(&changes)?;
             self.records.flush()?;
         }
-        // On record now: from here the watermark follows the database.
-        if !losses.is_empty() || all.contains(&Tampering::WatermarkRemoved) {
+        // On record now: from here the watermark follows the database (and
+        // a crash before the next clean close does not report it again).
+        if !losses.is_empty() || !all.is_empty() {
             self.write_watermark()?;
         }
         *found = all;
@@ -287,6 +312,39 @@ impl Vault {
         Ok(digest)
     }
 
+    /// The recovery copy against its sealed record, repaired at once: a copy
+    /// removed while the record is there is written again (sotto has the
+    /// identity and the recipient); a copy whose record was removed or does
+    /// not open is destroyed, since it holds the identity for a recipient no
+    /// rotation will update. Each is reported once.
+    fn check_recovery_copy(&mut self) -> Result<Vec<Tampering>, VaultError> {
+        if self.identity.is_legacy() {
+            return Ok(Vec::new());
+        }
+        let path = self.paths.recovery();
+        match (self.sealed_recovery_recipient(), path.exists()) {
+            (Some(recipient), false) => {
+                if let Some(sealed) = self.seal_for_recovery(&self.identity, Some(&recipient), Timestamp::now())? {
+                    super::fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write", &path))?;
+                }
+                Ok(vec![Tampering::RecoveryCopyRemoved])
+            }
+            (None, true) => {
+                super::rotate::shred_file(&path)?;
+                std::fs::remove_file(&path).map_err(VaultError::io("remove", &path))?;
+                Ok(vec![Tampering::RecoveryRecipientLost])
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Whether anything says this vault was in format 2 already.
+    fn has_format_2_evidence(&self) -> Result<bool, VaultError> {
+        Ok(self.manifest.format >= super::manifest::VAULT_FORMAT
+            || self.records.get(TreeId::Meta, INTEGRITY_KEY)?.is_some()
+            || self.records.get(TreeId::Meta, STATE_KEY)?.is_some())
+    }
+
     /// The integrity key, if its record is there and opens.
     fn load_integrity_key(&self) -> Option<IntegrityKey> {
         let sealed = self.records.get(TreeId::Meta, INTEGRITY_KEY).ok()??;
@@ -305,4 +363,18 @@ fn digest_mut(state: &mut StateRecord, tree: TreeId) -> &mut DigestBytes {
     state
         .digest_mut(tree)
         .expect("invariant: only digested trees are passed here")
+}
+
+/// Of protective settings read from a record that cannot be trusted, what is
+/// no looser than the defaults: no retention default (restoring an older,
+/// shorter one would shred history at once; the user sets it again), and a
+/// redaction mode only if it withholds at least as much as `mask`.
+fn untrusted_protective(found: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    found
+        .iter()
+        .filter(|(name, value)| {
+            name.as_str() == "redaction.mode" && ["mask", "warn", "block"].contains(&value.as_str())
+        })
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
 }

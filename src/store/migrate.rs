@@ -17,7 +17,12 @@
 //!
 //! Before it, the vault is trusted as it is found: what an attacker changed
 //! before the migration cannot be told apart from what the user wrote
-//! (SECURITY.md says so). It needs to protect the new identity (the
+//! (SECURITY.md says so). One thing is not trusted: the recovery recipient
+//! `vault.toml` names, because whoever writes that file would get the new
+//! identity encrypted to them. The migration drops the recovery key (its
+//! `recovery.age` is destroyed with the old identity) and the user is told
+//! to make a new one. After the migration, a format-1 identity on this vault
+//! is refused (see `integrity_check`). It needs to protect the new identity (the
 //! passphrase or the user's identity file): a session unlocked with the
 //! recovery key leaves the vault in format 1 until `sotto passphrase
 //! --reset`, whose rotation migrates it too.
@@ -25,9 +30,13 @@
 use super::audit::AuditEvent;
 use super::error::VaultError;
 use super::manifest::VAULT_FORMAT;
-use super::recovery::recovery_recipient_change;
 use super::rotate::Shred;
 use super::vault::Vault;
+
+/// What the user is told when the migration dropped a format-1 recovery key.
+pub const RECOVERY_KEY_DROPPED: &str = "this vault was moved to the current format, and its recovery key no longer \
+     works: the earlier format named the recovery key in 'vault.toml', where anyone who can write the data \
+     directory could have put theirs, so it was not carried over. Make a new one with 'sotto recovery-key'";
 
 /// The format a vault without the identity's format mark is in.
 pub(crate) const LEGACY_FORMAT: u32 = 1;
@@ -39,6 +48,7 @@ impl Vault {
         if !self.identity.is_legacy() || self.resealer.is_none() {
             return Ok(false);
         }
+        self.unlock_report.recovery_key_dropped = self.manifest.recovery.is_some() || self.paths.recovery().exists();
         // The rotation records the migration with its own event.
         self.rotate(&Shred::default(), |_| AuditEvent::VaultMigrated {
             from: LEGACY_FORMAT,
@@ -47,21 +57,17 @@ impl Vault {
         Ok(true)
     }
 
-    /// What a rotation of a format-1 vault needs first, under its old vault
-    /// key: the integrity state made from what is there, and the manifest's
-    /// recovery recipient sealed (the rotation re-seals both). A crash after
-    /// this leaves a format-1 vault that the next unlock checks and migrates.
-    pub(crate) fn prepare_legacy_for_rotation(&mut self) -> Result<(), VaultError> {
-        if self.records.state().is_none() {
-            let change = self.initialize_integrity(0)?;
-            self.records.commit(&[change])?;
+    /// What a rotation of a format-1 vault needs first: the integrity state
+    /// made from what is there, armed but not stored. The rotation stores it
+    /// and the integrity key in its own commit, under the new vault key:
+    /// stored earlier, a crash would leave a format-1 identity beside
+    /// format-2 evidence, which the next unlock refuses as tampering. Returns
+    /// whether a new integrity key was made (the rotation must store it).
+    pub(crate) fn prepare_legacy_for_rotation(&mut self) -> Result<bool, VaultError> {
+        if self.records.state().is_some() {
+            return Ok(false);
         }
-        if self.sealed_recovery_recipient().is_none()
-            && let Some(recipient) = self.manifest.recovery.clone()
-        {
-            self.records
-                .commit(&[recovery_recipient_change(&self.vault_key, &recipient)])?;
-        }
-        self.records.flush()
+        self.initialize_integrity(0)?;
+        Ok(true)
     }
 }

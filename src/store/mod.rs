@@ -49,6 +49,7 @@ pub use layout::VaultPaths;
 pub use ledger::LedgerEntry;
 pub use manifest::{Protection, VaultManifest};
 pub use messages::{DamagedMessage, LoadedMessage, Message, MessageMeta, NewMessage, ReplyState, Role};
+pub use migrate::RECOVERY_KEY_DROPPED;
 pub use records::RecordError;
 pub use retention::Retention;
 pub use rotate::RotationReport;

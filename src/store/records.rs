@@ -242,6 +242,11 @@ impl Records {
         *self.tracker.borrow_mut() = Some(tracker);
     }
 
+    /// Stops bringing a state forward (one armed for a commit that failed).
+    pub fn disarm(&self) {
+        *self.tracker.borrow_mut() = None;
+    }
+
     /// The integrity state as of the last commit, once armed.
     pub fn state(&self) -> Option<StateRecord> {
         self.tracker.borrow().as_ref().map(|t| t.state.clone())
@@ -409,7 +414,7 @@ fn refuse_planted_entries(path: &Path) -> Result<(), VaultError> {
     let refuse = |entry: &Path| {
         VaultError::io("open the vault database", entry)(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "it is a symlink or not a regular file, so sotto did not make it and will not open it (someone may \
+            "it is a symlink, a hard link or not a regular file, so sotto did not make it and will not open it (someone may \
              have tampered with the data directory; restore it from a backup)",
         ))
     };
@@ -438,7 +443,7 @@ fn refuse_planted_entries(path: &Path) -> Result<(), VaultError> {
                     return Err(refuse(&blob));
                 }
             }
-        } else if !meta.is_file() {
+        } else if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
             return Err(refuse(&entry));
         }
     }

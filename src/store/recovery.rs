@@ -44,18 +44,13 @@ impl Vault {
         self.recovery_recipient().is_some()
     }
 
-    /// The recovery key's recipient: the sealed one. A format-1 vault not
-    /// migrated yet has only the manifest's (trusted once, by the migration).
-    /// A sealed record that is missing or does not open counts as none: the
-    /// identity is then encrypted to no recovery key, and the next rotation
-    /// destroys the old `recovery.age` with the old identity (the unlock
-    /// reports it as tampering).
+    /// The recovery key's recipient: the sealed one, never the one a
+    /// format-1 `vault.toml` names (whoever can write that file could name
+    /// theirs). A sealed record that is missing or does not open counts as
+    /// none: the identity is then encrypted to no recovery key, and the old
+    /// `recovery.age` goes with the old identity (the unlock reports it).
     pub(crate) fn recovery_recipient(&self) -> Option<String> {
-        match self.sealed_recovery_recipient() {
-            Some(recipient) => Some(recipient),
-            None if self.identity.is_legacy() => self.manifest.recovery.clone(),
-            None => None,
-        }
+        self.sealed_recovery_recipient()
     }
 
     /// The sealed recovery recipient, if its record is there and opens.

@@ -226,9 +226,24 @@ impl Vault {
         }
         // A format-1 vault is migrated by this rotation (see `migrate`).
         let migrating = self.identity.is_legacy();
-        if migrating {
-            self.prepare_legacy_for_rotation()?;
+        let new_integrity_key = migrating && self.prepare_legacy_for_rotation()?;
+        let rotated = self.rotate_armed(shred, new_recovery, new_integrity_key, migrating, event);
+        if rotated.is_err() && new_integrity_key && self.identity.is_legacy() {
+            // Not committed: the state made for it must not be written by a
+            // later commit of this session without its key.
+            self.records.disarm();
         }
+        rotated
+    }
+
+    fn rotate_armed(
+        &mut self,
+        shred: &Shred,
+        new_recovery: Option<&str>,
+        new_integrity_key: bool,
+        migrating: bool,
+        event: impl FnOnce(&RotationReport) -> AuditEvent,
+    ) -> Result<RotationReport, VaultError> {
         let resealer = self.resealer.as_ref().ok_or_else(|| VaultError::CannotRotate {
             reason: "this session cannot protect a new identity (it was unlocked with the recovery key, or the recipients of your identity file could not be read); \
                      set a passphrase with 'sotto passphrase --reset' first"
@@ -351,6 +366,13 @@ impl Vault {
         }
         if let Some(recovery) = new_recovery {
             changes.push(recovery_recipient_change(&vault_key, recovery));
+        }
+        if new_integrity_key && let Some(key) = self.records.with_tracker(|t| t.key.clone()) {
+            changes.push(Change::Put {
+                tree: TreeId::Meta,
+                key: integrity::INTEGRITY_KEY.to_vec(),
+                value: seal_value(&vault_key, TreeId::Meta, integrity::INTEGRITY_KEY, &key.to_record()),
+            });
         }
         let mut events = vec![(now, event(&report))];
         let migrated = AuditEvent::VaultMigrated {

@@ -82,6 +82,10 @@ pub struct UnlockReport {
     pub storage_losses: Vec<StorageLoss>,
     /// What the integrity check found altered, replaced or rolled back.
     pub tampering: Vec<Tampering>,
+    /// This unlock moved a format-1 vault to format 2 and dropped its
+    /// recovery key (the migration trusts no recovery recipient `vault.toml`
+    /// names): the user must make a new one.
+    pub recovery_key_dropped: bool,
 }
 
 impl UnlockReport {
@@ -163,6 +167,12 @@ impl LockedVault {
             });
         }
         let lock = VaultLock::acquire(&paths.lock(), root)?;
+        // A whole-vault wipe killed before it moved the vault aside: the
+        // vault is live, and its marker must not mark it for destruction.
+        let stale_marker = root.join(super::wipe::WIPE_MARKER_NAME);
+        if std::fs::symlink_metadata(&stale_marker).is_ok() {
+            std::fs::remove_file(&stale_marker).map_err(VaultError::io("remove", &stale_marker))?;
+        }
         let manifest = VaultManifest::load(&paths.manifest())?;
         Ok(LockedVault { paths, manifest, lock })
     }

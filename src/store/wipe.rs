@@ -152,10 +152,15 @@ impl Vault {
         let mut suffix = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut suffix);
         let aside = parent.join(format!("{WIPED_PREFIX}{}", fsutil::hex(&suffix)));
-        // Inside the vault (0700, nobody else writes there): what tells an
-        // entry moved aside by this wipe from a live vault someone renamed.
+        // Inside the vault (0700, nobody else writes there), naming the entry
+        // it is moved to: what tells a vault moved aside by this wipe from a
+        // live vault someone renamed (a stale marker names another name).
         let marker = root.join(WIPE_MARKER_NAME);
-        fsutil::write_private_file_atomic(&marker, b"").map_err(VaultError::io("write", &marker))?;
+        let aside_name = aside
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        fsutil::write_private_file_atomic(&marker, aside_name.as_bytes()).map_err(VaultError::io("write", &marker))?;
         match fs::rename(&root, &aside) {
             Ok(()) => {
                 fsutil::sync_dir(&parent).map_err(VaultError::io("sync the directory", &parent))?;
@@ -182,8 +187,18 @@ impl Vault {
 /// this user, holding a vault manifest and the wipe's own marker, both
 /// regular files; and inside it nothing is followed through a symlink.
 pub fn finish_interrupted_wipes(root: &Path) {
-    let parent = parent_of(root);
-    let Ok(entries) = fs::read_dir(&parent) else {
+    // A vault behind a symlink was moved aside beside its real directory.
+    let mut parents = vec![parent_of(root)];
+    if let Ok(target) = fs::read_link(root) {
+        parents.push(parent_of(&parent_of(root).join(target)));
+    }
+    for parent in parents {
+        finish_interrupted_wipes_in(&parent);
+    }
+}
+
+fn finish_interrupted_wipes_in(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
@@ -194,9 +209,12 @@ pub fn finish_interrupted_wipes(root: &Path) {
         let Ok(dir) = fsutil::DirHandle::open_no_symlink(&path) else {
             continue; // a symlink, a file, or gone
         };
+        let marked_for_this_name = dir.entry_kind(WIPE_MARKER_NAME).ok().flatten() == Some(libc::S_IFREG)
+            && fsutil::read_regular(&path.join(WIPE_MARKER_NAME), fsutil::SMALL_FILE_CAP)
+                .is_ok_and(|named| named == entry.file_name().as_encoded_bytes());
         let is_ours = dir.owned_by_this_user().unwrap_or(false)
             && dir.entry_kind(MANIFEST_NAME).ok().flatten() == Some(libc::S_IFREG)
-            && dir.entry_kind(WIPE_MARKER_NAME).ok().flatten() == Some(libc::S_IFREG);
+            && marked_for_this_name;
         if is_ours {
             let _ = destroy_in(&dir, &path);
         }
@@ -219,8 +237,9 @@ fn parent_of(root: &Path) -> PathBuf {
 
 /// The name of the manifest inside a vault directory.
 const MANIFEST_NAME: &str = "vault.toml";
-/// Written inside a vault just before a whole-vault wipe moves it aside.
-const WIPE_MARKER_NAME: &str = "wipe.pending";
+/// Written inside a vault just before a whole-vault wipe moves it aside,
+/// naming the entry it is moved to.
+pub(crate) const WIPE_MARKER_NAME: &str = "wipe.pending";
 /// The files that hold a copy of the vault identity, by name.
 const IDENTITY_NAMES: [&str; 4] = ["identity.age", "identity.next.age", "recovery.age", "recovery.next.age"];
 

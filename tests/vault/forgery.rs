@@ -262,3 +262,76 @@ fn an_old_copy_of_a_format_1_identity_put_back_after_the_migration_opens_nothing
         "nothing was encrypted to the attacker"
     );
 }
+
+#[test]
+fn a_format_1_recovery_key_is_dropped_by_the_migration_and_the_user_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    format_1_vault(&root);
+    // Format 1 named the recovery recipient in vault.toml: whoever can write
+    // that file could have named theirs, so the migration trusts none.
+    let someone = age::x25519::Identity::generate().to_public();
+    let manifest = std::fs::read_to_string(root.join("vault.toml")).unwrap();
+    let manifest = manifest.replacen("[protection]", &format!("recovery = \"{someone}\"\n[protection]"), 1);
+    std::fs::write(root.join("vault.toml"), manifest).unwrap();
+    std::fs::write(root.join("recovery.age"), b"a format-1 recovery copy").unwrap();
+    let vault = reopen(&root);
+    assert!(vault.unlock_report().recovery_key_dropped);
+    assert!(!vault.has_recovery_key());
+    drop(vault);
+    assert!(!root.join("recovery.age").exists());
+    assert!(
+        !std::fs::read_to_string(root.join("vault.toml"))
+            .unwrap()
+            .contains(&someone.to_string())
+    );
+}
+
+#[test]
+fn an_old_identity_put_back_with_its_old_vault_key_is_refused_or_trusts_no_recovery_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    format_1_vault(&root);
+    let old_identity = std::fs::read(root.join("identity.age")).unwrap();
+    let old_manifest = std::fs::read_to_string(root.join("vault.toml")).unwrap();
+    let old_vault_key = {
+        let db = support::open_sled_directly(&root);
+        db.open_tree("keys").unwrap().get("vault").unwrap().unwrap().to_vec()
+    };
+    drop(reopen(&root)); // migrated
+    let attacker = age::x25519::Identity::generate();
+    let put_back = |remove_evidence: bool| {
+        std::fs::write(root.join("identity.age"), &old_identity).unwrap();
+        let manifest = old_manifest.replacen(
+            "[protection]",
+            &format!("recovery = \"{}\"\n[protection]", attacker.to_public()),
+            1,
+        );
+        std::fs::write(root.join("vault.toml"), manifest).unwrap();
+        let _ = std::fs::remove_file(root.join("watermark.sealed"));
+        tamper(&root, |db| {
+            db.open_tree("keys")
+                .unwrap()
+                .insert("vault", old_vault_key.clone())
+                .unwrap();
+            if remove_evidence {
+                let meta = db.open_tree("meta").unwrap();
+                for key in ["state", "integrity-key", "findings", "recovery-recipient"] {
+                    meta.remove(key).unwrap();
+                }
+            }
+        });
+    };
+    // With the integrity records still there: refused as tampering.
+    put_back(false);
+    let err = unlock_and_open_error(&root);
+    assert!(matches!(err, VaultError::IdentityFromBeforeMigration { .. }), "{err}");
+    // With every trace of format 2 removed too, it migrates again, but
+    // encrypts nothing to the recovery recipient the attacker wrote.
+    put_back(true);
+    drop(reopen(&root));
+    assert!(
+        !root.join("recovery.age").exists(),
+        "nothing was encrypted to the attacker"
+    );
+}

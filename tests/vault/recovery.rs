@@ -269,3 +269,19 @@ fn a_planted_rotation_marker_with_a_garbage_pending_identity_destroys_nothing() 
     assert!(!root.join("rotation.pending").exists());
     assert!(!root.join("identity.next.age").exists());
 }
+
+#[test]
+fn a_removed_recovery_copy_is_written_again_and_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let key = new_vault(&root).create_recovery_key().unwrap();
+    std::fs::remove_file(root.join("recovery.age")).unwrap();
+    let vault = reopen(&root);
+    assert_eq!(
+        vault.unlock_report().tampering,
+        [sotto::store::Tampering::RecoveryCopyRemoved]
+    );
+    drop(vault);
+    assert!(reopen(&root).unlock_report().tampering.is_empty());
+    assert!(recovery_unlock(&root, &key).is_ok());
+}

@@ -241,3 +241,46 @@ fn a_finished_reply_put_back_to_an_earlier_checkpoint_is_found_by_verify() {
     assert_eq!(report.tampering, [Tampering::Records { tree: "messages" }]);
     assert!(!report.is_intact());
 }
+
+#[test]
+fn a_removed_settings_record_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    new_vault(&root)
+        .set_secret("key:remote", &SecretString::from("sk-some-key".to_owned()))
+        .unwrap();
+    write_record(&root, "settings", b"settings", None);
+    let vault = reopen(&root);
+    assert_eq!(
+        vault.unlock_report().tampering,
+        [Tampering::Records { tree: "settings" }]
+    );
+}
+
+#[test]
+fn with_the_state_and_the_watermark_both_gone_an_older_retention_default_is_not_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    {
+        let mut vault = new_vault(&root);
+        vault.set_setting("retention.default", "1d").unwrap();
+        vault.set_setting("redaction.mode", "off").unwrap();
+    }
+    let old_settings = read_record(&root, "settings", b"settings");
+    reopen(&root).remove_setting("retention.default").unwrap();
+    write_record(&root, "settings", b"settings", Some(&old_settings));
+    write_record(&root, "meta", b"state", None);
+    std::fs::remove_file(root.join("watermark.sealed")).unwrap();
+    let vault = reopen(&root);
+    // Nothing can tell which record is current: nothing that would shred
+    // history or send more is taken from the one found.
+    assert_eq!(vault.setting("retention.default").unwrap(), None);
+    assert_eq!(vault.setting("redaction.mode").unwrap(), None);
+    assert!(
+        vault
+            .unlock_report()
+            .tampering
+            .iter()
+            .any(|t| matches!(t, Tampering::SettingsDiscarded { .. }))
+    );
+}

@@ -31,7 +31,7 @@ fn an_interrupted_wipe_entry_holding_a_symlinked_identity_writes_nothing_through
     let planted = dir.path().join(".sotto-wiped-000000000001");
     std::fs::create_dir(&planted).unwrap();
     std::fs::write(planted.join("vault.toml"), "format = 2\n").unwrap();
-    std::fs::write(planted.join("wipe.pending"), "").unwrap();
+    std::fs::write(planted.join("wipe.pending"), ".sotto-wiped-000000000001").unwrap();
     symlink(&victim, planted.join("identity.age")).unwrap();
     symlink(&victim, planted.join("recovery.age")).unwrap();
 
@@ -101,7 +101,7 @@ fn a_real_interrupted_wipe_is_still_finished() {
     let doomed = dir.path().join("doomed");
     drop(new_vault(&doomed));
     // What `wipe_everything` leaves when killed right after its rename.
-    std::fs::write(doomed.join("wipe.pending"), "").unwrap();
+    std::fs::write(doomed.join("wipe.pending"), ".sotto-wiped-000000000006").unwrap();
     std::fs::rename(&doomed, &aside).unwrap();
     open_and_close(&root);
     assert!(!aside.exists());
@@ -218,4 +218,40 @@ fn a_hard_link_planted_as_an_identity_file_is_replaced_not_overwritten() {
     std::fs::hard_link(&victim, root.join("recovery.age")).unwrap();
     reopen(&root).rekey().unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), VICTIM_TEXT);
+}
+
+#[test]
+fn an_interrupted_wipe_through_a_symlinked_data_dir_is_finished_beside_the_real_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let real = dir.path().join("real/vault");
+    drop(new_vault(&real));
+    let link = dir.path().join("data");
+    symlink(&real, &link).unwrap();
+    // Killed right after the rename: the real directory was moved aside.
+    let aside = dir.path().join("real/.sotto-wiped-000000000008");
+    std::fs::write(real.join("wipe.pending"), ".sotto-wiped-000000000008").unwrap();
+    std::fs::rename(&real, &aside).unwrap();
+    // The next command on the (now dangling) link finishes it.
+    let _ = LockedVault::open(&link);
+    assert!(!aside.exists());
+}
+
+#[test]
+fn a_stale_wipe_marker_in_a_live_vault_never_marks_it_for_destruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    drop(new_vault(&root));
+    // A wipe killed before its rename left its marker in the live vault.
+    std::fs::write(root.join("wipe.pending"), ".sotto-wiped-000000000009").unwrap();
+    open_and_close(&root);
+    assert!(!root.join("wipe.pending").exists());
+    // Renamed to look like a wipe whose marker names another entry, it survives.
+    std::fs::write(root.join("wipe.pending"), ".sotto-wiped-00000000000a").unwrap();
+    let renamed = dir.path().join(".sotto-wiped-00000000000b");
+    std::fs::rename(&root, &renamed).unwrap();
+    let other = dir.path().join("w");
+    drop(new_vault(&other));
+    open_and_close(&other);
+    assert!(renamed.join("identity.age").exists());
 }

@@ -296,6 +296,9 @@ impl StoreActor {
                 "tampering: {tampering}. Kept until acknowledged; run 'sotto verify', and see SECURITY.md."
             ));
         }
+        if vault.unlock_report().recovery_key_dropped {
+            warnings.push(crate::store::RECOVERY_KEY_DROPPED.to_owned());
+        }
         let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
         let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
         if waiting > 0 {
