@@ -178,6 +178,15 @@ impl fmt::Debug for IntegrityKey {
     }
 }
 
+/// Every tree with a digest of its own (the audit log is counted instead).
+pub(crate) const DIGESTED_TREES: [TreeId; 5] = [
+    TreeId::Keys,
+    TreeId::Index,
+    TreeId::Settings,
+    TreeId::Meta,
+    TreeId::Messages,
+];
+
 /// Whether a record counts in the digests: every record of a digested tree
 /// except the state record itself.
 pub(crate) fn is_digested(tree: TreeId, key: &[u8]) -> bool {

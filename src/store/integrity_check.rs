@@ -234,13 +234,7 @@ impl Vault {
             protective: BTreeMap::new(),
             ..StateRecord::default()
         };
-        for tree in [
-            TreeId::Keys,
-            TreeId::Index,
-            TreeId::Settings,
-            TreeId::Meta,
-            TreeId::Messages,
-        ] {
+        for tree in integrity::DIGESTED_TREES {
             *digest_mut(&mut state, tree) = self.tree_digest(&key, tree)?;
         }
         state.protective = self.protective_settings().unwrap_or_default();
@@ -267,13 +261,7 @@ impl Vault {
             return Ok(Vec::new()); // a format-1 vault opened with its recovery key: not migrated yet
         };
         let mut found = Vec::new();
-        for tree in [
-            TreeId::Keys,
-            TreeId::Index,
-            TreeId::Settings,
-            TreeId::Meta,
-            TreeId::Messages,
-        ] {
+        for tree in integrity::DIGESTED_TREES {
             if tree == TreeId::Messages && messages_damaged {
                 continue;
             }

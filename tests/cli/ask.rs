@@ -629,8 +629,7 @@ fn a_conversation_whose_key_was_replaced_sends_nothing_and_says_it_was_tampered_
             forgery::wrap_key(&attacker_key, Some(id.as_bytes()), &recipient),
         )
         .unwrap();
-    let mut key = id.as_bytes().to_vec();
-    key.extend_from_slice(&0u64.to_be_bytes());
+    let key = support::message_key(id, 0);
     let forged = forgery::message_json("user", "forged", "forged context for the backend");
     db.open_tree("messages")
         .unwrap()

@@ -43,6 +43,13 @@ pub fn new_vault(root: &Path) -> Vault {
     try_new_vault(root).expect("creating a test vault")
 }
 
+/// The sled key of message `seq` of conversation `id`: id ‖ seq (u64 BE).
+pub fn message_key(id: sotto::store::ConversationId, seq: u64) -> Vec<u8> {
+    let mut key = id.as_bytes().to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
 /// Opens the vault at `root` with the test passphrase.
 pub fn reopen(root: &Path) -> Vault {
     LockedVault::open(root)

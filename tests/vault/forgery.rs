@@ -14,11 +14,7 @@ fn tamper(root: &Path, edit: impl FnOnce(&sled::Db)) {
     db.flush().unwrap();
 }
 
-fn message_key(id: ConversationId, seq: u64) -> Vec<u8> {
-    let mut key = id.as_bytes().to_vec();
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
+use support::message_key;
 
 /// Replaces conversation `id`'s key with one of the attacker's choosing and
 /// forges its two messages (the hidden "sent" metadata included) under it.

@@ -124,8 +124,7 @@ fn read_with_old_identity(
     drop(old_db);
     let data_key = support::forgery::unwrap_key(&wrapped, identity)?;
     let db = support::open_sled_directly(now);
-    let mut key = id.as_bytes().to_vec();
-    key.extend_from_slice(&seq.to_be_bytes());
+    let key = support::message_key(id, seq);
     let sealed = db.open_tree("messages").unwrap().get(&key).unwrap()?;
     support::forgery::open(&data_key, "messages", &key, &sealed)
 }

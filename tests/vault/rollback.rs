@@ -170,8 +170,7 @@ fn removing_the_last_messages_with_their_newer_index_entry_and_the_watermark_is_
         let mut vault = reopen(&root);
         vault.append_message(id, NewMessage::user("to be hidden")).unwrap();
     }
-    let mut hidden = id.as_bytes().to_vec();
-    hidden.extend_from_slice(&1u64.to_be_bytes());
+    let hidden = support::message_key(id, 1);
     write_record(&root, "messages", &hidden, None);
     write_record(&root, "index", id.as_bytes(), Some(&old_entry));
     std::fs::remove_file(root.join("watermark.sealed")).unwrap();
@@ -227,8 +226,7 @@ fn a_finished_reply_put_back_to_an_earlier_checkpoint_is_found_by_verify() {
             .unwrap();
         (id, seq)
     };
-    let mut key = id.as_bytes().to_vec();
-    key.extend_from_slice(&seq.to_be_bytes());
+    let key = support::message_key(id, seq);
     let checkpoint = read_record(&snapshot, "messages", &key);
     write_record(&root, "messages", &key, Some(&checkpoint));
 

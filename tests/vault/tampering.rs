@@ -31,11 +31,7 @@ fn damaged_locations(report: &sotto::store::VerifyReport) -> Vec<&RecordLocation
     report.damaged.iter().map(|d| &d.location).collect()
 }
 
-fn message_key(id: ConversationId, seq: u64) -> Vec<u8> {
-    let mut key = id.as_bytes().to_vec();
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
+use support::message_key;
 
 #[test]
 fn an_altered_record_is_reported_damaged_and_everything_else_loads() {
