@@ -139,8 +139,12 @@ impl Vault {
         all.append(found);
         let watermark_unreadable = losses.iter().any(|l| !l.is_known_loss());
         let had_watermark = self.records.state().is_some_and(|s| s.watermark_written);
+        // Records lost since the last close mean the database is older than
+        // it was (disk damage or an older copy put back): its settings may
+        // be older too, so they are failed closed as well.
         let settings_suspect = settings_differ
             || (watermark_unreadable && had_watermark)
+            || losses.iter().any(StorageLoss::is_known_loss)
             || all.iter().any(|t| {
                 matches!(
                     t,
@@ -157,7 +161,10 @@ impl Vault {
             _ if settings_differ => all.push(Tampering::Records { tree: "settings" }),
             _ => {}
         }
-        all.extend(self.check_recovery_copy()?);
+        // Repaired only once the report is committed: a crash in between must
+        // not lose the report (the next unlock finds the same and says it).
+        let recovery = self.recovery_copy_finding();
+        all.extend(recovery.clone());
         let now = Timestamp::now();
         let mut events = Vec::new();
         if losses.iter().any(StorageLoss::is_known_loss) {
@@ -192,6 +199,9 @@ impl Vault {
         if !changes.is_empty() {
             self.records.commit(&changes)?;
             self.records.flush()?;
+        }
+        if let Some(finding) = recovery {
+            self.repair_recovery_copy(&finding)?;
         }
         // On record now: from here the watermark follows the database (and
         // a crash before the next clean close does not report it again).
@@ -300,30 +310,40 @@ impl Vault {
         Ok(digest)
     }
 
-    /// The recovery copy against its sealed record, repaired at once: a copy
-    /// removed while the record is there is written again (sotto has the
-    /// identity and the recipient); a copy whose record was removed or does
-    /// not open is destroyed, since it holds the identity for a recipient no
-    /// rotation will update. Each is reported once.
-    fn check_recovery_copy(&mut self) -> Result<Vec<Tampering>, VaultError> {
+    /// The recovery copy against its sealed record: a copy removed while
+    /// the record is there, or a copy whose record was removed or does not
+    /// open.
+    fn recovery_copy_finding(&self) -> Option<Tampering> {
         if self.identity.is_legacy() {
-            return Ok(Vec::new());
+            return None;
         }
+        match (self.sealed_recovery_recipient(), self.paths.recovery().exists()) {
+            (Some(_), false) => Some(Tampering::RecoveryCopyRemoved),
+            (None, true) => Some(Tampering::RecoveryRecipientLost),
+            _ => None,
+        }
+    }
+
+    /// What `finding` calls for, once it is on record: a removed copy is
+    /// written again (sotto has the identity and the sealed recipient); a
+    /// copy without its record is destroyed, since it holds the identity for
+    /// a recipient no rotation will keep current.
+    fn repair_recovery_copy(&self, finding: &Tampering) -> Result<(), VaultError> {
         let path = self.paths.recovery();
-        match (self.sealed_recovery_recipient(), path.exists()) {
-            (Some(recipient), false) => {
-                if let Some(sealed) = self.seal_for_recovery(&self.identity, Some(&recipient), Timestamp::now())? {
+        match finding {
+            Tampering::RecoveryCopyRemoved => {
+                let recipient = self.sealed_recovery_recipient();
+                if let Some(sealed) = self.seal_for_recovery(&self.identity, recipient.as_deref(), Timestamp::now())? {
                     super::fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write", &path))?;
                 }
-                Ok(vec![Tampering::RecoveryCopyRemoved])
             }
-            (None, true) => {
+            Tampering::RecoveryRecipientLost => {
                 super::rotate::shred_file(&path)?;
                 std::fs::remove_file(&path).map_err(VaultError::io("remove", &path))?;
-                Ok(vec![Tampering::RecoveryRecipientLost])
             }
-            _ => Ok(Vec::new()),
+            _ => {}
         }
+        Ok(())
     }
 
     /// Whether anything says this vault was in format 2 already.

@@ -30,7 +30,6 @@
 use super::audit::AuditEvent;
 use super::error::VaultError;
 use super::manifest::VAULT_FORMAT;
-use super::rotate::Shred;
 use super::vault::Vault;
 
 /// What the user is told when the migration dropped a format-1 recovery key.
@@ -49,8 +48,12 @@ impl Vault {
             return Ok(false);
         }
         self.unlock_report.recovery_key_dropped = self.manifest.recovery.is_some() || self.paths.recovery().exists();
-        // The rotation records the migration with its own event.
-        self.rotate(&Shred::default(), |_| AuditEvent::VaultMigrated {
+        // The rotation records the migration with its own event. It gives
+        // every conversation a new key too: the old identity and the bare
+        // wrapped keys (in a backup, or left in sled's files) must open
+        // nothing written from now on.
+        let shred = self.rekey_every_conversation()?;
+        self.rotate(&shred, |_| AuditEvent::VaultMigrated {
             from: LEGACY_FORMAT,
             to: VAULT_FORMAT,
         })?;

@@ -331,3 +331,19 @@ fn an_old_identity_put_back_with_its_old_vault_key_is_refused_or_trusts_no_recov
         "nothing was encrypted to the attacker"
     );
 }
+
+#[test]
+fn after_the_migration_the_format_1_identity_and_its_bare_keys_read_nothing_written_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    format_1_vault(&root);
+    let backup = dir.path().join("backup");
+    support::copy_dir(&root, &backup);
+    let vpn: ConversationId = FIXTURE_VPN.parse().unwrap();
+    reopen(&root)
+        .append_message(vpn, NewMessage::user("written after the migration"))
+        .unwrap();
+    let old_identity = super::recovery::identity_with_passphrase(&backup);
+    assert!(super::recovery::read_with_old_identity(&backup, &backup, &old_identity, vpn, 0).is_some());
+    assert!(super::recovery::read_with_old_identity(&backup, &root, &old_identity, vpn, 1).is_none());
+}

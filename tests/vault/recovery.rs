@@ -112,7 +112,7 @@ fn a_recovery_recipient_written_into_the_manifest_gets_no_copy_of_the_identity()
 /// What the attacker reads of `message #seq` of conversation `id` in the
 /// vault at `now`, given an old identity and the wrapped key of `id` as an
 /// old copy of the data directory (`then`) holds it.
-fn read_with_old_identity(
+pub(super) fn read_with_old_identity(
     then: &Path,
     now: &Path,
     identity: &age::x25519::Identity,
@@ -166,6 +166,45 @@ fn a_replaced_recovery_key_cannot_read_what_is_written_afterwards_even_with_old_
     assert!(read_with_old_identity(&backup, &root, &old_identity, id, 0).is_none());
 }
 
+/// The vault identity inside `root`'s `identity.age`, opened with the test passphrase.
+pub(super) fn identity_with_passphrase(root: &Path) -> age::x25519::Identity {
+    let sealed = std::fs::read(root.join("identity.age")).unwrap();
+    let mut scrypt = age::scrypt::Identity::new(passphrase());
+    scrypt.set_max_work_factor(22);
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut age::Decryptor::new_buffered(&sealed[..])
+            .unwrap()
+            .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
+            .unwrap(),
+        &mut text,
+    )
+    .unwrap();
+    support::forgery::identity_in(&text)
+}
+
+#[test]
+fn after_a_rekey_the_old_identity_reads_nothing_written_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let backup = dir.path().join("backup");
+    let id = {
+        let mut vault = new_vault(&root);
+        let id = vault.create_conversation("c").unwrap();
+        vault.append_message(id, NewMessage::user("before")).unwrap();
+        id
+    };
+    support::copy_dir(&root, &backup);
+    {
+        let mut vault = reopen(&root);
+        vault.rekey().unwrap();
+        vault.append_message(id, NewMessage::user("written after")).unwrap();
+    }
+    let old_identity = identity_with_passphrase(&backup);
+    assert!(read_with_old_identity(&backup, &backup, &old_identity, id, 0).is_some());
+    assert!(read_with_old_identity(&backup, &root, &old_identity, id, 1).is_none());
+}
+
 #[test]
 fn after_a_passphrase_change_the_old_passphrase_and_identity_read_nothing_written_afterwards() {
     let dir = tempfile::tempdir().unwrap();
@@ -184,19 +223,7 @@ fn after_a_passphrase_change_the_old_passphrase_and_identity_read_nothing_writte
         vault.change_passphrase(&new, support::cheap_kdf()).unwrap();
         vault.append_message(id, NewMessage::user("written after")).unwrap();
     }
-    let sealed = std::fs::read(backup.join("identity.age")).unwrap();
-    let mut scrypt = age::scrypt::Identity::new(passphrase());
-    scrypt.set_max_work_factor(22);
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut age::Decryptor::new_buffered(&sealed[..])
-            .unwrap()
-            .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
-            .unwrap(),
-        &mut text,
-    )
-    .unwrap();
-    let old_identity = support::forgery::identity_in(&text);
+    let old_identity = identity_with_passphrase(&backup);
     assert!(read_with_old_identity(&backup, &backup, &old_identity, id, 0).is_some());
     assert!(read_with_old_identity(&backup, &root, &old_identity, id, 1).is_none());
 }

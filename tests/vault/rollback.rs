@@ -282,3 +282,43 @@ fn with_the_state_and_the_watermark_both_gone_an_older_retention_default_is_not_
             .any(|t| matches!(t, Tampering::SettingsDiscarded { .. }))
     );
 }
+
+#[test]
+fn an_older_database_put_back_across_a_revocation_never_brings_back_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let id = {
+        let mut vault = new_vault(&root);
+        vault
+            .set_secret("key:remote", &SecretString::from("sk-old-leaked-key".to_owned()))
+            .unwrap();
+        vault.create_conversation("c").unwrap()
+    };
+    let old_db = dir.path().join("old-db");
+    support::copy_dir(&root.join("db"), &old_db);
+    {
+        // The revocation goes with messages and audit events, as it does in use.
+        let mut vault = reopen(&root);
+        vault.remove_setting("key:remote").unwrap();
+        vault.record_audit(AuditEvent::Rekey).unwrap();
+        vault.append_message(id, NewMessage::user("after")).unwrap();
+    }
+    std::fs::remove_dir_all(root.join("db")).unwrap();
+    support::copy_dir(&old_db, &root.join("db"));
+    let vault = reopen(&root);
+    assert!(
+        !vault.unlock_report().storage_losses.is_empty(),
+        "the older database is told"
+    );
+    assert!(
+        vault.secret("key:remote").unwrap().is_none(),
+        "the revoked key is not used"
+    );
+    assert!(
+        vault
+            .unlock_report()
+            .tampering
+            .iter()
+            .any(|t| matches!(t, Tampering::SettingsDiscarded { .. }))
+    );
+}
