@@ -260,7 +260,14 @@ pub fn preview(kind: Kind, value: &str) -> String {
             Some((local, domain)) => format!("{}•••@{domain}", local.chars().next().unwrap_or('•')),
             None => "•••".into(),
         },
-        Kind::UrlCredentials | Kind::ApiKey | Kind::IpAddress | Kind::CryptoWallet => {
+        Kind::UrlCredentials
+        | Kind::ApiKey
+        | Kind::Secret
+        | Kind::PrivateKey
+        | Kind::IpAddress
+        | Kind::CryptoWallet
+        | Kind::PersonName
+        | Kind::StreetAddress => {
             format!("({} chars)", value.chars().count())
         }
     }
@@ -337,7 +344,7 @@ mod tests {
         let mut map = RedactionMap::default();
         let written = format!("password: {PASSWORD} -- please remember {PASSWORD}");
         let out = prepare(&written, Mode::Mask, &mut map, &[], &[]);
-        assert_eq!(out.sent, "password: [API_KEY_1] -- please remember [API_KEY_1]");
+        assert_eq!(out.sent, "password: [SECRET_1] -- please remember [SECRET_1]");
         // One value, one item, one placeholder: the count stays truthful.
         assert_eq!(out.withheld.len(), 1);
         assert_eq!(out.meta[META_WITHHELD], "1");
@@ -356,7 +363,7 @@ mod tests {
             &[],
             &[],
         );
-        assert_eq!(out.sent, "did it work with [API_KEY_1]? ask [EMAIL_1]");
+        assert_eq!(out.sent, "did it work with [SECRET_1]? ask [EMAIL_1]");
         assert_eq!(out.withheld.len(), 2);
         assert_eq!(out.meta[META_SENT], out.sent);
         // Nothing new for the map: the message stores no entries of its own.
@@ -371,10 +378,10 @@ mod tests {
         let history = request(&[&format!("password: {PASSWORD}")]).messages;
         let mut map = RedactionMap::default();
         let out = prepare(&format!("is {PASSWORD} right?"), Mode::Mask, &mut map, &[], &history);
-        assert_eq!(out.sent, "is [API_KEY_1] right?");
+        assert_eq!(out.sent, "is [SECRET_1] right?");
         let mut r = request(&[&format!("password: {PASSWORD}"), &out.sent]);
         r = outgoing_request(r, Mode::Mask, &mut map, true);
-        assert_eq!(r.messages[0].content, "password: [API_KEY_1]");
+        assert_eq!(r.messages[0].content, "password: [SECRET_1]");
     }
 
     #[test]
@@ -396,8 +403,8 @@ mod tests {
         assert_eq!(
             contents,
             [
-                "remember [API_KEY_1]",
-                "password: [API_KEY_1]",
+                "remember [SECRET_1]",
+                "password: [SECRET_1]",
                 "[EMAIL_1].",
                 "the question"
             ]
@@ -415,7 +422,7 @@ mod tests {
             &[0],
             &[],
         );
-        assert_eq!(out.sent, "mail jane@example.org about [API_KEY_1]");
+        assert_eq!(out.sent, "mail jane@example.org about [SECRET_1]");
         assert_eq!(out.withheld.len(), 1);
     }
 

@@ -28,7 +28,8 @@ use super::{Finding, Kind, detect};
 pub const MIN_REPEAT_CHARS: usize = 6;
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(EMAIL|PHONE|CREDIT_CARD|IBAN|US_SSN|IP_ADDRESS|URL_CREDENTIALS|API_KEY|CRYPTO_WALLET)_(\d{1,6})\]")
+    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+    Regex::new(&format!(r"\[({})_(\d{{1,6}})\]", kinds.join("|")))
         .expect("the placeholder pattern is valid (checked by tests)")
 });
 

@@ -14,9 +14,12 @@ mod contact;
 pub mod egress;
 #[cfg(test)]
 mod evaluation;
+mod keyblocks;
 pub mod mask;
 mod network;
+mod placeholder;
 mod secrets;
+mod tokens;
 mod url_context;
 mod wallets;
 
@@ -32,12 +35,23 @@ pub enum Kind {
     UsSsn,
     IpAddress,
     UrlCredentials,
+    /// A value identified by its own shape: a provider's token prefix, a
+    /// JWT, an `Authorization` header's value.
     ApiKey,
+    /// A value identified only by its context: `password=…`, `--token …`,
+    /// "my password is …", whatever its shape.
+    Secret,
+    /// A private key block (PEM, OpenSSH, PGP) or an age secret key.
+    PrivateKey,
     CryptoWallet,
+    /// A person's name after a clear cue ("my name is", "Dear", a signature).
+    PersonName,
+    /// A street address after a clear cue ("ship to", "I live at", …).
+    StreetAddress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Email,
         Kind::Phone,
         Kind::CreditCard,
@@ -46,7 +60,11 @@ impl Kind {
         Kind::IpAddress,
         Kind::UrlCredentials,
         Kind::ApiKey,
+        Kind::Secret,
+        Kind::PrivateKey,
         Kind::CryptoWallet,
+        Kind::PersonName,
+        Kind::StreetAddress,
     ];
 
     /// The name used in placeholders, JSON and reports (`EMAIL`, `API_KEY`).
@@ -60,6 +78,10 @@ impl Kind {
             Kind::IpAddress => "IP_ADDRESS",
             Kind::UrlCredentials => "URL_CREDENTIALS",
             Kind::ApiKey => "API_KEY",
+            Kind::Secret => "SECRET",
+            Kind::PrivateKey => "PRIVATE_KEY",
+            Kind::PersonName => "PERSON_NAME",
+            Kind::StreetAddress => "STREET_ADDRESS",
             Kind::CryptoWallet => "CRYPTO_WALLET",
         }
     }
@@ -88,6 +110,8 @@ pub struct Finding {
 /// wins, then the one that starts first).
 pub fn detect(text: &str) -> Vec<Finding> {
     let mut found = Vec::new();
+    keyblocks::detect(text, &mut found);
+    tokens::detect(text, &mut found);
     secrets::detect(text, &mut found);
     network::detect(text, &mut found);
     contact::detect(text, &mut found);

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::secrets::is_placeholder;
+use super::placeholder::is_placeholder;
 use super::{Finding, Kind};
 
 static IPV4: LazyLock<Regex> =

@@ -1,169 +1,512 @@
-//! API keys and tokens: vendor keys by their fixed prefix, length and
-//! charset; JWTs whose first two segments decode to JSON objects; private
-//! key blocks from their BEGIN line (to the END line, or to the end of the
-//! text when it is missing); and `key = value` assignments whose value has
-//! enough entropy. Placeholders (`xxxx`, `…EXAMPLE`, `<…>`, `$VAR`, `{{…}}`)
-//! are never secrets.
+//! Secrets named by their context (`SECRET`): a value whose shape says
+//! nothing, but whose name does. `password=…`, `"auth_token": "…"`,
+//! `DB_PASSWORD: …`, `--token …`, `Password=…;` in a connection string,
+//! `setPassword("…")`, "my password is …", a Password column of a Markdown
+//! table, and the short flags of the tools people paste (`mysql -p…`,
+//! `docker login -p …`, `redis-cli -a …`, `curl -u user:…`, `pass:…`). The
+//! value is withheld whatever its shape, short ones included: a user who
+//! types a password means it. A name counts only when it *ends* in a secret
+//! word (`POSTGRES_PASSWORD`, `client_secret`, `X-API-Key`), so
+//! `password_min_length` and `TOKEN_EXPIRY_MINUTES` are settings, not
+//! secrets; empty values, placeholders and references to a variable or a
+//! file are not values.
 
 use std::sync::LazyLock;
 
-use base64::Engine as _;
 use regex::Regex;
 
-use super::{Finding, Kind, standalone};
+use super::placeholder::is_placeholder;
+use super::{Finding, Kind};
 
-/// Vendor keys: a fixed prefix, then a fixed or bounded body.
-static VENDOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-          (?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}      # AWS access key id
-        | gh[pousr]_[A-Za-z0-9]{36}                                    # GitHub tokens
-        | github_pat_[A-Za-z0-9_]{82}                                  # GitHub fine-grained
-        | glpat-[A-Za-z0-9_\-]{20}                                     # GitLab
-        | xox[abposr]-[A-Za-z0-9\-]{10,72}                             # Slack
-        | (?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{24,99}                # Stripe
-        | sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,120}              # Anthropic
-        | sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,200}           # OpenAI
-        | AIza[0-9A-Za-z_\-]{35}                                       # Google API key
-        | ya29\.[0-9A-Za-z_\-]{20,}                                    # Google OAuth token
-        | SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}                   # SendGrid
-        | SK[0-9a-f]{32}                                               # Twilio
-        | npm_[A-Za-z0-9]{36}                                          # npm
-        | pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}                       # PyPI
-        | hf_[A-Za-z]{34}                                              # Hugging Face
-        | dop_v1_[a-f0-9]{64}                                          # DigitalOcean
-        | shpat_[a-fA-F0-9]{32}                                        # Shopify
-        ",
-    )
-    .expect("the vendor key pattern is valid (checked by tests)")
-});
-
-static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{0,1024}")
-        .expect("the JWT pattern is valid (checked by tests)")
-});
-
-static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----").expect("valid pattern (checked by tests)")
-});
-
-static PRIVATE_KEY_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----").expect("valid pattern (checked by tests)")
-});
-
-/// `name = value` / `name: value` where the name says it is a secret; the
-/// value is group 1.
+/// A name, then an assignment: the name is group 1, the separator group 2,
+/// and the value starts at the end of the match.
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|access[_\-]?token|auth[_\-]?token|token|password|passwd|pwd|client[_\-]?secret|aws_secret_access_key)["']?\s*[:=]\s*["']?([^\s"'`,;]{8,256})"#,
-    )
-    .expect("the assignment pattern is valid (checked by tests)")
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})["'`]?[ \t]*(:=|=>|=|:)[ \t]*"#)
+        .expect("the assignment pattern is valid (checked by tests)")
 });
 
-/// Bits of entropy per character a generic secret must have.
-const ENTROPY_FLOOR: f64 = 3.0;
+/// A name, then a call or an argument list with the value quoted after it:
+/// `sessionSecret("…")`, `Setenv("AWS_SECRET_ACCESS_KEY", "…")`.
+static CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})(?:\(\s*|["']\s*,\s*)["']"#)
+        .expect("the call pattern is valid (checked by tests)")
+});
+
+/// `--password X`, `--token=X`: the flag's name is group 1.
+static LONG_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)--([a-z][a-z0-9\-]{1,40})(?:=|\s+)").expect("the flag pattern is valid (checked by tests)")
+});
+
+/// Short flags and forms of common tools whose argument is a password: the
+/// value is group 1.
+static TOOL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)
+          \b(?:mysql|mariadb|mysqldump|mysqladmin)\b[^\n]*?\s-p([^\s'"-][^\s'"]*)          # mysql -pSECRET
+        | \b(?:docker|podman|nerdctl|helm|oras|sshpass|sqlcmd|psql)\b[^\n]*?\s-[pP]\s+['"]?([^\s'"]+)  # docker login -p SECRET
+        | \bredis-cli\b[^\n]*?\s-a\s+['"]?([^\s'"]+)                                  # redis-cli -a SECRET
+        | \b(?:curl|wget|http)\b[^\n]*?\s(?:-u|--user)\s+['"]?[^\s:'"]+:([^\s'"@]+)  # curl -u user:SECRET
+        | \s-pass(?:in|out)?\s+pass:([^\s'"]+)                                        # openssl -passout pass:SECRET
+        | /user:\S+\s+([^\s/]+)                                                       # net use … /user:DOMAIN\me SECRET
+        "#,
+    )
+    .expect("the tool flag pattern is valid (checked by tests)")
+});
+
+/// A secret word in prose, then a few words, then the value: the value
+/// starts at the end of the match.
+static PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?ix)
+        \b(?:password|passwort|passwd|passphrase|passcode|pwd|pin|secret|token|api[\ _\-]?key|access[\ _\-]key|secret[\ _\-]key|client[\ _\-]secret|credentials?)
+        (?:\ (?:for|of|on|to)\ (?:the\ |my\ |our\ |this\ )?[a-z0-9.\-]+)?      # password for the key
+        (?:\ (?:is|was|=|:|->|now\ is|is\ now|should\ be|would\ be|will\ be|became|changed\ to|set\ to|reset\ to))?
+        \ +["'`]?"#,
+    )
+    .expect("the prose pattern is valid (checked by tests)")
+});
+
+/// Words that end a name as a secret: `…_password`, `…Token`, `…-secret`.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "passcode",
+    "pwd",
+    "pw",
+    "pass",
+    "pin",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "sig",
+];
+
+/// Words before a final `key` that make it a secret key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "client",
+    "auth",
+    "app",
+    "master",
+    "signing",
+    "encryption",
+    "session",
+    "account",
+    "admin",
+    "service",
+    "license",
+    "sas",
+];
+
+/// Words that follow "password is" without being the password.
+const NOT_VALUES: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "is",
+    "was",
+    "wrong",
+    "incorrect",
+    "invalid",
+    "correct",
+    "right",
+    "empty",
+    "blank",
+    "missing",
+    "required",
+    "not",
+    "too",
+    "same",
+    "different",
+    "expired",
+    "reset",
+    "changed",
+    "set",
+    "stored",
+    "saved",
+    "fine",
+    "ok",
+    "okay",
+    "working",
+    "broken",
+    "short",
+    "long",
+    "weak",
+    "strong",
+    "case",
+    "in",
+    "on",
+    "at",
+    "for",
+    "of",
+    "to",
+    "being",
+    "still",
+    "now",
+    "also",
+    "just",
+    "my",
+    "your",
+    "our",
+    "their",
+    "his",
+    "her",
+    "this",
+    "that",
+    "it",
+    "and",
+    "or",
+    "but",
+    "because",
+    "as",
+    "what",
+    "which",
+    "who",
+    "how",
+    "when",
+    "where",
+    "why",
+    "there",
+    "here",
+    "none",
+    "null",
+    "hidden",
+    "encrypted",
+    "masked",
+    "redacted",
+    "field",
+    "manager",
+    "policy",
+    "rotation",
+    "reset",
+    "prompt",
+    "dialog",
+    "box",
+    "change",
+    "length",
+    "requirements",
+    "expires",
+    "expiry",
+    "stored",
+    "sent",
+    "used",
+    "with",
+    "by",
+    "from",
+    "into",
+    "should",
+    "would",
+    "will",
+    "can",
+    "cannot",
+    "can't",
+    "doesn't",
+    "does",
+    "do",
+    "did",
+    "has",
+    "have",
+    "had",
+    "be",
+    "been",
+    "if",
+    "then",
+    "so",
+    "please",
+    "thanks",
+    "again",
+    "anymore",
+    "yet",
+    "every",
+    "each",
+    "all",
+    "any",
+    "some",
+    "no",
+    "yes",
+    "only",
+    "first",
+    "last",
+    "next",
+    "old",
+    "new",
+    "current",
+    "temporary",
+    "temp",
+    "one",
+    "two",
+    "generated",
+    "created",
+    "rotated",
+    "revoked",
+    "leaked",
+    "exposed",
+    "compromised",
+    "shared",
+    "attached",
+    "below",
+    "above",
+    "here's",
+    "itself",
+    "too.",
+    "again.",
+    "expired.",
+];
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
-    for m in VENDOR.find_iter(text) {
-        if standalone(text, m.start(), m.end()) && !is_placeholder(m.as_str()) {
-            found.push(key(m.start(), m.end()));
+    let mut push = |start: usize, end: usize| {
+        if end > start {
+            found.push(Finding {
+                kind: Kind::Secret,
+                start,
+                end,
+            });
         }
-    }
-    for m in JWT.find_iter(text) {
-        if is_jwt(m.as_str()) && standalone(text, m.start(), m.end()) {
-            found.push(key(m.start(), m.end()));
-        }
-    }
-    for m in PRIVATE_KEY.find_iter(text) {
-        let end = PRIVATE_KEY_END
-            .find_at(text, m.end())
-            .map_or(text.len(), |end| end.end());
-        found.push(key(m.start(), end));
-    }
-    for c in ASSIGNMENT.captures_iter(text) {
-        let value = c.get(1).expect("group 1 always matches");
-        let v = value.as_str();
-        if !is_placeholder(v) && entropy(v) >= ENTROPY_FLOOR && character_classes(v) >= 2 {
-            found.push(key(value.start(), value.end()));
-        }
-    }
-}
-
-fn key(start: usize, end: usize) -> Finding {
-    Finding {
-        kind: Kind::ApiKey,
-        start,
-        end,
-    }
-}
-
-/// A JWT: header and payload are base64url JSON objects.
-fn is_jwt(token: &str) -> bool {
-    let mut parts = token.split('.');
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let json_object = |part: Option<&str>| {
-        part.and_then(|p| engine.decode(p.trim_end_matches('=')).ok())
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .is_some_and(|v| v.is_object())
     };
-    json_object(parts.next()) && json_object(parts.next())
+    for c in ASSIGNMENT.captures_iter(text) {
+        let name = c.get(1).expect("group 1 always matches");
+        if !is_secret_name(name.as_str()) || !name_starts_a_word(text, name.start()) {
+            continue;
+        }
+        let whole = c.get(0).expect("group 0 always matches");
+        // `key: value` in prose and YAML, `key=value` anywhere; a colon right
+        // after a URL scheme or a Windows drive is not an assignment.
+        if &c[2] == ":" && text[whole.end()..].starts_with("//") {
+            continue;
+        }
+        let separator = text[..name.start()].chars().next_back();
+        if let Some((start, end)) = value_at(text, whole.end(), separator) {
+            push(start, end);
+        }
+    }
+    for c in CALL.captures_iter(text) {
+        let name = c.get(1).expect("group 1 always matches");
+        let whole = c.get(0).expect("group 0 always matches");
+        if is_secret_name(name.as_str())
+            && name_starts_a_word(text, name.start())
+            && let Some((start, end)) = quoted_at(text, whole.end() - 1)
+        {
+            push(start, end);
+        }
+    }
+    for c in LONG_FLAG.captures_iter(text) {
+        let name = c.get(1).expect("group 1 always matches");
+        let whole = c.get(0).expect("group 0 always matches");
+        if is_secret_name(name.as_str())
+            && let Some((start, end)) = value_at(text, whole.end(), Some(' '))
+            && !text[start..end].starts_with('-')
+        {
+            push(start, end);
+        }
+    }
+    for c in TOOL_FLAG.captures_iter(text) {
+        if let Some(value) = c.iter().skip(1).flatten().next()
+            && !is_placeholder(value.as_str())
+        {
+            push(value.start(), value.end());
+        }
+    }
+    for m in PROSE.find_iter(text) {
+        if let Some((start, end)) = prose_value_at(text, m.start(), m.end()) {
+            push(start, end);
+        }
+    }
+    markdown_table_values(text, &mut push);
 }
 
-/// Whether `value` is an obvious stand-in rather than a secret.
-pub fn is_placeholder(value: &str) -> bool {
+/// Whether `name` ends in a secret word: its last part, or its last two
+/// parts for `…_key`. Parts split at `_`, `-`, `.`, spaces and camelCase.
+pub fn is_secret_name(name: &str) -> bool {
+    let parts = name_parts(name);
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    if SECRET_WORDS.contains(&last.as_str()) {
+        // "pass" alone is too common a word ("bypass", "pass: true" are
+        // not); as a name's last part after another part it is a password.
+        return last != "pass" || parts.len() > 1 || name.len() == 4;
+    }
+    if last == "key" || last == "keys" {
+        return parts.len() >= 2 && KEY_QUALIFIERS.contains(&parts[parts.len() - 2].as_str());
+    }
+    false
+}
+
+fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ') {
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+/// A name must start a word: `mypassword=` is one, `x.password` is one, but
+/// the tail of a longer token inside a URL path or a base64 run is not.
+fn name_starts_a_word(text: &str, at: usize) -> bool {
+    !text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/')
+}
+
+/// The value starting at `at`: quoted (up to its closing quote) or bare (up
+/// to whitespace, or to the separator that joined it to what came before:
+/// `&` in a query string, `;` in a connection string). `None` when there is
+/// no value there, or only a stand-in.
+fn value_at(text: &str, at: usize, separator: Option<char>) -> Option<(usize, usize)> {
+    let rest = &text[at..];
+    let first = rest.chars().next()?;
+    if matches!(first, '"' | '\'' | '`') {
+        return quoted_at(text, at);
+    }
+    let stop = |c: char| {
+        c.is_whitespace()
+            || (separator == Some('&') || separator == Some('?')) && matches!(c, '&' | '#')
+            || separator == Some(';') && c == ';'
+            || matches!(c, '"' | '\'' | '`' | '<' | '>')
+    };
+    let mut end = rest.find(stop).unwrap_or(rest.len());
+    // A trailing comma, semicolon or closing bracket ends the statement, not the value.
+    while end > 0 && rest[..end].ends_with([',', ';', ')', '}', ']']) {
+        end -= 1;
+    }
+    let value = &rest[..end];
+    is_value(value).then_some((at, at + end))
+}
+
+/// The value inside the quotes that start at `at`, on one line.
+fn quoted_at(text: &str, at: usize) -> Option<(usize, usize)> {
+    let quote = text[at..].chars().next()?;
+    let inner = &text[at + quote.len_utf8()..];
+    let close = inner.find([quote, '\n'])?;
+    if !inner[close..].starts_with(quote) {
+        return None;
+    }
+    let start = at + quote.len_utf8();
+    is_value(&inner[..close]).then_some((start, start + close))
+}
+
+/// What may be a secret's value: not empty, not a stand-in, not a reference
+/// to where the value comes from (a variable, a call, a file).
+fn is_value(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    let trimmed = lower.trim_matches(|c: char| c == '"' || c == '\'');
-    trimmed.contains("xxxx")
-        || trimmed.contains("****")
-        || trimmed.contains("....")
-        || trimmed.contains("…")
-        || trimmed.ends_with("example")
-        || trimmed.contains("example")
-        || (trimmed.starts_with('<') && trimmed.ends_with('>'))
-        || trimmed.starts_with('$')
-        || trimmed.starts_with("{{")
-        || trimmed.starts_with("${")
-        || trimmed.starts_with('%') && trimmed.ends_with('%')
-        || matches!(
-            trimmed,
-            "changeme" | "password" | "secret" | "your_api_key" | "your-api-key" | "redacted" | "none" | "null"
-        )
-        || trimmed.starts_with("your")
-        || trimmed.contains("placeholder")
-        || trimmed.contains("dummy")
-        || trimmed.chars().all(|c| c == trimmed.chars().next().unwrap_or(' '))
+    !value.is_empty()
+        && !is_placeholder(value)
+        && !lower.starts_with("os.")
+        && !lower.starts_with("process.env")
+        && !lower.starts_with("env(")
+        && !lower.starts_with("$(")
+        && !lower.starts_with("std::env")
+        && !lower.starts_with("file:")
+        && !lower.starts_with("secrets.")
+        && !lower.starts_with('(')
+        && !lower.starts_with('{')
+        && !(value.contains('(') && value.ends_with(')'))
+        && !lower.starts_with("string::")
 }
 
-/// Shannon entropy in bits per character.
-pub fn entropy(value: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    let mut total = 0usize;
-    for c in value.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
-        total += 1;
+/// The value after a secret word in prose, when the word is followed by a
+/// value rather than more prose: right after "is"/":"/"=" anything but a
+/// common word; with no such verb, only something secret-shaped.
+fn prose_value_at(text: &str, word_start: usize, at: usize) -> Option<(usize, usize)> {
+    // Not when the word is part of a name (handled as an assignment).
+    if !name_starts_a_word(text, word_start) || text[word_start..at].contains(['_']) {
+        return None;
     }
-    if total == 0 {
-        return 0.0;
+    let lead = &text[word_start..at];
+    let quoted = lead.ends_with(['"', '\'', '`']);
+    if quoted {
+        return quoted_at(text, at - 1);
     }
-    counts
-        .values()
-        .map(|&n| {
-            let p = n as f64 / total as f64;
-            -p * p.log2()
-        })
-        .sum()
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
+        .unwrap_or(rest.len());
+    let mut token = &rest[..end];
+    // Sentence punctuation after the value is not part of it.
+    token = token.trim_end_matches(['.', ',', ';', '!', '?', ')', ':']);
+    if token.is_empty() || NOT_VALUES.contains(&token.to_ascii_lowercase().as_str()) || !is_value(token) {
+        return None;
+    }
+    let with_verb = lead
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .any(|w| matches!(w, "is" | "was" | "=" | ":" | "->" | "be" | "became" | "to"));
+    (with_verb || secret_shaped(token)).then_some((at, at + token.len()))
 }
 
-fn character_classes(value: &str) -> usize {
-    [
-        value.chars().any(|c| c.is_ascii_lowercase()),
-        value.chars().any(|c| c.is_ascii_uppercase()),
-        value.chars().any(|c| c.is_ascii_digit()),
-        value.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count()
+/// Looks like a secret on its own: a digit together with letters, or a
+/// mix of cases or symbols, and no plain-word shape.
+fn secret_shaped(token: &str) -> bool {
+    let letters = token.chars().any(|c| c.is_alphabetic());
+    let digits = token.chars().any(|c| c.is_ascii_digit());
+    let upper = token.chars().any(|c| c.is_uppercase());
+    let lower = token.chars().any(|c| c.is_lowercase());
+    let symbols = token.chars().any(|c| !c.is_alphanumeric());
+    token.chars().count() >= 6
+        && ((letters && digits)
+            || (upper && lower && token.chars().skip(1).any(char::is_uppercase))
+            || (symbols && (digits || letters) && !token.contains('.')))
+}
+
+/// Cells of a Markdown table's column whose header is a secret's name.
+fn markdown_table_values(text: &str, push: &mut impl FnMut(usize, usize)) {
+    let mut offset = 0;
+    let mut column: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('|') && trimmed.ends_with('|') {
+            let cells = table_cells(line, offset);
+            if trimmed.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
+                // The separator row keeps the column found in the header.
+            } else if column.is_none() {
+                column = cells.iter().position(|(s, e)| is_secret_name(text[*s..*e].trim()));
+                if column.is_none() {
+                    column = Some(usize::MAX);
+                }
+            } else if let Some(i) = column.filter(|i| *i != usize::MAX)
+                && let Some((s, e)) = cells.get(i)
+            {
+                let cell = &text[*s..*e];
+                let value = cell.trim().trim_matches('`');
+                if is_value(value) {
+                    let start = s + cell.find(value).unwrap_or(0);
+                    push(start, start + value.len());
+                }
+            }
+        } else {
+            column = None;
+        }
+        offset += line.len();
+    }
+}
+
+/// The byte ranges of a table row's cells, between its pipes.
+fn table_cells(line: &str, offset: usize) -> Vec<(usize, usize)> {
+    let pipes: Vec<usize> = line.match_indices('|').map(|(i, _)| i).collect();
+    pipes.windows(2).map(|w| (offset + w[0] + 1, offset + w[1])).collect()
 }
 
 #[cfg(test)]
@@ -171,58 +514,88 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<String> {
-        crate::redact::found_by(detect, text)
+        let mut values: Vec<String> = crate::redact::found_by(detect, text)
             .into_iter()
             .map(|(_, value)| value)
-            .collect()
+            .collect();
+        values.dedup();
+        values
     }
 
     #[test]
-    fn vendor_keys_are_found_by_prefix_length_and_charset() {
-        for k in [
-            "AKIAZ7VRSQ3NFJ5HT2QA",
-            "ghp_R8d2kLq9ZxW3mN7pT4vB6yC1fH5jK0sA2uE8",
-            "xoxb-2048-1024-Zx9Qw8Er7Ty6",
-            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-            "glpat-Xy7Zq9Wb3Rt5Lm2Np8Vk",
+    fn names_that_end_in_a_secret_word_are_secret_names() {
+        for name in [
+            "password",
+            "POSTGRES_PASSWORD",
+            "sessionSecret",
+            "auth_token",
+            "X-API-Key",
+            "SMTP_PASS",
+            "secret_access_key",
+            "client_secret",
+            "gpgPassphrase",
+            "Pwd",
         ] {
-            assert_eq!(found(&format!("key {k} here")), [k], "{k}");
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "password_min_length",
+            "TOKEN_EXPIRY_MINUTES",
+            "password_hash",
+            "max_tokens",
+            "key_prefix",
+            "password-file",
+            "bypass",
+            "key",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
         }
     }
 
     #[test]
-    fn documentation_placeholders_are_not_keys() {
+    fn values_named_by_their_context_are_found_whatever_their_shape() {
+        for (text, value) in [
+            ("password=falcon8203 result=fail", "falcon8203"),
+            ("  POSTGRES_PASSWORD: v#$fQ1Xl5ngkG&NZ\n", "v#$fQ1Xl5ngkG&NZ"),
+            (r#"{"auth_token": "c824fd14-a458-416e"}"#, "c824fd14-a458-416e"),
+            ("User ID=app;Password=HdOTvXOq0D;Encrypt=True", "HdOTvXOq0D"),
+            ("https://x/feed?apikey=mvlcn/HrFI&format=rss", "mvlcn/HrFI"),
+            ("pin: 818612", "818612"),
+            ("passphrase: 1234", "1234"),
+            (r#"builder.sessionSecret("j$N&O&Fiu$4I").build()"#, "j$N&O&Fiu$4I"),
+            ("./deploy.sh --token 29dad3d24c67 --env prod", "29dad3d24c67"),
+            ("mysql -u root -pS3cr3t! shop", "S3cr3t!"),
+            ("docker login -u deploy -p a2bf98f0 registry", "a2bf98f0"),
+            ("my password is changeme", "changeme"),
+            ("the passphrase for the key is Pa55word.", "Pa55word"),
+            ("username is frontdesk, password 'test123' (sorry)", "test123"),
+        ] {
+            assert_eq!(found(text), [value], "{text}");
+        }
+    }
+
+    #[test]
+    fn settings_empty_values_and_references_are_not_secrets() {
         for text in [
-            "AKIAIOSFODNN7EXAMPLE",
-            "api_key = \"xxxxxxxxxxxxxxxx\"",
-            "token: <your-token-here>",
-            "password=$DB_PASSWORD",
-            "secret: {{ vault_secret }}",
-            "password = changeme",
+            "password_min_length: 9\ntoken_ttl: 86400",
+            "PASSWORD_RESET_TIMEOUT=3600",
+            r#"{"secret": "", "user": "admin"}"#,
+            "db_password: ${API_KEY}",
+            r#"password = os.environ["DB_PASSWORD"]"#,
+            "const apiKey = process.env.API_KEY;",
+            "backup --password-file /run/secrets/backup_pw",
+            "the password field is empty in the config",
+            "where do I find my API key in the dashboard?",
+            "tokens used: 30953, remaining: 40732",
+            "secret := os.Getenv(\"CLIENT_SECRET\")",
         ] {
             assert_eq!(found(text), Vec::<String>::new(), "{text}");
         }
     }
 
     #[test]
-    fn a_jwt_must_decode_to_json() {
-        let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
-        assert_eq!(found(&format!("Bearer {jwt}")), [jwt]);
-        assert_eq!(found("eyJnotjson12.eyJalsonot34.abc"), Vec::<String>::new());
-    }
-
-    #[test]
-    fn a_private_key_block_is_taken_from_its_begin_line_even_without_an_end() {
-        let block = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
-        assert_eq!(found(&format!("here:\n{block}\nthanks")), [block]);
-        let cut = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7";
-        assert_eq!(found(&format!("pasted {cut}")), [cut]);
-    }
-
-    #[test]
-    fn assigned_secrets_need_entropy() {
-        assert_eq!(found("password = Tr0ub4dor&3xQ"), ["Tr0ub4dor&3xQ"]);
-        assert_eq!(found("token: aaaaaaaaaaaa"), Vec::<String>::new());
-        assert_eq!(found("the password field is required"), Vec::<String>::new());
+    fn a_password_column_of_a_markdown_table_is_withheld() {
+        let table = "| host | user | Password |\n|---|:---|---:|\n| nas | app | EA8uXaIQcn8s= |\n";
+        assert_eq!(found(table), ["EA8uXaIQcn8s="]);
     }
 }

@@ -169,11 +169,11 @@ fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_back
     let sent = body(1);
     assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
     assert!(
-        sent.contains("password: [API_KEY_2] -- please remember [API_KEY_2]"),
+        sent.contains("password: [SECRET_2] -- please remember [SECRET_2]"),
         "{sent}"
     );
     assert!(
-        stderr(&second).contains("sent as placeholders: API_KEY (12 chars)\n"),
+        stderr(&second).contains("sent as placeholders: SECRET (12 chars)\n"),
         "one item: {}",
         stderr(&second)
     );
@@ -187,9 +187,9 @@ fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_back
     assert_eq!(code(&third), 0, "{}", stderr(&third));
     let sent = body(2);
     assert!(!sent.contains(PASSWORD) && !sent.contains(ROUTER), "{sent}");
-    assert!(sent.contains("is it [API_KEY_2] or [API_KEY_1]?"), "{sent}");
+    assert!(sent.contains("is it [SECRET_2] or [SECRET_1]?"), "{sent}");
     assert!(
-        stderr(&third).contains("API_KEY (12 chars), API_KEY (13 chars)"),
+        stderr(&third).contains("SECRET (12 chars), SECRET (13 chars)"),
         "{}",
         stderr(&third)
     );
@@ -201,7 +201,7 @@ fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_back
     let second = messages[2].as_ref().unwrap();
     assert_eq!(second.meta.extra["withheld"], "1");
     let third = messages[4].as_ref().unwrap();
-    assert_eq!(third.meta.extra["sent"], "is it [API_KEY_2] or [API_KEY_1]?");
+    assert_eq!(third.meta.extra["sent"], "is it [SECRET_2] or [SECRET_1]?");
     assert_eq!(third.meta.extra["withheld"], "2");
 }
 
