@@ -21,7 +21,7 @@ use super::{Finding, Kind};
 /// A name, then an assignment: the name is group 1, the separator group 2,
 /// and the value starts at the end of the match.
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})["'`]?[ \t]*(:=|=>|=|:)[ \t]*"#)
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})["'`]?\]?[ \t]*(:=|=>|=|:)[ \t]*"#)
         .expect("the assignment pattern is valid (checked by tests)")
 });
 
@@ -43,7 +43,7 @@ static TOOL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?x)
           \b(?:mysql|mariadb|mysqldump|mysqladmin)\b[^\n]*?\s-p([^\s'"-][^\s'"]*)          # mysql -pSECRET
-        | \b(?:docker|podman|nerdctl|helm|oras|sshpass|sqlcmd|psql)\b[^\n]*?\s-[pP]\s+['"]?([^\s'"]+)  # docker login -p SECRET
+        | \b(?:(?:docker|podman|nerdctl|oras)\s+login|helm\s+(?:registry\s+)?login|sshpass|sqlcmd)\b[^\n]*?\s-[pP]\s+['"]?([^\s'"]+)  # docker login -p SECRET
         | \bredis-cli\b[^\n]*?\s-a\s+['"]?([^\s'"]+)                                  # redis-cli -a SECRET
         | \b(?:curl|wget|http)\b[^\n]*?\s(?:-u|--user)\s+['"]?[^\s:'"]+:([^\s'"@]+)  # curl -u user:SECRET
         | \s-pass(?:in|out)?\s+pass:([^\s'"]+)                                        # openssl -passout pass:SECRET
@@ -58,12 +58,19 @@ static TOOL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
 static PROSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?ix)
-        \b(?:password|passwort|passwd|passphrase|passcode|pwd|pin|secret|token|api[\ _\-]?key|access[\ _\-]key|secret[\ _\-]key|client[\ _\-]secret|credentials?)
-        (?:\ (?:for|of|on|to)\ (?:the\ |my\ |our\ |this\ )?[a-z0-9.\-]+)?      # password for the key
-        (?:\ (?:is|was|=|:|->|now\ is|is\ now|should\ be|would\ be|will\ be|became|changed\ to|set\ to|reset\ to))?
+        \b(?:password|passwort|kennwort|mot\ de\ passe|contrase[ñn]a|senha|wachtwoord|passwd|passphrase|passcode|pwd|pw|pass|pin|secret|token|api[\ _\-]?key|access[\ _\-]key|secret[\ _\-]key|client[\ _\-]secret|credentials?)
+        (?P<for>\ (?:for|of|on)\ (?:[a-z0-9.\-]+\ ){0,2}[a-z0-9.\-]+)?         # the password for the radius server
+        (?P<who>\ (?:they|we|you|i|he|she|it)\ [a-z]+(?:\ [a-z]+)?)?              # the key they gave us
+        (?:\ (?:is|was|=|:|->|lautet|ist|est|es|é|now\ is|is\ now|should\ be|would\ be|will\ be|became|to))?
         \ +["'`]?"#,
     )
     .expect("the prose pattern is valid (checked by tests)")
+});
+
+/// A secret's *name* in prose, then "is": `aws_secret_access_key is …`.
+static NAME_IS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{2,63})\ (?:is|was|lautet|est)\ +["'`]?"#)
+        .expect("the name-is pattern is valid (checked by tests)")
 });
 
 /// Words that end a name as a secret: `…_password`, `…Token`, `…-secret`.
@@ -81,8 +88,11 @@ const SECRET_WORDS: &[&str] = &[
     "apikey",
     "credential",
     "credentials",
-    "sig",
 ];
+
+/// Secret words a single-part name may end in (`PGPASSWORD`, `dbsecret`);
+/// shorter ones (`pin`, `pass`) end too many ordinary words.
+const SECRET_SUFFIXES: &[&str] = &["password", "passwd", "passphrase", "secret", "token"];
 
 /// Words before a final `key` that make it a secret key.
 const KEY_QUALIFIERS: &[&str] = &[
@@ -312,8 +322,21 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             push(value.start(), value.end());
         }
     }
-    for m in PROSE.find_iter(text) {
-        if let Some((start, end)) = prose_value_at(text, m.start(), m.end()) {
+    for c in PROSE.captures_iter(text) {
+        let m = c.get(0).expect("group 0 always matches");
+        let filler = c.name("for").is_some() || c.name("who").is_some();
+        if let Some((start, end)) = prose_value_at(text, m.start(), m.end(), filler) {
+            push(start, end);
+        }
+    }
+    for c in NAME_IS.captures_iter(text) {
+        let name = c.get(1).expect("group 1 always matches");
+        let whole = c.get(0).expect("group 0 always matches");
+        if name.as_str().contains(['_', '-', '.'])
+            && is_secret_name(name.as_str())
+            && name_starts_a_word(text, name.start())
+            && let Some((start, end)) = prose_value_at(text, whole.start(), whole.end(), false)
+        {
             push(start, end);
         }
     }
@@ -331,6 +354,13 @@ pub fn is_secret_name(name: &str) -> bool {
         // "pass" alone is too common a word ("bypass", "pass: true" are
         // not); as a name's last part after another part it is a password.
         return last != "pass" || parts.len() > 1 || name.len() == 4;
+    }
+    if parts.len() == 1
+        && SECRET_SUFFIXES
+            .iter()
+            .any(|s| last.len() > s.len() && last.ends_with(s))
+    {
+        return true;
     }
     if last == "key" || last == "keys" {
         return parts.len() >= 2 && KEY_QUALIFIERS.contains(&parts[parts.len() - 2].as_str());
@@ -388,11 +418,28 @@ fn value_at(text: &str, at: usize, separator: Option<char>) -> Option<(usize, us
             || matches!(c, '"' | '\'' | '`' | '<' | '>')
     };
     let mut end = rest.find(stop).unwrap_or(rest.len());
-    // A trailing comma, semicolon or closing bracket ends the statement, not the value.
-    while end > 0 && rest[..end].ends_with([',', ';', ')', '}', ']']) {
-        end -= 1;
+    // A trailing comma or semicolon ends the statement, and a closing bracket
+    // with no opening one in the value closes what is around it.
+    loop {
+        let value = &rest[..end];
+        let unbalanced = |open: char, close: char| value.ends_with(close) && !value.contains(open);
+        if end > 0
+            && (value.ends_with([',', ';']) || unbalanced('(', ')') || unbalanced('[', ']') || unbalanced('{', '}'))
+        {
+            end -= 1;
+        } else {
+            break;
+        }
     }
     let value = &rest[..end];
+    // "credentials: user / password": the part after the slash.
+    if let Some(after) = rest[end..].strip_prefix(" / ")
+        && let Some((start, len)) = Some((at + end + 3, after.find(char::is_whitespace).unwrap_or(after.len())))
+        && len > 0
+        && is_value(&after[..len])
+    {
+        return Some((start, start + len));
+    }
     is_value(value).then_some((at, at + end))
 }
 
@@ -409,11 +456,34 @@ fn quoted_at(text: &str, at: usize) -> Option<(usize, usize)> {
 }
 
 /// What may be a secret's value: not empty, not a stand-in, not a reference
-/// to where the value comes from (a variable, a call, a file).
+/// to where the value comes from (a variable, a call, a file), not a state,
+/// and not a private key block (its own detector takes it whole).
 fn is_value(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     !value.is_empty()
         && !is_placeholder(value)
+        && !value.contains("-----BEGIN")
+        && !value.starts_with("[]")
+        && !value.ends_with('(')
+        && !matches!(
+            lower.as_str(),
+            "expired"
+                | "invalid"
+                | "revoked"
+                | "pending"
+                | "required"
+                | "optional"
+                | "enabled"
+                | "disabled"
+                | "missing"
+                | "unset"
+                | "yes"
+                | "no"
+                | "on"
+                | "off"
+                | "valid"
+                | "ok"
+        )
         && !lower.starts_with("os.")
         && !lower.starts_with("process.env")
         && !lower.starts_with("env(")
@@ -430,9 +500,10 @@ fn is_value(value: &str) -> bool {
 /// The value after a secret word in prose, when the word is followed by a
 /// value rather than more prose: right after "is"/":"/"=" anything but a
 /// common word; with no such verb, only something secret-shaped.
-fn prose_value_at(text: &str, word_start: usize, at: usize) -> Option<(usize, usize)> {
-    // Not when the word is part of a name (handled as an assignment).
-    if !name_starts_a_word(text, word_start) || text[word_start..at].contains(['_']) {
+fn prose_value_at(text: &str, word_start: usize, at: usize, filler: bool) -> Option<(usize, usize)> {
+    // Not when the word is part of a name (handled as an assignment), or
+    // itself the value of one (`method=password`).
+    if !name_starts_a_word(text, word_start) || text[..word_start].ends_with(['=', ':']) {
         return None;
     }
     let lead = &text[word_start..at];
@@ -447,14 +518,49 @@ fn prose_value_at(text: &str, word_start: usize, at: usize) -> Option<(usize, us
     let mut token = &rest[..end];
     // Sentence punctuation after the value is not part of it.
     token = token.trim_end_matches(['.', ',', ';', '!', '?', ')', ':']);
-    if token.is_empty() || NOT_VALUES.contains(&token.to_ascii_lowercase().as_str()) || !is_value(token) {
+    if token.is_empty()
+        || NOT_VALUES.contains(&token.to_ascii_lowercase().as_str())
+        || !is_value(token)
+        || token.contains('=') && !token.ends_with('=')
+        || looks_like_address(token)
+    {
         return None;
     }
-    let with_verb = lead
+    // "user / password": the part after the slash is the secret.
+    let after = &rest[token.len()..];
+    if let Some(slashed) = after.strip_prefix(" / ").or_else(|| after.strip_prefix('/'))
+        && let Some(end) = Some(slashed.find(char::is_whitespace).unwrap_or(slashed.len()))
+        && end > 0
+    {
+        let start = at + token.len() + (after.len() - slashed.len());
+        let value = slashed[..end].trim_end_matches(['.', ',', ';', '!', '?', ')']);
+        if is_value(value) {
+            return Some((start, start + value.len()));
+        }
+    }
+    let words: Vec<String> = lead
         .to_ascii_lowercase()
         .split_whitespace()
-        .any(|w| matches!(w, "is" | "was" | "=" | ":" | "->" | "be" | "became" | "to"));
-    (with_verb || secret_shaped(token)).then_some((at, at + token.len()))
+        .map(str::to_owned)
+        .collect();
+    let verb = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "is" | "was" | "=" | ":" | "->" | "be" | "became" | "lautet" | "ist" | "est" | "es" | "é"
+        )
+    });
+    // More than the word and its verb ("the key they gave us is …"): only
+    // something secret-shaped.
+    let ok = if verb && !filler { true } else { secret_shaped(token) };
+    ok.then_some((at, at + token.len()))
+}
+
+/// An e-mail address or a URL: another detector's business, not a password.
+fn looks_like_address(token: &str) -> bool {
+    token.contains("://")
+        || token
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
 }
 
 /// Looks like a secret on its own: a digit together with letters, or a
@@ -464,11 +570,16 @@ fn secret_shaped(token: &str) -> bool {
     let digits = token.chars().any(|c| c.is_ascii_digit());
     let upper = token.chars().any(|c| c.is_uppercase());
     let lower = token.chars().any(|c| c.is_lowercase());
-    let symbols = token.chars().any(|c| !c.is_alphanumeric());
+    let symbols = token.chars().any(|c| !c.is_alphanumeric()); // Three or more dotted words: a generated passphrase (walnut.rustic.yonder).
+    let dotted_words = token.split('.').count() >= 3
+        && token
+            .split('.')
+            .all(|w| !w.is_empty() && w.chars().all(char::is_alphabetic));
     token.chars().count() >= 6
         && ((letters && digits)
             || (upper && lower && token.chars().skip(1).any(char::is_uppercase))
-            || (symbols && (digits || letters) && !token.contains('.')))
+            || (symbols && (digits || letters) && !token.contains('.'))
+            || dotted_words)
 }
 
 /// Cells of a Markdown table's column whose header is a secret's name.

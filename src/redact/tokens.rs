@@ -33,6 +33,7 @@ static PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
         | sk-[A-Za-z0-9]{48}                                                   # OpenAI legacy
         | AIza[0-9A-Za-z_\-]{35}                                               # Google API key
         | ya29\.[0-9A-Za-z_\-]{20,}                                            # Google OAuth access token
+        | GOCSPX-[A-Za-z0-9_\-]{28}                                            # Google OAuth client secret
         | [A-Za-z0-9_\-.~]{3}\dQ~[A-Za-z0-9_\-.~]{31,34}                        # Azure Entra client secret
         | hf_[A-Za-z]{34}                                                      # Hugging Face user
         | api_org_[A-Za-z]{34}                                                 # Hugging Face org
@@ -85,7 +86,9 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         })
     };
     for m in PROVIDER.find_iter(text) {
-        if standalone(text, m.start(), m.end()) && !is_placeholder(m.as_str()) {
+        // A Telegram token is written right after "bot" in its API's URLs.
+        let after_bot = text[..m.start()].ends_with("/bot") && standalone(text, m.start() - 3, m.end());
+        if (standalone(text, m.start(), m.end()) || after_bot) && !is_placeholder(m.as_str()) {
             push(m.start(), m.end());
         }
     }
