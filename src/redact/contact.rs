@@ -6,12 +6,16 @@ use regex::Regex;
 
 use super::{Finding, Kind, context_before, standalone};
 
+/// An address, internationalised ones too (`zoë@bücher.example`).
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[a-z0-9](?:[a-z0-9._%+\-]{0,62}[a-z0-9_%+\-])?@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}",
+        r"(?i)[\p{L}\p{N}](?:[\p{L}\p{N}._%+\-]{0,62}[\p{L}\p{N}_%+\-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}",
     )
     .expect("the email pattern is valid (checked by tests)")
 });
+
+/// Commands whose `user@host` argument is a login, not an address.
+const LOGIN_COMMANDS: &[&str] = &["ssh", "scp", "sftp", "rsync", "mosh", "sshfs", "ssh-copy-id"];
 
 /// International numbers (`+` and 7 to 15 digits), North American numbers,
 /// and national numbers with a trunk `0` in groups.
@@ -40,9 +44,16 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for m in EMAIL.find_iter(text) {
         let value = m.as_str();
         let local = value.split('@').next().unwrap_or("");
-        // Inside a URL's user:password@ (found by the URL detector), or a
+        // A URL's `user:password@` or `//user@` (the URL detector's), a
+        // login for ssh or git (`deploy@host`, `git@host:org/repo`), or a
         // local part with a doubled dot: not an address.
-        if local.contains("..") || text[..m.start()].ends_with(':') || inside_url(text, m.start()) {
+        let before = &text[..m.start()];
+        let userinfo = (before.ends_with(':') && !before.to_ascii_lowercase().ends_with("mailto:"))
+            || before.ends_with("//")
+            || (inside_url(text, m.start()) && text[m.end()..].starts_with(':'));
+        let git_remote = text[m.end()..].starts_with(':')
+            && !text[m.end()..][1..].starts_with(|c: char| c.is_ascii_digit() || c.is_whitespace());
+        if local.contains("..") || userinfo || git_remote || after_login_command(text, m.start()) {
             continue;
         }
         if standalone(text, m.start(), m.end()) {
@@ -140,6 +151,12 @@ fn is_phone(text: &str, start: usize, value: &str) -> bool {
         return consistent && (groups.len() >= 3 || has_phone_word(text, start));
     }
     false
+}
+
+/// Whether a command that takes `user@host` comes earlier on the line.
+fn after_login_command(text: &str, at: usize) -> bool {
+    let line = &text[super::after_last(&text[..at], |c| c == '\n')..at];
+    line.split_whitespace().any(|word| LOGIN_COMMANDS.contains(&word))
 }
 
 /// Whether byte `at` is inside a URL (its token has `://` before `at`):

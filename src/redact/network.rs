@@ -12,8 +12,11 @@ use super::{Finding, Kind};
 static IPV4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("valid pattern (checked by tests)"));
 
+/// IPv6 in every spelling, IPv4-mapped (`::ffff:192.0.2.1`) and with a
+/// zone (`fe80::1%eth0`) included.
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[0-9a-z]+)?").expect("valid pattern (checked by tests)")
+    Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{0,4})(?:%[0-9a-z]+)?")
+        .expect("valid pattern (checked by tests)")
 });
 
 /// `scheme://user:password@`: the credentials are group 1.
@@ -22,13 +25,44 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid pattern (checked by tests)")
 });
 
-/// Words that make a dotted quad a version number when they come right before it.
+/// Words that make a dotted quad a version number (or an OID) when they
+/// come right before it.
 const VERSION_WORDS: &[&str] = &["version", "ver", "v", "release", "build", "firmware", "tag", "rev"];
+/// Words that make a dotted quad a version or an OID when they come earlier
+/// on its line, as a key or in a sentence (`"appVersion": "…"`, "upgraded
+/// from … to …", `oid=…`).
+const VERSION_CONTEXT: &[&str] = &["version", "upgrade", "firmware", "build", "release", "sdk", "oid"];
 
 fn after_version_word(text: &str, at: usize) -> bool {
     let before = text[..at].trim_end_matches([' ', ':', '=', '.']);
     let word_start = super::after_last(before, |c| !c.is_alphanumeric());
-    VERSION_WORDS.contains(&before[word_start..].to_ascii_lowercase().as_str())
+    if VERSION_WORDS.contains(&before[word_start..].to_ascii_lowercase().as_str()) || before.ends_with('§') {
+        return true;
+    }
+    // Earlier in the same field of its line, within a few words.
+    let line_start = super::after_last(&text[..at], |c| c == '\n');
+    let field_start = super::after_last(&text[..at], |c| matches!(c, '\n' | ',' | ';' | '{' | '|'));
+    let context = super::context_before(&text[field_start..], at - field_start, 40);
+    if VERSION_CONTEXT.iter().any(|w| context.contains(w)) {
+        return true;
+    }
+    // A path segment (`/agent/5.5.4.115/setup.exe`), not a URL's host.
+    let path_segment = text[..at].ends_with('/') && !text[..at].ends_with("//") && text[at..].contains('/');
+    path_segment || in_version_column(text, line_start)
+}
+
+/// Whether the line at `line_start` is a row of a Markdown table whose
+/// header names a version.
+fn in_version_column(text: &str, line_start: usize) -> bool {
+    if !text[line_start..].starts_with('|') {
+        return false;
+    }
+    text[..line_start]
+        .lines()
+        .rev()
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .last()
+        .is_some_and(|header| header.to_ascii_lowercase().contains("version"))
 }
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
@@ -47,20 +81,35 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         }
     }
     for m in IPV6.find_iter(text) {
+        // A colon after the address ends a sentence or a log field.
         let value = m.as_str();
+        let value = if value.ends_with(':') && !value.ends_with("::") {
+            &value[..value.len() - 1]
+        } else {
+            value
+        };
+        let end = m.start() + value.len();
         let address = value.split('%').next().unwrap_or(value);
         let hex_groups = address.split(':').filter(|g| !g.is_empty()).count();
         // Times (12:30:45) and MAC addresses do not parse as IPv6; "::" and
         // a lone group are not worth masking.
         let before = text[..m.start()].chars().next_back();
-        let after = text[m.end()..].chars().next();
-        let inside_word = before.is_some_and(|c| c.is_alphanumeric()) || after.is_some_and(|c| c.is_alphanumeric());
-        let substantial = hex_groups >= 3 || address.split(':').any(|g| g.len() >= 3);
-        if hex_groups >= 2 && substantial && !inside_word && address.parse::<Ipv6Addr>().is_ok() {
+        let after = text[end..].chars().next();
+        let inside_word = before.is_some_and(|c| c.is_alphanumeric() || c == ':')
+            || after.is_some_and(|c| c.is_alphanumeric() || (c == ':' && end == m.end()));
+        let substantial = hex_groups >= 3 || address.split(':').any(|g| g.len() >= 3) || address.contains('.');
+        // The loopback `::1`, and the unspecified `::` where it is a value
+        // (a listen address), not a path separator.
+        let loopback = address == "::1";
+        let unspecified = address == "::"
+            && (before.is_some_and(|c| matches!(c, '"' | '\'' | '[' | ' ' | '='))
+                && after.is_none_or(|c| matches!(c, '"' | '\'' | ']' | ' ' | '\n' | ',')));
+        let shaped = (hex_groups >= 2 && substantial) || loopback || unspecified;
+        if shaped && !inside_word && address.parse::<Ipv6Addr>().is_ok() {
             found.push(Finding {
                 kind: Kind::IpAddress,
                 start: m.start(),
-                end: m.end(),
+                end,
             });
         }
     }

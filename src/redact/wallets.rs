@@ -1,6 +1,7 @@
 //! Cryptocurrency addresses: Bitcoin legacy and script addresses checked
 //! with Base58Check, SegWit addresses checked with Bech32/Bech32m, and
-//! Ethereum addresses (`0x` and 40 hex digits).
+//! Ethereum addresses (`0x` and 40 hex digits, their EIP-55 checksum checked
+//! when they are written in mixed case).
 
 use std::sync::LazyLock;
 
@@ -22,7 +23,7 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         .find_iter(text)
         .filter(|m| base58check(m.as_str()))
         .chain(BECH32.find_iter(text).filter(|m| bech32(m.as_str())))
-        .chain(ETHEREUM.find_iter(text));
+        .chain(ETHEREUM.find_iter(text).filter(|m| eip55(m.as_str())));
     for m in candidates {
         if standalone(text, m.start(), m.end()) {
             found.push(Finding {
@@ -32,6 +33,24 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             });
         }
     }
+}
+
+/// An Ethereum address in one case carries no checksum; in mixed case each
+/// letter's case must follow the Keccak-256 of the lower-case address
+/// (EIP-55), so a mistyped one is not taken for an address.
+fn eip55(value: &str) -> bool {
+    use sha3::Digest as _;
+    let hex = &value[2..];
+    let has_upper = hex.chars().any(|c| c.is_ascii_uppercase());
+    let has_lower = hex.chars().any(|c| c.is_ascii_lowercase());
+    if !(has_upper && has_lower) {
+        return true;
+    }
+    let hash = sha3::Keccak256::digest(hex.to_ascii_lowercase().as_bytes());
+    hex.chars().enumerate().all(|(i, c)| {
+        let nibble = (hash[i / 2] >> (if i % 2 == 0 { 4 } else { 0 })) & 0x0f;
+        !c.is_ascii_alphabetic() || c.is_ascii_uppercase() == (nibble >= 8)
+    })
 }
 
 const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
