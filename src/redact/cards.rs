@@ -7,8 +7,9 @@ use regex::Regex;
 
 use super::{Finding, Kind};
 
+/// 12 to 19 digits, grouped by spaces, dashes or dots (one kind per number).
 static CARD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d(?:[ \-]?\d){11,18}\b").expect("valid pattern (checked by tests)"));
+    LazyLock::new(|| Regex::new(r"\b\d(?:[ \-.]?\d){11,18}\b").expect("valid pattern (checked by tests)"));
 
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b").expect("valid pattern (checked by tests)")
@@ -57,9 +58,18 @@ fn card_within(value: &str) -> Option<(usize, usize)> {
     if let Some(s) = start {
         groups.push((s, value.len()));
     }
+    // Uniform groups of four ("5020 3428 1910 5808") are one number: taken
+    // whole or not at all, never a shorter run inside it.
+    let uniform = groups.len() >= 3 && groups[..groups.len() - 1].iter().all(|(s, e)| e - s == 4);
     let mut best: Option<(usize, usize)> = None;
     for first in 0..groups.len() {
+        if uniform && first > 0 {
+            break;
+        }
         for last in (first..groups.len()).rev() {
+            if uniform && last + 1 < groups.len() {
+                break;
+            }
             let (start, end) = (groups[first].0, groups[last].1);
             if best.is_some_and(|(s, e)| e - s >= end - start) {
                 continue;
@@ -71,7 +81,7 @@ fn card_within(value: &str) -> Option<(usize, usize)> {
                 continue;
             }
             let digits: Vec<u8> = candidate.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
-            if (13..=19).contains(&digits.len()) && plausible_issuer(&digits) && luhn(&digits) {
+            if (12..=19).contains(&digits.len()) && plausible_issuer(&digits) && luhn(&digits) {
                 best = Some((start, end));
             }
         }
@@ -109,6 +119,13 @@ fn plausible_issuer(digits: &[u8]) -> bool {
     let p2 = prefix(digits, 2);
     let p3 = prefix(digits, 3);
     let p4 = prefix(digits, 4);
+    // Maestro: its documented ranges, 12 to 19 digits.
+    if matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763) && (12..=19).contains(&len) {
+        return true;
+    }
+    if len < 13 {
+        return false;
+    }
     match p1 {
         4 => matches!(len, 13 | 16 | 19), // Visa
         5 => (51..=55).contains(&p2) && len == 16 || (p2 == 50 || (56..=59).contains(&p2)) && (16..=19).contains(&len), // Mastercard, Maestro

@@ -32,13 +32,26 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static SSN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{3})([\- ]?)(\d{2})([\- ]?)(\d{4})\b").expect("the SSN pattern is valid (checked by tests)")
+    Regex::new(r"\b(\d{3})([\-. ]?)(\d{2})([\-. ]?)(\d{4})\b").expect("the SSN pattern is valid (checked by tests)")
 });
 
 const PHONE_WORDS: &[&str] = &[
     "phone", "call", "tel", "mobile", "cell", "number", "reach", "text me", "whatsapp", "fax", "ring", "contact",
 ];
-const SSN_WORDS: &[&str] = &["ssn", "social security", "social-security", "taxpayer"];
+/// Words that name an SSN, compared with the context's letters, digits and
+/// `#` only (so `social_security`, `socialSecurityNumber`, `SS_NUMBER` and
+/// "SS #" all count).
+const SSN_WORDS: &[&str] = &["ssn", "socialsecurity", "ssnumber", "taxpayer", "ss#"];
+
+/// Whether something names an SSN within 40 characters before `at`, or
+/// "social" comes right before it.
+fn ssn_context(text: &str, at: usize) -> bool {
+    let context: String = context_before(text, at, 40)
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '#')
+        .collect();
+    SSN_WORDS.iter().any(|w| context.contains(w)) || text[..at].trim_end().to_ascii_lowercase().ends_with("social")
+}
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for m in EMAIL.find_iter(text) {
@@ -76,15 +89,12 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for c in SSN.captures_iter(text) {
         let whole = c.get(0).expect("group 0 always matches");
         let (sep1, sep2) = (&c[2], &c[4]);
-        // Separators must agree; bare nine digits need a context word.
+        // Separators must agree; dashes make the shape an SSN's, any other
+        // spelling (dots, spaces, none) needs a context word.
         if sep1 != sep2 {
             continue;
         }
-        if sep1.is_empty()
-            && !SSN_WORDS
-                .iter()
-                .any(|w| context_before(text, whole.start(), 40).contains(w))
-        {
+        if sep1 != "-" && !ssn_context(text, whole.start()) {
             continue;
         }
         if valid_ssn(&c[1], &c[3], &c[5]) && standalone(text, whole.start(), whole.end()) {
