@@ -17,6 +17,8 @@ use super::{Finding, Kind, detect};
 
 const TUNE: &str = include_str!("../../tests/data/redact/tune.jsonl");
 const HOLDOUT: &str = include_str!("../../tests/data/redact/holdout.jsonl");
+/// Drawn from another seed after tuning; only its figures are ever shown.
+const FRESH: &str = include_str!("../../tests/data/redact/fresh.jsonl");
 const CLEAN: [(&str, &str); 9] = [
     ("app_log.txt", include_str!("../../tests/data/redact/clean/app_log.txt")),
     ("configs.txt", include_str!("../../tests/data/redact/clean/configs.txt")),
@@ -43,6 +45,13 @@ const CLEAN: [(&str, &str); 9] = [
         include_str!("../../tests/data/redact/clean/support_transcripts.txt"),
     ),
 ];
+
+/// What every gated type reaches on the tuned part.
+const TARGET_PRECISION: f64 = 0.98;
+const TARGET_RECALL: f64 = 0.95;
+/// The floor on each held-out part.
+const HELD_OUT_PRECISION: f64 = 0.96;
+const HELD_OUT_RECALL: f64 = 0.94;
 
 /// The types the gate holds to its targets; names and addresses are
 /// reported with their own figures.
@@ -247,24 +256,35 @@ fn the_corpus_is_what_its_readme_says() {
 }
 
 #[test]
-fn detection_is_measured_on_the_tuned_and_the_held_out_corpus() {
+fn every_gated_type_meets_its_precision_and_recall_targets() {
     let tune = evaluate(&parse(TUNE));
     let holdout = evaluate(&parse(HOLDOUT));
+    let fresh = evaluate(&parse(FRESH));
     println!("{}", table("tune", &tune));
     println!("{}", table("held-out", &holdout));
-    for mistake in tune.mistakes.iter().chain(&holdout.mistakes).take(400) {
+    println!("{}", table("fresh held-out", &fresh));
+    // Only the tuned part's mistakes are shown: reading the held-out ones
+    // would make them tuning data.
+    for mistake in tune.mistakes.iter().take(400) {
         println!("{mistake}");
     }
-    let below: Vec<String> = below_targets(&tune, 0.98, 0.95)
+    // The tuned part holds the targets. The held-out parts hold a floor a
+    // little lower (a few cases decide their last points); BENCHMARKS.md
+    // records their figures as they are.
+    let mut failures = below_targets(&tune, TARGET_PRECISION, TARGET_RECALL)
         .into_iter()
-        .map(|l| format!("tune {l}"))
-        .chain(
-            below_targets(&holdout, 0.98, 0.95)
+        .map(|line| format!("tune {line}"))
+        .collect::<Vec<_>>();
+    for (part, evaluation) in [("held-out", &holdout), ("fresh held-out", &fresh)] {
+        let short = below_targets(evaluation, TARGET_PRECISION, TARGET_RECALL);
+        println!("{part} below the targets: {short:#?}");
+        failures.extend(
+            below_targets(evaluation, HELD_OUT_PRECISION, HELD_OUT_RECALL)
                 .into_iter()
-                .map(|l| format!("held-out {l}")),
-        )
-        .collect();
-    println!("below the targets (precision 0.98, recall 0.95): {below:#?}");
+                .map(|line| format!("{part} {line}")),
+        );
+    }
+    assert!(failures.is_empty(), "below the gate: {failures:#?}");
 }
 
 #[test]
@@ -277,5 +297,23 @@ fn ordinary_text_and_code_trigger_nothing() {
                 .map(move |f| format!("{name}: {} {:?}", f.kind, &text[f.start..f.end]))
         })
         .collect();
-    println!("{noisy:#?}");
+    assert!(noisy.is_empty(), "detections in ordinary text: {noisy:#?}");
+}
+
+#[test]
+fn withholding_everything_found_covers_what_the_corpus_labels() {
+    // What reaches the backend: an entity counts when findings of any type
+    // cover all of it. Names and addresses are not detected by the gated
+    // detectors, so they are left out here as in the gate.
+    for (part, corpus) in [("tune", TUNE), ("held-out", HOLDOUT), ("fresh held-out", FRESH)] {
+        let mut cases = parse(corpus);
+        for case in &mut cases {
+            case.entities
+                .retain(|e| !matches!(e.kind.as_str(), "PERSON_NAME" | "STREET_ADDRESS"));
+        }
+        let evaluation = evaluate(&cases);
+        let share = evaluation.masked as f64 / evaluation.entities.max(1) as f64;
+        println!("{part}: {share:.4} of {} gated entities withheld", evaluation.entities);
+        assert!(share >= TARGET_RECALL, "{part}: {share:.4} withheld");
+    }
 }

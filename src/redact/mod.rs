@@ -17,6 +17,7 @@ mod evaluation;
 mod keyblocks;
 pub mod mask;
 mod network;
+mod phones;
 mod placeholder;
 mod secrets;
 mod tokens;
@@ -115,7 +116,10 @@ pub fn detect(text: &str) -> Vec<Finding> {
     secrets::detect(text, &mut found);
     network::detect(text, &mut found);
     contact::detect(text, &mut found);
+    // Cards before phones: a 12-digit Maestro number is both shapes, and of
+    // two findings of one length the earlier-detected wins.
     cards::detect(text, &mut found);
+    phones::detect(text, &mut found);
     wallets::detect(text, &mut found);
     resolve_overlaps(found)
 }
@@ -163,6 +167,19 @@ pub(crate) fn standalone(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The header line of the Markdown table whose row starts at `line_start`,
+/// if that line is a table row.
+pub(crate) fn table_header(text: &str, line_start: usize) -> Option<&str> {
+    if !text[line_start..].starts_with('|') {
+        return None;
+    }
+    text[..line_start]
+        .lines()
+        .rev()
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .last()
 }
 
 /// The lowercase text of up to `chars` characters before byte `at`, for

@@ -33,6 +33,13 @@ const VERSION_WORDS: &[&str] = &["version", "ver", "v", "release", "build", "fir
 /// from … to …", `oid=…`).
 const VERSION_CONTEXT: &[&str] = &["version", "upgrade", "firmware", "build", "release", "sdk", "oid"];
 
+/// Words that make a dotted quad in a sentence about versions an address
+/// after all.
+const NETWORK_WORDS: &[&str] = &[
+    "ip", "address", "host", "server", "from", "connect", "ping", "gateway", "dns", "route", "network", "subnet",
+    "proxy", "firewall", "port", "peer", "client", "listen", "bind", "vpn",
+];
+
 fn after_version_word(text: &str, at: usize) -> bool {
     let before = text[..at].trim_end_matches([' ', ':', '=', '.']);
     let word_start = super::after_last(before, |c| !c.is_alphanumeric());
@@ -46,23 +53,27 @@ fn after_version_word(text: &str, at: usize) -> bool {
     if VERSION_CONTEXT.iter().any(|w| context.contains(w)) {
         return true;
     }
+    // Earlier in the same sentence of prose, as a word of its own ("Builds carry a fourth number,
+    // which is why the About dialog shows 2.4.1.118"), unless the sentence
+    // also speaks of networks: then it is an address.
+    let window = super::context_before(text, at, 160);
+    let sentence_start = window
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| c == '\n' || (matches!(c, '.' | '!' | '?') && window[i + 1..].starts_with(char::is_whitespace)))
+        .map_or(0, |(i, _)| i + 1);
+    let sentence = &window[sentence_start..];
+    let prose_word = text[..at].ends_with(char::is_whitespace);
+    if prose_word
+        && VERSION_CONTEXT.iter().any(|w| sentence.contains(w))
+        && !NETWORK_WORDS.iter().any(|w| sentence.contains(w))
+    {
+        return true;
+    }
     // A path segment (`/agent/5.5.4.115/setup.exe`), not a URL's host.
     let path_segment = text[..at].ends_with('/') && !text[..at].ends_with("//") && text[at..].contains('/');
-    path_segment || in_version_column(text, line_start)
-}
-
-/// Whether the line at `line_start` is a row of a Markdown table whose
-/// header names a version.
-fn in_version_column(text: &str, line_start: usize) -> bool {
-    if !text[line_start..].starts_with('|') {
-        return false;
-    }
-    text[..line_start]
-        .lines()
-        .rev()
-        .take_while(|l| l.trim_start().starts_with('|'))
-        .last()
-        .is_some_and(|header| header.to_ascii_lowercase().contains("version"))
+    path_segment
+        || super::table_header(text, line_start).is_some_and(|header| header.to_ascii_lowercase().contains("version"))
 }
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
@@ -96,7 +107,13 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         let before = text[..m.start()].chars().next_back();
         let after = text[end..].chars().next();
         let inside_word = before.is_some_and(|c| c.is_alphanumeric() || c == ':')
-            || after.is_some_and(|c| c.is_alphanumeric() || (c == ':' && end == m.end()));
+            || after.is_some_and(|c| {
+                // A colon that ends a log field (`…:DC0E: policy`) is not
+                // one more group.
+                let rest = &text[end + c.len_utf8()..];
+                let field_end = rest.is_empty() || rest.starts_with(char::is_whitespace);
+                c.is_alphanumeric() || (c == ':' && end == m.end() && !field_end)
+            });
         let substantial = hex_groups >= 3 || address.split(':').any(|g| g.len() >= 3) || address.contains('.');
         // The loopback `::1`, and the unspecified `::` where it is a value
         // (a listen address), not a path separator.
@@ -157,6 +174,26 @@ mod tests {
         ] {
             assert_eq!(found(text), [], "{text}");
         }
+    }
+
+    #[test]
+    fn a_full_ipv6_address_ending_a_log_field_is_found() {
+        let text = "api.rs:264] blocked request from 2001:DB8:E2FF:CA54:F4A8:8B1:26FF:DC0E: geo policy";
+        assert_eq!(
+            found(text),
+            [(Kind::IpAddress, "2001:DB8:E2FF:CA54:F4A8:8B1:26FF:DC0E".into())]
+        );
+    }
+
+    #[test]
+    fn a_sentence_about_builds_makes_a_quad_a_version_unless_it_speaks_of_networks() {
+        let version =
+            "Builds carry a fourth number, which is why the About dialog shows something like 2.4.1.118: fine.";
+        assert_eq!(found(version), []);
+        let address = "After the build finished, the server at 10.1.2.3 refused connections.";
+        assert_eq!(found(address), [(Kind::IpAddress, "10.1.2.3".into())]);
+        let dsn = r#"{"version": "4.20.12", "dsn": "postgres://root:lwys7691@198.51.100.234:5432/app"}"#;
+        assert!(found(dsn).contains(&(Kind::IpAddress, "198.51.100.234".into())));
     }
 
     #[test]

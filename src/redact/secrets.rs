@@ -456,8 +456,8 @@ fn quoted_at(text: &str, at: usize) -> Option<(usize, usize)> {
 }
 
 /// What may be a secret's value: not empty, not a stand-in, not a reference
-/// to where the value comes from (a variable, a call, a file), not a state,
-/// and not a private key block (its own detector takes it whole).
+/// to where the value comes from (a variable, a call, a file), not a state
+/// or a type name, and not a private key block (its own detector takes it whole).
 fn is_value(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     !value.is_empty()
@@ -483,6 +483,16 @@ fn is_value(value: &str) -> bool {
                 | "off"
                 | "valid"
                 | "ok"
+                | "blank"
+                // A type in a signature (`token: str`), not a value.
+                | "str"
+                | "&str"
+                | "string"
+                | "bytes"
+                | "int"
+                | "bool"
+                | "secretstr"
+                | "secretstring"
         )
         && !lower.starts_with("os.")
         && !lower.starts_with("process.env")

@@ -1428,7 +1428,7 @@ PHONE_LOG = [
     "⟦p⟧delivery ⟦ord⟧ contact=⟦v⟧ eta=⟦date⟧",
 ]
 PHONE_SHELL = [
-    "twilio api:core:messages:create --from \"+15005550006\" --to \"⟦v⟧\" --body \"test\"",
+    "twilio api:core:messages:create --from \"⟦twilio⟧\" --to \"⟦v⟧\" --body \"test\"",
     "./notify --sms \"⟦v⟧\" --message \"deploy finished\"",
     "curl -X POST https://api.example.com/v2/contacts -d name=frontdesk -d 'phone=⟦v⟧'",
     "sotto contacts add --phone '⟦v⟧' --label work",
@@ -1464,7 +1464,9 @@ def gen_phone():
         if surr == "log":
             return prefix, F(C(PHONE_LOG), p=log_prefix(), v=v, **kw)
         if surr == "shell":
-            return prefix, F(C(["$ ", ""]) + C(PHONE_SHELL), v=v, **kw)
+            # Twilio's documented test "From" number is still a valid number:
+            # masked like any other (judgement call 12).
+            return prefix, F(C(["$ ", ""]) + C(PHONE_SHELL), v=v, twilio=E("PHONE", "+15005550006"), **kw)
         if surr == "url":
             return prefix, F(C(["", "link: ", "the button points to "]) + C(PHONE_URL), v=v, **kw)
         return prefix, structured(surr, C(PHONE_FIELDS), v, table=(["Site", "Phone", "Hours"], [C(["Berlin office", "HQ", "Warehouse", "Support"]), v, C(["9-17", "24/7", "Mon-Fri"])]))
@@ -2874,21 +2876,16 @@ def is_holdout(text):
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 5 == 0
 
 
+GENERATORS = [gen_email, gen_phone, gen_card, gen_iban, gen_ssn, gen_ip, gen_urlcreds, gen_api_keys, gen_secret,
+              gen_private_key, gen_wallet, gen_names_addresses, gen_multi, gen_negatives]
+
+
 def main():
-    gen_email()
-    gen_phone()
-    gen_card()
-    gen_iban()
-    gen_ssn()
-    gen_ip()
-    gen_urlcreds()
-    gen_api_keys()
-    gen_secret()
-    gen_private_key()
-    gen_wallet()
-    gen_names_addresses()
-    gen_multi()
-    gen_negatives()
+    for gen in GENERATORS:
+        gen()
+    if "--fresh" in sys.argv:
+        write_fresh()
+        return
     tune = open(os.path.join(HERE, "tune.jsonl"), "w", encoding="utf-8", newline="\n")
     hold = open(os.path.join(HERE, "holdout.jsonl"), "w", encoding="utf-8", newline="\n")
     counts = [0, 0]
@@ -2899,6 +2896,33 @@ def main():
     tune.close()
     hold.close()
     print(f"wrote {counts[0]} tune and {counts[1]} holdout cases", file=sys.stderr)
+
+
+# Seed of the fresh held-out set, drawn once after the detectors were tuned.
+FRESH_SEED = 20261204
+
+
+def write_fresh():
+    """fresh.jsonl: the held-out part of a corpus drawn from another seed,
+    minus any text the main corpus has. Nobody reads its mistakes: the
+    evaluation prints only its figures."""
+    global rng
+    rng.seed(20250611)
+    main_texts = {c["text"] for c in CASES}
+    CASES.clear()
+    COUNTERS.clear()
+    SEEN.clear()
+    rng.seed(FRESH_SEED)
+    for gen in GENERATORS:
+        gen()
+    out = open(os.path.join(HERE, "fresh.jsonl"), "w", encoding="utf-8", newline="\n")
+    n = 0
+    for c in CASES:
+        if is_holdout(c["text"]) and c["text"] not in main_texts:
+            out.write(json.dumps(c, ensure_ascii=False) + "\n")
+            n += 1
+    out.close()
+    print(f"wrote {n} fresh held-out cases", file=sys.stderr)
 
 
 if __name__ == "__main__":
