@@ -17,6 +17,7 @@ mod evaluation;
 mod keyblocks;
 pub mod mask;
 mod network;
+mod people;
 mod phones;
 mod placeholder;
 mod secrets;
@@ -121,6 +122,7 @@ pub fn detect(text: &str) -> Vec<Finding> {
     cards::detect(text, &mut found);
     phones::detect(text, &mut found);
     wallets::detect(text, &mut found);
+    people::detect(text, &mut found);
     resolve_overlaps(found)
 }
 
