@@ -123,11 +123,8 @@ pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_any
         entry.withheld = outgoing.withheld.len() as u32;
         entry.sent = (!outgoing.withheld.is_empty()).then(|| outgoing.sent.clone());
     }
-    if !outgoing.withheld.is_empty() {
-        state.notify(format!(
-            "{} item(s) withheld from the backend, sent as placeholders",
-            outgoing.withheld.len()
-        ));
+    if let Some(summary) = egress::withheld_summary(outgoing.withheld.iter().map(|f| f.kind)) {
+        state.notify(summary);
     }
     start_reply_entry(state);
     state.sending = true;

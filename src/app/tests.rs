@@ -1100,7 +1100,15 @@ fn mask_mode_sends_placeholders_stores_both_forms_and_says_what_was_withheld() {
     assert!(user_meta.extra.contains_key("redaction_map"));
     assert_eq!(state.entries.last().map(|e| e.role), Some(Role::Assistant));
     assert_eq!(state.entries[1].withheld, 1);
-    assert!(state.notice.as_ref().unwrap().text.contains("1 item(s) withheld"));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("1 item(s) withheld from the backend (EMAIL)"),
+        "the notice counts and names each type"
+    );
     let request = started_request(&mut state);
     let sent: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(
@@ -1480,4 +1488,43 @@ fn retention_is_enforced_every_minute_only_when_some_rule_can_expire_messages() 
         "not again within the minute"
     );
     assert_eq!(sweeps(&update(&mut state, at(61_000)).0), 1);
+}
+
+#[test]
+fn redact_with_text_shows_what_the_backend_would_receive_and_sends_nothing() {
+    let mut state = chat_state();
+    open(&mut state, vec![entry(0, Role::User, "hello")]);
+    type_text(&mut state, "/redact mail jane@example.org or call +44 20 7946 0958");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty(), "a preview stores and sends nothing: {effects:?}");
+    assert!(
+        state.redaction_map.is_empty(),
+        "the conversation's placeholders are unchanged"
+    );
+    let Some(Popup::Report { title, lines, .. }) = &state.popup else {
+        panic!("{:?}", state.popup)
+    };
+    assert_eq!(title, "What the backend would receive");
+    assert_eq!(lines[0], "mail [EMAIL_1] or call [PHONE_1]");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "2 item(s) withheld from the backend (EMAIL, PHONE), sent as placeholders"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("jane@example.org") && !l.contains("7946 0958"))
+    );
+}
+
+#[test]
+fn redact_with_a_mistyped_mode_says_what_the_modes_are() {
+    let mut state = chat_state();
+    type_text(&mut state, "/redact mak");
+    key(&mut state, KeyCode::Enter);
+    let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(notice.contains("'mak' is not a redaction mode"), "{notice}");
+    assert_eq!(state.redaction, crate::redact::egress::Mode::Mask);
 }

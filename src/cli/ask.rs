@@ -276,11 +276,8 @@ fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {
 }
 
 fn report_withheld(message: &str, outgoing: &Outgoing) {
-    if !outgoing.withheld.is_empty() {
-        eprintln!(
-            "sotto: withheld from the backend, sent as placeholders: {}",
-            previews(message, &outgoing.withheld)
-        );
+    if let Some(summary) = egress::withheld_summary(outgoing.withheld.iter().map(|f| f.kind)) {
+        eprintln!("sotto: {summary}: {}", previews(message, &outgoing.withheld));
     }
 }
 

@@ -129,7 +129,7 @@ pub enum Command {
     Backend(backends::BackendCommand),
     /// A guided tour of what sotto withholds, keeps, exports and wipes, in a throwaway vault (yours is never touched)
     Demo,
-    /// Show what would be withheld from the text on stdin: the masked text, or --json with the findings
+    /// Show what a backend would receive for the text on stdin (mask mode): the masked text, what was withheld on stderr, or --json with the findings
     Redact(redact::RedactArgs),
     /// List the privacy events (vault created, failed unlocks, consent, exports, wipes) with their times; never content
     Audit(audit::AuditArgs),

@@ -1,6 +1,9 @@
 //! `sotto redact [--json]`: what would be withheld from the text on stdin.
-//! Prints the masked text, or JSON with the findings' offsets in Unicode
-//! scalar values (characters), end exclusive. Nothing is stored or sent.
+//! Prints the masked text (exactly what a backend receives for it as the
+//! first message of a conversation in mask mode, the default), with what
+//! was withheld counted and named by type on stderr; or JSON with the
+//! findings' offsets in Unicode scalar values (characters), end exclusive.
+//! Nothing is stored or sent.
 
 use std::io::{Read, Write};
 
@@ -56,6 +59,11 @@ pub(crate) fn run(args: &RedactArgs) -> Result<u8, CliError> {
     } else {
         masked.text
     };
+    if !args.json
+        && let Some(summary) = crate::redact::egress::withheld_summary(masked.items.iter().map(|f| f.kind))
+    {
+        eprintln!("sotto: {summary}");
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(output.as_bytes())
         .and_then(|()| out.flush())

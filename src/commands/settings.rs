@@ -69,12 +69,21 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
     if args.is_empty() {
         state.notify(format!(
             "redaction is '{}': mask sends placeholders, warn asks first, block sends nothing personal, off sends \
-             as written. /redact MODE changes it",
+             as written. /redact MODE changes it; /redact TEXT shows what the backend would receive",
             state.redaction
         ));
         return Ok(Vec::new());
     }
-    let mode: crate::redact::egress::Mode = args.parse()?;
+    // One plain word is a mode (or a mistyped one); anything else is text
+    // to preview.
+    let one_word = !args.contains(char::is_whitespace) && args.chars().all(|c| c.is_ascii_alphabetic());
+    if !one_word {
+        preview_send(state, args);
+        return Ok(Vec::new());
+    }
+    let mode: crate::redact::egress::Mode = args
+        .parse()
+        .map_err(|e: String| format!("{e}; /redact TEXT shows what the backend would receive"))?;
     state.redaction = mode;
     let advice = match mode {
         crate::redact::egress::Mode::Off => "personal data is now sent as written",
@@ -90,6 +99,46 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
         name: crate::redact::egress::MODE_SETTING.into(),
         value: mode.name().into(),
     }])
+}
+
+/// Shows what the backend would receive if `text` were sent now in this
+/// conversation: the same preparation as sending, on a copy of the
+/// conversation's placeholder map, so nothing changes and nothing is sent.
+fn preview_send(state: &mut State, text: &str) {
+    use crate::redact::egress::{self, Mode};
+    let mode = state.redaction;
+    let mut map = state.redaction_map.clone();
+    let history = crate::app::send::context(&state.entries);
+    // Warn and block hold the message for a choice whose default is the
+    // masked form; that is what is shown.
+    let prepared_as = if mode == Mode::Off { Mode::Off } else { Mode::Mask };
+    let outgoing = egress::prepare(text, prepared_as, &mut map, &[], &history);
+    let mut lines: Vec<String> = outgoing.sent.lines().map(str::to_owned).collect();
+    lines.push(String::new());
+    lines.push(
+        match egress::withheld_summary(outgoing.withheld.iter().map(|f| f.kind)) {
+            Some(summary) => summary,
+            None if mode == Mode::Off => "redaction is off: this text would be sent as written".to_owned(),
+            None => "nothing would be withheld: this text would be sent as written".to_owned(),
+        },
+    );
+    for finding in &outgoing.withheld {
+        lines.push(format!(
+            "  {:<16} {}",
+            finding.kind.name(),
+            egress::preview(finding.kind, &text[finding.start..finding.end])
+        ));
+    }
+    if matches!(mode, Mode::Warn | Mode::Block) {
+        lines.push(format!(
+            "redaction is '{mode}': sending asks first; this is the masked choice"
+        ));
+    }
+    state.popup = Some(Popup::Report {
+        title: "What the backend would receive".to_owned(),
+        lines,
+        scroll: 0,
+    });
 }
 
 pub fn view(state: &mut State, _args: &str) -> Outcome {

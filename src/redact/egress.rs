@@ -129,6 +129,45 @@ pub fn map_from_history<'a>(metas: impl IntoIterator<Item = &'a BTreeMap<String,
     map
 }
 
+/// What was withheld, counted and named by type, for the notice under a
+/// message and on stderr: `3 item(s) withheld from the backend (EMAIL,
+/// 2 PHONE), sent as placeholders`. `None` when nothing was.
+pub fn withheld_summary(kinds: impl IntoIterator<Item = Kind>) -> Option<String> {
+    let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
+    for kind in kinds {
+        *counts.entry(kind).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let named: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| {
+            if *n == 1 {
+                kind.name().to_owned()
+            } else {
+                format!("{n} {}", kind.name())
+            }
+        })
+        .collect();
+    Some(format!(
+        "{total} item(s) withheld from the backend ({}), sent as placeholders",
+        named.join(", ")
+    ))
+}
+
+/// The kinds behind the placeholders of a sent text, one per placeholder.
+pub fn placeholder_kinds(sent: &str) -> Vec<Kind> {
+    crate::redact::mask::placeholders(sent)
+        .into_iter()
+        .filter_map(|p| {
+            let inner = p.strip_prefix('[')?.strip_suffix(']')?;
+            Kind::from_name(inner.rsplit_once('_')?.0)
+        })
+        .collect()
+}
+
 /// A user's message prepared for sending.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Outgoing {

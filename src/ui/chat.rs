@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::markdown::MarkdownView;
 use super::wrap::{StyledLine, wrap_styled, zeroize_spans};
 use crate::app::state::{Entry, State};
+use crate::redact::egress;
 use crate::store::{ReplyState, Role};
 use crate::theme::Theme;
 
@@ -322,10 +323,16 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
                 rows.extend(wrap_styled(&StyledLine::plain(vec![Span::styled(clean, style)]), width));
             }
             if entry.withheld > 0 {
-                let note = format!(
-                    "⛨ {} item(s) withheld from the backend (sent as placeholders)",
-                    entry.withheld
-                );
+                // The sent text's placeholders name the kinds; a message
+                // stored before they were kept only has its count.
+                let kinds = entry.sent.as_deref().map(egress::placeholder_kinds).unwrap_or_default();
+                let note = match egress::withheld_summary(kinds) {
+                    Some(summary) => format!("⛨ {summary}"),
+                    None => format!(
+                        "⛨ {} item(s) withheld from the backend, sent as placeholders",
+                        entry.withheld
+                    ),
+                };
                 rows.extend(wrap_styled(
                     &StyledLine::plain(vec![Span::styled(note, theme.ok())]),
                     width,
@@ -576,7 +583,11 @@ mod redaction_tests {
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect();
         assert!(rows.iter().any(|r| r == "mail jane@example.org"), "{rows:#?}");
-        assert!(rows.iter().any(|r| r.contains("1 item(s) withheld")), "{rows:#?}");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("1 item(s) withheld from the backend (EMAIL)")),
+            "{rows:#?}"
+        );
         assert!(rows.iter().any(|r| r == "I wrote to jane@example.org."), "{rows:#?}");
     }
 
