@@ -6,14 +6,6 @@ use regex::Regex;
 
 use super::{Finding, Kind, context_before, standalone};
 
-/// An address, internationalised ones too (`zoë@bücher.example`).
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)[\p{L}\p{N}](?:[\p{L}\p{N}._%+\-]{0,62}[\p{L}\p{N}_%+\-])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}",
-    )
-    .expect("the email pattern is valid (checked by tests)")
-});
-
 /// Commands whose `user@host` argument is a login, not an address.
 const LOGIN_COMMANDS: &[&str] = &["ssh", "scp", "sftp", "rsync", "mosh", "sshfs", "ssh-copy-id"];
 
@@ -47,27 +39,100 @@ fn ssn_context(text: &str, at: usize) -> bool {
         || text[..at].trim_end().to_ascii_lowercase().ends_with("social")
 }
 
+/// The addresses in `text`, internationalised ones too (`zoë@bücher.example`),
+/// read outwards from each `@` by hand: a local part of letters, digits and
+/// `._%+-` (at most 64, starting with a letter or digit, not ending with a
+/// dot), then labels of letters, digits and inner dashes joined by dots,
+/// the last starting with two letters or more (its letters are the top
+/// level domain). Each `@` costs its address's length, whatever is around.
+fn emails(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut after = 0;
+    text.match_indices('@').filter_map(move |(at, _)| {
+        if at < after {
+            return None;
+        }
+        let start = local_part_start(text, at)?;
+        let end = at + 1 + domain_len(&text[at + 1..])?;
+        after = end;
+        Some((start, end))
+    })
+}
+
+fn local_part_start(text: &str, at: usize) -> Option<usize> {
+    let local_char = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let last = text[..at].chars().next_back()?;
+    if !local_char(last) || last == '.' {
+        return None;
+    }
+    let mut start = at;
+    for (i, c) in text[..at].char_indices().rev().take(64) {
+        if !local_char(c) {
+            break;
+        }
+        start = i;
+    }
+    // It starts with a letter or digit.
+    let offset = text[start..at].find(char::is_alphanumeric)?;
+    Some(start + offset)
+}
+
+/// The length of the domain at the start of `rest`, if there is one.
+fn domain_len(rest: &str) -> Option<usize> {
+    let mut labels: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    loop {
+        let label_len = rest[at..]
+            .char_indices()
+            .take(63)
+            .take_while(|&(_, c)| c.is_alphanumeric() || c == '-')
+            .last()
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let label = rest[at..at + label_len].trim_end_matches('-');
+        if label.is_empty() || label.starts_with('-') {
+            break;
+        }
+        labels.push((at, at + label.len()));
+        at += label.len();
+        if label.len() == label_len && rest[at..].starts_with('.') {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    // The last label that starts with two letters or more is the top level
+    // domain; its leading letters (at most 24) end the address.
+    labels.iter().enumerate().skip(1).rev().find_map(|(_, &(start, end))| {
+        let letters = rest[start..end]
+            .char_indices()
+            .take(24)
+            .take_while(|&(_, c)| c.is_alphabetic())
+            .last()
+            .map(|(i, c)| i + c.len_utf8())?;
+        (rest[start..start + letters].chars().count() >= 2).then_some(start + letters)
+    })
+}
+
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
-    for m in EMAIL.find_iter(text) {
-        let value = m.as_str();
+    for (start, end) in emails(text) {
+        let value = &text[start..end];
         let local = value.split('@').next().unwrap_or("");
         // A URL's `user:password@` or `//user@` (the URL detector's), a
         // login for ssh or git (`deploy@host`, `git@host:org/repo`), or a
         // local part with a doubled dot: not an address.
-        let before = &text[..m.start()];
+        let before = &text[..start];
         let userinfo = (before.ends_with(':') && !before.to_ascii_lowercase().ends_with("mailto:"))
             || before.ends_with("//")
-            || (inside_url(text, m.start()) && text[m.end()..].starts_with(':'));
-        let git_remote = text[m.end()..].starts_with(':')
-            && !text[m.end()..][1..].starts_with(|c: char| c.is_ascii_digit() || c.is_whitespace());
-        if local.contains("..") || userinfo || git_remote || after_login_command(text, m.start()) {
+            || (inside_url(text, start) && text[end..].starts_with(':'));
+        let git_remote = text[end..].starts_with(':')
+            && !text[end..][1..].starts_with(|c: char| c.is_ascii_digit() || c.is_whitespace());
+        if local.contains("..") || userinfo || git_remote || after_login_command(text, start) {
             continue;
         }
-        if standalone(text, m.start(), m.end()) {
+        if standalone(text, start, end) {
             found.push(Finding {
                 kind: Kind::Email,
-                start: m.start(),
-                end: m.end(),
+                start: start,
+                end: end,
             });
         }
     }

@@ -66,6 +66,22 @@ const NAME_FIELDS: &[&str] = &[
     "maintainers",
 ];
 
+/// Words one of which every name or address field holds.
+const FIELD_WORDS: &[&str] = &[
+    "name",
+    "customer",
+    "holder",
+    "recipient",
+    "patient",
+    "employee",
+    "author",
+    "maintainer",
+    "address",
+    "street",
+    "ship",
+    "bill",
+];
+
 /// Field names whose value is a street address.
 const ADDRESS_FIELDS: &[&str] = &[
     "address",
@@ -126,7 +142,11 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for m in CLOSING.find_iter(text) {
         signature(text, m.end(), found);
     }
-    for (name, value_start, value_end) in fields(text) {
+    // Field names are looked for only where one of their words is in the
+    // text at all (most pasted text has none).
+    let lower = text.to_lowercase();
+    let has_field_words = FIELD_WORDS.iter().any(|w| lower.contains(w));
+    for (name, value_start, value_end) in fields(text).filter(|_| has_field_words) {
         let key: String = name
             .chars()
             .filter(|c| c.is_alphanumeric())

@@ -18,10 +18,9 @@ use regex::Regex;
 use super::placeholder::is_placeholder;
 use super::{Finding, Kind};
 
-/// A name, then an assignment: the name is group 1, the separator group 2,
-/// and the value starts at the end of the match.
+/// A name, then an assignment; the value starts at the end of the match.
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})["'`]?\]?[ \t]*(:=|=>|=|:)[ \t]*"#)
+    Regex::new(r#"[A-Za-z_][A-Za-z0-9_.\-]{0,63}["'`]?\]?[ \t]*(?::=|=>|=|:)[ \t]*"#)
         .expect("the assignment pattern is valid (checked by tests)")
 });
 
@@ -270,66 +269,100 @@ const NOT_VALUES: &[&str] = &[
 ];
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
-    let mut push = |start: usize, end: usize| {
+    // A match inside the value the same pattern took last (`password=` in
+    // a long value) is part of that value, not one more to look at: every
+    // pass skips it, so a long run costs one scan, not one per match.
+    let mut mine: Vec<Finding> = Vec::new();
+    let push = |mine: &mut Vec<Finding>, start: usize, end: usize| {
         if end > start {
-            found.push(Finding {
+            mine.push(Finding {
                 kind: Kind::Secret,
                 start,
                 end,
             });
         }
     };
-    for c in ASSIGNMENT.captures_iter(text) {
-        let name = c.get(1).expect("group 1 always matches");
-        if !is_secret_name(name.as_str()) || !name_starts_a_word(text, name.start()) {
+    let claimed = |mine: &[Finding], pass: usize| mine[pass..].last().map_or(0, |f| f.end);
+    // Plain matches: assignments are everywhere in logs and configs, and
+    // the name and separator are read back from the match itself.
+    for whole in ASSIGNMENT.find_iter(text) {
+        if whole.start() < claimed(&mine, 0) {
             continue;
         }
-        let whole = c.get(0).expect("group 0 always matches");
+        let matched = whole.as_str();
+        let name_len = matched
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+            .unwrap_or(matched.len());
+        let name = &matched[..name_len];
+        if !is_secret_name(name) || !name_starts_a_word(text, whole.start()) {
+            continue;
+        }
         // `key: value` in prose and YAML, `key=value` anywhere; a colon right
         // after a URL scheme or a Windows drive is not an assignment.
-        if &c[2] == ":" && text[whole.end()..].starts_with("//") {
+        let operator = matched[name_len..].trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | ']' | ' ' | '\t'));
+        if operator == ":" && text[whole.end()..].starts_with("//") {
             continue;
         }
-        let separator = text[..name.start()].chars().next_back();
+        let separator = text[..whole.start()].chars().next_back();
         if let Some((start, end)) = value_at(text, whole.end(), separator) {
-            push(start, end);
+            push(&mut mine, start, end);
         }
     }
+    let pass = mine.len();
     for c in CALL.captures_iter(text) {
+        if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
+            continue;
+        }
         let name = c.get(1).expect("group 1 always matches");
         let whole = c.get(0).expect("group 0 always matches");
         if is_secret_name(name.as_str())
             && name_starts_a_word(text, name.start())
             && let Some((start, end)) = quoted_at(text, whole.end() - 1)
         {
-            push(start, end);
+            push(&mut mine, start, end);
         }
     }
+    let pass = mine.len();
     for c in LONG_FLAG.captures_iter(text) {
+        if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
+            continue;
+        }
         let name = c.get(1).expect("group 1 always matches");
         let whole = c.get(0).expect("group 0 always matches");
         if is_secret_name(name.as_str())
             && let Some((start, end)) = value_at(text, whole.end(), Some(' '))
             && !text[start..end].starts_with('-')
         {
-            push(start, end);
+            push(&mut mine, start, end);
         }
     }
+    let pass = mine.len();
     for c in TOOL_FLAG.captures_iter(text) {
+        if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
+            continue;
+        }
         if let Some(value) = c.iter().skip(1).flatten().next()
             && !is_placeholder(value.as_str())
         {
-            push(value.start(), value.end());
+            push(&mut mine, value.start(), value.end());
         }
     }
+    let pass = mine.len();
     for c in PROSE.captures_iter(text) {
+        if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
+            continue;
+        }
         let m = c.get(0).expect("group 0 always matches");
         let filler = c.name("for").is_some() || c.name("who").is_some();
         if let Some((start, end)) = prose_value_at(text, m.start(), m.end(), filler) {
-            push(start, end);
+            push(&mut mine, start, end);
         }
     }
+    let pass = mine.len();
     for c in NAME_IS.captures_iter(text) {
+        if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
+            continue;
+        }
         let name = c.get(1).expect("group 1 always matches");
         let whole = c.get(0).expect("group 0 always matches");
         if name.as_str().contains(['_', '-', '.'])
@@ -337,10 +370,11 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             && name_starts_a_word(text, name.start())
             && let Some((start, end)) = prose_value_at(text, whole.start(), whole.end(), false)
         {
-            push(start, end);
+            push(&mut mine, start, end);
         }
     }
-    markdown_table_values(text, &mut push);
+    markdown_table_values(text, &mut |start, end| push(&mut mine, start, end));
+    found.extend(mine);
 }
 
 /// Whether `name` ends in a secret word: its last part, or its last two
@@ -401,6 +435,27 @@ fn name_starts_a_word(text: &str, at: usize) -> bool {
         .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/')
 }
 
+/// How far ahead a value's end is looked for before its start has shown
+/// it is a value: a run of matches inside one long token (`password=` ten
+/// thousand times) would otherwise scan the rest of the text once each.
+const SCAN_LIMIT: usize = 512;
+
+/// Where the first `stop` character of `rest` is (or its end). Looks at
+/// most [`SCAN_LIMIT`] bytes ahead, and further only when what it has seen
+/// so far passes `worth_more` (a long value is still taken whole).
+fn end_of_value(rest: &str, stop: impl Fn(char) -> bool, worth_more: impl Fn(&str) -> bool) -> Option<usize> {
+    let mut limit = SCAN_LIMIT.min(rest.len());
+    while !rest.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    match rest[..limit].find(&stop) {
+        Some(i) => Some(i),
+        None if limit == rest.len() => Some(limit),
+        None if worth_more(&rest[..limit]) => Some(rest[limit..].find(&stop).map_or(rest.len(), |i| limit + i)),
+        None => None,
+    }
+}
+
 /// The value starting at `at`: quoted (up to its closing quote) or bare (up
 /// to whitespace, or to the separator that joined it to what came before:
 /// `&` in a query string, `;` in a connection string). `None` when there is
@@ -417,7 +472,7 @@ fn value_at(text: &str, at: usize, separator: Option<char>) -> Option<(usize, us
             || separator == Some(';') && c == ';'
             || matches!(c, '"' | '\'' | '`' | '<' | '>')
     };
-    let mut end = rest.find(stop).unwrap_or(rest.len());
+    let mut end = end_of_value(rest, stop, is_value)?;
     // A trailing comma or semicolon ends the statement, and a closing bracket
     // with no opening one in the value closes what is around it.
     loop {
@@ -447,7 +502,10 @@ fn value_at(text: &str, at: usize, separator: Option<char>) -> Option<(usize, us
 fn quoted_at(text: &str, at: usize) -> Option<(usize, usize)> {
     let quote = text[at..].chars().next()?;
     let inner = &text[at + quote.len_utf8()..];
-    let close = inner.find([quote, '\n'])?;
+    let close = end_of_value(inner, |c| c == quote || c == '\n', is_value)?;
+    if close == inner.len() {
+        return None;
+    }
     if !inner[close..].starts_with(quote) {
         return None;
     }
@@ -522,9 +580,11 @@ fn prose_value_at(text: &str, word_start: usize, at: usize, filler: bool) -> Opt
         return quoted_at(text, at - 1);
     }
     let rest = &text[at..];
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
-        .unwrap_or(rest.len());
+    let end = end_of_value(
+        rest,
+        |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'),
+        is_value,
+    )?;
     let mut token = &rest[..end];
     // Sentence punctuation after the value is not part of it.
     token = token.trim_end_matches(['.', ',', ';', '!', '?', ')', ':']);

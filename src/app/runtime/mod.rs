@@ -177,6 +177,12 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, crate::cli::CliError> {
     spawn_input(events.clone(), input_pause.clone());
     spawn_timer(events.clone());
     let _signals = spawn_signals(events.clone());
+    // The detectors load their patterns and the phone numbering plans on
+    // first use; loaded now, in the background, the first send does not
+    // wait for them. Nothing depends on it finishing.
+    let _ = std::thread::Builder::new()
+        .name("sotto-warm-up".into())
+        .spawn(crate::redact::warm_up);
 
     let mut runtime = Runtime {
         jobs,
