@@ -108,8 +108,8 @@ pub const COMMANDS: &[SlashCommand] = &[
     },
     SlashCommand {
         name: "redact",
-        args: "[off|warn|mask|block]",
-        help: "What happens to personal data you type: masked (default), shown first, blocked, or sent",
+        args: "[off|warn|mask|block|TEXT]",
+        help: "What happens to personal data you type: masked (default), shown first, blocked, or sent; with TEXT, what the bot would receive",
         run: settings::redact,
     },
     SlashCommand {

@@ -61,6 +61,16 @@ fn card_within(value: &str) -> Option<(usize, usize)> {
     // Uniform groups of four ("5020 3428 1910 5808") are one number: taken
     // whole or not at all, never a shorter run inside it.
     let uniform = groups.len() >= 3 && groups[..groups.len() - 1].iter().all(|(s, e)| e - s == 4);
+    // All digits once, and where each group's digits begin in them: every
+    // run of groups is then a slice, checked without allocating.
+    let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let mut digit_at = Vec::with_capacity(groups.len() + 1);
+    let mut count = 0;
+    for (s, e) in &groups {
+        digit_at.push(count);
+        count += e - s;
+    }
+    digit_at.push(count);
     let mut best: Option<(usize, usize)> = None;
     for first in 0..groups.len() {
         if uniform && first > 0 {
@@ -74,14 +84,17 @@ fn card_within(value: &str) -> Option<(usize, usize)> {
             if best.is_some_and(|(s, e)| e - s >= end - start) {
                 continue;
             }
-            let candidate = &value[start..end];
-            let separators: Vec<char> = candidate.chars().filter(|c| !c.is_ascii_digit()).collect();
-            // One kind of separator, or none: "4111 1111-1111 1111" is not typed.
-            if separators.windows(2).any(|w| w[0] != w[1]) {
+            let run = &digits[digit_at[first]..digit_at[last + 1]];
+            if !(12..=19).contains(&run.len()) {
                 continue;
             }
-            let digits: Vec<u8> = candidate.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
-            if (12..=19).contains(&digits.len()) && plausible_issuer(&digits) && luhn(&digits) {
+            // One kind of separator, or none: "4111 1111-1111 1111" is not typed.
+            let mut separators = value[start..end].chars().filter(|c| !c.is_ascii_digit());
+            let first_separator = separators.next();
+            if separators.any(|c| Some(c) != first_separator) {
+                continue;
+            }
+            if plausible_issuer(run) && luhn(run) {
                 best = Some((start, end));
             }
         }
