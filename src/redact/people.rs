@@ -10,6 +10,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::{Finding, Kind};
@@ -66,22 +67,6 @@ const NAME_FIELDS: &[&str] = &[
     "maintainers",
 ];
 
-/// Words one of which every name or address field holds.
-const FIELD_WORDS: &[&str] = &[
-    "name",
-    "customer",
-    "holder",
-    "recipient",
-    "patient",
-    "employee",
-    "author",
-    "maintainer",
-    "address",
-    "street",
-    "ship",
-    "bill",
-];
-
 /// Field names whose value is a street address.
 const ADDRESS_FIELDS: &[&str] = &[
     "address",
@@ -131,22 +116,87 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the street pattern is valid (checked by tests)")
 });
 
+/// Which of the passes below can find anything: each needs one of its
+/// words in the text, and one scan for all the words costs less than one
+/// pattern's pass (most pasted text has none of them).
+const NAME_CUES: u8 = 1;
+const ADDRESS_CUES: u8 = 2;
+const FIELDS: u8 = 4;
+
+static TRIGGERS: LazyLock<(AhoCorasick, Vec<u8>)> = LazyLock::new(|| {
+    let words: &[(&str, u8)] = &[
+        ("name", NAME_CUES | FIELDS),
+        ("nom est", NAME_CUES),
+        ("i am", NAME_CUES),
+        ("i'm", NAME_CUES),
+        ("this is", NAME_CUES),
+        ("holder", NAME_CUES | FIELDS),
+        ("dear", NAME_CUES),
+        ("signed", NAME_CUES),
+        ("sincerely", NAME_CUES),
+        ("attn", NAME_CUES),
+        ("attention", NAME_CUES),
+        ("contact person", NAME_CUES),
+        ("customer", NAME_CUES | FIELDS),
+        ("recipient", NAME_CUES | FIELDS),
+        ("addressee", NAME_CUES),
+        ("heiße", NAME_CUES),
+        ("appelle", NAME_CUES),
+        ("llamo", NAME_CUES),
+        ("nombre", NAME_CUES),
+        ("chiamo", NAME_CUES),
+        ("naam", NAME_CUES),
+        ("heter", NAME_CUES),
+        ("address", ADDRESS_CUES | FIELDS),
+        ("live at", ADDRESS_CUES),
+        ("moved to", ADDRESS_CUES),
+        ("ship", ADDRESS_CUES | FIELDS),
+        ("deliver", ADDRESS_CUES),
+        ("send it to", ADDRESS_CUES),
+        ("patient", FIELDS),
+        ("employee", FIELDS),
+        ("author", FIELDS),
+        ("maintainer", FIELDS),
+        ("street", FIELDS),
+        ("bill", FIELDS),
+    ];
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words.iter().map(|(w, _)| w))
+        .expect("the trigger words build an automaton");
+    (automaton, words.iter().map(|(_, passes)| *passes).collect())
+});
+
+/// The passes worth running on `text`.
+fn passes_for(text: &str) -> u8 {
+    let (automaton, passes) = &*TRIGGERS;
+    let mut wanted = 0;
+    for m in automaton.find_iter(text) {
+        wanted |= passes[m.pattern().as_usize()];
+        if wanted == NAME_CUES | ADDRESS_CUES | FIELDS {
+            break;
+        }
+    }
+    wanted
+}
+
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
-    for m in NAME_CUE.find_iter(text) {
-        let cue = m.as_str().trim().to_lowercase();
-        // "I'm Kwame" is too weak ("I'm Italian"): after the weak cues a
-        // name has two words or more.
-        let weak = cue.starts_with("i am") || cue.starts_with("i'm") || cue.starts_with("this is");
-        push_name(text, m.end(), if weak { 2 } else { 1 }, found);
+    let passes = passes_for(text);
+    if passes & NAME_CUES != 0 {
+        for m in NAME_CUE.find_iter(text) {
+            let cue = m.as_str().trim().to_lowercase();
+            // "I'm Kwame" is too weak ("I'm Italian"): after the weak cues a
+            // name has two words or more.
+            let weak = cue.starts_with("i am") || cue.starts_with("i'm") || cue.starts_with("this is");
+            push_name(text, m.end(), if weak { 2 } else { 1 }, found);
+        }
     }
     for m in CLOSING.find_iter(text) {
         signature(text, m.end(), found);
     }
-    // Field names are looked for only where one of their words is in the
-    // text at all (most pasted text has none).
-    let lower = text.to_lowercase();
-    let has_field_words = FIELD_WORDS.iter().any(|w| lower.contains(w));
-    for (name, value_start, value_end) in fields(text).filter(|_| has_field_words) {
+    let has_field_words = passes & FIELDS != 0;
+    let field_pairs = if has_field_words { Some(fields(text)) } else { None };
+    for (name, value_start, value_end) in field_pairs.into_iter().flatten() {
         let key: String = name
             .chars()
             .filter(|c| c.is_alphanumeric())
@@ -164,9 +214,11 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             found.push(finding(Kind::StreetAddress, value_start, value_end));
         }
     }
-    for m in ADDRESS_CUE.find_iter(text) {
-        if let Some(end) = address_lines(text, m.end()) {
-            found.push(finding(Kind::StreetAddress, m.end(), end));
+    if passes & ADDRESS_CUES != 0 {
+        for m in ADDRESS_CUE.find_iter(text) {
+            if let Some(end) = address_lines(text, m.end()) {
+                found.push(finding(Kind::StreetAddress, m.end(), end));
+            }
         }
     }
     table_names(text, found);
