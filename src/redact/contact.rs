@@ -36,7 +36,7 @@ fn ssn_context(text: &str, at: usize) -> bool {
     SSN_WORDS
         .iter()
         .any(|w| context.contains(w) || header.as_ref().is_some_and(|h| h.contains(w)))
-        || text[..at].trim_end().to_ascii_lowercase().ends_with("social")
+        || ends_with_ignore_case(text[..at].trim_end(), "social")
 }
 
 /// The addresses in `text`, internationalised ones too (`zoë@bücher.example`),
@@ -120,7 +120,7 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         // login for ssh or git (`deploy@host`, `git@host:org/repo`), or a
         // local part with a doubled dot: not an address.
         let before = &text[..start];
-        let userinfo = (before.ends_with(':') && !before.to_ascii_lowercase().ends_with("mailto:"))
+        let userinfo = (before.ends_with(':') && !ends_with_ignore_case(before, "mailto:"))
             || before.ends_with("//")
             || (inside_url(text, start) && text[end..].starts_with(':'));
         let git_remote = text[end..].starts_with(':')
@@ -168,6 +168,12 @@ pub fn valid_ssn(area: &str, group: &str, serial: &str) -> bool {
         (area, group, serial),
         ("078", "05", "1120") | ("219", "09", "9999") | ("123", "45", "6789")
     )
+}
+
+/// Whether `text` ends with `suffix` (ASCII, any case), reading only its
+/// end: the text before a candidate can be the whole paste.
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len() && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// Whether a command that takes `user@host` comes earlier on the line.

@@ -135,14 +135,25 @@ pub fn warm_up() {
     let _ = detect(sample);
 }
 
-/// The byte just after the last character of `text` that `pred` accepts (0
-/// if none does): a character boundary even when that character is wider
-/// than one byte (U+00A0, U+3000, U+FFFD).
+/// How far back a detector looks for the start of a line, field or token.
+/// Every finding's context is read within this window: without it, one
+/// megabyte on a single line made each candidate scan back to the start.
+const LOOK_BEHIND: usize = 1024;
+
+/// The byte just after the last character of `text` that `pred` accepts,
+/// looking at most [`LOOK_BEHIND`] bytes back (where the window starts when
+/// none does, 0 for a shorter text): a character boundary even when that
+/// character is wider than one byte (U+00A0, U+3000, U+FFFD).
 fn after_last(text: &str, pred: impl Fn(char) -> bool) -> usize {
-    text.char_indices()
+    let mut floor = text.len().saturating_sub(LOOK_BEHIND);
+    while !text.is_char_boundary(floor) {
+        floor += 1;
+    }
+    text[floor..]
+        .char_indices()
         .rev()
         .find(|&(_, c)| pred(c))
-        .map_or(0, |(i, c)| i + c.len_utf8())
+        .map_or(floor, |(i, c)| floor + i + c.len_utf8())
 }
 
 fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
