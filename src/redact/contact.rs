@@ -131,8 +131,8 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         if standalone(text, start, end) {
             found.push(Finding {
                 kind: Kind::Email,
-                start: start,
-                end: end,
+                start,
+                end,
             });
         }
     }

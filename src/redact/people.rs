@@ -294,7 +294,7 @@ fn address_lines(text: &str, at: usize) -> Option<usize> {
         if lines > 0 && !line.chars().any(|c| c.is_ascii_digit()) {
             break;
         }
-        end = end + line.len();
+        end += line.len();
         lines += 1;
         if line_end >= text.len() {
             break;
