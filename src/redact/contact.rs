@@ -16,7 +16,7 @@ static SSN: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that name an SSN, compared with the context's letters, digits and
 /// `#` only (so `social_security`, `socialSecurityNumber`, `SS_NUMBER` and
 /// "SS #" all count).
-const SSN_WORDS: &[&str] = &["ssn", "socialsecurity", "ssnumber", "taxpayer", "ss#"];
+const SSN_WORDS: &[&str] = &["ssn", "socialsecurity", "socsec", "ssnumber", "taxpayer", "ss#"];
 
 /// Whether something names an SSN within 40 characters before `at` or in
 /// the header of the Markdown table it sits in, or "social" comes right
@@ -120,12 +120,14 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         // login for ssh or git (`deploy@host`, `git@host:org/repo`), or a
         // local part with a doubled dot: not an address.
         let before = &text[..start];
+        // `$DB_PASS@host`: a variable's name, not an address.
+        let variable = before.ends_with('$') || before.ends_with("${");
         let userinfo = (before.ends_with(':') && !ends_with_ignore_case(before, "mailto:"))
             || before.ends_with("//")
             || (inside_url(text, start) && text[end..].starts_with(':'));
         let git_remote = text[end..].starts_with(':')
             && !text[end..][1..].starts_with(|c: char| c.is_ascii_digit() || c.is_whitespace());
-        if local.contains("..") || userinfo || git_remote || after_login_command(text, start) {
+        if local.contains("..") || variable || userinfo || git_remote || after_login_command(text, start) {
             continue;
         }
         if standalone(text, start, end) {
@@ -204,6 +206,10 @@ mod tests {
             [(Kind::Email, "jane.doe+tag@mail.example.co.uk".into())]
         );
         assert_eq!(found("not an address: a@b or @handle or x@y.z"), []);
+        assert_eq!(
+            found(r#"psql "postgres://$DB_USER:$DB_PASS@db.internal.example.com/app""#),
+            []
+        );
     }
 
     #[test]
@@ -211,6 +217,10 @@ mod tests {
         assert_eq!(found("my SSN is 536-22-1234"), [(Kind::UsSsn, "536-22-1234".into())]);
         assert_eq!(found("ssn: 536221234"), [(Kind::UsSsn, "536221234".into())]);
         assert_eq!(found("order 536221234 shipped"), []);
+        assert_eq!(
+            found("my soc sec number 655050367 shows up"),
+            [(Kind::UsSsn, "655050367".into())]
+        );
         assert_eq!(found("SS # 536.22.1234"), [(Kind::UsSsn, "536.22.1234".into())]);
         assert_eq!(
             found("socialSecurityNumber: 536 22 1234"),

@@ -317,3 +317,19 @@ fn withholding_everything_found_covers_what_the_corpus_labels() {
         assert!(share >= TARGET_RECALL, "{part}: {share:.4} withheld");
     }
 }
+
+/// A development set drawn by `make_corpus.py --dev SEED PATH` (not
+/// committed): its figures and mistakes, for tuning without reading the
+/// held-out parts. `SOTTO_REDACT_DEV=PATH cargo test --lib -- --ignored
+/// development_set`.
+#[test]
+#[ignore = "needs SOTTO_REDACT_DEV, a corpus file drawn for development"]
+fn development_set() {
+    let path = std::env::var("SOTTO_REDACT_DEV").expect("SOTTO_REDACT_DEV names a corpus file");
+    let text = std::fs::read_to_string(&path).expect("the development set is readable");
+    let dev = evaluate(&parse(&text));
+    println!("{}", table("development", &dev));
+    for mistake in &dev.mistakes {
+        println!("{mistake}");
+    }
+}

@@ -27,7 +27,30 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that make a dotted quad a version number (or an OID) when they
 /// come right before it.
-const VERSION_WORDS: &[&str] = &["version", "ver", "v", "release", "build", "firmware", "tag", "rev"];
+const VERSION_WORDS: &[&str] = &[
+    "version",
+    "ver",
+    "v",
+    "release",
+    "build",
+    "firmware",
+    "tag",
+    "rev",
+    "section",
+    "sect",
+    "sec",
+    "chapter",
+    "clause",
+    "paragraph",
+    "para",
+    "rule",
+    "step",
+    "figure",
+    "fig",
+    "table",
+    "appendix",
+    "item",
+];
 /// Words that make a dotted quad a version or an OID when they come earlier
 /// on its line, as a key or in a sentence (`"appVersion": "…"`, "upgraded
 /// from … to …", `oid=…`).
@@ -133,9 +156,7 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
     for c in URL_CREDENTIALS.captures_iter(text) {
         let credentials = c.get(1).expect("group 1 always matches");
         let password = credentials.as_str().split_once(':').map_or("", |(_, p)| p);
-        if !is_placeholder(password)
-            && !matches!(password.to_ascii_lowercase().as_str(), "password" | "pass" | "secret")
-        {
+        if !is_placeholder(password) && !matches!(password.to_ascii_lowercase().as_str(), "password" | "pass") {
             found.push(Finding {
                 kind: Kind::UrlCredentials,
                 start: credentials.start(),
@@ -171,6 +192,7 @@ mod tests {
             "at 12:30:45",
             "mac 00:1a:2b:3c:4d:5e",
             "a::b",
+            "see section 1.3.7.9 of the manual",
         ] {
             assert_eq!(found(text), [], "{text}");
         }
@@ -202,5 +224,11 @@ mod tests {
         assert_eq!(found(text), [(Kind::UrlCredentials, "app:Tr0ub4dor-3".into())]);
         assert_eq!(found("https://user:password@example.com"), []);
         assert_eq!(found("https://user:${DB_PASS}@example.com"), []);
+        assert_eq!(found("amqp://{user}:{password}@broker:5672/"), []);
+        // "secret" is a real password often enough to be withheld.
+        assert_eq!(
+            found("ftp://alice:secret@localhost/pub"),
+            [(Kind::UrlCredentials, "alice:secret".into())]
+        );
     }
 }

@@ -237,8 +237,86 @@ fn name_at(text: &str, min_words: usize) -> Option<usize> {
         .chars()
         .next()
         .is_some_and(|c| c.is_alphanumeric() || c == '@');
-    (words >= min_words && !glued && !name.ends_with('.')).then_some(m.end())
+    let company = name
+        .rsplit(' ')
+        .next()
+        .is_some_and(|last| ORGANISATION_WORDS.contains(&last.trim_end_matches('.')));
+    (words >= min_words && !glued && !name.ends_with('.') && !company).then_some(m.end())
 }
+
+/// Last words that make capitalised words a firm's name, not a person's
+/// ("Quillon Labs", "Marrow Bakery", "Acme GmbH").
+const ORGANISATION_WORDS: &[&str] = &[
+    "Ltd",
+    "Limited",
+    "Inc",
+    "Incorporated",
+    "LLC",
+    "LLP",
+    "Corp",
+    "Corporation",
+    "Co",
+    "Company",
+    "GmbH",
+    "AG",
+    "SA",
+    "SAS",
+    "SARL",
+    "BV",
+    "NV",
+    "AB",
+    "AS",
+    "Oy",
+    "SpA",
+    "Srl",
+    "Pty",
+    "PLC",
+    "Plc",
+    "KG",
+    "Labs",
+    "Lab",
+    "Group",
+    "Holdings",
+    "Partners",
+    "Studio",
+    "Studios",
+    "Bakery",
+    "Cafe",
+    "Café",
+    "Restaurant",
+    "Shop",
+    "Store",
+    "Bank",
+    "Foundation",
+    "Trust",
+    "Association",
+    "Society",
+    "Club",
+    "University",
+    "College",
+    "School",
+    "Hospital",
+    "Clinic",
+    "Agency",
+    "Consulting",
+    "Solutions",
+    "Systems",
+    "Technologies",
+    "Software",
+    "Services",
+    "Industries",
+    "Media",
+    "Logistics",
+    "Ventures",
+    "Capital",
+    "Insurance",
+    "Hotel",
+    "Airlines",
+    "Motors",
+    "Foods",
+    "Farms",
+    "Works",
+];
 
 fn push_name(text: &str, at: usize, min_words: usize, found: &mut Vec<Finding>) {
     if let Some(end) = name_at(&text[at..], min_words) {
@@ -421,6 +499,7 @@ mod tests {
             "We met Kwame Haugen yesterday",
             "name: prod",
             "thanks, that fixed it!\nI'm getting a 502",
+            r#"{"iban": "BE84 0043 6598 565", "holder": "Quillon Labs"}"#,
         ] {
             assert_eq!(found(text), [], "{text}");
         }

@@ -127,6 +127,8 @@ const PHONE_WORDS: &[&str] = &[
     "puhelin",
     "matkapuhelin",
     "otp",
+    "callerid",
+    "caller",
     "twilio",
     "tried",
     "電話",
@@ -167,6 +169,22 @@ const OTHER_NUMBERS: &[&str] = &[
     "flight",
     "seat",
     "table",
+    "routing",
+    "aba",
+    "sort",
+    "bank",
+    "tax",
+    "vat",
+    "registration",
+    "license",
+    "licence",
+    "passport",
+    "social",
+    "security",
+    "sec",
+    "ssn",
+    "employer",
+    "ein",
 ];
 
 pub fn detect(text: &str, found: &mut Vec<Finding>) {
@@ -249,12 +267,11 @@ fn is_phone(text: &str, start: usize, number: &str, verdicts: &mut HashMap<Strin
 fn after_iban(text: &str, start: usize) -> bool {
     let line_start = super::after_last(&text[..start], |c| c == '\n');
     let before: Vec<&str> = text[line_start..start].split_whitespace().rev().take(3).collect();
+    // A token's tail counts: `validate_iban("LV16 HABA 9767 …`.
     before.iter().any(|token| {
-        let b = token.as_bytes();
+        let b = &token.as_bytes()[super::after_last(token, |c| !c.is_ascii_alphanumeric())..];
         b.len() == 4 && b[..2].iter().all(u8::is_ascii_uppercase) && b[2..].iter().all(u8::is_ascii_digit)
-    }) || before
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("iban") || t.eq_ignore_ascii_case("iban:"))
+    }) || before.iter().any(|t| t.to_ascii_lowercase().contains("iban"))
 }
 
 /// Shapes that are something else: dates and times, ISBNs, the SSN's 3-2-4
@@ -282,8 +299,9 @@ fn national_shape(number: &str, groups: &[&str]) -> bool {
     let year_first = groups
         .first()
         .is_some_and(|g| g.len() == 4 && (g.starts_with("19") || g.starts_with("20")));
-    let date =
-        dashed_or_dotted && (matches!(sizes.as_slice(), [2, 2, 4] | [2, 2, 4, ..] | [4, 2, 2, ..]) || year_first);
+    // A date has its year last (`15.03.2024`) or first (`2024-03-15`); a
+    // Belgian `0450.94.47.53` has four digits first that are no year.
+    let date = dashed_or_dotted && (matches!(sizes.as_slice(), [2, 2, 4] | [2, 2, 4, ..]) || year_first);
     let isbn = groups.first().is_some_and(|g| matches!(*g, "978" | "979")) && number.len() > 13;
     // The SSN's 3-2-4 is the SSN detector's, whatever its separator.
     let ssn = sizes == [3, 2, 4];
@@ -329,21 +347,34 @@ fn named_as(text: &str, start: usize) -> Option<bool> {
     let line = &text[line_start..start];
     let near = line.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
     let context = &line[near..];
-    let words = words(&context[super::after_last(context, |c| c.is_ascii_digit())..]);
-    let phone = words.iter().any(|word| {
+    let near = words(&context[super::after_last(context, |c| c.is_ascii_digit())..]);
+    let phone = near.iter().any(|word| {
         word.contains("phone") || word.contains("sms") || PHONE_WORDS.contains(&word.as_str()) && word != "number"
-    }) || words
+    }) || near
         .windows(2)
         .any(|w| w[1] == "number" && !OTHER_NUMBERS.contains(&w[0].as_str()))
-        || words.first().is_some_and(|w| w == "number");
+        || near.first().is_some_and(|w| w == "number");
     if phone {
         Some(true)
-    } else if words.iter().any(|w| OTHER_NUMBERS.contains(&w.as_str())) {
+    } else if near.iter().any(|w| OTHER_NUMBERS.contains(&w.as_str())) {
         Some(false)
+    } else if words(&super::context_before(line, line.len(), 80))
+        .iter()
+        .any(|w| MESSAGING_WORDS.contains(&w.as_str()))
+    {
+        // `twilio … --from "+1…" --to "912696194"`: the line is about
+        // calls or messages, and only a flag's name is nearer.
+        Some(true)
     } else {
         None
     }
 }
+
+/// Words that make a whole line about calls or messages, so a number on
+/// it is a phone even past another number.
+const MESSAGING_WORDS: &[&str] = &[
+    "twilio", "sms", "whatsapp", "messages", "callerid", "dial", "dialed", "call",
+];
 
 /// The lowercase words of `text`, `snake_case`, `kebab-case` and
 /// `camelCase` names split into their parts.
@@ -409,6 +440,20 @@ mod tests {
             [(Kind::Phone, "0218619954".into())]
         );
         assert_eq!(found("the case number is 366 940 794"), []);
+        assert_eq!(found("routing number 058729994 for the wire"), []);
+        assert_eq!(
+            found(r#"twilio api:core:messages:create --from "+15005550006" --to "912696194""#),
+            [(Kind::Phone, "+15005550006".into()), (Kind::Phone, "912696194".into())]
+        );
+        assert_eq!(
+            found("CALLERID(num)=8129 2335 dialed ext 4102"),
+            [(Kind::Phone, "8129 2335".into())]
+        );
+        assert_eq!(
+            found(r#"{"emergencyContact": "0450.94.47.53"}"#),
+            [(Kind::Phone, "0450.94.47.53".into())]
+        );
+        assert_eq!(found(r#"validate_iban("LV16 HABA 9767 7057 3920") failed"#), []);
         assert_eq!(
             found("| Site | Phone |\n|---|---|\n| HQ | 0212436549 |"),
             [(Kind::Phone, "0212436549".into())]

@@ -19,6 +19,7 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.contains("***")
         || lower.contains("...")
         || lower.contains('…')
+        || lower.contains("\\u2026")
         // Template and environment references, whatever fills them later.
         || (trimmed.starts_with('<') && trimmed.ends_with('>'))
         || (trimmed.starts_with('[') && trimmed.ends_with(']'))
@@ -39,7 +40,13 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.contains("_here")
         || lower.contains("-here")
         || lower.contains("placeholder")
-        || matches!(lower.as_str(), "your_api_key" | "your_key" | "api_key" | "token" | "password" | "secret")
+        || matches!(lower.as_str(), "your_api_key" | "your_key" | "api_key" | "token" | "password")
+        // A template's field: `{password}`, `{user}`.
+        || (trimmed.starts_with('{')
+            && trimmed.ends_with('}')
+            && trimmed[1..trimmed.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         || is_upper_snake_name(trimmed)
 }
 
@@ -72,10 +79,12 @@ mod tests {
             "{{ .Values.db.password }}",
             "%(password)s",
             "%PASSWORD%",
+            "{password}",
             "YOUR_TOKEN_HERE",
             "YOUR_API_KEY",
             "aaaaaaaaaaaa",
             "…",
+            "\\u2026",
             "null",
         ] {
             assert!(is_placeholder(stand_in), "{stand_in}");
@@ -87,6 +96,7 @@ mod tests {
             "Tr0ub4dor&3",
             "1234",
             "818612",
+            "secret",
             "orbit.cloud.purple",
         ] {
             assert!(!is_placeholder(value), "{value}");

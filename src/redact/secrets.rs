@@ -24,10 +24,18 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the assignment pattern is valid (checked by tests)")
 });
 
+/// A type annotation between a name and its value: `&str = `,
+/// `&'static str = `, `Option<String> = `.
+static TYPE_ANNOTATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^&?(?:'static[ \t]+)?[A-Za-z_][A-Za-z0-9_:<>]{0,40}[ \t]*=[ \t]*")
+        .expect("the type annotation pattern is valid (checked by tests)")
+});
+
 /// A name, then a call or an argument list with the value quoted after it:
-/// `sessionSecret("…")`, `Setenv("AWS_SECRET_ACCESS_KEY", "…")`.
+/// `sessionSecret("…")`, `Setenv("AWS_SECRET_ACCESS_KEY", "…")`,
+/// `assert_eq!(config.auth_token, "…")`.
 static CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})(?:\(\s*|["']\s*,\s*)["']"#)
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]{0,63})(?:\(\s*|["']?\s*,\s*)["']"#)
         .expect("the call pattern is valid (checked by tests)")
 });
 
@@ -47,9 +55,25 @@ static TOOL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?:curl|wget|http)\b[^\n]*?\s(?:-u|--user)\s+['"]?[^\s:'"]+:([^\s'"@]+)  # curl -u user:SECRET
         | \s-pass(?:in|out)?\s+pass:([^\s'"]+)                                        # openssl -passout pass:SECRET
         | /user:\S+\s+([^\s/]+)                                                       # net use … /user:DOMAIN\me SECRET
+        | \bgh\s+secret\s+set\s+\S+\s+(?:--body|-b)[=\s]\s*['"]?([^\s'"]+)               # gh secret set NAME --body SECRET
         "#,
     )
     .expect("the tool flag pattern is valid (checked by tests)")
+});
+
+/// `aws configure set aws_secret_access_key …`, `npm config set
+/// //registry/:_authToken …`: the setting's name is group 1, its value
+/// group 2.
+static CONFIG_SET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u:\b)config(?:ure)?[ \t]+set[ \t]+([^\s='"]+)[ \t]+['"]?([^\s'"]+)"#)
+        .expect("the config-set pattern is valid (checked by tests)")
+});
+
+/// `htpasswd` with its flags and arguments: with `-b` the password is the
+/// last argument.
+static HTPASSWD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)htpasswd((?:[ \t]+-[A-Za-z]+)+)((?:[ \t]+[^\s\-][^\s]*){2,3})")
+        .expect("the htpasswd pattern is valid (checked by tests)")
 });
 
 /// A secret word in prose, then a few words, then the value: the value
@@ -65,6 +89,25 @@ static PROSE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("the prose pattern is valid (checked by tests)")
 });
+
+/// A password named after its value: "hunter2 is my password", "it's
+/// bramble6946 or something else, my password i mean".
+static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:password|passphrase|passcode|pin)(?-u:\b)",
+    )
+    .expect("the named-after pattern is valid (checked by tests)")
+});
+
+/// What comes between such a value and the words that name it.
+const BETWEEN_VALUE_AND_NAME: &[&str] = &[
+    " is",
+    " was",
+    " =",
+    " or something else,",
+    " or something else",
+    " or so,",
+];
 
 /// A secret's *name* in prose, then "is": `aws_secret_access_key is …`.
 static NAME_IS: LazyLock<Regex> = LazyLock::new(|| {
@@ -263,6 +306,23 @@ const NOT_VALUES: &[&str] = &[
     "above",
     "here's",
     "itself",
+    "rejected",
+    "accepted",
+    "denied",
+    "refused",
+    "complexity",
+    "strength",
+    "hash",
+    "history",
+    "entry",
+    "check",
+    "validation",
+    "update",
+    "login",
+    "attempt",
+    "attempts",
+    "input",
+    "requirement",
     "too.",
     "again.",
     "expired.",
@@ -306,6 +366,12 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         let separator = text[..whole.start()].chars().next_back();
         if let Some((start, end)) = value_at(text, whole.end(), separator) {
             push(&mut mine, start, end);
+        } else if operator == ":"
+            && let Some(typed) = TYPE_ANNOTATION.find(&text[whole.end()..])
+            && let Some((start, end)) = value_at(text, whole.end() + typed.end(), Some('='))
+        {
+            // `const SIGNING_SECRET: &str = "…"`: the value after the type.
+            push(&mut mine, start, end);
         }
     }
     let pass = mine.len();
@@ -315,9 +381,15 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
         }
         let name = c.get(1).expect("group 1 always matches");
         let whole = c.get(0).expect("group 0 always matches");
+        // After a bare name and a comma (`cfg.auth_token, "…"`) the
+        // string may be anything, a message included: only a secret-shaped
+        // one is the value.
+        let call = text[name.end()..].starts_with('(');
+        let quoted_name = text[..name.start()].ends_with(['"', '\'']);
         if is_secret_name(name.as_str())
             && name_starts_a_word(text, name.start())
             && let Some((start, end)) = quoted_at(text, whole.end() - 1)
+            && (call || quoted_name || (secret_shaped(&text[start..end]) && !text[start..end].contains(' ')))
         {
             push(&mut mine, start, end);
         }
@@ -347,6 +419,36 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             push(&mut mine, value.start(), value.end());
         }
     }
+    for c in CONFIG_SET.captures_iter(text) {
+        let (name, value) = (c.get(1).expect("group 1"), c.get(2).expect("group 2"));
+        let setting = name.as_str().rsplit([':', '/']).next().unwrap_or("");
+        if is_secret_name(setting) && is_value(value.as_str()) {
+            push(&mut mine, value.start(), value.end());
+        }
+    }
+    for c in HTPASSWD.captures_iter(text) {
+        let flags = &c[1];
+        let arguments = c.get(2).expect("group 2 always matches");
+        let batch = flags.split_whitespace().any(|f| f.contains('b'));
+        // `-n` prints instead of writing a file: user and password only.
+        let wanted = if flags.split_whitespace().any(|f| f.contains('n')) {
+            2
+        } else {
+            3
+        };
+        let words: Vec<(usize, &str)> = arguments
+            .as_str()
+            .split_whitespace()
+            .map(|w| (arguments.start() + arguments.as_str().find(w).unwrap_or(0), w))
+            .collect();
+        if batch
+            && words.len() >= wanted
+            && let Some(&(start, value)) = words.get(wanted - 1)
+            && is_value(value)
+        {
+            push(&mut mine, start, start + value.len());
+        }
+    }
     let pass = mine.len();
     for c in PROSE.captures_iter(text) {
         if c.get(0).is_some_and(|m| m.start() < claimed(&mine, pass)) {
@@ -369,6 +471,15 @@ pub fn detect(text: &str, found: &mut Vec<Finding>) {
             && is_secret_name(name.as_str())
             && name_starts_a_word(text, name.start())
             && let Some((start, end)) = prose_value_at(text, whole.start(), whole.end(), false)
+        {
+            push(&mut mine, start, end);
+        }
+    }
+    let pass = mine.len();
+    for m in NAMED_AFTER.find_iter(text) {
+        if let Some(owner) = owner_before(text, m.start())
+            && let Some((start, end)) = value_before(text, owner)
+            && start >= claimed(&mine, pass)
         {
             push(&mut mine, start, end);
         }
@@ -563,6 +674,18 @@ fn is_value(value: &str) -> bool {
         && !lower.starts_with('{')
         && !(value.contains('(') && value.ends_with(')'))
         && !lower.starts_with("string::")
+        && !stripe_object_id(value)
+}
+
+/// A Stripe object's id (`tok_…`, `cus_…`, `pm_…`): it names a card token,
+/// customer or payment method and is useless without the secret key, as a
+/// publishable key is public by design.
+fn stripe_object_id(value: &str) -> bool {
+    value.split_once('_').is_some_and(|(prefix, id)| {
+        matches!(prefix, "tok" | "cus" | "pm" | "card" | "ch" | "src" | "ba" | "btok")
+            && (14..=32).contains(&id.len())
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 /// The value after a secret word in prose, when the word is followed by a
@@ -608,11 +731,26 @@ fn prose_value_at(text: &str, word_start: usize, at: usize, filler: bool) -> Opt
             return Some((start, start + value.len()));
         }
     }
+    // A command's flag (`passwd --expire bob`) is not a value.
+    if token.starts_with('-') && token.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+        return None;
+    }
     let words: Vec<String> = lead
         .to_ascii_lowercase()
         .split_whitespace()
         .map(str::to_owned)
         .collect();
+    // A password or PIN of digits ("password 914970"); and whatever the
+    // sentence goes on to judge ("password pw was rejected").
+    let pin_word = words.first().is_some_and(|w| {
+        !["token", "secret", "api", "access", "client", "credential"]
+            .iter()
+            .any(|word| w.starts_with(word))
+    });
+    let digits = (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit());
+    if (pin_word && digits) || judged(&rest[token.len()..]) {
+        return Some((at, at + token.len()));
+    }
     let verb = words.iter().any(|w| {
         matches!(
             w.as_str(),
@@ -623,6 +761,88 @@ fn prose_value_at(text: &str, word_start: usize, at: usize, filler: bool) -> Opt
     // something secret-shaped.
     let ok = if verb && !filler { true } else { secret_shaped(token) };
     ok.then_some((at, at + token.len()))
+}
+
+/// Where "my", "the", "our" or "your" (and maybe "old", "new",
+/// "current") starts right before the secret word at `word`.
+fn owner_before(text: &str, word: usize) -> Option<usize> {
+    let mut at = word;
+    for _ in 0..2 {
+        let before = text[..at].strip_suffix([' ', '\t'])?.trim_end_matches([' ', '\t']);
+        let start = super::after_last(before, |c| !c.is_ascii_alphabetic());
+        let w = before[start..].to_ascii_lowercase();
+        if matches!(w.as_str(), "my" | "the" | "our" | "your") {
+            return Some(start);
+        }
+        if !matches!(w.as_str(), "old" | "new" | "current") {
+            return None;
+        }
+        at = start;
+    }
+    None
+}
+
+/// The value right before "is my password" or "or something else, my
+/// password": secret-shaped or a run of digits, on the same line.
+fn value_before(text: &str, name_start: usize) -> Option<(usize, usize)> {
+    let line_start = super::after_last(&text[..name_start], |c| c == '\n');
+    let before = text[line_start..name_start].trim_end();
+    let link = BETWEEN_VALUE_AND_NAME.iter().find(|link| {
+        before.len() >= link.len()
+            && before.is_char_boundary(before.len() - link.len())
+            && before[before.len() - link.len()..].eq_ignore_ascii_case(link)
+    })?;
+    let head = &before[..before.len() - link.len()];
+    let quoted = &head[super::after_last(head, char::is_whitespace)..];
+    let token = quoted.trim_matches(['"', '\'', '`']);
+    let start = line_start + head.len() - quoted.trim_start_matches(['"', '\'', '`']).len();
+    let digits = (4..=12).contains(&token.len()) && token.chars().all(|c| c.is_ascii_digit());
+    ((secret_shaped(token) || digits) && is_value(token) && !NOT_VALUES.contains(&token.to_ascii_lowercase().as_str()))
+        .then_some((start, start + token.len()))
+}
+
+/// Whether what follows a value judges it: " was rejected", " is too weak",
+/// " isn't accepted", " doesn't work".
+fn judged(after: &str) -> bool {
+    let lower = after.trim_start().to_ascii_lowercase();
+    if [
+        "doesn't work",
+        "does not work",
+        "didn't work",
+        "won't work",
+        "stopped working",
+        "no longer works",
+    ]
+    .iter()
+    .any(|phrase| lower.starts_with(phrase))
+    {
+        return true;
+    }
+    let mut words = after
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(['.', ',', '!', '?']).to_ascii_lowercase());
+    let verb = words.next();
+    let verdict = words.next();
+    matches!(
+        verb.as_deref(),
+        Some("was" | "is" | "gets" | "got" | "isn't" | "wasn't")
+    ) && matches!(
+        verdict.as_deref(),
+        Some(
+            "rejected"
+                | "refused"
+                | "denied"
+                | "accepted"
+                | "wrong"
+                | "invalid"
+                | "incorrect"
+                | "not"
+                | "too"
+                | "flagged"
+                | "blocked"
+                | "expired"
+        )
+    )
 }
 
 /// An e-mail address or a URL: another detector's business, not a password.
@@ -750,6 +970,31 @@ mod tests {
             ("my password is changeme", "changeme"),
             ("the passphrase for the key is Pa55word.", "Pa55word"),
             ("username is frontdesk, password 'test123' (sorry)", "test123"),
+            ("try logging in with admin / password 914970 lmk", "914970"),
+            ("password pw was rejected as 'too weak'", "pw"),
+            ("the database password pw doesn't work from the new server", "pw"),
+            (
+                "i can't remember if it's bramble6946 or something else, my password i mean",
+                "bramble6946",
+            ),
+            ("hunter2! is my password", "hunter2!"),
+            (
+                "const SIGNING_SECRET: &str = \"qtWhbm7qV8oJjumlS\";",
+                "qtWhbm7qV8oJjumlS",
+            ),
+            (
+                "assert_eq!(cfg.twilio_auth_token, \"f7799f62f5a3dd5d426966a08ef906de\");",
+                "f7799f62f5a3dd5d426966a08ef906de",
+            ),
+            (
+                "aws configure set aws_secret_access_key oRI/ZabHYEhsuGB02PSOHj1ilbFXbuxTCzuzOwSj",
+                "oRI/ZabHYEhsuGB02PSOHj1ilbFXbuxTCzuzOwSj",
+            ),
+            ("npm config set //registry.npmjs.org/:_authToken npm_Zr0x8", "npm_Zr0x8"),
+            ("htpasswd -b -c .htpasswd admin violet2876", "violet2876"),
+            ("htpasswd -nb admin violet2876", "violet2876"),
+            ("gh secret set DEPLOY_KEY --body \"kP9x2mQ7\"", "kP9x2mQ7"),
+            ("POSTGRES_PASSWORD: secret", "secret"),
         ] {
             assert_eq!(found(text), [value], "{text}");
         }
@@ -769,6 +1014,13 @@ mod tests {
             "where do I find my API key in the dashboard?",
             "tokens used: 30953, remaining: 40732",
             "secret := os.Getenv(\"CLIENT_SECRET\")",
+            r#"{"secret": "$TOKEN", "user": "app"}"#,
+            r#"{"password": "\u2026", "user": "app"}"#,
+            "passwd --expire bob",
+            "card=5419 5375 9423 3475 token=tok_cvkw0Mf5xwo0TR",
+            "log.warn(password, \"Enter your password again\")",
+            "the password complexity is not met",
+            "htpasswd -c .htpasswd admin",
         ] {
             assert_eq!(found(text), Vec::<String>::new(), "{text}");
         }

@@ -2886,6 +2886,10 @@ def main():
     if "--fresh" in sys.argv:
         write_fresh()
         return
+    if "--dev" in sys.argv:
+        at = sys.argv.index("--dev")
+        write_dev(int(sys.argv[at + 1]), sys.argv[at + 2])
+        return
     tune = open(os.path.join(HERE, "tune.jsonl"), "w", encoding="utf-8", newline="\n")
     hold = open(os.path.join(HERE, "holdout.jsonl"), "w", encoding="utf-8", newline="\n")
     counts = [0, 0]
@@ -2923,6 +2927,28 @@ def write_fresh():
             n += 1
     out.close()
     print(f"wrote {n} fresh held-out cases", file=sys.stderr)
+
+
+def write_dev(seed, path):
+    """A development set at `path`: the tuning part (never the held-out
+    part) of a corpus drawn from `seed`, minus any text the main corpus
+    has. Its mistakes may be read and tuned on like tune.jsonl's; it is not
+    committed."""
+    global rng
+    main_texts = {c["text"] for c in CASES}
+    CASES.clear()
+    COUNTERS.clear()
+    SEEN.clear()
+    rng.seed(seed)
+    for gen in GENERATORS:
+        gen()
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for c in CASES:
+            if not is_holdout(c["text"]) and c["text"] not in main_texts:
+                out.write(json.dumps(c, ensure_ascii=False) + "\n")
+                n += 1
+    print(f"wrote {n} development cases to {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
