@@ -46,12 +46,9 @@ const CLEAN: [(&str, &str); 9] = [
     ),
 ];
 
-/// What every gated type reaches on the tuned part.
+/// What every gated type reaches on every part: tuned, held-out and fresh.
 const TARGET_PRECISION: f64 = 0.98;
 const TARGET_RECALL: f64 = 0.95;
-/// The floor on each held-out part.
-const HELD_OUT_PRECISION: f64 = 0.96;
-const HELD_OUT_RECALL: f64 = 0.94;
 
 /// The types the gate holds to its targets; names and addresses are
 /// reported with their own figures.
@@ -268,22 +265,17 @@ fn every_gated_type_meets_its_precision_and_recall_targets() {
     for mistake in tune.mistakes.iter().take(400) {
         println!("{mistake}");
     }
-    // The tuned part holds the targets. The held-out parts hold a floor a
-    // little lower (a few cases decide their last points); BENCHMARKS.md
-    // records their figures as they are.
-    let mut failures = below_targets(&tune, TARGET_PRECISION, TARGET_RECALL)
+    // Every part holds the targets; a held-out part's mistakes stay
+    // unread, so only its figures say where to look (on a development set
+    // drawn from another seed, `development_set` below).
+    let failures: Vec<String> = [("tune", &tune), ("held-out", &holdout), ("fresh held-out", &fresh)]
         .into_iter()
-        .map(|line| format!("tune {line}"))
-        .collect::<Vec<_>>();
-    for (part, evaluation) in [("held-out", &holdout), ("fresh held-out", &fresh)] {
-        let short = below_targets(evaluation, TARGET_PRECISION, TARGET_RECALL);
-        println!("{part} below the targets: {short:#?}");
-        failures.extend(
-            below_targets(evaluation, HELD_OUT_PRECISION, HELD_OUT_RECALL)
+        .flat_map(|(part, evaluation)| {
+            below_targets(evaluation, TARGET_PRECISION, TARGET_RECALL)
                 .into_iter()
-                .map(|line| format!("{part} {line}")),
-        );
-    }
+                .map(move |line| format!("{part} {line}"))
+        })
+        .collect();
     assert!(failures.is_empty(), "below the gate: {failures:#?}");
 }
 

@@ -93,10 +93,8 @@ static PROSE: LazyLock<Regex> = LazyLock::new(|| {
 /// A password named after its value: "hunter2 is my password", "it's
 /// bramble6946 or something else, my password i mean".
 static NAMED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:password|passphrase|passcode|pin)(?-u:\b)",
-    )
-    .expect("the named-after pattern is valid (checked by tests)")
+    Regex::new(r"(?i)(?-u:\b)(?:password|passphrase|passcode|pin)(?-u:\b)")
+        .expect("the named-after pattern is valid (checked by tests)")
 });
 
 /// What comes between such a value and the words that name it.
@@ -804,7 +802,14 @@ fn value_before(text: &str, name_start: usize) -> Option<(usize, usize)> {
 /// Whether what follows a value judges it: " was rejected", " is too weak",
 /// " isn't accepted", " doesn't work".
 fn judged(after: &str) -> bool {
-    let lower = after.trim_start().to_ascii_lowercase();
+    // Only the next few words: the rest can be the whole paste.
+    let after = after.trim_start();
+    let mut near = after.len().min(40);
+    while !after.is_char_boundary(near) {
+        near -= 1;
+    }
+    let after = &after[..near];
+    let lower = after.to_ascii_lowercase();
     if [
         "doesn't work",
         "does not work",
