@@ -2906,19 +2906,24 @@ def main():
 FRESH_SEED = 20261204
 
 
-def write_fresh():
-    """fresh.jsonl: the held-out part of a corpus drawn from another seed,
-    minus any text the main corpus has. Nobody reads its mistakes: the
-    evaluation prints only its figures."""
-    global rng
-    rng.seed(20250611)
+def redraw(seed):
+    """Replaces CASES with a corpus drawn from `seed`; returns the texts of
+    the corpus drawn before, which the new one must not repeat."""
     main_texts = {c["text"] for c in CASES}
     CASES.clear()
     COUNTERS.clear()
     SEEN.clear()
-    rng.seed(FRESH_SEED)
+    rng.seed(seed)
     for gen in GENERATORS:
         gen()
+    return main_texts
+
+
+def write_fresh():
+    """fresh.jsonl: the held-out part of a corpus drawn from another seed,
+    minus any text the main corpus has. Nobody reads its mistakes: the
+    evaluation prints only its figures."""
+    main_texts = redraw(FRESH_SEED)
     out = open(os.path.join(HERE, "fresh.jsonl"), "w", encoding="utf-8", newline="\n")
     n = 0
     for c in CASES:
@@ -2934,14 +2939,7 @@ def write_dev(seed, path):
     part) of a corpus drawn from `seed`, minus any text the main corpus
     has. Its mistakes may be read and tuned on like tune.jsonl's; it is not
     committed."""
-    global rng
-    main_texts = {c["text"] for c in CASES}
-    CASES.clear()
-    COUNTERS.clear()
-    SEEN.clear()
-    rng.seed(seed)
-    for gen in GENERATORS:
-        gen()
+    main_texts = redraw(seed)
     n = 0
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         for c in CASES:
