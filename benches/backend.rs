@@ -17,7 +17,10 @@ use sotto::backend::local::LocalBot;
 use sotto::backend::local::knowledge::{self, Section};
 use sotto::backend::openai::{OpenAiBackend, OpenAiSettings};
 use sotto::backend::sse::{SseLimits, SseParser};
-use sotto::backend::{Backend, CancelToken, Channel, ChatMessage, ChatRequest, ChatRole};
+use sotto::backend::{Backend, CancelToken, Channel};
+use sotto::redact::egress::{Mode, outgoing_request};
+use sotto::redact::mask::RedactionMap;
+use sotto::request::{ChatMessage, ChatRequest, ChatRole};
 
 fn main() {
     divan::main();
@@ -111,6 +114,7 @@ fn stream_reply_from_loopback_server(bencher: Bencher) {
         }],
         ..Default::default()
     };
+    let request = outgoing_request(request, Mode::Mask, &mut RedactionMap::default(), true);
     bencher.bench(|| {
         let mut text = String::new();
         backend

@@ -18,6 +18,7 @@ pub mod hardening;
 pub mod paths;
 pub mod redact;
 pub mod report;
+pub mod request;
 pub mod sanitize;
 pub mod secret_source;
 pub mod store;

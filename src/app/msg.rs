@@ -6,7 +6,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use secrecy::SecretString;
 
 use super::state::{ConversationItem, Entry, SearchHit};
-use crate::backend::{BackendInfo, ChatRequest, Completion};
+use crate::backend::{BackendInfo, Completion};
+use crate::redact::egress::EgressRequest;
 use crate::store::{ConversationId, MessageMeta, ReplyState};
 
 /// Something that happened. `Debug` names the variant only: most carry
@@ -245,7 +246,7 @@ pub enum Effect {
     StartReply {
         stream: u64,
         backend: String,
-        request: ChatRequest,
+        request: EgressRequest,
     },
     CancelReply {
         stream: u64,

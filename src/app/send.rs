@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use super::msg::Effect;
 use super::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
-use crate::backend::{ChatMessage, ChatRequest, ChatRole, Completion, Finish};
+use crate::backend::{Completion, Finish};
 use crate::redact::egress::{self, Mode};
+use crate::request::{ChatMessage, ChatRequest, ChatRole};
 use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
 use crate::time::Timestamp;
 

@@ -11,8 +11,8 @@ use secrecy::SecretString;
 use zeroize::Zeroize;
 
 use super::editor::Editor;
-use crate::backend::{BackendInfo, Channel, ChatRequest};
-use crate::redact::egress::Mode;
+use crate::backend::{BackendInfo, Channel};
+use crate::redact::egress::{EgressRequest, Mode};
 use crate::redact::mask::RedactionMap;
 use crate::store::{ConversationId, ReplyState, Role};
 use crate::theme::Theme;
@@ -527,7 +527,7 @@ pub struct State {
     pub pending_send: Option<PendingSend>,
     /// The request for the reply being prepared, built (and masked) when
     /// the message was sent, started once the store has the message.
-    pub pending_request: Option<ChatRequest>,
+    pub pending_request: Option<EgressRequest>,
     /// What happens to personal data in outgoing messages.
     pub redaction: Mode,
     /// The open conversation's placeholders and their values.

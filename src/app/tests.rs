@@ -7,7 +7,8 @@ use super::msg::{Effect, Msg, RetentionChange};
 use super::state::tests_support::{chat_state, remote_choice};
 use super::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
 use super::update::update;
-use crate::backend::{ChatRole, Completion, Finish};
+use crate::backend::{Completion, Finish};
+use crate::request::ChatRole;
 use crate::store::{ConversationId, ReplyState, Role};
 use crate::time::Timestamp;
 
@@ -104,9 +105,9 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
             },
         ] => {
             assert_eq!(backend, "local");
-            assert_eq!(request.messages.len(), 1);
-            assert_eq!(request.messages[0].role, ChatRole::User);
-            assert_eq!(request.messages[0].content, "hi there");
+            assert_eq!(request.messages().len(), 1);
+            assert_eq!(request.messages()[0].role, ChatRole::User);
+            assert_eq!(request.messages()[0].content, "hi there");
             *stream
         }
         other => panic!("{other:?}"),
@@ -584,7 +585,7 @@ fn retry_asks_again_and_the_old_reply_leaves_the_context() {
     let [Effect::StartReply { request, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    let contents: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
+    let contents: Vec<&str> = request.messages().iter().map(|m| m.content.as_str()).collect();
     assert_eq!(contents, ["q"]);
 }
 
@@ -1060,7 +1061,7 @@ fn the_status_bar_states_every_privacy_fact() {
     }
 }
 
-fn started_request(state: &mut State) -> crate::backend::ChatRequest {
+fn started_request(state: &mut State) -> crate::redact::egress::EgressRequest {
     let effects = update(
         state,
         Msg::SendStored {
@@ -1110,7 +1111,7 @@ fn mask_mode_sends_placeholders_stores_both_forms_and_says_what_was_withheld() {
         "the notice counts and names each type"
     );
     let request = started_request(&mut state);
-    let sent: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
+    let sent: Vec<&str> = request.messages().iter().map(|m| m.content.as_str()).collect();
     assert_eq!(
         sent,
         [
@@ -1144,7 +1145,7 @@ fn warn_mode_asks_first_and_lets_one_item_go_as_written() {
     assert!(matches!(effects.as_slice(), [Effect::StoreSend { .. }]), "{effects:?}");
     let request = started_request(&mut state);
     assert_eq!(
-        request.messages[0].content,
+        request.messages()[0].content,
         "mail jane@example.org, card [CREDIT_CARD_1]"
     );
 }
@@ -1177,7 +1178,7 @@ fn off_mode_sends_as_written_and_the_mode_is_not_saved_in_incognito() {
     type_text(&mut state, "mail jane@example.org");
     key(&mut state, KeyCode::Enter);
     let request = started_request(&mut state);
-    assert_eq!(request.messages[0].content, "mail jane@example.org");
+    assert_eq!(request.messages()[0].content, "mail jane@example.org");
     type_text(&mut state, "/redact loud");
     key(&mut state, KeyCode::Enter);
     assert!(
@@ -1335,7 +1336,7 @@ fn after_a_lock_no_cache_holds_any_of_the_conversation() {
     type_text(&mut state, &format!("another {CANARY}"));
     key(&mut state, KeyCode::Enter);
     let prepared = state.pending_request.as_ref().expect("a request waits for the store");
-    assert!(prepared.messages.iter().any(|m| m.content.contains(CANARY)));
+    assert!(prepared.messages().iter().any(|m| m.content.contains(CANARY)));
     type_text(&mut state, "/lock");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");

@@ -13,10 +13,11 @@ use clap::Args;
 
 use super::unlock::open_vault;
 use super::{CliError, Context, exit};
-use crate::backend::{Backend, BackendError, CancelToken, ChatMessage, ChatRequest, ChatRole, Completion, Finish};
+use crate::backend::{Backend, BackendError, CancelToken, Completion, Finish};
 use crate::config::{self, NamedBackend};
 use crate::redact::egress::{self, Mode, Outgoing};
 use crate::redact::mask::{RedactionMap, Unmasker};
+use crate::request::{ChatMessage, ChatRequest, ChatRole};
 use crate::sanitize;
 use crate::store::{AuditEvent, ConversationId, MessageMeta, NewMessage, ReplyState, Role, Vault};
 
@@ -194,6 +195,7 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
         }],
         ..Default::default()
     };
+    let request = egress::outgoing_request(request, mode, &mut map, true);
     report_withheld(message, &outgoing);
     let mut text = String::new();
     let mut unmasker = Unmasker::new(&map);

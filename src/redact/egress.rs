@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use super::mask::RedactionMap;
 use super::{Finding, Kind, detect};
-use crate::backend::{ChatMessage, ChatRequest};
+use crate::request::{ChatMessage, ChatRequest};
 
 /// What happens to personal data in an outgoing message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -240,15 +240,51 @@ pub fn prepare(
     }
 }
 
+/// A request that has passed the egress step, the only kind of request
+/// `Backend::stream` accepts. Its one constructor is [`outgoing_request`]
+/// and its fields are private, so the compiler guarantees that nothing
+/// reaches a backend without going through the masking below:
+///
+/// ```compile_fail
+/// // A request cannot be built around the egress step.
+/// let request = sotto::redact::egress::EgressRequest(Default::default());
+/// ```
+#[derive(Clone, Debug)]
+pub struct EgressRequest(ChatRequest);
+
+impl EgressRequest {
+    pub fn messages(&self) -> &[ChatMessage] {
+        &self.0.messages
+    }
+
+    /// The model asked for, overriding the backend's configured one.
+    pub fn model(&self) -> Option<&str> {
+        self.0.model.as_deref()
+    }
+
+    pub fn temperature(&self) -> Option<f32> {
+        self.0.temperature
+    }
+
+    pub fn max_tokens(&self) -> Option<u32> {
+        self.0.max_tokens
+    }
+}
+
 /// The request as it may leave the machine: in `Mask` (and `Warn`/`Block`,
 /// which never send unreviewed data) every message is masked with `map`
 /// (what the detectors find, and every value the map knows, wherever it is),
 /// except the final message when `keep_last` (its sent form, already
 /// decided by [`prepare`], with the user's choices). `Off` sends the request
 /// as it is.
-pub fn outgoing_request(mut request: ChatRequest, mode: Mode, map: &mut RedactionMap, keep_last: bool) -> ChatRequest {
+pub fn outgoing_request(
+    mut request: ChatRequest,
+    mode: Mode,
+    map: &mut RedactionMap,
+    keep_last: bool,
+) -> EgressRequest {
     if mode == Mode::Off {
-        return request;
+        return EgressRequest(request);
     }
     let last = request.messages.len().saturating_sub(1);
     let masked = |i: usize| !(keep_last && i == last);
@@ -272,7 +308,7 @@ pub fn outgoing_request(mut request: ChatRequest, mode: Mode, map: &mut Redactio
             message.content = result.text;
         }
     }
-    request
+    EgressRequest(request)
 }
 
 /// A masked preview of a value for the user: enough to recognise contact
@@ -315,7 +351,7 @@ pub fn preview(kind: Kind, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{ChatMessage, ChatRole};
+    use crate::request::{ChatMessage, ChatRole};
 
     fn request(texts: &[&str]) -> ChatRequest {
         ChatRequest {
@@ -370,10 +406,10 @@ mod tests {
             &mut map,
             false,
         );
-        assert_eq!(r.messages[0].content, "my ssn is [US_SSN_1]");
-        assert_eq!(r.messages[1].content, "and my email [EMAIL_1]?");
+        assert_eq!(r.messages()[0].content, "my ssn is [US_SSN_1]");
+        assert_eq!(r.messages()[1].content, "and my email [EMAIL_1]?");
         let off = outgoing_request(request(&["jane@example.org"]), Mode::Off, &mut map, false);
-        assert_eq!(off.messages[0].content, "jane@example.org");
+        assert_eq!(off.messages()[0].content, "jane@example.org");
     }
 
     const PASSWORD: &str = "Zq8vLp2xR4wT";
@@ -418,9 +454,9 @@ mod tests {
         let mut map = RedactionMap::default();
         let out = prepare(&format!("is {PASSWORD} right?"), Mode::Mask, &mut map, &[], &history);
         assert_eq!(out.sent, "is [SECRET_1] right?");
-        let mut r = request(&[&format!("password: {PASSWORD}"), &out.sent]);
-        r = outgoing_request(r, Mode::Mask, &mut map, true);
-        assert_eq!(r.messages[0].content, "password: [SECRET_1]");
+        let r = request(&[&format!("password: {PASSWORD}"), &out.sent]);
+        let r = outgoing_request(r, Mode::Mask, &mut map, true);
+        assert_eq!(r.messages()[0].content, "password: [SECRET_1]");
     }
 
     #[test]
@@ -438,7 +474,7 @@ mod tests {
             &mut map,
             true,
         );
-        let contents: Vec<&str> = r.messages.iter().map(|m| m.content.as_str()).collect();
+        let contents: Vec<&str> = r.messages().iter().map(|m| m.content.as_str()).collect();
         assert_eq!(
             contents,
             [

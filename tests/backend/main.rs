@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use sotto::backend::openai::{OpenAiBackend, OpenAiSettings};
 use sotto::backend::sse::SseLimits;
-use sotto::backend::{Backend, BackendError, CancelToken, Channel, ChatMessage, ChatRequest, ChatRole, Completion};
+use sotto::backend::{Backend, BackendError, CancelToken, Channel, Completion};
+use sotto::redact::egress::{EgressRequest, Mode, outgoing_request};
+use sotto::redact::mask::RedactionMap;
+use sotto::request::{ChatMessage, ChatRequest, ChatRole};
 
 /// Settings for a backend at `base_url`, with short timeouts for tests.
 fn settings(base_url: &str) -> OpenAiSettings {
@@ -33,18 +36,22 @@ fn settings(base_url: &str) -> OpenAiSettings {
     }
 }
 
-fn ask(content: &str) -> ChatRequest {
-    ChatRequest {
+/// A one-message request through the egress step (redaction off: these
+/// tests are about the transport, and some send values a detector would
+/// mask).
+fn ask(content: &str) -> EgressRequest {
+    let request = ChatRequest {
         messages: vec![ChatMessage {
             role: ChatRole::User,
             content: content.into(),
         }],
         ..Default::default()
-    }
+    };
+    outgoing_request(request, Mode::Off, &mut RedactionMap::default(), true)
 }
 
 /// Streams `request` and returns what arrived with how it ended.
-fn run(backend: &OpenAiBackend, request: &ChatRequest) -> (String, Result<Completion, BackendError>) {
+fn run(backend: &OpenAiBackend, request: &EgressRequest) -> (String, Result<Completion, BackendError>) {
     let mut text = String::new();
     let result = backend.stream(request, &CancelToken::new(), &mut |d| text.push_str(d));
     (text, result)

@@ -459,7 +459,7 @@ impl Runtime {
         }
     }
 
-    fn start_reply(&mut self, stream: u64, backend: &str, request: crate::backend::ChatRequest) {
+    fn start_reply(&mut self, stream: u64, backend: &str, request: crate::redact::egress::EgressRequest) {
         let events = self.events.clone();
         let Some(bot) = self.backends.get(backend).cloned() else {
             let _ = events.send(Event::Msg(Msg::ReplyEnded {

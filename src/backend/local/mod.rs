@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use self::index::{Hit, Index};
 use self::knowledge::Section;
-use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, ChatRequest, ChatRole, Completion, Finish};
+use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, Completion, Finish};
+use crate::redact::egress::EgressRequest;
+use crate::request::ChatRole;
 
 /// The least share of a question's weight a section must cover to be the answer.
 const MIN_COVERAGE: f64 = 0.35;
@@ -303,12 +305,12 @@ impl Backend for LocalBot {
 
     fn stream(
         &self,
-        request: &ChatRequest,
+        request: &EgressRequest,
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
         let question = request
-            .messages
+            .messages()
             .iter()
             .rev()
             .find(|m| m.role == ChatRole::User)

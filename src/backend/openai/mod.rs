@@ -18,10 +18,9 @@ use tokio::time::timeout;
 use url::Url;
 
 use super::sse::{SseLimits, SseParser};
-use super::{
-    Backend, BackendError, BackendInfo, CancelToken, Channel, ChatRequest, ChatRole, Completion, Finish, HttpFailure,
-    Usage,
-};
+use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, Completion, Finish, HttpFailure, Usage};
+use crate::redact::egress::EgressRequest;
+use crate::request::ChatRole;
 use crate::sanitize;
 
 /// The most of an error body sotto reads, and of a server message it quotes.
@@ -223,14 +222,14 @@ impl OpenAiBackend {
 
     async fn stream_async(
         &self,
-        request: &ChatRequest,
+        request: &EgressRequest,
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
         let body = wire::ChatCompletionRequest {
-            model: request.model.as_deref().or(self.settings.model.as_deref()),
+            model: request.model().or(self.settings.model.as_deref()),
             messages: request
-                .messages
+                .messages()
                 .iter()
                 .map(|m| wire::WireMessage {
                     role: match m.role {
@@ -246,8 +245,8 @@ impl OpenAiBackend {
                 .settings
                 .include_usage
                 .then_some(wire::StreamOptions { include_usage: true }),
-            temperature: request.temperature,
-            max_tokens: request.max_tokens,
+            temperature: request.temperature(),
+            max_tokens: request.max_tokens(),
         };
         let http = self
             .authorized(self.client.post(self.endpoint("chat/completions")))
@@ -462,7 +461,7 @@ impl Backend for OpenAiBackend {
 
     fn stream(
         &self,
-        request: &ChatRequest,
+        request: &EgressRequest,
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
