@@ -6,15 +6,15 @@
 use divan::Bencher;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sotto::app::msg::Msg;
-use sotto::app::state::{BackendChoice, Entry, Screen, State};
-use sotto::app::update::update;
 use sotto::backend::Channel;
+use sotto::model::msg::Msg;
+use sotto::model::state::{BackendChoice, Entry, Screen, State};
 use sotto::store::{ConversationId, ReplyState, Role};
 use sotto::theme::Theme;
 use sotto::time::Timestamp;
 use sotto::ui::chat::ChatCache;
 use sotto::ui::markdown::{MarkdownView, render};
+use sotto::update::update;
 
 fn main() {
     divan::main();
@@ -88,7 +88,7 @@ fn state_with(messages: usize) -> State {
 /// One frame as the runtime makes it: resolve the scroll, then draw.
 fn frame(state: &mut State, cache: &mut ChatCache, terminal: &mut Terminal<TestBackend>) {
     let area = ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT);
-    let (w, h) = sotto::ui::chat::pane_size(area, state);
+    let (w, h) = sotto::model::layout::pane_size(area, state);
     let (follow, anchor) = cache.resolve_scroll(state, w, h);
     update(state, Msg::ScrollResolved { follow, anchor });
     terminal.draw(|f| sotto::ui::draw(f, state, cache)).expect("draws");

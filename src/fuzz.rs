@@ -299,9 +299,12 @@ fn markdown_export_leaves_nothing_a_viewer_loads_or_follows() {
 
 #[test]
 fn slash_commands_typed_in_the_chat_screen() {
-    use crate::app::state::tests_support::chat_state;
+    use crate::model::state::tests_support::chat_state;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let mut pieces: Vec<&[u8]> = crate::commands::COMMANDS.iter().map(|c| c.name.as_bytes()).collect();
+    let mut pieces: Vec<&[u8]> = crate::model::commands::COMMANDS
+        .iter()
+        .map(|c| c.name.as_bytes())
+        .collect();
     pieces.extend_from_slice(&[
         b"/",
         b"//",
@@ -324,7 +327,7 @@ fn slash_commands_typed_in_the_chat_screen() {
     ]);
     fuzz("commands", &pieces, |input| {
         let text = String::from_utf8_lossy(input);
-        if let Some((name, _)) = crate::commands::parse(&text) {
+        if let Some((name, _)) = crate::model::commands::parse(&text) {
             let typed = text.trim_start();
             assert!(
                 typed.starts_with('/') && !typed.starts_with("//"),
@@ -332,14 +335,14 @@ fn slash_commands_typed_in_the_chat_screen() {
             );
             assert!(!name.contains(char::is_whitespace), "a name with a space");
         }
-        let _ = crate::commands::completions(&text);
+        let _ = crate::model::commands::completions(&text);
         // Typed and entered: every handler takes any arguments without panicking.
         let mut state = chat_state();
         state.current = Some(crate::store::ConversationId::random());
         state.editor.set_text(&text);
-        let _ = crate::app::update::update(
+        let _ = crate::update::update(
             &mut state,
-            crate::app::msg::Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            crate::model::msg::Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         );
     });
 }

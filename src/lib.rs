@@ -15,6 +15,7 @@ pub mod export;
 #[cfg(test)]
 mod fuzz;
 pub mod hardening;
+pub mod model;
 pub mod paths;
 pub mod redact;
 pub mod report;
@@ -25,3 +26,4 @@ pub mod store;
 pub mod theme;
 pub mod time;
 pub mod ui;
+pub mod update;

@@ -1,23 +1,597 @@
-//! The chat application: its state, the messages that change it, the pure
-//! `update` that turns a message into new state and effects, and the runtime
-//! that owns the terminal, the vault and the backends and carries effects out.
-//!
-//! Data flow: terminal input, backend streams, store jobs and the timer send
-//! [`msg::Msg`]s into one channel; the runtime drains it, calls
-//! [`update::update`] for each, carries out the returned [`msg::Effect`]s, and
-//! draws once if anything changed.
+//! The runtime: the one place that touches the terminal, the vault and the
+//! network. Terminal input, the timer, the store actor and backend streams
+//! send events into one channel; the loop drains every pending event through
+//! `update`, carries out the effects, and draws at most once per frame, only
+//! when something changed.
 
-pub mod demo;
-pub mod editor;
-pub mod keys;
-pub mod lock;
-pub mod msg;
-pub mod runtime;
-pub mod screens;
-pub mod scroll;
-pub mod send;
-pub mod state;
-pub mod update;
+mod external_editor;
+pub mod store;
+pub mod terminal;
 
-#[cfg(test)]
-mod tests;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event as TermEvent};
+
+use crate::backend::{Backend, CancelToken};
+use crate::config::Config;
+use crate::model::ExitStatus;
+use crate::model::msg::{Effect, Msg};
+use crate::model::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
+use crate::store::{LockedVault, Protection, VaultError};
+use crate::theme::{Theme, ThemeCatalog};
+use crate::ui;
+use crate::update::update;
+use store::{Job, StoreActor};
+
+/// Shortest time between two frames (about 60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+/// How often the timer ticks (checkpoints while streaming, notices fading).
+const TICK: Duration = Duration::from_millis(250);
+
+/// What reaches the loop: a message for `update`, or a built backend (a
+/// handle, which the runtime keeps and the state never sees).
+pub enum Event {
+    Msg(Msg),
+    Backend { name: String, backend: Arc<dyn Backend> },
+}
+
+/// What the TUI needs to start.
+pub struct TuiOptions {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    /// The backend for this run (`--backend`, else the config's default).
+    pub backend: String,
+    pub knowledge: Vec<PathBuf>,
+    pub incognito: bool,
+    /// The config dir's `themes/`, if there is a config dir.
+    pub theme_dir: Option<PathBuf>,
+    /// `sotto demo`: the throwaway vault's passphrase and directory.
+    pub demo: Option<DemoOptions>,
+}
+
+/// The throwaway vault of `sotto demo`, unlocked without asking.
+pub struct DemoOptions {
+    pub passphrase: secrecy::SecretString,
+    /// The temporary directory that holds the vault (and the tour's export).
+    pub scratch: PathBuf,
+}
+
+/// How the TUI ended: how (the CLI turns it into an exit code) and a
+/// message for stderr.
+pub struct TuiExit {
+    pub status: ExitStatus,
+    pub message: Option<String>,
+}
+
+/// Why the chat screen could not start or carry on. The CLI turns it into a
+/// message and an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("there is no backend '{0}'")]
+    NoBackend(String),
+    #[error("cannot start the store: {0}")]
+    Store(std::io::Error),
+    #[error("cannot set up the terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot draw on the terminal: {0}")]
+    Draw(std::io::Error),
+}
+
+fn choices(config: &Config) -> Vec<BackendChoice> {
+    config
+        .backends
+        .values()
+        .map(|b| BackendChoice {
+            name: b.name.clone(),
+            host: b.host(),
+            channel: b.channel(),
+            model: b.model().map(str::to_owned),
+            consent_target: b.consent_target(),
+        })
+        .collect()
+}
+
+/// The first screen, and the vault to unlock if there is one. Errors that
+/// make the TUI pointless (vault in use, damaged) are returned before the
+/// terminal is touched.
+fn first_screen(options: &TuiOptions) -> Result<(Screen, Option<LockedVault>, bool), VaultError> {
+    if options.incognito {
+        return Ok((Screen::Chat, None, false));
+    }
+    match LockedVault::open(&options.data_dir) {
+        Ok(locked) if options.demo.is_some() => Ok((
+            Screen::Working {
+                text: "Opening the throwaway demo vault…".into(),
+                can_cancel: false,
+            },
+            Some(locked),
+            false,
+        )),
+        Ok(locked) => {
+            if locked.needs_passphrase()? {
+                let prompt = match &locked.manifest().protection {
+                    Protection::Passphrase => String::new(),
+                    Protection::IdentityFile { path } => {
+                        format!("The passphrase of your identity file '{}'", path.display())
+                    }
+                };
+                Ok((
+                    Screen::Unlock(UnlockForm {
+                        prompt,
+                        ..Default::default()
+                    }),
+                    Some(locked),
+                    false,
+                ))
+            } else {
+                Ok((
+                    Screen::Working {
+                        text: "Unlocking…".into(),
+                        can_cancel: true,
+                    },
+                    Some(locked),
+                    true,
+                ))
+            }
+        }
+        Err(VaultError::NoVault { .. }) => {
+            Vault::check_creatable(&options.data_dir)?;
+            Ok((Screen::Welcome(WelcomeForm::default()), None, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+use crate::store::Vault;
+
+/// Runs the TUI until the user leaves.
+pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
+    let (screen, locked, unlock_now) = first_screen(&options)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let catalog = ThemeCatalog::new(options.theme_dir.clone());
+    let backends = choices(&options.config);
+    let active = backends
+        .iter()
+        .find(|b| b.name == options.backend)
+        .cloned()
+        .ok_or_else(|| AppError::NoBackend(options.backend.clone()))?;
+    let mut state = State::new(
+        screen,
+        options.data_dir.display().to_string(),
+        backends,
+        active,
+        Theme::fallback(no_color),
+        catalog.names(),
+    );
+    state.incognito = options.incognito;
+    state.context = options.config.context;
+    state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
+
+    let (events, inbox) = mpsc::channel::<Event>();
+    let (jobs, job_inbox) = mpsc::channel::<Job>();
+    let actor = StoreActor::new(
+        options.data_dir.clone(),
+        options.config.clone(),
+        options.knowledge.clone(),
+        locked,
+        options.incognito,
+        events.clone(),
+    );
+    let store_thread = std::thread::Builder::new()
+        .name("sotto-store".into())
+        .spawn(move || actor.run(job_inbox))
+        .map_err(AppError::Store)?;
+
+    let mut guard = terminal::TerminalGuard::new().map_err(AppError::Terminal)?;
+    let input_pause = Arc::new(InputPause::default());
+    spawn_input(events.clone(), input_pause.clone());
+    spawn_timer(events.clone());
+    let _signals = spawn_signals(events.clone());
+    // The detectors load their patterns and the phone numbering plans on
+    // first use; loaded now, in the background, the first send does not
+    // wait for them. Nothing depends on it finishing.
+    let _ = std::thread::Builder::new()
+        .name("sotto-warm-up".into())
+        .spawn(crate::redact::warm_up);
+
+    let mut runtime = Runtime {
+        jobs,
+        events,
+        backends: HashMap::new(),
+        streams: HashMap::new(),
+        catalog,
+        no_color,
+        input_pause,
+    };
+    let size = guard.terminal.size().unwrap_or_default();
+    update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    if options.incognito {
+        let name = state.backend.choice.name.clone();
+        runtime.carry_out(&mut state, &mut guard, vec![Effect::PrepareBackend(name)]);
+    }
+    if unlock_now {
+        runtime.carry_out(&mut state, &mut guard, vec![Effect::Unlock(None)]);
+    }
+    if let Some(demo) = &options.demo {
+        state.demo = Some(crate::model::demo::DemoTour::new(demo.scratch.display().to_string()));
+        runtime.carry_out(
+            &mut state,
+            &mut guard,
+            vec![Effect::Unlock(Some(demo.passphrase.clone()))],
+        );
+    }
+    let outcome = runtime.event_loop(&mut state, &mut guard, &inbox);
+    // Finish what was asked of the store (the last reply, a checkpoint)
+    // before the vault is closed cleanly.
+    for stream in runtime.streams.values() {
+        stream.cancel();
+    }
+    let _ = runtime.jobs.send(Job::Close);
+    drop(guard);
+    let _ = store_thread.join();
+    outcome?;
+    let (status, message) = state.exit.take().unwrap_or((ExitStatus::Ok, None));
+    Ok(TuiExit { status, message })
+}
+
+struct Runtime {
+    jobs: Sender<Job>,
+    events: Sender<Event>,
+    backends: HashMap<String, Arc<dyn Backend>>,
+    streams: HashMap<u64, CancelToken>,
+    catalog: ThemeCatalog,
+    no_color: bool,
+    input_pause: Arc<InputPause>,
+}
+
+impl Runtime {
+    fn event_loop(
+        &mut self,
+        state: &mut State,
+        guard: &mut terminal::TerminalGuard,
+        inbox: &Receiver<Event>,
+    ) -> Result<(), AppError> {
+        let mut cache = ui::chat::ChatCache::default();
+        let mut dirty = true;
+        let mut last_draw = Instant::now() - FRAME;
+        loop {
+            if dirty && last_draw.elapsed() >= FRAME {
+                self.draw(state, guard, &mut cache)?;
+                last_draw = Instant::now();
+                dirty = false;
+            }
+            if state.exit.is_some() {
+                return Ok(());
+            }
+            let wait = if dirty {
+                FRAME.saturating_sub(last_draw.elapsed())
+            } else {
+                Duration::from_secs(3600)
+            };
+            let first = match inbox.recv_timeout(wait) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            };
+            // Drain everything pending, then draw once.
+            let mut next = Some(first);
+            while let Some(event) = next {
+                let effects = match event {
+                    Event::Msg(msg) => {
+                        if let Msg::ReplyEnded { stream, .. } = &msg {
+                            self.streams.remove(stream);
+                        }
+                        let (effects, changed) = update(state, msg);
+                        dirty |= changed;
+                        effects
+                    }
+                    Event::Backend { name, backend } => {
+                        let info = backend.info().clone();
+                        let note = backend.setup_note();
+                        self.backends.insert(name, backend);
+                        let (mut effects, changed) = update(state, Msg::BackendReady(info.clone()));
+                        dirty |= changed;
+                        if let Some(note) = note {
+                            let (more, _) = update(
+                                state,
+                                Msg::BackendNote {
+                                    backend: info.name,
+                                    note,
+                                },
+                            );
+                            effects.extend(more);
+                        }
+                        effects
+                    }
+                };
+                dirty |= !effects.is_empty();
+                self.carry_out(state, guard, effects);
+                if state.exit.is_some() {
+                    return Ok(());
+                }
+                next = inbox.try_recv().ok();
+            }
+        }
+    }
+
+    fn draw(
+        &mut self,
+        state: &mut State,
+        guard: &mut terminal::TerminalGuard,
+        cache: &mut ui::chat::ChatCache,
+    ) -> Result<(), AppError> {
+        let size = guard.terminal.size().unwrap_or_default();
+        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        if matches!(state.screen, Screen::Chat) {
+            // Scroll arithmetic over the real wrapped heights, fed back
+            // through update before the frame is drawn.
+            let (width, height) = crate::model::layout::pane_size(area, state);
+            let (follow, anchor) = cache.resolve_scroll(state, width, height);
+            update(state, Msg::ScrollResolved { follow, anchor });
+        }
+        guard
+            .terminal
+            .draw(|frame| ui::draw(frame, state, cache))
+            .map_err(AppError::Draw)?;
+        Ok(())
+    }
+
+    fn carry_out(&mut self, state: &mut State, guard: &mut terminal::TerminalGuard, effects: Vec<Effect>) {
+        for effect in effects {
+            let job = match effect {
+                Effect::Unlock(passphrase) => Job::Unlock(passphrase),
+                Effect::CreateVault(passphrase) => Job::Create(passphrase),
+                Effect::Lock => {
+                    // Backends may hold API keys from the vault: they go too.
+                    for stream in self.streams.values() {
+                        stream.cancel();
+                    }
+                    self.streams.clear();
+                    self.backends.clear();
+                    Job::Lock
+                }
+                Effect::ListConversations => Job::List,
+                Effect::OpenConversation(id) => Job::Open(id),
+                Effect::StoreSend {
+                    conversation,
+                    title,
+                    text,
+                    user_meta,
+                    reply_meta,
+                    memory,
+                } => Job::Send {
+                    conversation,
+                    title,
+                    text,
+                    user_meta,
+                    reply_meta,
+                    memory,
+                },
+                Effect::Checkpoint {
+                    conversation,
+                    seq,
+                    text,
+                } => Job::Checkpoint {
+                    conversation,
+                    seq,
+                    text,
+                },
+                Effect::FinishReply {
+                    conversation,
+                    seq,
+                    text,
+                    state,
+                    reason,
+                } => Job::Finish {
+                    conversation,
+                    seq,
+                    text,
+                    state,
+                    reason,
+                },
+                Effect::Rename { conversation, title } => Job::Rename(conversation, title),
+                Effect::Delete(id) => Job::Delete(id),
+                Effect::WipeOlderThan(before) => Job::WipeOlderThan(before),
+                Effect::SweepRetention => Job::SweepRetention,
+                Effect::PrepareRotation => Job::PrepareRotation,
+                Effect::SetRetention { conversation, rule } => Job::SetRetention { conversation, rule },
+                Effect::WipeAll => {
+                    for stream in self.streams.values() {
+                        stream.cancel();
+                    }
+                    self.streams.clear();
+                    self.backends.clear();
+                    Job::WipeAll
+                }
+                Effect::Export(request) => Job::Export(request),
+                Effect::Search(query) => Job::Search(query),
+                Effect::LoadAudit => Job::Audit,
+                Effect::LoadView(conversation) => Job::View(conversation),
+                Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
+                Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
+                Effect::CheckConsent { backend } => Job::CheckConsent(backend),
+                Effect::PrepareBackend(name) => {
+                    self.backends.remove(&name);
+                    Job::PrepareBackend(name)
+                }
+                Effect::StartReply {
+                    stream,
+                    backend,
+                    request,
+                } => {
+                    self.start_reply(stream, &backend, request);
+                    continue;
+                }
+                Effect::CancelReply { stream } => {
+                    if let Some(cancel) = self.streams.remove(&stream) {
+                        cancel.cancel();
+                    }
+                    continue;
+                }
+                Effect::CopyToClipboard(text) => {
+                    if let Err(e) = terminal::copy_osc52(&text) {
+                        state.error(format!("cannot write to the terminal's clipboard: {e}"));
+                    }
+                    continue;
+                }
+                Effect::OpenEditor(draft) => {
+                    self.input_pause.pause();
+                    guard.suspend();
+                    let result = external_editor::edit(&draft);
+                    let resumed = guard.resume();
+                    self.input_pause.resume();
+                    let result = match resumed {
+                        Ok(()) => result,
+                        Err(e) => Err(format!("cannot return to the terminal: {e}")),
+                    };
+                    let _ = self.events.send(Event::Msg(Msg::EditorReturned(result)));
+                    continue;
+                }
+                Effect::LoadTheme { name, chosen } => {
+                    let (theme, error) = match self.catalog.load(&name, self.no_color) {
+                        Ok(theme) => (theme, None),
+                        Err(e) => (Theme::fallback(self.no_color), Some(e.to_string())),
+                    };
+                    let _ = self.events.send(Event::Msg(Msg::ThemeLoaded { theme, error, chosen }));
+                    continue;
+                }
+                Effect::Quit => continue,
+            };
+            if self.jobs.send(job).is_err() {
+                state.error("the store has stopped; quit and start sotto again");
+            }
+        }
+    }
+
+    fn start_reply(&mut self, stream: u64, backend: &str, request: crate::redact::egress::EgressRequest) {
+        let events = self.events.clone();
+        let Some(bot) = self.backends.get(backend).cloned() else {
+            let _ = events.send(Event::Msg(Msg::ReplyEnded {
+                stream,
+                result: Err(format!("backend '{backend}' is not ready yet; try again in a moment")),
+            }));
+            return;
+        };
+        let cancel = CancelToken::new();
+        self.streams.insert(stream, cancel.clone());
+        let spawned = std::thread::Builder::new().name("sotto-reply".into()).spawn(move || {
+            let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                bot.stream(&request, &cancel, &mut |delta| {
+                    let _ = events.send(Event::Msg(Msg::Delta {
+                        stream,
+                        text: delta.to_owned(),
+                    }));
+                })
+            }));
+            let result = match streamed {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                // A bug in a backend must not leave the reply "streaming".
+                Err(_) => Err("the backend failed unexpectedly (an internal error); what arrived is kept".into()),
+            };
+            let _ = events.send(Event::Msg(Msg::ReplyEnded { stream, result }));
+        });
+        if let Err(e) = spawned {
+            let _ = self.events.send(Event::Msg(Msg::ReplyEnded {
+                stream,
+                result: Err(format!("cannot start the reply: {e}")),
+            }));
+        }
+    }
+}
+
+/// Pausing the input thread (while `$EDITOR` owns the terminal): the
+/// runtime asks, the thread acknowledges once it is out of `poll`, so no
+/// keystroke meant for the editor is taken.
+#[derive(Default)]
+struct InputPause {
+    requested: AtomicBool,
+    acknowledged: AtomicBool,
+}
+
+impl InputPause {
+    fn pause(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.acknowledged.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn resume(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+    }
+}
+
+fn spawn_input(events: Sender<Event>, pause: Arc<InputPause>) {
+    std::thread::spawn(move || {
+        loop {
+            if pause.requested.load(Ordering::SeqCst) {
+                pause.acknowledged.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            pause.acknowledged.store(false, Ordering::SeqCst);
+            let ready = match event::poll(Duration::from_millis(25)) {
+                Ok(ready) => ready,
+                Err(e) => {
+                    let _ = events.send(Event::Msg(Msg::InputFailed(e.to_string())));
+                    return;
+                }
+            };
+            if !ready || pause.requested.load(Ordering::SeqCst) {
+                continue;
+            }
+            let msg = match event::read() {
+                Ok(TermEvent::Key(key)) => Msg::Key(key),
+                Ok(TermEvent::Paste(text)) => Msg::Paste(text),
+                Ok(TermEvent::Mouse(mouse)) => Msg::Mouse(mouse),
+                Ok(TermEvent::Resize(width, height)) => Msg::Resize { width, height },
+                Ok(_) => continue,
+                Err(e) => Msg::InputFailed(e.to_string()),
+            };
+            if events.send(Event::Msg(msg)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP become a clean quit. The handle unregisters them
+/// when dropped.
+fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).ok()?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = events.send(Event::Msg(Msg::Terminate));
+        }
+    });
+    Some(handle)
+}
+
+fn spawn_timer(events: Sender<Event>) {
+    std::thread::spawn(move || {
+        while events
+            .send(Event::Msg(Msg::Tick {
+                now: crate::time::Timestamp::now(),
+            }))
+            .is_ok()
+        {
+            std::thread::sleep(TICK);
+        }
+    });
+}

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use super::{CliError, Context, exit};
-use crate::app::runtime::{self, TuiOptions};
+use crate::app::{self, TuiOptions};
 
 pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
@@ -20,7 +20,7 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
         .as_ref()
         .and_then(|file| file.parent())
         .map(|dir| dir.join("themes"));
-    let outcome = runtime::run(TuiOptions {
+    let outcome = app::run(TuiOptions {
         data_dir: context.data_dir.clone(),
         backend: backend.name.clone(),
         config,
@@ -32,5 +32,5 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     if let Some(message) = outcome.message {
         eprintln!("sotto: {message}");
     }
-    Ok(outcome.code)
+    Ok(exit::of(outcome.status))
 }

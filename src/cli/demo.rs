@@ -13,7 +13,7 @@ use rand::RngCore;
 use secrecy::SecretString;
 
 use super::{CliError, exit};
-use crate::app::runtime::{self, DemoOptions, TuiOptions};
+use crate::app::{self, DemoOptions, TuiOptions};
 use crate::config::Config;
 use crate::crypto::KdfCost;
 use crate::store::{NewProtection, Vault};
@@ -39,7 +39,7 @@ pub(crate) fn run() -> Result<u8, CliError> {
         },
     )?);
     let config = Config::default();
-    let outcome = runtime::run(TuiOptions {
+    let outcome = app::run(TuiOptions {
         data_dir: vault_dir,
         backend: config.default_backend.clone(),
         config,
@@ -56,7 +56,7 @@ pub(crate) fn run() -> Result<u8, CliError> {
     if let Some(message) = outcome.message {
         eprintln!("sotto: {message}");
     }
-    Ok(outcome.code)
+    Ok(exit::of(outcome.status))
 }
 
 /// The demo's temporary directory; destroyed when dropped.

@@ -48,6 +48,18 @@ pub mod exit {
     pub const CANCELLED: u8 = 130;
     /// Ended by SIGTERM or SIGHUP, after a clean close (128 + SIGTERM).
     pub const TERMINATED: u8 = 143;
+
+    /// The code for how a chat session ended.
+    pub fn of(status: crate::model::ExitStatus) -> u8 {
+        use crate::model::ExitStatus;
+        match status {
+            ExitStatus::Ok => OK,
+            ExitStatus::Error => ERROR,
+            ExitStatus::Cancelled => CANCELLED,
+            ExitStatus::Terminated => TERMINATED,
+            ExitStatus::UnlockFailed => UNLOCK_FAILED,
+        }
+    }
 }
 
 const EXIT_CODES_HELP: &str = "\
@@ -168,6 +180,15 @@ impl CliError {
             CliError::Vault(e) => vault_exit_code(e),
             CliError::Input(_) | CliError::Config(_) => exit::ERROR,
             CliError::WithCode { code, .. } => *code,
+        }
+    }
+}
+
+impl From<crate::app::AppError> for CliError {
+    fn from(e: crate::app::AppError) -> Self {
+        match e {
+            crate::app::AppError::Vault(e) => CliError::Vault(e),
+            other => CliError::Input(other.to_string()),
         }
     }
 }

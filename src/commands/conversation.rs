@@ -1,8 +1,8 @@
 //! Conversation commands: /new, /rename, /delete, /search.
 
-use super::Outcome;
-use crate::app::msg::Effect;
-use crate::app::state::{ConfirmAction, Popup, State, TypedAnswer};
+use super::{Done, Outcome};
+use crate::model::msg::Effect;
+use crate::model::state::{ConfirmAction, Popup, State, TypedAnswer};
 use crate::store::ConversationId;
 
 /// The longest title kept.
@@ -14,7 +14,7 @@ pub fn new(state: &mut State, _args: &str) -> Outcome {
     }
     start_new(state, false);
     state.notify("new conversation: it is stored when you send the first message");
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }
 
 fn start_new(state: &mut State, in_memory: bool) {
@@ -39,14 +39,14 @@ pub fn incognito(state: &mut State, _args: &str) -> Outcome {
     state.notify(
         "incognito conversation: kept in memory only, never written to the vault; gone when sotto ends or locks",
     );
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }
 
 pub fn rename(state: &mut State, args: &str) -> Outcome {
     let Some(id) = state.current else {
         return Err("this conversation is not stored yet: send a message first".into());
     };
-    let title = crate::app::editor::clean_input(args).replace('\n', " ");
+    let title = crate::model::editor::clean_input(args).replace('\n', " ");
     let title = title.trim();
     if title.is_empty() {
         return Err("give the new title: /rename TITLE".into());
@@ -56,10 +56,10 @@ pub fn rename(state: &mut State, args: &str) -> Outcome {
         item.title = title.clone();
     }
     state.notify("renamed");
-    Ok(vec![Effect::Rename {
+    Ok(Done::Effects(vec![Effect::Rename {
         conversation: id,
         title,
-    }])
+    }]))
 }
 
 pub fn delete(state: &mut State, _args: &str) -> Outcome {
@@ -67,7 +67,7 @@ pub fn delete(state: &mut State, _args: &str) -> Outcome {
         return Err("this conversation is not stored yet; there is nothing to delete".into());
     };
     let title = state.current_title().unwrap_or("this conversation").to_owned();
-    Ok(confirm_delete(state, id, &title))
+    Ok(Done::Effects(confirm_delete(state, id, &title)))
 }
 
 /// Raises the confirmation for wiping conversation `id`, and has the next
@@ -96,7 +96,7 @@ pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) -> Vec
 }
 
 pub fn search(state: &mut State, args: &str) -> Outcome {
-    let query = crate::app::editor::clean_input(args).replace('\n', " ");
+    let query = crate::model::editor::clean_input(args).replace('\n', " ");
     let query = query.trim().to_owned();
     let effects = if query.is_empty() {
         Vec::new()
@@ -108,5 +108,5 @@ pub fn search(state: &mut State, args: &str) -> Outcome {
         hits: None,
         selected: 0,
     });
-    Ok(effects)
+    Ok(Done::Effects(effects))
 }

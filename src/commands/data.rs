@@ -3,10 +3,10 @@
 //! typed answer (the conversation's title, or the word 'wipe'); a plaintext
 //! export needs a yes to a warning that the data leaves the vault.
 
-use super::Outcome;
-use crate::app::msg::{Effect, RetentionChange};
-use crate::app::state::{ConfirmAction, ExportRequest, Popup, State, TypedAnswer};
+use super::{Done, Outcome};
 use crate::export::ExportScope;
+use crate::model::msg::{Effect, RetentionChange};
+use crate::model::state::{ConfirmAction, ExportRequest, Popup, State, TypedAnswer};
 use crate::store::{ExportFormat, Retention};
 use crate::time::{Span, Timestamp};
 
@@ -20,17 +20,17 @@ pub fn wipe(state: &mut State, args: &str) -> Outcome {
     let (word, rest) = args.split_once(' ').unwrap_or((args, ""));
     match word {
         "" => super::conversation::delete(state, ""),
-        "all" if rest.trim().is_empty() => Ok(confirm_typed(
+        "all" if rest.trim().is_empty() => Ok(Done::Effects(confirm_typed(
             state,
             ConfirmAction::WipeAll,
             "Wipe the whole vault?",
             "Every conversation, every setting and the vault's identity are destroyed, the data directory \
                  removed, and sotto quits. Nothing can bring them back. Copies you exported stay where you put them."
                 .into(),
-        )),
+        ))),
         "before" => {
             let before = Timestamp::parse_cutoff(rest, state.clock)?;
-            Ok(confirm_typed(
+            Ok(Done::Effects(confirm_typed(
                 state,
                 ConfirmAction::WipeOlderThan(before),
                 "Wipe older messages?",
@@ -39,7 +39,7 @@ pub fn wipe(state: &mut State, args: &str) -> Outcome {
                      The vault identity is rotated, so leftover bytes can never be decrypted again.",
                     before.to_local_display()
                 ),
-            ))
+            )))
         }
         other => Err(format!(
             "'{other}' is not something /wipe knows: '/wipe' (this conversation), '/wipe before 30d' or '/wipe all'"
@@ -83,7 +83,7 @@ pub fn export(state: &mut State, args: &str) -> Outcome {
     };
     if !plaintext {
         state.notify("exporting…");
-        return Ok(vec![Effect::Export(request)]);
+        return Ok(Done::Effects(vec![Effect::Export(request)]));
     }
     state.popup = Some(Popup::Confirm {
         body: format!(
@@ -95,7 +95,7 @@ pub fn export(state: &mut State, args: &str) -> Outcome {
         title: "Export as plaintext?".into(),
         answer: None,
     });
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }
 
 /// Raises a confirmation that needs the word 'wipe', and has the next vault
@@ -128,16 +128,16 @@ pub fn retention(state: &mut State, args: &str) -> Outcome {
                  sets this conversation; '/retention vault 30d' or 'off' the default",
                 state.current_retention().describe()
             ));
-            Ok(Vec::new())
+            Ok(Done::Effects(Vec::new()))
         }
-        ["vault", "off"] => Ok(vec![Effect::SetRetention {
+        ["vault", "off"] => Ok(Done::Effects(vec![Effect::SetRetention {
             conversation: None,
             rule: RetentionChange::Default(None),
-        }]),
-        ["vault", span] => Ok(vec![Effect::SetRetention {
+        }])),
+        ["vault", span] => Ok(Done::Effects(vec![Effect::SetRetention {
             conversation: None,
             rule: RetentionChange::Default(Some(Span::parse(span)?)),
-        }]),
+        }])),
         [rule] => {
             let Some(id) = state.current.filter(|_| !state.current_in_memory) else {
                 return Err("this conversation is not stored; '/retention vault 30d' sets the default".into());
@@ -146,10 +146,10 @@ pub fn retention(state: &mut State, args: &str) -> Outcome {
                 "default" => None,
                 other => Some(Retention::parse(other)?),
             };
-            Ok(vec![Effect::SetRetention {
+            Ok(Done::Effects(vec![Effect::SetRetention {
                 conversation: Some(id),
                 rule: RetentionChange::Conversation(rule),
-            }])
+            }]))
         }
         _ => Err("use '/retention', '/retention 7d|forever|default' or '/retention vault 30d|off'".into()),
     }

@@ -1,9 +1,11 @@
-//! Slash commands: one declarative table (name, arguments, help, handler),
-//! the parser, and completion. `update` runs a command only for text the user
-//! typed in the input box; text from a backend is never parsed here.
+//! Slash commands: each name of the table in `model::commands` bound to its
+//! handler. `update` runs a command only for text the user typed in the input
+//! box; text from a backend is never parsed here.
 //!
-//! A handler changes the state and returns the effects to carry out, or an
-//! error message for the status line. Handlers live one group per file.
+//! A handler changes the state and returns what is left to do (effects for
+//! the runtime, or a step that belongs to `update`: a send, a lock, the end of
+//! the session), or an error message for the status line. Handlers never call
+//! back up into `update`. They live one group per file.
 
 mod conversation;
 mod data;
@@ -12,168 +14,54 @@ mod settings;
 
 pub use conversation::confirm_delete;
 
-use crate::app::msg::Effect;
-use crate::app::state::State;
+use crate::model::commands::{find, parse};
+use crate::model::msg::Effect;
+use crate::model::state::State;
 
-/// What a handler returns: effects, or a message saying what was wrong.
-pub type Outcome = Result<Vec<Effect>, String>;
-
-pub struct SlashCommand {
-    pub name: &'static str,
-    /// The arguments as shown in help (`TITLE`, `[NAME]`).
-    pub args: &'static str,
-    pub help: &'static str,
-    pub run: fn(&mut State, &str) -> Outcome,
+/// What a handler leaves for `update` to do.
+#[derive(Debug)]
+pub enum Done {
+    /// Effects for the runtime to carry out.
+    Effects(Vec<Effect>),
+    /// Ask for the last reply again (`/retry`): a send.
+    Regenerate,
+    /// Lock the vault now; the reason is shown on the unlock screen.
+    Lock(&'static str),
+    /// End the session (`/quit`).
+    Quit,
 }
 
-/// Every command, in the order `/help` lists them.
-pub const COMMANDS: &[SlashCommand] = &[
-    SlashCommand {
-        name: "new",
-        args: "",
-        help: "Start a new conversation",
-        run: conversation::new,
-    },
-    SlashCommand {
-        name: "rename",
-        args: "TITLE",
-        help: "Rename this conversation",
-        run: conversation::rename,
-    },
-    SlashCommand {
-        name: "incognito",
-        args: "",
-        help: "Start a conversation kept in memory only: never written to the vault",
-        run: conversation::incognito,
-    },
-    SlashCommand {
-        name: "delete",
-        args: "",
-        help: "Wipe this conversation for good (asks you to type its title)",
-        run: conversation::delete,
-    },
-    SlashCommand {
-        name: "wipe",
-        args: "[before DATE | all]",
-        help: "Wipe this conversation, every message before DATE ('30d', '2026-01-31'), or the whole vault",
-        run: data::wipe,
-    },
-    SlashCommand {
-        name: "retention",
-        args: "[RULE | vault RULE]",
-        help: "How long messages are kept: '7d', 'forever' or 'default' here; 'vault 30d' or 'off' for all",
-        run: data::retention,
-    },
-    SlashCommand {
-        name: "export",
-        args: "[WORDS] [FILE]",
-        help: "Export this conversation as JSON, encrypted to the vault; words: 'all', 'md' (Markdown), 'plaintext'",
-        run: data::export,
-    },
-    SlashCommand {
-        name: "search",
-        args: "[TEXT]",
-        help: "Search every conversation (decrypted in memory only)",
-        run: conversation::search,
-    },
-    SlashCommand {
-        name: "retry",
-        args: "",
-        help: "Ask for the last reply again",
-        run: session::retry,
-    },
-    SlashCommand {
-        name: "edit",
-        args: "",
-        help: "Edit your last message and send it again",
-        run: session::edit,
-    },
-    SlashCommand {
-        name: "copy",
-        args: "[N]",
-        help: "Copy the last reply, or code block N, to the clipboard (OSC 52, works over SSH)",
-        run: session::copy,
-    },
-    SlashCommand {
-        name: "backend",
-        args: "[NAME]",
-        help: "Switch the backend that answers (lists them without NAME)",
-        run: settings::backend,
-    },
-    SlashCommand {
-        name: "theme",
-        args: "[NAME]",
-        help: "Switch the colour theme and remember it (lists them without NAME)",
-        run: settings::theme,
-    },
-    SlashCommand {
-        name: "redact",
-        args: "[off|warn|mask|block|TEXT]",
-        help: "What happens to personal data you type: masked (default), shown first, blocked, or sent; with TEXT, what the bot would receive",
-        run: settings::redact,
-    },
-    SlashCommand {
-        name: "view",
-        args: "",
-        help: "What sotto keeps: the vault, its protection, counts, backends with consent and what was sent",
-        run: settings::view,
-    },
-    SlashCommand {
-        name: "audit",
-        args: "",
-        help: "The vault's privacy events: created, failed unlocks, consent, exports, wipes (never content)",
-        run: settings::audit,
-    },
-    SlashCommand {
-        name: "timestamps",
-        args: "",
-        help: "Show or hide the time of each message",
-        run: settings::timestamps,
-    },
-    SlashCommand {
-        name: "lock",
-        args: "",
-        help: "Lock now: the history and keys leave memory until you unlock again",
-        run: session::lock,
-    },
-    SlashCommand {
-        name: "help",
-        args: "",
-        help: "Keys and commands",
-        run: session::help,
-    },
-    SlashCommand {
-        name: "quit",
-        args: "",
-        help: "Leave sotto (a streaming reply is stopped and kept)",
-        run: session::quit,
-    },
-];
+/// What a handler returns: what is left to do, or a message saying what was
+/// wrong.
+pub type Outcome = Result<Done, String>;
 
-/// A line typed in the input box, split into command name and arguments, if
-/// it is a command. `//text` is a message that starts with `/`.
-pub fn parse(input: &str) -> Option<(&str, &str)> {
-    let rest = input.trim_start().strip_prefix('/')?;
-    if rest.starts_with('/') {
-        return None;
-    }
-    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    Some((name, args.trim()))
-}
+type Handler = fn(&mut State, &str) -> Outcome;
 
-pub fn find(name: &str) -> Option<&'static SlashCommand> {
-    COMMANDS.iter().find(|c| c.name == name)
-}
-
-/// Commands whose name starts with what is typed after `/` (while no
-/// argument has been typed yet).
-pub fn completions(input: &str) -> Vec<&'static SlashCommand> {
-    match parse(input) {
-        Some((name, "")) if !input.trim_end().contains(' ') => {
-            COMMANDS.iter().filter(|c| c.name.starts_with(name)).collect()
-        }
-        _ => Vec::new(),
-    }
+/// The handler of the command called `name`.
+fn handler(name: &str) -> Option<Handler> {
+    Some(match name {
+        "new" => conversation::new,
+        "rename" => conversation::rename,
+        "incognito" => conversation::incognito,
+        "delete" => conversation::delete,
+        "wipe" => data::wipe,
+        "retention" => data::retention,
+        "export" => data::export,
+        "search" => conversation::search,
+        "retry" => session::retry,
+        "edit" => session::edit,
+        "copy" => session::copy,
+        "backend" => settings::backend,
+        "theme" => settings::theme,
+        "redact" => settings::redact,
+        "view" => settings::view,
+        "audit" => settings::audit,
+        "timestamps" => settings::timestamps,
+        "lock" => session::lock,
+        "help" => session::help,
+        "quit" => session::quit,
+        _ => return None,
+    })
 }
 
 /// Runs the command typed in `input`.
@@ -181,8 +69,8 @@ pub fn run(state: &mut State, input: &str) -> Outcome {
     let Some((name, args)) = parse(input) else {
         return Err("not a command".into());
     };
-    match find(name) {
-        Some(command) => (command.run)(state, args),
+    match find(name).and_then(|command| handler(command.name)) {
+        Some(run) => run(state, args),
         None => Err(format!(
             "unknown command '/{}'; nothing was sent. /help lists the commands",
             crate::sanitize::one_line(name, 40)
@@ -193,35 +81,12 @@ pub fn run(state: &mut State, input: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::commands::COMMANDS;
 
     #[test]
-    fn commands_are_parsed_with_their_arguments() {
-        assert_eq!(parse("/rename  My notes "), Some(("rename", "My notes")));
-        assert_eq!(parse("/new"), Some(("new", "")));
-        assert_eq!(parse("hello /new"), None);
-        assert_eq!(parse("//etc/hosts is a file"), None, "a doubled slash is a message");
-    }
-
-    #[test]
-    fn completion_offers_matching_names_until_an_argument_is_typed() {
-        let names: Vec<&str> = completions("/re").iter().map(|c| c.name).collect();
-        assert_eq!(names, ["rename", "retention", "retry", "redact"]);
-        let names: Vec<&str> = completions("/in").iter().map(|c| c.name).collect();
-        assert_eq!(names, ["incognito"]);
-        assert_eq!(completions("/").len(), COMMANDS.len());
-        assert!(completions("/rename x").is_empty());
-        assert!(completions("hello").is_empty());
-    }
-
-    #[test]
-    fn every_command_has_help_and_a_unique_name() {
-        for (i, command) in COMMANDS.iter().enumerate() {
-            assert!(!command.help.is_empty(), "/{} has no help", command.name);
-            assert!(
-                COMMANDS[i + 1..].iter().all(|c| c.name != command.name),
-                "/{} twice",
-                command.name
-            );
+    fn every_command_in_the_table_has_a_handler() {
+        for command in COMMANDS {
+            assert!(handler(command.name).is_some(), "/{} has no handler", command.name);
         }
     }
 }

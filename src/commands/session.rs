@@ -1,16 +1,16 @@
 //! Commands about the conversation in front of the user: /retry, /edit,
 //! /copy, /help, /quit.
 
-use super::Outcome;
-use crate::app::msg::Effect;
-use crate::app::state::{Popup, State};
+use super::{Done, Outcome};
+use crate::model::msg::Effect;
+use crate::model::state::{Popup, State};
 use crate::store::Role;
 
 /// Terminals drop OSC 52 writes above roughly this size.
 const MAX_CLIPBOARD_BYTES: usize = 100_000;
 
-pub fn retry(state: &mut State, _args: &str) -> Outcome {
-    crate::app::send::regenerate(state)
+pub fn retry(_state: &mut State, _args: &str) -> Outcome {
+    Ok(Done::Regenerate)
 }
 
 pub fn edit(state: &mut State, _args: &str) -> Outcome {
@@ -28,7 +28,7 @@ pub fn edit(state: &mut State, _args: &str) -> Outcome {
     state.editor.set_text(&text);
     state.editing = Some(seq);
     state.notify("editing your last message: Enter sends it in place of the old one, Esc cancels");
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }
 
 pub fn copy(state: &mut State, args: &str) -> Outcome {
@@ -49,7 +49,7 @@ pub fn copy(state: &mut State, args: &str) -> Outcome {
             .entries
             .iter()
             .find_map(|e| {
-                let blocks = crate::ui::markdown::code_blocks(&e.text);
+                let blocks = crate::model::code_blocks::code_blocks(&e.text);
                 (n >= e.first_code && n < e.first_code + blocks.len()).then(|| blocks[n - e.first_code].clone())
             })
             .ok_or_else(|| format!("there is no code block [{n}] in this conversation"))?
@@ -71,24 +71,21 @@ pub fn copy(state: &mut State, args: &str) -> Outcome {
         format!("code block [{}]", args.trim())
     };
     state.notify(format!("copied {what} to the clipboard"));
-    Ok(vec![Effect::CopyToClipboard(text)])
+    Ok(Done::Effects(vec![Effect::CopyToClipboard(text)]))
 }
 
 pub fn lock(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: there is no vault to lock; Ctrl-C ends the session and forgets it".into());
     }
-    Ok(crate::app::lock::lock(
-        state,
-        "Locked. The history and keys left memory.",
-    ))
+    Ok(Done::Lock("Locked. The history and keys left memory."))
 }
 
 pub fn help(state: &mut State, _args: &str) -> Outcome {
     state.popup = Some(Popup::Help { scroll: 0 });
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }
 
-pub fn quit(state: &mut State, _args: &str) -> Outcome {
-    Ok(crate::app::keys::quit(state))
+pub fn quit(_state: &mut State, _args: &str) -> Outcome {
+    Ok(Done::Quit)
 }

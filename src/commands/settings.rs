@@ -1,8 +1,8 @@
 //! Commands that change how sotto works: /backend, /theme, /timestamps.
 
-use super::Outcome;
-use crate::app::msg::Effect;
-use crate::app::state::{ActiveBackend, PickerKind, Popup, State};
+use super::{Done, Outcome};
+use crate::model::msg::Effect;
+use crate::model::state::{ActiveBackend, PickerKind, Popup, State};
 
 pub fn backend(state: &mut State, args: &str) -> Outcome {
     if args.is_empty() {
@@ -13,7 +13,7 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
             items,
             selected,
         });
-        return Ok(Vec::new());
+        return Ok(Done::Effects(Vec::new()));
     }
     if state.is_streaming() || state.sending {
         return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
@@ -38,7 +38,7 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
     if state.backend.choice.channel.leaves_machine() && !state.incognito {
         effects.push(Effect::CheckConsent { backend: name });
     }
-    Ok(effects)
+    Ok(Done::Effects(effects))
 }
 
 pub fn theme(state: &mut State, args: &str) -> Outcome {
@@ -50,7 +50,7 @@ pub fn theme(state: &mut State, args: &str) -> Outcome {
             items,
             selected,
         });
-        return Ok(Vec::new());
+        return Ok(Done::Effects(Vec::new()));
     }
     if !state.theme_names.iter().any(|n| n == args) {
         return Err(format!(
@@ -59,10 +59,10 @@ pub fn theme(state: &mut State, args: &str) -> Outcome {
             state.theme_names.join(", ")
         ));
     }
-    Ok(vec![Effect::LoadTheme {
+    Ok(Done::Effects(vec![Effect::LoadTheme {
         name: args.to_owned(),
         chosen: true,
-    }])
+    }]))
 }
 
 pub fn redact(state: &mut State, args: &str) -> Outcome {
@@ -72,14 +72,14 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
              as written. /redact MODE changes it; /redact TEXT shows what the backend would receive",
             state.redaction
         ));
-        return Ok(Vec::new());
+        return Ok(Done::Effects(Vec::new()));
     }
     // One plain word is a mode (or a mistyped one); anything else is text
     // to preview.
     let one_word = !args.contains(char::is_whitespace) && args.chars().all(|c| c.is_ascii_alphabetic());
     if !one_word {
         preview_send(state, args);
-        return Ok(Vec::new());
+        return Ok(Done::Effects(Vec::new()));
     }
     let mode: crate::redact::egress::Mode = args
         .parse()
@@ -93,12 +93,12 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
     };
     state.notify(format!("redaction '{mode}': {advice}"));
     if state.incognito {
-        return Ok(Vec::new());
+        return Ok(Done::Effects(Vec::new()));
     }
-    Ok(vec![Effect::SaveSetting {
+    Ok(Done::Effects(vec![Effect::SaveSetting {
         name: crate::redact::egress::MODE_SETTING.into(),
         value: mode.name().into(),
-    }])
+    }]))
 }
 
 /// Shows what the backend would receive if `text` were sent now in this
@@ -108,7 +108,7 @@ fn preview_send(state: &mut State, text: &str) {
     use crate::redact::egress::{self, Mode};
     let mode = state.redaction;
     let mut map = state.redaction_map.clone();
-    let history = crate::app::send::context(&state.entries);
+    let history = crate::model::entries::context(&state.entries);
     // Warn and block hold the message for a choice whose default is the
     // masked form; that is what is shown.
     let prepared_as = if mode == Mode::Off { Mode::Off } else { Mode::Mask };
@@ -145,16 +145,16 @@ pub fn view(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open; this conversation lives in memory only and ends with it".into());
     }
-    Ok(vec![Effect::LoadView(
+    Ok(Done::Effects(vec![Effect::LoadView(
         state.current.filter(|_| !state.current_in_memory),
-    )])
+    )]))
 }
 
 pub fn audit(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open, so there is no audit log to show".into());
     }
-    Ok(vec![Effect::LoadAudit])
+    Ok(Done::Effects(vec![Effect::LoadAudit]))
 }
 
 pub fn timestamps(state: &mut State, _args: &str) -> Outcome {
@@ -165,5 +165,5 @@ pub fn timestamps(state: &mut State, _args: &str) -> Outcome {
     } else {
         "timestamps hidden"
     });
-    Ok(Vec::new())
+    Ok(Done::Effects(Vec::new()))
 }

@@ -11,10 +11,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::markdown::MarkdownView;
-use super::wrap::{StyledLine, wrap_styled, zeroize_spans};
-use crate::app::state::{Entry, State};
-use crate::redact::egress;
-use crate::store::{ReplyState, Role};
+use crate::model::state::{Entry, State};
+use crate::model::wrap::{StyledLine, wrap_styled, zeroize_spans};
+use crate::model::{ReplyState, Role};
 use crate::theme::Theme;
 
 /// One message laid out.
@@ -319,20 +318,11 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
         _ => {
             let style = theme.text();
             for line in entry.text.split('\n') {
-                let clean = crate::app::editor::clean_input(line.strip_suffix('\r').unwrap_or(line));
+                let clean = crate::model::editor::clean_input(line.strip_suffix('\r').unwrap_or(line));
                 rows.extend(wrap_styled(&StyledLine::plain(vec![Span::styled(clean, style)]), width));
             }
             if entry.withheld > 0 {
-                // The sent text's placeholders name the kinds; a message
-                // stored before they were kept only has its count.
-                let kinds = entry.sent.as_deref().map(egress::placeholder_kinds).unwrap_or_default();
-                let note = match egress::withheld_summary(kinds) {
-                    Some(summary) => format!("⛨ {summary}"),
-                    None => format!(
-                        "⛨ {} item(s) withheld from the backend, sent as placeholders",
-                        entry.withheld
-                    ),
-                };
+                let note = format!("⛨ {}", entry.withheld_note());
                 rows.extend(wrap_styled(
                     &StyledLine::plain(vec![Span::styled(note, theme.ok())]),
                     width,
@@ -390,19 +380,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, cache: &mut ChatCache)
     frame.render_widget(Paragraph::new(rows), inner);
 }
 
-/// The chat pane's inner size for `state` in a terminal of `area`.
-pub fn pane_size(area: Rect, state: &State) -> (usize, usize) {
-    let layout = super::layout::chat_layout(area, state);
-    (
-        layout.chat.width as usize,
-        layout.chat.height.saturating_sub(1) as usize,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::state::tests_support::chat_state;
+    use crate::model::state::tests_support::chat_state;
     use crate::time::Timestamp;
 
     fn entry(seq: u64, role: Role, text: String) -> Entry {
@@ -497,7 +478,7 @@ mod tests {
         state.scroll.pending = -25;
         let (follow, anchor) = cache.resolve_scroll(&state, width, height);
         assert!(!follow);
-        state.scroll = crate::app::state::Scroll {
+        state.scroll = crate::model::state::Scroll {
             follow,
             anchor,
             pending: 0,
@@ -518,7 +499,7 @@ mod tests {
         let (width, height) = (60, 8);
         state.scroll.pending = -30;
         let (follow, anchor) = cache.resolve_scroll(&state, width, height);
-        state.scroll = crate::app::state::Scroll {
+        state.scroll = crate::model::state::Scroll {
             follow,
             anchor,
             pending: 0,
@@ -550,7 +531,7 @@ mod tests {
 #[cfg(test)]
 mod redaction_tests {
     use super::*;
-    use crate::app::state::tests_support::chat_state;
+    use crate::model::state::tests_support::chat_state;
 
     #[test]
     fn replies_are_shown_with_the_values_put_back_and_user_messages_say_what_was_withheld() {

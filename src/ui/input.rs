@@ -6,8 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 
-use crate::app::state::{Focus, State};
-use crate::commands;
+use crate::model::state::{Focus, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -52,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 
 fn draw_completions(frame: &mut Frame, input: Rect, state: &State) {
     let theme = &state.theme;
-    let matches = commands::completions(state.editor.text());
+    let matches = crate::model::commands::completions(state.editor.text());
     if matches.is_empty() || input.y == 0 {
         return;
     }

@@ -15,7 +15,8 @@ use ratatui::text::Span;
 
 use zeroize::Zeroize;
 
-use super::wrap::StyledLine;
+use crate::model::code_blocks::{closes, fence_open};
+use crate::model::wrap::StyledLine;
 use crate::sanitize;
 use crate::theme::Theme;
 
@@ -133,57 +134,6 @@ pub fn render(source: &str, theme: &Theme, first_code_number: usize) -> Vec<Styl
     view.lines().cloned().collect()
 }
 
-/// The contents of each fenced code block of `source`, in order (for copying).
-pub fn code_blocks(source: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<((char, usize), String)> = None;
-    for line in source.lines() {
-        match &mut current {
-            None => {
-                if let Some((fence, _)) = fence_open(line) {
-                    current = Some((fence, String::new()));
-                }
-            }
-            Some((fence, text)) => {
-                if closes(line, *fence) {
-                    blocks.push(std::mem::take(text));
-                    current = None;
-                } else {
-                    text.push_str(line);
-                    text.push('\n');
-                }
-            }
-        }
-    }
-    if let Some((_, text)) = current {
-        blocks.push(text);
-    }
-    blocks
-}
-
-/// A fence opening: its character, length and info string.
-fn fence_open(line: &str) -> Option<((char, usize), &str)> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
-    }
-    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = trimmed.chars().take_while(|x| *x == c).count();
-    if len < 3 {
-        return None;
-    }
-    let info = trimmed[len..].trim();
-    if c == '`' && info.contains('`') {
-        return None;
-    }
-    Some(((c, len), info))
-}
-
-fn closes(line: &str, (c, len): (char, usize)) -> bool {
-    let trimmed = line.trim();
-    trimmed.len() >= len && trimmed.chars().all(|x| x == c)
-}
-
 fn clean(line: &str) -> String {
     let line = line.strip_suffix('\r').unwrap_or(line);
     sanitize::for_terminal(&line.replace('\t', "    ")).into_owned()
@@ -278,7 +228,7 @@ fn block_line(line: &str, theme: &Theme) -> StyledLine {
                 None => (bullet, text),
             },
         };
-        let hang = " ".repeat(super::wrap::display_width(&bullet));
+        let hang = " ".repeat(crate::model::wrap::display_width(&bullet));
         return StyledLine {
             first: vec![Span::raw(pad.clone()), Span::styled(bullet, theme.accent())],
             rest: vec![Span::raw(format!("{pad}{hang}"))],
@@ -593,7 +543,10 @@ mod tests {
                 "╰─"
             ]
         );
-        assert_eq!(code_blocks(source), ["let x = **not bold**;\n", "second\n"]);
+        assert_eq!(
+            crate::model::code_blocks::code_blocks(source),
+            ["let x = **not bold**;\n", "second\n"]
+        );
     }
 
     #[test]

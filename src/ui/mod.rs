@@ -8,18 +8,17 @@
 pub mod chat;
 pub mod highlight;
 pub mod input;
-pub mod layout;
 pub mod markdown;
 pub mod popups;
 pub mod screens;
 pub mod sidebar;
 pub mod status;
-pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::widgets::Block;
 
-use crate::app::state::{Screen, State};
+use crate::model::layout;
+use crate::model::state::{Screen, State};
 
 /// Draws the whole screen for `state`.
 pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {

@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::layout::centered;
-use super::wrap::{StyledLine, wrap_styled};
-use crate::app::state::{PickerKind, Popup, State};
-use crate::commands::COMMANDS;
+use crate::model::commands::COMMANDS;
+use crate::model::layout::centered;
+use crate::model::state::{PickerKind, Popup, State};
+use crate::model::wrap::{StyledLine, wrap_styled};
 
 /// The keys, as `/help` lists them.
 pub const KEYS: &[(&str, &str)] = &[

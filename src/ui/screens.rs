@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::layout::centered;
-use crate::app::state::{SecretField, State, UnlockForm, WelcomeForm};
+use crate::model::layout::centered;
+use crate::model::state::{SecretField, State, UnlockForm, WelcomeForm};
 use crate::theme::Theme;
 
 fn field<'a>(label: &'a str, value: &SecretField, focused: bool, theme: &Theme) -> Line<'a> {
@@ -100,7 +100,7 @@ pub fn welcome(frame: &mut Frame, area: Rect, state: &State, form: &WelcomeForm)
     let width = inner.width.max(1) as usize;
     let form_height: usize = form_lines
         .iter()
-        .map(|l| crate::ui::wrap::wrap_styled(&crate::ui::wrap::StyledLine::plain(l.spans.clone()), width).len())
+        .map(|l| crate::model::wrap::wrap_styled(&crate::model::wrap::StyledLine::plain(l.spans.clone()), width).len())
         .sum();
     let form_height = (form_height as u16).min(inner.height);
     let top = Rect::new(inner.x, inner.y, inner.width, inner.height - form_height);

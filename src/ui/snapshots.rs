@@ -6,14 +6,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::chat::ChatCache;
-use crate::app::msg::Msg;
-use crate::app::state::tests_support::{chat_state, remote_choice};
-use crate::app::state::{
+use crate::model::msg::Msg;
+use crate::model::state::tests_support::{chat_state, remote_choice};
+use crate::model::state::{
     ConfirmAction, ConversationItem, Entry, Popup, Screen, SearchHit, SecretField, State, UnlockForm, WelcomeForm,
 };
-use crate::app::update::update;
 use crate::store::{ConversationId, ReplyState, Role};
 use crate::time::Timestamp;
+use crate::update::update;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -21,7 +21,7 @@ fn draw(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     let mut cache = ChatCache::default();
     if matches!(state.screen, Screen::Chat) {
-        let (w, h) = super::chat::pane_size(ratatui::layout::Rect::new(0, 0, width, height), state);
+        let (w, h) = crate::model::layout::pane_size(ratatui::layout::Rect::new(0, 0, width, height), state);
         let (follow, anchor) = cache.resolve_scroll(state, w, h);
         update(state, Msg::ScrollResolved { follow, anchor });
     }
@@ -118,7 +118,7 @@ fn welcome_screen_with_a_weak_passphrase_typed() {
         for c in "password1".chars() {
             form.passphrase.push(c);
         }
-        crate::app::screens::rate_passphrase(&mut form);
+        crate::update::screens::rate_passphrase(&mut form);
         state.screen = Screen::Welcome(form);
         state
     });
@@ -153,7 +153,7 @@ fn chat_while_a_reply_streams() {
         let mut reply = entry(2, Role::Assistant, "Half a sentence, still arr");
         reply.state = ReplyState::Streaming;
         state.entries.push(reply);
-        state.streaming = Some(crate::app::state::Streaming {
+        state.streaming = Some(crate::model::state::Streaming {
             stream: 1,
             conversation: Some(id(1)),
             entry: 2,
@@ -232,7 +232,7 @@ fn resizing_down_to_one_cell_and_back_with_one_layout_cache_never_panics() {
     for (width, height) in sizes {
         terminal.backend_mut().resize(width, height);
         update(&mut state, Msg::Resize { width, height });
-        let (w, h) = super::chat::pane_size(ratatui::layout::Rect::new(0, 0, width, height), &state);
+        let (w, h) = crate::model::layout::pane_size(ratatui::layout::Rect::new(0, 0, width, height), &state);
         state.scroll.pending = -2;
         let (follow, anchor) = cache.resolve_scroll(&state, w, h);
         update(&mut state, Msg::ScrollResolved { follow, anchor });

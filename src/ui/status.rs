@@ -8,8 +8,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::state::State;
-use crate::backend::Channel;
+use crate::model::state::State;
+use crate::model::{Channel, RedactionMode};
 
 /// The status facts, most important first: (label for wide terminals,
 /// value, whether it deserves attention).
@@ -40,7 +40,7 @@ pub fn facts(state: &State) -> Vec<(&'static str, String, bool)> {
         (
             "redaction",
             format!("redaction {}", state.redaction),
-            state.redaction == crate::redact::egress::Mode::Off,
+            state.redaction == RedactionMode::Off,
         ),
         // Retention arrives with its own feature; until then nothing
         // expires, and the bar says so.
@@ -89,8 +89,8 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State) {
     let style = if notice.error { theme.error() } else { theme.ok() };
     let text = crate::sanitize::one_line(&notice.text, 600);
     // Up to three rows, so an error's advice is not cut off.
-    let line = crate::ui::wrap::StyledLine::plain(vec![Span::styled(format!(" {text}"), style)]);
-    let rows = crate::ui::wrap::wrap_styled(&line, area.width as usize);
+    let line = crate::model::wrap::StyledLine::plain(vec![Span::styled(format!(" {text}"), style)]);
+    let rows = crate::model::wrap::wrap_styled(&line, area.width as usize);
     let height = (rows.len() as u16).min(3).min(area.height);
     let place = Rect::new(area.x, area.y + area.height - height, area.width, height);
     frame.render_widget(ratatui::widgets::Clear, place);

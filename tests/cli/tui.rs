@@ -302,7 +302,7 @@ const TUI_PANIC_CHILD_ENV: &str = "SOTTO_TEST_TUI_PANIC_CHILD";
 fn a_panic_in_the_chat_screen_restores_the_terminal_and_withholds_its_message() {
     if std::env::var_os(TUI_PANIC_CHILD_ENV).is_some() {
         sotto::hardening::prepare_process(|| {});
-        let _screen = sotto::app::runtime::terminal::TerminalGuard::new().expect("a terminal");
+        let _screen = sotto::app::terminal::TerminalGuard::new().expect("a terminal");
         let text = String::from("secret conversation text é");
         let cut = text.len() - 1;
         let _ = &text[..cut];

@@ -4,9 +4,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::msg::Effect;
-use super::state::{Screen, State, WelcomeForm};
 use crate::crypto::passphrase;
+use crate::model::msg::Effect;
+use crate::model::state::{Screen, State, WelcomeForm};
 
 /// Words that make a passphrase weaker when it contains them.
 const CONTEXT_WORDS: &[&str] = &["sotto", "vault", "passphrase", "password"];
@@ -16,7 +16,7 @@ pub fn rate_passphrase(form: &mut WelcomeForm) {
 }
 
 fn quit_unchanged(state: &mut State, message: &str) -> Vec<Effect> {
-    state.exit = Some((crate::cli::exit::OK, Some(message.to_owned())));
+    state.exit = Some((crate::model::ExitStatus::Ok, Some(message.to_owned())));
     vec![Effect::Quit]
 }
 

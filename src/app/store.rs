@@ -12,10 +12,10 @@ use std::sync::mpsc::{Receiver, Sender};
 use secrecy::SecretString;
 
 use super::Event;
-use crate::app::msg::Msg;
-use crate::app::state::{ConversationItem, Entry, SearchHit};
 use crate::config::{self, Config};
 use crate::crypto::KdfCost;
+use crate::model::msg::Msg;
+use crate::model::state::{ConversationItem, Entry, SearchHit};
 use crate::store::{
     AuditEvent, ConversationId, LockedVault, MessageMeta, NewMessage, NewProtection, ReplyState, Role, Vault,
 };
@@ -62,11 +62,11 @@ pub enum Job {
     PrepareRotation,
     SetRetention {
         conversation: Option<ConversationId>,
-        rule: crate::app::msg::RetentionChange,
+        rule: crate::model::msg::RetentionChange,
     },
     /// Destroy the whole vault; the session ends.
     WipeAll,
-    Export(crate::app::state::ExportRequest),
+    Export(crate::model::state::ExportRequest),
     Search(String),
     Audit,
     View(Option<ConversationId>),
@@ -628,7 +628,7 @@ fn vault_job(
         Job::SweepRetention => sweep(vault, events)?,
         Job::PrepareRotation => vault.prepare_rotation(),
         Job::SetRetention { conversation, rule } => {
-            use crate::app::msg::RetentionChange;
+            use crate::model::msg::RetentionChange;
             let notice = match (conversation, rule) {
                 (None, RetentionChange::Default(span)) => {
                     vault.set_default_retention(span).map_err(err("set the retention"))?;
@@ -1100,7 +1100,7 @@ mod tests {
             vec![
                 Job::Unlock(Some(passphrase())),
                 Job::WipeOlderThan(crate::time::Timestamp::from_unix_ms(1)),
-                Job::Export(crate::app::state::ExportRequest {
+                Job::Export(crate::model::state::ExportRequest {
                     scope: crate::export::ExportScope::Conversation(id),
                     format: crate::store::ExportFormat::Json,
                     plaintext: false,

@@ -88,7 +88,7 @@ pub fn advance(state: &mut State) -> Option<Vec<Effect>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::state::tests_support::chat_state;
+    use crate::model::state::tests_support::chat_state;
 
     #[test]
     fn each_enter_shows_the_next_step_and_fills_the_input_until_the_end() {

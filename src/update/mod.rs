@@ -3,10 +3,19 @@
 //! every behaviour is tested by feeding messages and looking at the state
 //! and the effects.
 
-use super::keys;
-use super::msg::{Effect, Msg};
-use super::send;
-use super::state::{ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, State, UnlockForm, mark_superseded};
+mod keys;
+mod lock;
+pub(crate) mod screens;
+mod scroll;
+pub mod send;
+
+#[cfg(test)]
+mod tests;
+
+use crate::model::msg::{Effect, Msg};
+use crate::model::state::{
+    ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, State, UnlockForm, mark_superseded,
+};
 
 /// Applies `msg` to `state`. Returns the effects, and whether anything
 /// visible changed (the runtime draws only then).
@@ -34,7 +43,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             if state.last_activity.as_unix_ms() == 0 {
                 state.last_activity = now;
             }
-            let locking = super::lock::maybe_auto_lock(state);
+            let locking = lock::maybe_auto_lock(state);
             if !locking.is_empty() {
                 return (locking, true);
             }
@@ -44,13 +53,13 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             needs_passphrase,
             prompt,
         } => {
-            super::lock::locked(state, needs_passphrase, prompt);
+            lock::locked(state, needs_passphrase, prompt);
             (Vec::new(), true)
         }
         Msg::InputFailed(message) => {
             let mut effects = send::cancel(state);
             state.exit = Some((
-                crate::cli::exit::ERROR,
+                crate::model::ExitStatus::Error,
                 Some(format!("cannot read the terminal: {message}")),
             ));
             effects.push(Effect::Quit);
@@ -58,7 +67,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
         }
         Msg::Terminate => {
             let mut effects = send::cancel(state);
-            state.exit = Some((crate::cli::exit::TERMINATED, None));
+            state.exit = Some((crate::model::ExitStatus::Terminated, None));
             effects.push(Effect::Quit);
             (effects, true)
         }
@@ -88,7 +97,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::CreateFailed { message } => {
-            state.screen = Screen::Welcome(super::state::WelcomeForm {
+            state.screen = Screen::Welcome(crate::model::state::WelcomeForm {
                 error: Some(message),
                 ..Default::default()
             });
@@ -189,7 +198,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::VaultWiped { notice } => {
-            state.exit = Some((crate::cli::exit::OK, Some(notice)));
+            state.exit = Some((crate::model::ExitStatus::Ok, Some(notice)));
             (vec![Effect::Quit], true)
         }
         Msg::Exported { notice } => {
@@ -320,7 +329,7 @@ fn opened(
     // Open the most recent conversation, as a chat app does.
     if let Some(first) = state.conversations.first() {
         let id = first.id;
-        effects.push(super::scroll::open(state, id));
+        effects.push(scroll::open(state, id));
     }
     effects
 }
@@ -337,7 +346,7 @@ fn unlock_failed(state: &mut State, message: String, fatal: bool) {
                  Every failed attempt is recorded in the vault's audit log ('sotto view' shows them)."
             )
         };
-        state.exit = Some((crate::cli::exit::UNLOCK_FAILED, Some(text)));
+        state.exit = Some((crate::model::ExitStatus::UnlockFailed, Some(text)));
         return;
     }
     state.screen = Screen::Unlock(UnlockForm {
@@ -386,7 +395,7 @@ fn open_conversation(
     if let Some((conversation, seq)) = jump
         && conversation == id
     {
-        super::scroll::jump_to_seq(state, seq);
+        scroll::jump_to_seq(state, seq);
     }
     if damaged > 0 {
         state.error(format!(

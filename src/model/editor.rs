@@ -9,8 +9,8 @@
 use unicode_segmentation::UnicodeSegmentation;
 use zeroize::Zeroize;
 
+use crate::model::wrap::{display_width, wrap_plain};
 use crate::sanitize;
-use crate::ui::wrap::{display_width, wrap_plain};
 
 /// How many earlier inputs Up/Down can recall.
 const HISTORY_LIMIT: usize = 200;
@@ -259,7 +259,7 @@ impl Editor {
         let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
         let mut used = 0;
         for (i, g) in self.text[start..end].grapheme_indices(true) {
-            let w = crate::ui::wrap::grapheme_width(g);
+            let w = crate::model::wrap::grapheme_width(g);
             if used + w > column {
                 return start + i;
             }

@@ -8,10 +8,10 @@
 
 use zeroize::Zeroize;
 
-use super::editor::Editor;
-use super::msg::Effect;
 use super::send;
-use super::state::{Screen, State, UnlockForm};
+use crate::model::editor::Editor;
+use crate::model::msg::Effect;
+use crate::model::state::{Screen, State, UnlockForm};
 
 /// Locks now. `why` is shown on the unlock screen.
 pub fn lock(state: &mut State, why: &str) -> Vec<Effect> {

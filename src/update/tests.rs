@@ -3,11 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::msg::{Effect, Msg, RetentionChange};
-use super::state::tests_support::{chat_state, remote_choice};
-use super::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
-use super::update::update;
+use super::update;
 use crate::backend::{Completion, Finish};
+use crate::model::msg::{Effect, Msg, RetentionChange};
+use crate::model::state::tests_support::{chat_state, remote_choice};
+use crate::model::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
 use crate::request::ChatRole;
 use crate::store::{ConversationId, ReplyState, Role};
 use crate::time::Timestamp;
@@ -310,7 +310,7 @@ fn three_wrong_passphrases_end_the_program_with_the_unlock_exit_code() {
         }
     }
     let (code, message) = state.exit.clone().expect("exits");
-    assert_eq!(code, crate::cli::exit::UNLOCK_FAILED);
+    assert_eq!(code, crate::model::ExitStatus::UnlockFailed);
     assert!(message.unwrap().contains("audit log"));
 }
 
@@ -411,7 +411,7 @@ fn wipe_before_a_date_or_of_everything_needs_the_word_wipe() {
 
     let effects = update(&mut state, Msg::VaultWiped { notice: "gone".into() }).0;
     assert!(matches!(effects.as_slice(), [Effect::Quit]));
-    assert_eq!(state.exit, Some((crate::cli::exit::OK, Some("gone".into()))));
+    assert_eq!(state.exit, Some((crate::model::ExitStatus::Ok, Some("gone".into()))));
 
     type_text(&mut state, "/wipe sometime");
     assert!(key(&mut state, KeyCode::Enter).is_empty());
@@ -612,7 +612,7 @@ fn edit_resends_the_last_message_in_place_of_the_old_one() {
     };
     assert_eq!(user_meta.extra.get("replaces").map(String::as_str), Some("2"));
     assert!(state.entries[2].superseded && state.entries[3].superseded);
-    let context = super::send::context(&state.entries);
+    let context = crate::model::entries::context(&state.entries);
     let contents: Vec<&str> = context.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(contents, ["first", "a1", "typo qestion!"]);
 }
@@ -665,7 +665,7 @@ fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
         &mut state,
         Msg::SearchDone {
             query: "invoice".into(),
-            hits: vec![super::state::SearchHit {
+            hits: vec![crate::model::state::SearchHit {
                 conversation: other,
                 title: "Billing".into(),
                 seq: 1,
@@ -915,8 +915,8 @@ fn retry_then_edit_leaves_every_reply_to_the_replaced_question_out_of_the_contex
     let mut edited = entry(5, Role::User, "q, edited");
     edited.replaces = Some(2);
     entries.push(edited);
-    super::state::mark_superseded(&mut entries);
-    let context = super::send::context(&entries);
+    crate::model::state::mark_superseded(&mut entries);
+    let context = crate::model::entries::context(&entries);
     let contents: Vec<&str> = context.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(contents, ["first", "a1", "q, edited"]);
 }
@@ -984,7 +984,7 @@ fn debug_output_never_shows_conversation_text() {
     });
     state.editor.set_text(canary);
     state.popup = Some(Popup::Confirm {
-        action: super::state::ConfirmAction::DeleteConversation(ConversationId::random()),
+        action: crate::model::state::ConfirmAction::DeleteConversation(ConversationId::random()),
         title: canary.into(),
         body: canary.into(),
         answer: None,
@@ -1306,7 +1306,7 @@ fn after_a_lock_no_cache_holds_any_of_the_conversation() {
         &mut state,
         Msg::SearchDone {
             query: CANARY.into(),
-            hits: vec![super::state::SearchHit {
+            hits: vec![crate::model::state::SearchHit {
                 conversation,
                 title: format!("question {CANARY}"),
                 seq: 0,

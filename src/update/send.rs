@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use super::msg::Effect;
-use super::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
 use crate::backend::{Completion, Finish};
+use crate::model::entries::context;
+use crate::model::msg::Effect;
+use crate::model::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
 use crate::redact::egress::{self, Mode};
 use crate::request::{ChatMessage, ChatRequest, ChatRole};
 use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
@@ -219,7 +220,7 @@ fn push_entry(state: &mut State, role: Role, text: String, replaces: Option<u64>
         replaces,
     });
     if replaces.is_some() {
-        super::state::mark_superseded(&mut state.entries);
+        crate::model::state::mark_superseded(&mut state.entries);
     }
     state.scroll.follow = true;
 }
@@ -238,25 +239,6 @@ fn start_reply_entry(state: &mut State) {
         seq: None,
         checkpointed: 0,
     });
-}
-
-/// The conversation as context for the backend: every message still in
-/// force, without replies that failed or never got a word in.
-pub fn context(entries: &[Entry]) -> Vec<ChatMessage> {
-    entries
-        .iter()
-        .filter(|e| !e.superseded && e.state != ReplyState::Streaming)
-        .filter(|e| !(e.role == Role::Assistant && (e.text.trim().is_empty() || e.state == ReplyState::Failed)))
-        .map(|e| ChatMessage {
-            role: match e.role {
-                Role::User => ChatRole::User,
-                Role::Assistant => ChatRole::Assistant,
-                Role::System => ChatRole::System,
-            },
-            // A user's message as it was sent (placeholders for what was withheld).
-            content: e.sent.clone().unwrap_or_else(|| e.text.clone()),
-        })
-        .collect()
 }
 
 /// The store has the user's message and the reply's record: stream.
@@ -329,7 +311,7 @@ pub fn stored(
 pub fn send_failed(
     state: &mut State,
     conversation: Option<ConversationId>,
-    created: Option<super::state::ConversationItem>,
+    created: Option<crate::model::state::ConversationItem>,
     user_seq: Option<u64>,
     message: &str,
 ) {
@@ -376,7 +358,7 @@ pub fn send_failed(
     for entry in &mut state.entries {
         entry.superseded = false;
     }
-    super::state::mark_superseded(&mut state.entries);
+    crate::model::state::mark_superseded(&mut state.entries);
 }
 
 /// A piece of the reply arrived.
@@ -467,7 +449,7 @@ fn finish(state: &mut State, reply_state: ReplyState, reason: String) -> Vec<Eff
         // Not stored yet: `stored` finishes the record when the store answers.
         _ => Vec::new(),
     };
-    super::state::renumber_code_blocks(&mut state.entries);
+    crate::model::state::renumber_code_blocks(&mut state.entries);
     if let Some(item) = state.conversations.iter_mut().find(|c| Some(c.id) == state.current) {
         item.updated = state.clock;
     }

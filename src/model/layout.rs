@@ -4,7 +4,7 @@
 
 use ratatui::layout::Rect;
 
-use crate::app::state::State;
+use crate::model::state::State;
 
 /// The sidebar's width when shown.
 pub const SIDEBAR_WIDTH: u16 = 30;
@@ -80,17 +80,26 @@ pub fn chat_layout(area: Rect, state: &State) -> ChatLayout {
     }
 }
 
+/// The chat pane's inner size for `state` in a terminal of `area`.
+pub fn pane_size(area: Rect, state: &State) -> (usize, usize) {
+    let layout = chat_layout(area, state);
+    (
+        layout.chat.width as usize,
+        layout.chat.height.saturating_sub(1) as usize,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::state::tests_support::chat_state;
+    use crate::model::state::tests_support::chat_state;
 
     #[test]
     fn every_size_gives_areas_inside_the_terminal() {
         let mut state = chat_state();
         state.editor.insert("a\nb\nc\nd\ne\nf\ng\nh\ni\nj");
         for demo in [false, true] {
-            state.demo = demo.then(|| crate::app::demo::DemoTour::new("/tmp/x".into()));
+            state.demo = demo.then(|| crate::model::demo::DemoTour::new("/tmp/x".into()));
             for width in 1..130 {
                 for height in 1..45 {
                     let area = Rect::new(0, 0, width, height);

@@ -5,10 +5,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::msg::Effect;
 use super::send;
-use super::state::{ConfirmAction, Focus, PickerKind, Popup, Screen, State};
-use crate::commands;
+use crate::commands::{self, Done};
+use crate::model::msg::Effect;
+use crate::model::state::{ConfirmAction, Focus, PickerKind, Popup, Screen, State};
 
 /// Rows one wheel notch scrolls.
 const WHEEL_ROWS: isize = 3;
@@ -28,7 +28,7 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Working { can_cancel, .. } => {
             if ctrl && key.code == KeyCode::Char('c') {
                 if *can_cancel {
-                    state.exit = Some((crate::cli::exit::CANCELLED, None));
+                    state.exit = Some((crate::model::ExitStatus::Cancelled, None));
                 } else {
                     state.notify("the vault is being created; this takes a moment and cannot be interrupted");
                 }
@@ -56,7 +56,7 @@ pub fn paste(state: &mut State, text: &str) {
         }
         Screen::Chat => {
             if let Some(Popup::Search { query, .. }) = &mut state.popup {
-                query.push_str(&crate::app::editor::clean_input(text).replace('\n', " "));
+                query.push_str(&crate::model::editor::clean_input(text).replace('\n', " "));
             }
         }
         // Passphrases are typed; a paste into a masked field is taken as typed.
@@ -102,14 +102,14 @@ pub fn scroll_by(state: &mut State, rows: isize) {
 /// Rows a page scroll moves: the chat pane's height less two rows of overlap.
 fn page(state: &State) -> isize {
     let (width, height) = state.viewport;
-    let (_, rows) = crate::ui::chat::pane_size(ratatui::layout::Rect::new(0, 0, width, height), state);
+    let (_, rows) = crate::model::layout::pane_size(ratatui::layout::Rect::new(0, 0, width, height), state);
     (rows as isize - 2).max(1)
 }
 
 fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
-    let completions = commands::completions(state.editor.text());
+    let completions = crate::model::commands::completions(state.editor.text());
     match key.code {
         KeyCode::Char('c') if ctrl => return ctrl_c(state),
         KeyCode::Char('d') if ctrl && state.editor.is_empty() => return quit(state),
@@ -125,7 +125,7 @@ fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter if alt => state.editor.newline(),
         KeyCode::Char('j') if ctrl => state.editor.newline(),
         KeyCode::Enter if state.editor.is_empty() && state.demo.is_some() => {
-            return super::demo::advance(state).unwrap_or_default();
+            return crate::model::demo::advance(state).unwrap_or_default();
         }
         KeyCode::Enter => {
             if !completions.is_empty() {
@@ -142,7 +142,7 @@ fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Tab | KeyCode::BackTab => {
             let (width, height) = state.viewport;
-            if crate::ui::layout::sidebar_shown(ratatui::layout::Rect::new(0, 0, width, height), state) {
+            if crate::model::layout::sidebar_shown(ratatui::layout::Rect::new(0, 0, width, height), state) {
                 state.focus = Focus::Sidebar;
             } else {
                 state.notify("the sidebar is hidden (Ctrl-B shows it; it needs 70 columns)");
@@ -235,7 +235,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
     if text.trim().is_empty() {
         return Vec::new();
     }
-    if commands::parse(&text).is_some() {
+    if crate::model::commands::parse(&text).is_some() {
         return run_command(state, &text);
     }
     if state.is_streaming() || state.sending || state.opening.is_some() {
@@ -254,7 +254,14 @@ fn submit(state: &mut State) -> Vec<Effect> {
 
 pub fn run_command(state: &mut State, input: &str) -> Vec<Effect> {
     let input = input.to_owned();
-    match commands::run(state, &input) {
+    let done = match commands::run(state, &input) {
+        Ok(Done::Effects(effects)) => Ok(effects),
+        Ok(Done::Regenerate) => send::regenerate(state),
+        Ok(Done::Lock(why)) => Ok(super::lock::lock(state, why)),
+        Ok(Done::Quit) => Ok(quit(state)),
+        Err(message) => Err(message),
+    };
+    match done {
         Ok(effects) => {
             // The command line leaves the box unless the command filled it.
             if state.editor.text() == input {
@@ -283,7 +290,7 @@ fn ctrl_c(state: &mut State) -> Vec<Effect> {
 
 pub fn quit(state: &mut State) -> Vec<Effect> {
     let mut effects = send::cancel(state);
-    state.exit = Some((crate::cli::exit::OK, None));
+    state.exit = Some((crate::model::ExitStatus::Ok, None));
     effects.push(Effect::Quit);
     effects
 }

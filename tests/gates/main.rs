@@ -1,11 +1,14 @@
 //! CI gates as tests, so that the README's one test command checks them too:
 //! the code is formatted, and clippy (all targets, warnings denied) finds
-//! nothing. The fuzz targets' brief runs are part of the library's tests.
+//! nothing; the layers of ARCHITECTURE.md hold (`layers.rs`). The fuzz
+//! targets' brief runs are part of the library's tests.
 //!
 //! Clippy builds in a target directory of its own (the outer `cargo test`
 //! holds the usual one) and takes a minute or two from cold, so it runs when
 //! `CI` is set, as on the CI machine; `CI=1 cargo test --test gates` runs it
 //! locally. Formatting is checked on every run.
+
+mod layers;
 
 use std::path::Path;
 use std::process::Command;

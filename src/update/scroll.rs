@@ -2,8 +2,8 @@
 //! arithmetic happens where real wrapped heights are known (see
 //! `ui::chat::resolve_scroll`).
 
-use super::msg::Effect;
-use super::state::State;
+use crate::model::msg::Effect;
+use crate::model::state::State;
 use crate::store::ConversationId;
 
 /// Asks the store for conversation `id`; only its answer will be shown.
