@@ -17,7 +17,7 @@ use crate::crypto::KdfCost;
 use crate::model::msg::Msg;
 use crate::model::state::{ConversationItem, Entry, SearchHit};
 use crate::store::{
-    AuditEvent, ConversationId, LockedVault, MessageMeta, NewMessage, NewProtection, ReplyState, Role, Vault,
+    AuditEvent, ConversationId, ExchangeTarget, LockedVault, MessageMeta, NewProtection, ReplyState, Role, Vault,
 };
 use crate::time::Timestamp;
 
@@ -472,18 +472,11 @@ fn entry_of(message: &crate::store::Message) -> Entry {
     }
 }
 
-/// What a failed send left behind.
-struct SendFailure {
-    conversation: Option<ConversationId>,
-    created: Option<ConversationItem>,
-    user_seq: Option<u64>,
-    message: String,
-}
-
 type Stored = (ConversationId, Option<ConversationItem>, Option<u64>, u64, Timestamp);
 
-/// Creates the conversation if needed, appends the user's message durably and
-/// begins the reply's record; on failure, says which of these happened.
+/// The durable half of a send in one commit (`Vault::begin_exchange`): the
+/// conversation if new, the user's message and the reply's record. A failure
+/// stored none of it.
 fn store_send(
     vault: &mut Vault,
     conversation: Option<ConversationId>,
@@ -491,55 +484,20 @@ fn store_send(
     text: Option<&str>,
     user_meta: MessageMeta,
     reply_meta: MessageMeta,
-) -> Result<Stored, Box<SendFailure>> {
-    let mut created = None;
-    let id = match conversation {
-        Some(id) => id,
-        None => {
-            let id = vault.create_conversation(title).map_err(|e| {
-                Box::new(SendFailure {
-                    conversation: None,
-                    created: None,
-                    user_seq: None,
-                    message: e.to_string(),
-                })
-            })?;
-            created = Some(ConversationItem {
-                id,
-                title: title.to_owned(),
-                updated: Timestamp::now(),
-                message_count: 0,
-                retention: None,
-            });
-            id
-        }
+) -> Result<Stored, crate::store::VaultError> {
+    let target = match conversation {
+        Some(id) => ExchangeTarget::Existing(id),
+        None => ExchangeTarget::New { title },
     };
-    let failure = |created: Option<ConversationItem>, user_seq: Option<u64>, e: crate::store::VaultError| {
-        Box::new(SendFailure {
-            conversation: Some(id),
-            created,
-            user_seq,
-            message: e.to_string(),
-        })
-    };
-    let at = Timestamp::now();
-    let mut user_seq = None;
-    if let Some(text) = text {
-        let message = NewMessage {
-            role: Role::User,
-            text,
-            meta: user_meta,
-            at: Some(at),
-        };
-        match vault.append_message(id, message) {
-            Ok(seq) => user_seq = Some(seq),
-            Err(e) => return Err(failure(created, None, e)),
-        }
-    }
-    match vault.begin_reply(id, reply_meta) {
-        Ok(reply_seq) => Ok((id, created, user_seq, reply_seq, at)),
-        Err(e) => Err(failure(created, user_seq, e)),
-    }
+    let start = vault.begin_exchange(target, text.map(|t| (t, user_meta)), reply_meta)?;
+    let created = start.created.then(|| ConversationItem {
+        id: start.conversation,
+        title: title.to_owned(),
+        updated: start.at,
+        message_count: 0,
+        retention: None,
+    });
+    Ok((start.conversation, created, start.user_seq, start.reply_seq, start.at))
 }
 
 fn vault_job(
@@ -591,12 +549,7 @@ fn vault_job(
                         at,
                     })
                 }
-                Err(failure) => send(Msg::SendFailed {
-                    conversation: failure.conversation,
-                    created: failure.created,
-                    user_seq: failure.user_seq,
-                    message: failure.message,
-                }),
+                Err(e) => send(Msg::SendFailed { message: e.to_string() }),
             }
         }
         Job::Checkpoint {
@@ -851,9 +804,6 @@ fn memory_job(memory: &mut Memory, job: Job, events: &Sender<Event>) {
             };
             let Some((_, updated, entries)) = memory.conversations.get_mut(&id) else {
                 send(Msg::SendFailed {
-                    conversation: None,
-                    created: None,
-                    user_seq: None,
                     message: "this conversation no longer exists".into(),
                 });
                 return;
@@ -1074,9 +1024,7 @@ mod tests {
             ],
         );
         assert!(
-            messages
-                .iter()
-                .any(|m| matches!(m, Msg::SendFailed { user_seq: None, .. })),
+            messages.iter().any(|m| matches!(m, Msg::SendFailed { .. })),
             "{messages:?}"
         );
     }
@@ -1239,7 +1187,7 @@ mod incognito_tests {
             .expect("opens");
         let kept = vault.create_conversation("kept").expect("conversation");
         vault
-            .append_message(kept, NewMessage::user("an ordinary message"))
+            .append_message(kept, crate::store::NewMessage::user("an ordinary message"))
             .expect("append");
         drop(vault);
 

@@ -19,7 +19,7 @@ use crate::redact::egress::{self, Mode, Outgoing};
 use crate::redact::mask::{RedactionMap, Unmasker};
 use crate::request::{ChatMessage, ChatRequest, ChatRole};
 use crate::sanitize;
-use crate::store::{AuditEvent, ConversationId, MessageMeta, NewMessage, ReplyState, Role, Vault};
+use crate::store::{AuditEvent, ConversationId, ExchangeTarget, MessageMeta, ReplyState, Role, Vault};
 
 /// How often a streaming reply is saved.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
@@ -110,10 +110,6 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     }
     // The egress boundary: history sent earlier in another mode is masked too.
     let request = egress::outgoing_request(request, mode, &mut map, true);
-    let conversation = match args.conversation {
-        Some(id) => id,
-        None => vault.create_conversation(&crate::store::title_for(&message))?,
-    };
     let meta = MessageMeta {
         backend: Some(backend.name.clone()),
         model: backend.model().map(str::to_owned),
@@ -126,17 +122,15 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
     {
         user_meta.extra.insert(egress::META_MAP.to_owned(), json);
     }
-    // Durable before it is sent.
-    vault.append_message(
-        conversation,
-        NewMessage {
-            role: Role::User,
-            text: &message,
-            meta: user_meta,
-            at: None,
-        },
-    )?;
-    let reply = vault.begin_reply(conversation, meta)?;
+    // Durable before it is sent: the conversation if new, the message and
+    // the reply's record, in one commit.
+    let title = crate::store::title_for(&message);
+    let target = match args.conversation {
+        Some(id) => ExchangeTarget::Existing(id),
+        None => ExchangeTarget::New { title: &title },
+    };
+    let start = vault.begin_exchange(target, Some((&message, user_meta)), meta)?;
+    let (conversation, reply) = (start.conversation, start.reply_seq);
     eprintln!("sotto: conversation {conversation}");
     report_withheld(&message, &outgoing);
 

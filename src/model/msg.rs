@@ -83,12 +83,9 @@ pub enum Msg {
         /// When the store recorded the message.
         at: crate::time::Timestamp,
     },
-    /// A send failed; `user_seq` says whether the user's message was stored
-    /// before the failure (then it stays, and is not put back in the draft).
+    /// The store could not keep a send. Its durable part is one commit, so
+    /// nothing of it was stored: the message goes back into the draft.
     SendFailed {
-        conversation: Option<ConversationId>,
-        created: Option<ConversationItem>,
-        user_seq: Option<u64>,
         message: String,
     },
     SearchDone {

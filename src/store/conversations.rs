@@ -37,6 +37,15 @@ impl Drop for IndexRecord {
     }
 }
 
+/// A conversation made in memory, for a commit that also holds its first
+/// messages.
+pub(crate) struct NewConversation {
+    pub id: ConversationId,
+    pub key: DataKey,
+    pub key_change: Change,
+    pub index: IndexRecord,
+}
+
 /// A conversation as listed: no messages, no key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConversationSummary {
@@ -118,10 +127,25 @@ pub(crate) fn id_of_key(key: &[u8]) -> Option<ConversationId> {
 impl Vault {
     /// Creates an empty conversation with its own data key.
     pub fn create_conversation(&mut self, title: &str) -> Result<ConversationId, VaultError> {
+        let NewConversation {
+            id,
+            key,
+            key_change,
+            index,
+        } = self.new_conversation(title);
+        self.records.commit(&[key_change, self.index_change(id, &index)])?;
+        self.records.flush()?;
+        self.conversation_keys.borrow_mut().insert(id, key);
+        Ok(id)
+    }
+
+    /// A new conversation, not yet committed: its id, key, the wrapped key's
+    /// record and an empty index entry.
+    pub(crate) fn new_conversation(&self, title: &str) -> NewConversation {
         let id = ConversationId::random();
         let key = DataKey::generate();
         let now = Timestamp::now();
-        let record = IndexRecord {
+        let index = IndexRecord {
             title: title.to_owned(),
             created: now,
             updated: now,
@@ -132,17 +156,16 @@ impl Vault {
             retention: None,
         };
         let wrapped = keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity);
-        self.records.commit(&[
-            Change::Put {
+        NewConversation {
+            id,
+            key,
+            key_change: Change::Put {
                 tree: TreeId::Keys,
                 key: id.as_bytes().to_vec(),
                 value: wrapped,
             },
-            self.index_change(id, &record),
-        ])?;
-        self.records.flush()?;
-        self.conversation_keys.borrow_mut().insert(id, key);
-        Ok(id)
+            index,
+        }
     }
 
     /// All conversations, most recently updated first.

@@ -12,6 +12,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::conversations::IndexRecord;
 use super::error::VaultError;
 use super::ids::{ConversationId, message_key, split_message_key};
 use super::records::{Change, RecordError, TreeId, open_value, seal_value};
@@ -166,6 +167,35 @@ impl fmt::Display for DamagedMessage {
 /// Each slot of a loaded conversation: the message, or why it is unreadable.
 pub type LoadedMessage = Result<Message, DamagedMessage>;
 
+/// The sealed record of `message` as the next of `conversation`, counted in
+/// its `index` (which the caller commits in the same batch).
+pub(crate) fn message_change(
+    conversation: ConversationId,
+    key: &DataKey,
+    index: &mut IndexRecord,
+    message: NewMessage<'_>,
+) -> Change {
+    let seq = index.next_seq;
+    let at = message.at.unwrap_or_else(Timestamp::now);
+    index.next_seq += 1;
+    index.message_count += 1;
+    index.updated = index.updated.max(at);
+    index.first_message_at = Some(index.first_message_at.map_or(at, |t| t.min(at)));
+    index.last_message_at = Some(index.last_message_at.map_or(at, |t| t.max(at)));
+    let record = MessageRecord {
+        role: message.role,
+        at,
+        text: message.text.to_owned(),
+        meta: message.meta,
+    };
+    let record_key = message_key(conversation, seq);
+    Change::Create {
+        tree: TreeId::Messages,
+        key: record_key.to_vec(),
+        value: seal_value(key, TreeId::Messages, &record_key, &record),
+    }
+}
+
 impl Vault {
     /// Appends a message and makes it durable before returning its sequence number.
     pub fn append_message(&mut self, conversation: ConversationId, message: NewMessage<'_>) -> Result<u64, VaultError> {
@@ -185,25 +215,7 @@ impl Vault {
         let first = index.next_seq;
         let mut changes = Vec::new();
         for message in messages {
-            let seq = index.next_seq;
-            let at = message.at.unwrap_or_else(Timestamp::now);
-            index.next_seq += 1;
-            index.message_count += 1;
-            index.updated = index.updated.max(at);
-            index.first_message_at = Some(index.first_message_at.map_or(at, |t| t.min(at)));
-            index.last_message_at = Some(index.last_message_at.map_or(at, |t| t.max(at)));
-            let record = MessageRecord {
-                role: message.role,
-                at,
-                text: message.text.to_owned(),
-                meta: message.meta,
-            };
-            let record_key = message_key(conversation, seq);
-            changes.push(Change::Create {
-                tree: TreeId::Messages,
-                key: record_key.to_vec(),
-                value: seal_value(&key, TreeId::Messages, &record_key, &record),
-            });
+            changes.push(message_change(conversation, &key, &mut index, message));
         }
         changes.push(self.index_change(conversation, &index));
         self.keep_identity_file()?;

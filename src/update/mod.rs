@@ -135,13 +135,8 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             }
             (send::stored(state, conversation, user_seq, reply_seq, at), true)
         }
-        Msg::SendFailed {
-            conversation,
-            created,
-            user_seq,
-            message,
-        } => {
-            send::send_failed(state, conversation, created, user_seq, &message);
+        Msg::SendFailed { message } => {
+            send::send_failed(state, &message);
             (Vec::new(), true)
         }
         Msg::SearchDone { query, hits } => {

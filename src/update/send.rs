@@ -306,24 +306,13 @@ pub fn stored(
     }]
 }
 
-/// The store could not take the send. What it did store stays; the rest
-/// goes back into the draft (after whatever was typed meanwhile).
-pub fn send_failed(
-    state: &mut State,
-    conversation: Option<ConversationId>,
-    created: Option<crate::model::state::ConversationItem>,
-    user_seq: Option<u64>,
-    message: &str,
-) {
+/// The store could not take the send, so nothing of it was stored (its
+/// durable part is one commit): the message goes back into the draft, after
+/// whatever was typed meanwhile.
+pub fn send_failed(state: &mut State, message: &str) {
     state.sending = false;
     state.streaming = None;
     state.pending_request = None;
-    if let Some(item) = created {
-        state.conversations.insert(0, item);
-    }
-    if conversation.is_some() {
-        state.current = conversation;
-    }
     if let Some(i) = state
         .entries
         .iter()
@@ -335,14 +324,8 @@ pub fn send_failed(
         .entries
         .iter()
         .rposition(|e| e.role == Role::User && e.seq.is_none());
-    match (user_seq, unsent) {
-        (Some(seq), Some(i)) => {
-            state.entries[i].seq = Some(seq);
-            state.error(format!(
-                "your message is stored, but the reply could not be started: {message}. /retry asks again"
-            ));
-        }
-        (None, Some(i)) => {
+    match unsent {
+        Some(i) => {
             let entry = state.entries.remove(i);
             let draft = state.editor.text().to_owned();
             let joined = if draft.is_empty() {
@@ -353,12 +336,8 @@ pub fn send_failed(
             state.editor.set_text(&joined);
             state.error(format!("nothing was sent: {message}. Your message is back in the box"));
         }
-        _ => state.error(format!("could not send: {message}")),
+        None => state.error(format!("could not send: {message}")),
     }
-    for entry in &mut state.entries {
-        entry.superseded = false;
-    }
-    crate::model::state::mark_superseded(&mut state.entries);
 }
 
 /// A piece of the reply arrived.

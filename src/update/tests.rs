@@ -471,9 +471,6 @@ fn a_send_the_store_could_not_keep_goes_back_into_the_draft() {
     update(
         &mut state,
         Msg::SendFailed {
-            conversation: None,
-            created: None,
-            user_seq: None,
             message: "disk full".into(),
         },
     );
@@ -485,35 +482,6 @@ fn a_send_the_store_could_not_keep_goes_back_into_the_draft() {
     assert!(state.entries.is_empty());
     assert!(!state.is_streaming() && !state.sending);
     assert!(state.notice.as_ref().unwrap().text.contains("disk full"));
-}
-
-#[test]
-fn a_message_stored_before_the_reply_failed_to_start_stays_and_is_not_duplicated() {
-    let mut state = chat_state();
-    type_text(&mut state, "important");
-    key(&mut state, KeyCode::Enter);
-    let id = ConversationId::random();
-    update(
-        &mut state,
-        Msg::SendFailed {
-            conversation: Some(id),
-            created: Some(ConversationItem {
-                id,
-                title: "important".into(),
-                updated: Timestamp::now(),
-                message_count: 1,
-                retention: None,
-            }),
-            user_seq: Some(0),
-            message: "disk full".into(),
-        },
-    );
-    assert!(state.editor.is_empty());
-    assert_eq!(state.entries.len(), 1);
-    assert_eq!(state.entries[0].seq, Some(0));
-    assert_eq!(state.current, Some(id));
-    assert_eq!(state.conversations.len(), 1);
-    assert!(state.notice.as_ref().unwrap().text.contains("/retry"));
 }
 
 fn entry(seq: u64, role: Role, text: &str) -> Entry {

@@ -9,6 +9,7 @@ mod api;
 mod at_rest;
 mod creation;
 mod durability;
+mod exchange;
 mod faults;
 mod forgery;
 mod recovery;
