@@ -19,6 +19,7 @@ use crossterm::event::{self, Event as TermEvent};
 
 use crate::backend::{Backend, CancelToken};
 use crate::config::Config;
+use crate::exchange::ReplyFailure;
 use crate::model::ExitStatus;
 use crate::model::msg::{Effect, Msg};
 use crate::model::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
@@ -481,7 +482,10 @@ impl Runtime {
         let Some(bot) = self.backends.get(backend).cloned() else {
             let _ = events.send(Event::Msg(Msg::ReplyEnded {
                 stream,
-                result: Err(format!("backend '{backend}' is not ready yet; try again in a moment")),
+                result: Err(ReplyFailure {
+                    reason: "unavailable",
+                    message: format!("backend '{backend}' is not ready yet; try again in a moment"),
+                }),
             }));
             return;
         };
@@ -497,16 +501,22 @@ impl Runtime {
                 })
             }));
             let result = match streamed {
-                Ok(result) => result.map_err(|e| e.to_string()),
+                Ok(result) => result.map_err(|e| ReplyFailure::from(&e)),
                 // A bug in a backend must not leave the reply "streaming".
-                Err(_) => Err("the backend failed unexpectedly (an internal error); what arrived is kept".into()),
+                Err(_) => Err(ReplyFailure {
+                    reason: "internal_error",
+                    message: "the backend failed unexpectedly (an internal error); what arrived is kept".into(),
+                }),
             };
             let _ = events.send(Event::Msg(Msg::ReplyEnded { stream, result }));
         });
         if let Err(e) = spawned {
             let _ = self.events.send(Event::Msg(Msg::ReplyEnded {
                 stream,
-                result: Err(format!("cannot start the reply: {e}")),
+                result: Err(ReplyFailure {
+                    reason: "unavailable",
+                    message: format!("cannot start the reply: {e}"),
+                }),
             }));
         }
     }

@@ -452,26 +452,6 @@ fn list(vault: &Vault) -> Result<Vec<ConversationItem>, crate::store::VaultError
         .collect())
 }
 
-fn entry_of(message: &crate::store::Message) -> Entry {
-    let extra = &message.meta.extra;
-    Entry {
-        seq: Some(message.seq),
-        role: message.role,
-        at: message.at,
-        text: message.text.clone(),
-        state: message.meta.state,
-        backend: message.meta.backend.clone(),
-        first_code: 0,
-        superseded: false,
-        sent: extra.get(crate::redact::egress::META_SENT).cloned(),
-        withheld: extra
-            .get(crate::redact::egress::META_WITHHELD)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0),
-        replaces: extra.get("replaces").and_then(|s| s.parse().ok()),
-    }
-}
-
 type Stored = (ConversationId, Option<ConversationItem>, Option<u64>, u64, Timestamp);
 
 /// The durable half of a send in one commit (`Vault::begin_exchange`): the
@@ -521,7 +501,7 @@ fn vault_job(
             let damaged = loaded.iter().filter(|m| m.is_err()).count();
             let messages: Vec<&crate::store::Message> = loaded.iter().filter_map(|m| m.as_ref().ok()).collect();
             let map = crate::redact::egress::map_from_history(messages.iter().map(|m| &m.meta.extra));
-            let entries = messages.into_iter().map(entry_of).collect();
+            let entries = messages.into_iter().map(Entry::from_stored).collect();
             send(Msg::ConversationOpened {
                 id,
                 entries,

@@ -7,22 +7,22 @@
 //! checkpointed while it streams and finished with how it ended.
 
 use std::io::{IsTerminal, Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 
 use super::unlock::open_vault;
 use super::{CliError, Context, exit};
-use crate::backend::{Backend, BackendError, CancelToken, Completion, Finish};
+use crate::backend::{Backend, CancelToken};
 use crate::config::{self, NamedBackend};
-use crate::redact::egress::{self, Mode, Outgoing};
+use crate::exchange::{self, Draft, Ending, ReplyFailure, ReplyResult};
+use crate::model::entries::{Entry, context, mark_superseded};
+use crate::redact::egress::{self, ContextLimits, Mode};
 use crate::redact::mask::{RedactionMap, Unmasker};
-use crate::request::{ChatMessage, ChatRequest, ChatRole};
+use crate::request::ChatMessage;
 use crate::sanitize;
-use crate::store::{AuditEvent, ConversationId, ExchangeTarget, MessageMeta, ReplyState, Role, Vault};
+use crate::store::{AuditEvent, ConversationId, ExchangeTarget, MessageMeta, ReplyState, Vault};
 
-/// How often a streaming reply is saved.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// The longest message accepted on stdin.
 const MAX_MESSAGE_BYTES: u64 = 1 << 20;
 
@@ -86,41 +86,34 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
             .and_then(|m| m.parse().ok())
             .unwrap_or_default(),
     };
-    let (mut history, mut map) = match args.conversation {
+    let (history, mut map) = match args.conversation {
         Some(id) => history(&vault, id)?,
         None => (Vec::new(), RedactionMap::default()),
     };
-    let before = map.len();
-    let outgoing = review(&message, mode, &mut map, &history)?;
+    refuse_unreviewed(&message, mode)?;
     warn_if_off(mode, args.redact.is_some(), &backend);
-    history.push(ChatMessage {
-        role: ChatRole::User,
-        content: outgoing.sent.clone(),
-    });
-    let mut request = ChatRequest {
-        messages: history,
-        ..Default::default()
-    };
-    let left_behind = config.context.apply(&mut request);
-    if left_behind > 0 {
-        eprintln!(
-            "sotto: {left_behind} earlier message(s) stayed on this machine (context: at most {} messages, {} characters)",
-            config.context.max_messages, config.context.max_chars
-        );
-    }
-    // The egress boundary: history sent earlier in another mode is masked too.
-    let request = egress::outgoing_request(request, mode, &mut map, true);
     let meta = MessageMeta {
         backend: Some(backend.name.clone()),
         model: backend.model().map(str::to_owned),
         ..Default::default()
     };
-    let mut user_meta = meta.clone();
-    user_meta.extra = outgoing.meta.clone();
-    if map.len() > before
-        && let Ok(json) = serde_json::to_string(&map.entries_since(before))
-    {
-        user_meta.extra.insert(egress::META_MAP.to_owned(), json);
+    let prepared = exchange::prepare(
+        Draft {
+            text: &message,
+            mode,
+            send_anyway: &[],
+            history,
+            limits: config.context,
+            reply_meta: &meta,
+            replaces: None,
+        },
+        &mut map,
+    );
+    if prepared.left_behind > 0 {
+        eprintln!(
+            "sotto: {} earlier message(s) stayed on this machine (context: at most {} messages, {} characters)",
+            prepared.left_behind, config.context.max_messages, config.context.max_chars
+        );
     }
     // Durable before it is sent: the conversation if new, the message and
     // the reply's record, in one commit.
@@ -129,10 +122,10 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
         Some(id) => ExchangeTarget::Existing(id),
         None => ExchangeTarget::New { title: &title },
     };
-    let start = vault.begin_exchange(target, Some((&message, user_meta)), meta)?;
+    let start = vault.begin_exchange(target, Some((&message, prepared.user_meta)), meta)?;
     let (conversation, reply) = (start.conversation, start.reply_seq);
     eprintln!("sotto: conversation {conversation}");
-    report_withheld(&message, &outgoing);
+    report_withheld(&message, &prepared.withheld);
 
     let cancel = CancelToken::new();
     let _sigint = CancelOnSigint::install(&cancel);
@@ -145,7 +138,7 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
             // Stored as received (with placeholders); shown with the values back.
             print_delta(&unmasker.push(delta));
             text.push_str(delta);
-            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY && checkpoint_error.is_none() {
+            if last_checkpoint.elapsed() >= exchange::CHECKPOINT_EVERY && checkpoint_error.is_none() {
                 last_checkpoint = Instant::now();
                 if let Err(e) = vault.checkpoint_reply(conversation, reply, &text) {
                     checkpoint_error = Some(e);
@@ -153,21 +146,21 @@ pub(crate) fn run(context: &Context, args: &AskArgs) -> Result<u8, CliError> {
                 }
             }
         };
-        bot.stream(&request, &cancel, &mut on_delta)
+        bot.stream(&prepared.request, &cancel, &mut on_delta)
     };
     print_delta(&unmasker.finish());
     end_output(&text);
     if let Some(e) = checkpoint_error {
         return Err(e.into());
     }
-    let (state, reason, code) = outcome(&result);
-    let finished = vault.finish_reply(conversation, reply, &text, state, reason);
+    let result: ReplyResult = result.map_err(|e| ReplyFailure::from(&e));
+    let ending = exchange::ending(&result);
+    let finished = vault.finish_reply(conversation, reply, &text, ending.state, Some(ending.reason.clone()));
     for repair in vault.take_repairs() {
         eprintln!("sotto: {repair}");
     }
     finished?;
-    report(&result, &*bot);
-    Ok(code)
+    Ok(report(&ending, &*bot))
 }
 
 fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, message: &str) -> Result<u8, CliError> {
@@ -175,32 +168,36 @@ fn ask_incognito(context: &Context, args: &AskArgs, backend: &NamedBackend, mess
         return Err(consent_needed(backend, true));
     }
     let mode = args.redact.unwrap_or_default();
-    let mut map = RedactionMap::default();
-    let outgoing = review(message, mode, &mut map, &[])?;
+    refuse_unreviewed(message, mode)?;
     warn_if_off(mode, args.redact.is_some(), backend);
     let key = config::resolve_key(backend, None)?;
     let bot = backend.build(key, &context.knowledge)?;
+    let mut map = RedactionMap::default();
+    let prepared = exchange::prepare(
+        Draft {
+            text: message,
+            mode,
+            send_anyway: &[],
+            history: Vec::new(),
+            limits: ContextLimits::default(),
+            reply_meta: &MessageMeta::default(),
+            replaces: None,
+        },
+        &mut map,
+    );
     let cancel = CancelToken::new();
     let _sigint = CancelOnSigint::install(&cancel);
-    let request = ChatRequest {
-        messages: vec![ChatMessage {
-            role: ChatRole::User,
-            content: outgoing.sent.clone(),
-        }],
-        ..Default::default()
-    };
-    let request = egress::outgoing_request(request, mode, &mut map, true);
-    report_withheld(message, &outgoing);
+    report_withheld(message, &prepared.withheld);
     let mut text = String::new();
     let mut unmasker = Unmasker::new(&map);
-    let result = bot.stream(&request, &cancel, &mut |delta| {
+    let result = bot.stream(&prepared.request, &cancel, &mut |delta| {
         print_delta(&unmasker.push(delta));
         text.push_str(delta);
     });
     print_delta(&unmasker.finish());
     end_output(&text);
-    report(&result, &*bot);
-    Ok(outcome(&result).2)
+    let result: ReplyResult = result.map_err(|e| ReplyFailure::from(&e));
+    Ok(report(&exchange::ending(&result), &*bot))
 }
 
 fn read_message(args: &AskArgs) -> Result<String, CliError> {
@@ -232,7 +229,7 @@ fn read_message(args: &AskArgs) -> Result<String, CliError> {
 
 /// Checks the message in `mode`: masked or as written, or refused (warn and
 /// block have nobody to ask on the command line) with what was found.
-fn review(message: &str, mode: Mode, map: &mut RedactionMap, history: &[ChatMessage]) -> Result<Outgoing, CliError> {
+fn refuse_unreviewed(message: &str, mode: Mode) -> Result<(), CliError> {
     if matches!(mode, Mode::Warn | Mode::Block) {
         let findings = crate::redact::detect(message);
         if !findings.is_empty() {
@@ -243,7 +240,7 @@ fn review(message: &str, mode: Mode, map: &mut RedactionMap, history: &[ChatMess
             )));
         }
     }
-    Ok(egress::prepare(message, mode, map, &[], history))
+    Ok(())
 }
 
 /// Says so, every time, when what is about to be sent is not masked: `off`
@@ -271,46 +268,27 @@ fn previews(message: &str, findings: &[crate::redact::Finding]) -> String {
         .join(", ")
 }
 
-fn report_withheld(message: &str, outgoing: &Outgoing) {
-    if let Some(summary) = egress::withheld_summary(outgoing.withheld.iter().map(|f| f.kind)) {
-        eprintln!("sotto: {summary}: {}", previews(message, &outgoing.withheld));
+fn report_withheld(message: &str, withheld: &[crate::redact::Finding]) {
+    if let Some(summary) = egress::withheld_summary(withheld.iter().map(|f| f.kind)) {
+        eprintln!("sotto: {summary}: {}", previews(message, withheld));
     }
 }
 
-/// The conversation so far, as context for the backend (the user's messages
-/// as they were sent), and its placeholder map.
+/// The conversation so far, as context for the backend, read by the same
+/// rules as the chat screen's (`model::entries::context`: user messages as
+/// they were sent, no replaced messages, no failed or empty replies), and its
+/// placeholder map.
 fn history(vault: &Vault, id: ConversationId) -> Result<(Vec<ChatMessage>, RedactionMap), CliError> {
     let loaded = vault.newest_messages(id, usize::MAX)?;
-    let map = egress::map_from_history(loaded.iter().filter_map(|m| m.as_ref().ok()).map(|m| &m.meta.extra));
-    let mut messages = Vec::new();
-    let mut damaged = 0;
-    for loaded in &loaded {
-        match loaded {
-            // A reply that failed or never got a word in is no context, and
-            // some servers refuse empty assistant turns.
-            Ok(message)
-                if message.role == Role::Assistant
-                    && (message.text.trim().is_empty() || message.meta.state == ReplyState::Failed) => {}
-            Ok(message) => messages.push(ChatMessage {
-                role: match message.role {
-                    Role::User => ChatRole::User,
-                    Role::Assistant => ChatRole::Assistant,
-                    Role::System => ChatRole::System,
-                },
-                content: message
-                    .meta
-                    .extra
-                    .get(egress::META_SENT)
-                    .cloned()
-                    .unwrap_or_else(|| message.text.clone()),
-            }),
-            Err(_) => damaged += 1,
-        }
-    }
+    let stored: Vec<&crate::store::Message> = loaded.iter().filter_map(|m| m.as_ref().ok()).collect();
+    let damaged = loaded.len() - stored.len();
     if damaged > 0 {
         eprintln!("sotto: warning: {damaged} damaged message(s) of this conversation are left out of the context");
     }
-    Ok((messages, map))
+    let map = egress::map_from_history(stored.iter().map(|m| &m.meta.extra));
+    let mut entries: Vec<Entry> = stored.into_iter().map(Entry::from_stored).collect();
+    mark_superseded(&mut entries);
+    Ok((context(&entries), map))
 }
 
 fn consent_needed(backend: &NamedBackend, incognito: bool) -> CliError {
@@ -364,45 +342,19 @@ fn end_output(text: &str) {
     }
 }
 
-/// How the stored reply ends, why, and the exit code.
-fn outcome(result: &Result<Completion, BackendError>) -> (ReplyState, Option<String>, u8) {
-    match result {
-        Ok(done) => match &done.finish {
-            Finish::Cancelled => (ReplyState::Cancelled, Some("cancelled".into()), exit::CANCELLED),
-            Finish::Truncated => (ReplyState::Truncated, Some("truncated".into()), exit::OK),
-            other => (ReplyState::Complete, Some(other.as_str().to_owned()), exit::OK),
-        },
-        Err(e) => (ReplyState::Failed, Some(failure_reason(e).into()), exit::BACKEND_FAILED),
+/// Tells the user how the reply ended; returns the exit code.
+fn report(ending: &Ending, bot: &dyn Backend) -> u8 {
+    match (&ending.note, ending.state) {
+        (Some(note), ReplyState::Failed) => {
+            eprintln!("sotto: {} ({}): {}", bot.info().name, bot.info().host, note.text());
+        }
+        (Some(note), _) => eprintln!("sotto: {}", note.text()),
+        (None, _) => {}
     }
-}
-
-fn failure_reason(e: &BackendError) -> &'static str {
-    match e {
-        BackendError::Connect { .. } => "connect_failed",
-        BackendError::Stalled { .. } => "stalled",
-        BackendError::TooSlow { .. } => "too_slow",
-        BackendError::Http { .. } => "http_error",
-        BackendError::InStream { .. } => "server_error",
-        BackendError::Protocol { .. } => "protocol_error",
-        BackendError::Interrupted { .. } => "interrupted",
-        BackendError::MissingKey { .. } => "missing_key",
-        BackendError::Unavailable(_) => "unavailable",
-    }
-}
-
-fn report(result: &Result<Completion, BackendError>, bot: &dyn Backend) {
-    match result {
-        Ok(done) if done.finish == Finish::Cancelled => {
-            eprintln!("sotto: stopped; the part of the reply that arrived is kept");
-        }
-        Ok(done) if done.finish == Finish::Truncated => {
-            eprintln!("sotto: the reply passed this backend's size limit (max_reply_kib) and was cut there");
-        }
-        Ok(done) if done.finish == Finish::Length => {
-            eprintln!("sotto: the model stopped at its length limit");
-        }
-        Ok(_) => {}
-        Err(e) => eprintln!("sotto: {} ({}): {e}", bot.info().name, bot.info().host),
+    match ending.state {
+        ReplyState::Cancelled => exit::CANCELLED,
+        ReplyState::Failed => exit::BACKEND_FAILED,
+        _ => exit::OK,
     }
 }
 

@@ -79,6 +79,28 @@ impl Drop for Entry {
 }
 
 impl Entry {
+    /// A stored message as shown (and as context): its sent form and count
+    /// of what was withheld come from its metadata.
+    pub fn from_stored(message: &crate::store::Message) -> Entry {
+        let extra = &message.meta.extra;
+        Entry {
+            seq: Some(message.seq),
+            role: message.role,
+            at: message.at,
+            text: message.text.clone(),
+            state: message.meta.state,
+            backend: message.meta.backend.clone(),
+            first_code: 0,
+            superseded: false,
+            sent: extra.get(crate::redact::egress::META_SENT).cloned(),
+            withheld: extra
+                .get(crate::redact::egress::META_WITHHELD)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            replaces: extra.get("replaces").and_then(|s| s.parse().ok()),
+        }
+    }
+
     /// What was withheld from this message, for the line under it. The sent
     /// text's placeholders name the kinds; a message stored before they were
     /// kept only has its count.

@@ -6,7 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use secrecy::SecretString;
 
 use super::state::{ConversationItem, Entry, SearchHit};
-use crate::backend::{BackendInfo, Completion};
+use crate::backend::BackendInfo;
 use crate::redact::egress::EgressRequest;
 use crate::store::{ConversationId, MessageMeta, ReplyState};
 
@@ -147,7 +147,7 @@ pub enum Msg {
     },
     ReplyEnded {
         stream: u64,
-        result: Result<Completion, String>,
+        result: crate::exchange::ReplyResult,
     },
 
     // ─── Editor and themes ───

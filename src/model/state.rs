@@ -33,6 +33,8 @@ pub struct Streaming {
     pub seq: Option<u64>,
     /// Text length at the last checkpoint.
     pub checkpointed: usize,
+    /// When the last checkpoint (or the start) was.
+    pub checkpointed_at: Timestamp,
 }
 
 /// Where the chat view is scrolled.

@@ -159,6 +159,7 @@ fn chat_while_a_reply_streams() {
             entry: 2,
             seq: Some(2),
             checkpointed: 0,
+            checkpointed_at: state.clock,
         });
         state
     });

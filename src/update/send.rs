@@ -1,17 +1,17 @@
 //! Sending a message and receiving its reply, as state transitions: the
 //! user's text becomes an entry and a store job; once it is durable, the
 //! reply streams into the next entry, is checkpointed on ticks, and is
-//! finished with how it ended. Esc (or quitting) stops a reply at once: what
+//! finished with how it ended (the steps of the shared pipeline in
+//! `exchange`). Esc (or quitting) stops a reply at once: what
 //! arrived is kept and marked, and late events of that stream are ignored.
 
 use std::collections::BTreeMap;
 
-use crate::backend::{Completion, Finish};
+use crate::exchange::{self, Draft, Note, ReplyResult};
 use crate::model::entries::context;
 use crate::model::msg::Effect;
 use crate::model::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
 use crate::redact::egress::{self, Mode};
-use crate::request::{ChatMessage, ChatRequest, ChatRole};
 use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
 use crate::time::Timestamp;
 
@@ -90,52 +90,36 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
 /// store gets what was written and what was sent, and the request waits for
 /// the store.
 pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_anyway: &[usize]) -> Vec<Effect> {
-    let mode = state.redaction;
-    let before = state.redaction_map.len();
-    let mut messages = context(&state.entries);
-    let outgoing = egress::prepare(&text, mode, &mut state.redaction_map, send_anyway, &messages);
-    messages.push(ChatMessage {
-        role: ChatRole::User,
-        content: outgoing.sent.clone(),
-    });
-    let mut request = ChatRequest {
-        messages,
-        ..Default::default()
-    };
-    state.context.apply(&mut request);
-    let request = egress::outgoing_request(request, mode, &mut state.redaction_map, true);
     let meta = reply_meta(state);
-    let mut user_meta = MessageMeta {
-        backend: meta.backend.clone(),
-        model: meta.model.clone(),
-        extra: outgoing.meta.clone(),
-        ..Default::default()
-    };
-    if let Some(seq) = replaces {
-        user_meta.extra.insert("replaces".to_owned(), seq.to_string());
-    }
-    if state.redaction_map.len() > before
-        && let Ok(json) = serde_json::to_string(&state.redaction_map.entries_since(before))
-    {
-        user_meta.extra.insert(egress::META_MAP.to_owned(), json);
-    }
+    let prepared = exchange::prepare(
+        Draft {
+            text: &text,
+            mode: state.redaction,
+            send_anyway,
+            history: context(&state.entries),
+            limits: state.context,
+            reply_meta: &meta,
+            replaces,
+        },
+        &mut state.redaction_map,
+    );
     let title = crate::store::title_for(&text);
     push_entry(state, Role::User, text.clone(), replaces);
     if let Some(entry) = state.entries.last_mut() {
-        entry.withheld = outgoing.withheld.len() as u32;
-        entry.sent = (!outgoing.withheld.is_empty()).then(|| outgoing.sent.clone());
+        entry.withheld = prepared.withheld.len() as u32;
+        entry.sent = (!prepared.withheld.is_empty()).then(|| prepared.sent.clone());
     }
-    if let Some(summary) = egress::withheld_summary(outgoing.withheld.iter().map(|f| f.kind)) {
+    if let Some(summary) = egress::withheld_summary(prepared.withheld.iter().map(|f| f.kind)) {
         state.notify(summary);
     }
     start_reply_entry(state);
     state.sending = true;
-    state.pending_request = Some(request);
+    state.pending_request = Some(prepared.request);
     vec![Effect::StoreSend {
         conversation: state.current,
         title,
         text: Some(text),
-        user_meta,
+        user_meta: prepared.user_meta,
         reply_meta: meta,
         memory: state.current.is_none() && state.current_in_memory,
     }]
@@ -168,12 +152,12 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
     let mut meta = reply_meta(state);
     meta.extra = BTreeMap::from([("replaces".to_owned(), old_seq.to_string())]);
     state.entries[last].superseded = true;
-    let mut request = ChatRequest {
-        messages: context(&state.entries),
-        ..Default::default()
-    };
-    state.context.apply(&mut request);
-    let request = egress::outgoing_request(request, state.redaction, &mut state.redaction_map, false);
+    let request = exchange::prepare_regeneration(
+        context(&state.entries),
+        state.redaction,
+        state.context,
+        &mut state.redaction_map,
+    );
     state.pending_request = Some(request);
     start_reply_entry(state);
     if let Some(reply) = state.entries.last_mut() {
@@ -238,6 +222,7 @@ fn start_reply_entry(state: &mut State) {
         entry,
         seq: None,
         checkpointed: 0,
+        checkpointed_at: state.clock,
     });
 }
 
@@ -289,14 +274,11 @@ pub fn stored(
     let stream = streaming.stream;
     let request = match state.pending_request.take() {
         Some(request) => request,
-        None => egress::outgoing_request(
-            ChatRequest {
-                messages: context(&state.entries),
-                ..Default::default()
-            },
+        None => exchange::prepare_regeneration(
+            context(&state.entries),
             state.redaction,
+            state.context,
             &mut state.redaction_map,
-            false,
         ),
     };
     vec![Effect::StartReply {
@@ -351,7 +333,8 @@ pub fn delta(state: &mut State, stream: u64, text: &str) -> bool {
     }
 }
 
-/// On a tick: save what streamed since the last checkpoint.
+/// On a tick: save what streamed since the last checkpoint, at most every
+/// `exchange::CHECKPOINT_EVERY`.
 pub fn checkpoint(state: &mut State) -> Vec<Effect> {
     let Some(s) = state.streaming.as_mut() else {
         return Vec::new();
@@ -363,10 +346,12 @@ pub fn checkpoint(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let text = &state.entries[s.entry].text;
-    if text.len() == s.checkpointed {
+    let since = state.clock.as_unix_ms() - s.checkpointed_at.as_unix_ms();
+    if text.len() == s.checkpointed || since < exchange::CHECKPOINT_EVERY.as_millis() as i64 {
         return Vec::new();
     }
     s.checkpointed = text.len();
+    s.checkpointed_at = state.clock;
     vec![Effect::Checkpoint {
         conversation,
         seq,
@@ -375,29 +360,17 @@ pub fn checkpoint(state: &mut State) -> Vec<Effect> {
 }
 
 /// The reply ended (or failed) on its own.
-pub fn ended(state: &mut State, stream: u64, result: Result<Completion, String>) -> Vec<Effect> {
+pub fn ended(state: &mut State, stream: u64, result: ReplyResult) -> Vec<Effect> {
     if state.streaming.as_ref().is_none_or(|s| s.stream != stream) {
         return Vec::new();
     }
-    let (reply_state, reason) = match &result {
-        Ok(done) => match &done.finish {
-            Finish::Cancelled => (ReplyState::Cancelled, "cancelled".to_owned()),
-            Finish::Truncated => {
-                state.error("the reply passed this backend's size limit (max_reply_kib) and was cut there");
-                (ReplyState::Truncated, "truncated".to_owned())
-            }
-            Finish::Length => {
-                state.notify("the model stopped at its length limit");
-                (ReplyState::Complete, "length".to_owned())
-            }
-            other => (ReplyState::Complete, other.as_str().to_owned()),
-        },
-        Err(message) => {
-            state.error(message.clone());
-            (ReplyState::Failed, "failed".to_owned())
-        }
-    };
-    finish(state, reply_state, reason)
+    let ending = exchange::ending(&result);
+    match ending.note {
+        Some(Note::Problem(text)) => state.error(text),
+        Some(Note::Info(text)) => state.notify(text),
+        None => {}
+    }
+    finish(state, ending.state, ending.reason)
 }
 
 /// Stops the streaming reply now, keeping what arrived.
@@ -405,7 +378,7 @@ pub fn cancel(state: &mut State) -> Vec<Effect> {
     let Some(stream) = state.streaming.as_ref().map(|s| s.stream) else {
         return Vec::new();
     };
-    state.notify("stopped; the part of the reply that arrived is kept");
+    state.notify(exchange::STOPPED);
     let mut effects = vec![Effect::CancelReply { stream }];
     effects.extend(finish(state, ReplyState::Cancelled, "cancelled".into()));
     effects
