@@ -77,20 +77,15 @@ pub fn prepare(draft: Draft<'_>, map: &mut RedactionMap) -> Prepared {
     let left_behind = draft.limits.apply(&mut request);
     // History sent earlier in another mode is masked too.
     let request = egress::outgoing_request(request, draft.mode, map, true);
-    let mut user_meta = MessageMeta {
+    let user_meta = MessageMeta {
         backend: draft.reply_meta.backend.clone(),
         model: draft.reply_meta.model.clone(),
-        extra: outgoing.meta.clone(),
+        sent: (!outgoing.withheld.is_empty()).then(|| outgoing.sent.clone()),
+        withheld: outgoing.withheld.len() as u32,
+        redaction_map: (map.len() > before).then(|| map.entries_since(before)),
+        replaces: draft.replaces,
         ..Default::default()
     };
-    if let Some(seq) = draft.replaces {
-        user_meta.extra.insert("replaces".to_owned(), seq.to_string());
-    }
-    if map.len() > before
-        && let Ok(json) = serde_json::to_string(&map.entries_since(before))
-    {
-        user_meta.extra.insert(egress::META_MAP.to_owned(), json);
-    }
     Prepared {
         sent: outgoing.sent,
         withheld: outgoing.withheld,
@@ -238,8 +233,13 @@ mod tests {
         let sent: Vec<&str> = prepared.request.messages().iter().map(|m| m.content.as_str()).collect();
         assert_eq!(sent, ["earlier: mail [EMAIL_1]", "call me at [EMAIL_2]"]);
         assert_eq!(prepared.user_meta.backend.as_deref(), Some("local"));
-        assert_eq!(prepared.user_meta.extra["replaces"], "4");
-        let recorded = egress::map_from_history([&prepared.user_meta.extra]);
+        assert_eq!(prepared.user_meta.replaces, Some(4));
+        assert_eq!(prepared.user_meta.sent.as_deref(), Some("call me at [EMAIL_2]"));
+        assert_eq!(prepared.user_meta.withheld, 1);
+        let recorded = prepared
+            .user_meta
+            .redaction_map
+            .expect("the new placeholders are recorded");
         assert_eq!(
             recorded.len(),
             2,

@@ -21,13 +21,13 @@ use crate::backend::{Backend, CancelToken};
 use crate::config::Config;
 use crate::exchange::ReplyFailure;
 use crate::model::ExitStatus;
-use crate::model::msg::{Effect, Msg};
+use crate::model::msg::{Effect, Msg, StoreJob};
 use crate::model::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
 use crate::store::{LockedVault, Protection, VaultError};
 use crate::theme::{Theme, ThemeCatalog};
 use crate::ui;
 use crate::update::update;
-use store::{Job, StoreActor};
+use store::{StoreActor, StoreInput};
 
 /// Shortest time between two frames (about 60 per second).
 const FRAME: Duration = Duration::from_millis(16);
@@ -176,7 +176,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
 
     let (events, inbox) = mpsc::channel::<Event>();
-    let (jobs, job_inbox) = mpsc::channel::<Job>();
+    let (store, store_inbox) = mpsc::channel::<StoreInput>();
     let actor = StoreActor::new(
         options.data_dir.clone(),
         options.config.clone(),
@@ -187,7 +187,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     );
     let store_thread = std::thread::Builder::new()
         .name("sotto-store".into())
-        .spawn(move || actor.run(job_inbox))
+        .spawn(move || actor.run(store_inbox))
         .map_err(AppError::Store)?;
 
     let mut guard = terminal::TerminalGuard::new().map_err(AppError::Terminal)?;
@@ -203,7 +203,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         .spawn(crate::redact::warm_up);
 
     let mut runtime = Runtime {
-        jobs,
+        store,
         events,
         backends: HashMap::new(),
         streams: HashMap::new(),
@@ -224,14 +224,14 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         runtime.carry_out(&mut state, &mut guard, vec![Effect::PrepareBackend(name)]);
     }
     if unlock_now {
-        runtime.carry_out(&mut state, &mut guard, vec![Effect::Unlock(None)]);
+        runtime.carry_out(&mut state, &mut guard, vec![Effect::Store(StoreJob::Unlock(None))]);
     }
     if let Some(demo) = &options.demo {
         state.demo = Some(crate::model::demo::DemoTour::new(demo.scratch.display().to_string()));
         runtime.carry_out(
             &mut state,
             &mut guard,
-            vec![Effect::Unlock(Some(demo.passphrase.clone()))],
+            vec![Effect::Store(StoreJob::Unlock(Some(demo.passphrase.clone())))],
         );
     }
     let outcome = runtime.event_loop(&mut state, &mut guard, &inbox);
@@ -240,7 +240,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     for stream in runtime.streams.values() {
         stream.cancel();
     }
-    let _ = runtime.jobs.send(Job::Close);
+    let _ = runtime.store.send(StoreInput::Close);
     drop(guard);
     let _ = store_thread.join();
     outcome?;
@@ -249,7 +249,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
 }
 
 struct Runtime {
-    jobs: Sender<Job>,
+    store: Sender<StoreInput>,
     events: Sender<Event>,
     backends: HashMap<String, Arc<dyn Backend>>,
     streams: HashMap<u64, CancelToken>,
@@ -352,81 +352,21 @@ impl Runtime {
 
     fn carry_out(&mut self, state: &mut State, guard: &mut terminal::TerminalGuard, effects: Vec<Effect>) {
         for effect in effects {
-            let job = match effect {
-                Effect::Unlock(passphrase) => Job::Unlock(passphrase),
-                Effect::CreateVault(passphrase) => Job::Create(passphrase),
-                Effect::Lock => {
-                    // Backends may hold API keys from the vault: they go too.
-                    for stream in self.streams.values() {
-                        stream.cancel();
+            let input = match effect {
+                Effect::Store(job) => {
+                    if matches!(job, StoreJob::Lock | StoreJob::WipeAll) {
+                        // Backends may hold API keys from the vault: they go too.
+                        for stream in self.streams.values() {
+                            stream.cancel();
+                        }
+                        self.streams.clear();
+                        self.backends.clear();
                     }
-                    self.streams.clear();
-                    self.backends.clear();
-                    Job::Lock
+                    StoreInput::Job(job)
                 }
-                Effect::ListConversations => Job::List,
-                Effect::OpenConversation(id) => Job::Open(id),
-                Effect::StoreSend {
-                    conversation,
-                    title,
-                    text,
-                    user_meta,
-                    reply_meta,
-                    memory,
-                } => Job::Send {
-                    conversation,
-                    title,
-                    text,
-                    user_meta,
-                    reply_meta,
-                    memory,
-                },
-                Effect::Checkpoint {
-                    conversation,
-                    seq,
-                    text,
-                } => Job::Checkpoint {
-                    conversation,
-                    seq,
-                    text,
-                },
-                Effect::FinishReply {
-                    conversation,
-                    seq,
-                    text,
-                    state,
-                    reason,
-                } => Job::Finish {
-                    conversation,
-                    seq,
-                    text,
-                    state,
-                    reason,
-                },
-                Effect::Rename { conversation, title } => Job::Rename(conversation, title),
-                Effect::Delete(id) => Job::Delete(id),
-                Effect::WipeOlderThan(before) => Job::WipeOlderThan(before),
-                Effect::SweepRetention => Job::SweepRetention,
-                Effect::PrepareRotation => Job::PrepareRotation,
-                Effect::SetRetention { conversation, rule } => Job::SetRetention { conversation, rule },
-                Effect::WipeAll => {
-                    for stream in self.streams.values() {
-                        stream.cancel();
-                    }
-                    self.streams.clear();
-                    self.backends.clear();
-                    Job::WipeAll
-                }
-                Effect::Export(request) => Job::Export(request),
-                Effect::Search(query) => Job::Search(query),
-                Effect::LoadAudit => Job::Audit,
-                Effect::LoadView(conversation) => Job::View(conversation),
-                Effect::SaveSetting { name, value } => Job::SaveSetting(name, value),
-                Effect::GiveConsent { backend, target } => Job::GiveConsent { backend, target },
-                Effect::CheckConsent { backend } => Job::CheckConsent(backend),
                 Effect::PrepareBackend(name) => {
                     self.backends.remove(&name);
-                    Job::PrepareBackend(name)
+                    StoreInput::BuildBackend(name)
                 }
                 Effect::StartReply {
                     stream,
@@ -471,7 +411,7 @@ impl Runtime {
                 }
                 Effect::Quit => continue,
             };
-            if self.jobs.send(job).is_err() {
+            if self.store.send(input).is_err() {
                 state.error("the store has stopped; quit and start sotto again");
             }
         }

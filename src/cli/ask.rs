@@ -285,7 +285,7 @@ fn history(vault: &Vault, id: ConversationId) -> Result<(Vec<ChatMessage>, Redac
     if damaged > 0 {
         eprintln!("sotto: warning: {damaged} damaged message(s) of this conversation are left out of the context");
     }
-    let map = egress::map_from_history(stored.iter().map(|m| &m.meta.extra));
+    let map = egress::map_from_history(stored.iter().filter_map(|m| m.meta.redaction_map.as_ref()));
     let mut entries: Vec<Entry> = stored.into_iter().map(Entry::from_stored).collect();
     mark_superseded(&mut entries);
     Ok((context(&entries), map))

@@ -1,7 +1,7 @@
 //! Conversation commands: /new, /rename, /delete, /search.
 
 use super::{Done, Outcome};
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{ConfirmAction, Popup, State, TypedAnswer};
 use crate::store::ConversationId;
 
@@ -56,10 +56,10 @@ pub fn rename(state: &mut State, args: &str) -> Outcome {
         item.title = title.clone();
     }
     state.notify("renamed");
-    Ok(Done::Effects(vec![Effect::Rename {
+    Ok(Done::Effects(vec![Effect::Store(StoreJob::Rename {
         conversation: id,
         title,
-    }]))
+    })]))
 }
 
 pub fn delete(state: &mut State, _args: &str) -> Outcome {
@@ -92,7 +92,7 @@ pub fn confirm_delete(state: &mut State, id: ConversationId, title: &str) -> Vec
             crate::sanitize::one_line(title, 60)
         ),
     });
-    vec![Effect::PrepareRotation]
+    vec![Effect::Store(StoreJob::PrepareRotation)]
 }
 
 pub fn search(state: &mut State, args: &str) -> Outcome {
@@ -101,7 +101,7 @@ pub fn search(state: &mut State, args: &str) -> Outcome {
     let effects = if query.is_empty() {
         Vec::new()
     } else {
-        vec![Effect::Search(query.clone())]
+        vec![Effect::Store(StoreJob::Search(query.clone()))]
     };
     state.popup = Some(Popup::Search {
         query,

@@ -5,7 +5,7 @@
 
 use super::{Done, Outcome};
 use crate::export::ExportScope;
-use crate::model::msg::{Effect, RetentionChange};
+use crate::model::msg::{Effect, RetentionChange, StoreJob};
 use crate::model::state::{ConfirmAction, ExportRequest, Popup, State, TypedAnswer};
 use crate::store::{ExportFormat, Retention};
 use crate::time::{Span, Timestamp};
@@ -83,7 +83,7 @@ pub fn export(state: &mut State, args: &str) -> Outcome {
     };
     if !plaintext {
         state.notify("exporting…");
-        return Ok(Done::Effects(vec![Effect::Export(request)]));
+        return Ok(Done::Effects(vec![Effect::Store(StoreJob::Export(request))]));
     }
     state.popup = Some(Popup::Confirm {
         body: format!(
@@ -110,7 +110,7 @@ fn confirm_typed(state: &mut State, action: ConfirmAction, title: &str, body: St
             typed: String::new(),
         }),
     });
-    vec![Effect::PrepareRotation]
+    vec![Effect::Store(StoreJob::PrepareRotation)]
 }
 
 /// `/retention`: show the rules; `/retention 7d|forever|default` for this
@@ -130,14 +130,14 @@ pub fn retention(state: &mut State, args: &str) -> Outcome {
             ));
             Ok(Done::Effects(Vec::new()))
         }
-        ["vault", "off"] => Ok(Done::Effects(vec![Effect::SetRetention {
+        ["vault", "off"] => Ok(Done::Effects(vec![Effect::Store(StoreJob::SetRetention {
             conversation: None,
             rule: RetentionChange::Default(None),
-        }])),
-        ["vault", span] => Ok(Done::Effects(vec![Effect::SetRetention {
+        })])),
+        ["vault", span] => Ok(Done::Effects(vec![Effect::Store(StoreJob::SetRetention {
             conversation: None,
             rule: RetentionChange::Default(Some(Span::parse(span)?)),
-        }])),
+        })])),
         [rule] => {
             let Some(id) = state.current.filter(|_| !state.current_in_memory) else {
                 return Err("this conversation is not stored; '/retention vault 30d' sets the default".into());
@@ -146,10 +146,10 @@ pub fn retention(state: &mut State, args: &str) -> Outcome {
                 "default" => None,
                 other => Some(Retention::parse(other)?),
             };
-            Ok(Done::Effects(vec![Effect::SetRetention {
+            Ok(Done::Effects(vec![Effect::Store(StoreJob::SetRetention {
                 conversation: Some(id),
                 rule: RetentionChange::Conversation(rule),
-            }]))
+            })]))
         }
         _ => Err("use '/retention', '/retention 7d|forever|default' or '/retention vault 30d|off'".into()),
     }

@@ -1,7 +1,7 @@
 //! Commands that change how sotto works: /backend, /theme, /timestamps.
 
 use super::{Done, Outcome};
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{ActiveBackend, PickerKind, Popup, State};
 
 pub fn backend(state: &mut State, args: &str) -> Outcome {
@@ -36,7 +36,7 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
     };
     let mut effects = vec![Effect::PrepareBackend(name.clone())];
     if state.backend.choice.channel.leaves_machine() && !state.incognito {
-        effects.push(Effect::CheckConsent { backend: name });
+        effects.push(Effect::Store(StoreJob::CheckConsent { backend: name }));
     }
     Ok(Done::Effects(effects))
 }
@@ -95,10 +95,10 @@ pub fn redact(state: &mut State, args: &str) -> Outcome {
     if state.incognito {
         return Ok(Done::Effects(Vec::new()));
     }
-    Ok(Done::Effects(vec![Effect::SaveSetting {
+    Ok(Done::Effects(vec![Effect::Store(StoreJob::SaveSetting {
         name: crate::redact::egress::MODE_SETTING.into(),
         value: mode.name().into(),
-    }]))
+    })]))
 }
 
 /// Shows what the backend would receive if `text` were sent now in this
@@ -145,16 +145,16 @@ pub fn view(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open; this conversation lives in memory only and ends with it".into());
     }
-    Ok(Done::Effects(vec![Effect::LoadView(
+    Ok(Done::Effects(vec![Effect::Store(StoreJob::LoadView(
         state.current.filter(|_| !state.current_in_memory),
-    )]))
+    ))]))
 }
 
 pub fn audit(state: &mut State, _args: &str) -> Outcome {
     if state.incognito {
         return Err("incognito: the vault is not open, so there is no audit log to show".into());
     }
-    Ok(Done::Effects(vec![Effect::LoadAudit]))
+    Ok(Done::Effects(vec![Effect::Store(StoreJob::LoadAudit)]))
 }
 
 pub fn timestamps(state: &mut State, _args: &str) -> Outcome {

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::redact::egress::{self, META_SENT};
+use crate::redact::egress;
 use crate::store::{ConversationId, ConversationSummary, Message, MessageMeta, ReplyState, Retention, Role};
 use crate::time::Timestamp;
 
@@ -82,17 +82,12 @@ impl MessageJson {
             at: message.at.to_rfc3339(),
             text: message.text.clone(),
             shown: shown.filter(|s| *s != message.text),
-            sent: message
-                .meta
-                .extra
-                .get(META_SENT)
-                .filter(|s| **s != message.text)
-                .cloned(),
+            sent: message.meta.sent.clone().filter(|s| *s != message.text),
             backend: message.meta.backend.clone(),
             model: message.meta.model.clone(),
             state: message.meta.state,
             finish_reason: message.meta.finish_reason.clone(),
-            extra: message.meta.extra.clone(),
+            extra: message.meta.flat_extra(),
         }
     }
 
@@ -102,15 +97,16 @@ impl MessageJson {
             model: self.model.clone(),
             state: self.state,
             finish_reason: self.finish_reason.clone(),
-            extra: self.extra.clone(),
+            ..Default::default()
         }
+        .with_flat_extra(self.extra.clone())
     }
 }
 
 /// One conversation's messages as exported: replies are also given as shown,
 /// with the conversation's placeholders mapped back.
 pub(crate) fn conversation_json(summary: &ConversationSummary, messages: &[Message]) -> ConversationJson {
-    let map = egress::map_from_history(messages.iter().map(|m| &m.meta.extra));
+    let map = egress::map_from_history(messages.iter().filter_map(|m| m.meta.redaction_map.as_ref()));
     let messages = messages
         .iter()
         .map(|m| {

@@ -9,7 +9,6 @@ use std::io::{self, Write};
 
 use super::defuse::{defuse, defuse_inline};
 use super::document::{ConversationJson, MessageJson, parse_time};
-use crate::redact::egress::META_WITHHELD;
 use crate::sanitize;
 use crate::store::{ReplyState, Role};
 use crate::time::Timestamp;
@@ -56,10 +55,10 @@ fn write_message(out: &mut (impl Write + ?Sized), m: &MessageJson) -> io::Result
     let text = m.shown.as_deref().unwrap_or(&m.text);
     writeln!(out, "{}\n", defuse(&safe(text)))?;
     if let Some(sent) = &m.sent {
-        let withheld = m
-            .extra
-            .get(META_WITHHELD)
-            .map_or(String::new(), |n| format!(" ({n} item(s) withheld)"));
+        let withheld = match m.meta().withheld {
+            0 => String::new(),
+            n => format!(" ({n} item(s) withheld)"),
+        };
         writeln!(out, "> Sent{withheld} as:")?;
         for line in defuse(&safe(sent)).lines() {
             writeln!(out, "> {line}")?;

@@ -79,25 +79,32 @@ impl Drop for Entry {
 }
 
 impl Entry {
-    /// A stored message as shown (and as context): its sent form and count
-    /// of what was withheld come from its metadata.
+    /// A stored message as shown (and as context).
     pub fn from_stored(message: &crate::store::Message) -> Entry {
-        let extra = &message.meta.extra;
+        Entry::with_meta(
+            message.seq,
+            message.role,
+            message.at,
+            message.text.clone(),
+            &message.meta,
+        )
+    }
+
+    /// A message as shown: its state, backend, sent form, count of what was
+    /// withheld and what it replaces come from its metadata.
+    pub fn with_meta(seq: u64, role: Role, at: Timestamp, text: String, meta: &crate::store::MessageMeta) -> Entry {
         Entry {
-            seq: Some(message.seq),
-            role: message.role,
-            at: message.at,
-            text: message.text.clone(),
-            state: message.meta.state,
-            backend: message.meta.backend.clone(),
+            seq: Some(seq),
+            role,
+            at,
+            text,
+            state: meta.state,
+            backend: meta.backend.clone(),
             first_code: 0,
             superseded: false,
-            sent: extra.get(crate::redact::egress::META_SENT).cloned(),
-            withheld: extra
-                .get(crate::redact::egress::META_WITHHELD)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
-            replaces: extra.get("replaces").and_then(|s| s.parse().ok()),
+            sent: meta.sent.clone(),
+            withheld: meta.withheld,
+            replaces: meta.replaces,
         }
     }
 

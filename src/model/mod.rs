@@ -20,6 +20,7 @@ pub mod msg;
 pub mod popups;
 pub mod screens;
 pub mod state;
+pub mod store_job;
 pub mod wrap;
 
 pub use crate::backend::Channel;

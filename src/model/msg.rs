@@ -3,12 +3,13 @@
 //! to carry out). Both are plain data; neither holds a handle to anything.
 
 use crossterm::event::{KeyEvent, MouseEvent};
-use secrecy::SecretString;
 
 use super::state::{ConversationItem, Entry, SearchHit};
 use crate::backend::BackendInfo;
 use crate::redact::egress::EgressRequest;
-use crate::store::{ConversationId, MessageMeta, ReplyState};
+use crate::store::ConversationId;
+
+pub use super::store_job::StoreJob;
 
 /// Something that happened. `Debug` names the variant only: most carry
 /// conversation text (keys typed, pastes, deltas).
@@ -172,70 +173,8 @@ pub enum RetentionChange {
 
 /// Something for the runtime to do. `Debug` names the variant only.
 pub enum Effect {
-    // ─── Vault ───
-    Unlock(Option<SecretString>),
-    CreateVault(SecretString),
-    /// Close the vault, drop its keys and backends' keys, and lock it.
-    Lock,
-    ListConversations,
-    OpenConversation(ConversationId),
-    /// Store the user's message (creating the conversation if `conversation`
-    /// is `None`; no message when `text` is `None`, as for a regenerated
-    /// reply) and begin the reply's record.
-    StoreSend {
-        conversation: Option<ConversationId>,
-        title: String,
-        text: Option<String>,
-        user_meta: MessageMeta,
-        reply_meta: MessageMeta,
-        /// A new conversation kept in memory only (`/incognito`).
-        memory: bool,
-    },
-    Checkpoint {
-        conversation: ConversationId,
-        seq: u64,
-        text: String,
-    },
-    FinishReply {
-        conversation: ConversationId,
-        seq: u64,
-        text: String,
-        state: ReplyState,
-        reason: Option<String>,
-    },
-    Rename {
-        conversation: ConversationId,
-        title: String,
-    },
-    Delete(ConversationId),
-    WipeOlderThan(crate::time::Timestamp),
-    /// Seal the next vault identity in the background: a wipe is coming.
-    PrepareRotation,
-    /// Wipe what the retention rules say has expired.
-    SweepRetention,
-    /// Set the vault's default (`conversation` is `None`) or one conversation's rule.
-    SetRetention {
-        conversation: Option<ConversationId>,
-        rule: RetentionChange,
-    },
-    WipeAll,
-    Export(super::state::ExportRequest),
-    Search(String),
-    LoadAudit,
-    /// The inventory, and the open conversation in detail if it is stored.
-    LoadView(Option<ConversationId>),
-    SaveSetting {
-        name: String,
-        value: String,
-    },
-    /// Store consent for a backend's origin and audit it.
-    GiveConsent {
-        backend: String,
-        target: String,
-    },
-    CheckConsent {
-        backend: String,
-    },
+    /// A job for the store thread, carried to it as it is.
+    Store(StoreJob),
 
     // ─── Backends ───
     /// Build (or rebuild) the named backend.
@@ -304,28 +243,7 @@ impl std::fmt::Debug for Msg {
 impl std::fmt::Debug for Effect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = match self {
-            Effect::Unlock(_) => "Unlock",
-            Effect::CreateVault(_) => "CreateVault",
-            Effect::Lock => "Lock",
-            Effect::ListConversations => "ListConversations",
-            Effect::OpenConversation(id) => return write!(f, "OpenConversation({id})"),
-            Effect::StoreSend { .. } => "StoreSend",
-            Effect::Checkpoint { seq, .. } => return write!(f, "Checkpoint(#{seq})"),
-            Effect::FinishReply { seq, state, .. } => return write!(f, "FinishReply(#{seq}, {state:?})"),
-            Effect::Rename { .. } => "Rename",
-            Effect::Delete(id) => return write!(f, "Delete({id})"),
-            Effect::WipeOlderThan(_) => "WipeOlderThan",
-            Effect::SweepRetention => "SweepRetention",
-            Effect::PrepareRotation => "PrepareRotation",
-            Effect::SetRetention { .. } => "SetRetention",
-            Effect::WipeAll => "WipeAll",
-            Effect::Export(_) => "Export",
-            Effect::Search(_) => "Search",
-            Effect::LoadAudit => "LoadAudit",
-            Effect::LoadView(_) => "LoadView",
-            Effect::SaveSetting { name, .. } => return write!(f, "SaveSetting({name})"),
-            Effect::GiveConsent { backend, .. } => return write!(f, "GiveConsent({backend})"),
-            Effect::CheckConsent { backend } => return write!(f, "CheckConsent({backend})"),
+            Effect::Store(job) => return job.fmt(f),
             Effect::PrepareBackend(name) => return write!(f, "PrepareBackend({name})"),
             Effect::StartReply { stream, .. } => return write!(f, "StartReply(stream {stream})"),
             Effect::CancelReply { stream } => return write!(f, "CancelReply(stream {stream})"),

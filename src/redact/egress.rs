@@ -111,20 +111,12 @@ impl ContextLimits {
 /// The vault setting that keeps the redaction mode between runs.
 pub const MODE_SETTING: &str = "redaction.mode";
 
-/// Metadata keys on stored messages.
-pub const META_SENT: &str = "sent";
-pub const META_WITHHELD: &str = "withheld";
-pub const META_MAP: &str = "redaction_map";
-
-/// The conversation's placeholder map, rebuilt from its messages' metadata.
-pub fn map_from_history<'a>(metas: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> RedactionMap {
+/// The conversation's placeholder map, rebuilt from the parts its messages
+/// recorded, oldest first.
+pub fn map_from_history<'a>(parts: impl IntoIterator<Item = &'a RedactionMap>) -> RedactionMap {
     let mut map = RedactionMap::default();
-    for extra in metas {
-        if let Some(json) = extra.get(META_MAP)
-            && let Ok(part) = serde_json::from_str::<RedactionMap>(json)
-        {
-            map.absorb(&part);
-        }
+    for part in parts {
+        map.absorb(part);
     }
     map
 }
@@ -177,9 +169,6 @@ pub struct Outgoing {
     /// occurrence (byte ranges in the written text). A value repeated, or
     /// already withheld earlier in the conversation, is one item.
     pub withheld: Vec<Finding>,
-    /// Metadata to store with the message: the sent text, the count, and
-    /// the placeholders this message added to the map.
-    pub meta: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Outgoing {
@@ -209,10 +198,8 @@ pub fn prepare(
         return Outgoing {
             sent: written.to_owned(),
             withheld: Vec::new(),
-            meta: BTreeMap::new(),
         };
     }
-    let before = map.len();
     for message in history {
         map.learn(&message.content);
     }
@@ -225,18 +212,9 @@ pub fn prepare(
         }
     }
     let masked = map.mask_findings(written, &withheld, &as_written);
-    let mut meta = BTreeMap::new();
-    if !masked.items.is_empty() {
-        meta.insert(META_SENT.to_owned(), masked.text.clone());
-        meta.insert(META_WITHHELD.to_owned(), masked.items.len().to_string());
-        if let Ok(json) = serde_json::to_string(&map.entries_since(before)) {
-            meta.insert(META_MAP.to_owned(), json);
-        }
-    }
     Outgoing {
         sent: masked.text,
         withheld: masked.items,
-        meta,
     }
 }
 
@@ -367,7 +345,7 @@ mod tests {
     }
 
     #[test]
-    fn mask_mode_masks_the_message_and_records_what_was_sent() {
+    fn mask_mode_masks_the_message_and_the_map_learns_each_value() {
         let mut map = RedactionMap::default();
         let out = prepare(
             "mail jane@example.org, card 4111 1111 1111 1111",
@@ -378,10 +356,7 @@ mod tests {
         );
         assert_eq!(out.sent, "mail [EMAIL_1], card [CREDIT_CARD_1]");
         assert_eq!(out.withheld.len(), 2);
-        assert_eq!(out.meta[META_WITHHELD], "2");
-        assert_eq!(out.meta[META_SENT], out.sent);
-        let rebuilt = map_from_history([&out.meta]);
-        assert_eq!(rebuilt.unmask("[EMAIL_1]"), "jane@example.org");
+        assert_eq!(map.unmask("[EMAIL_1]"), "jane@example.org");
     }
 
     #[test]
@@ -422,7 +397,6 @@ mod tests {
         assert_eq!(out.sent, "password: [SECRET_1] -- please remember [SECRET_1]");
         // One value, one item, one placeholder: the count stays truthful.
         assert_eq!(out.withheld.len(), 1);
-        assert_eq!(out.meta[META_WITHHELD], "1");
         assert_eq!(map.len(), 1);
     }
 
@@ -440,10 +414,8 @@ mod tests {
         );
         assert_eq!(out.sent, "did it work with [SECRET_1]? ask [EMAIL_1]");
         assert_eq!(out.withheld.len(), 2);
-        assert_eq!(out.meta[META_SENT], out.sent);
-        // Nothing new for the map: the message stores no entries of its own.
+        // Nothing new for the map: the message adds no entries of its own.
         assert_eq!(map.len(), 2);
-        assert_eq!(out.meta[META_MAP], "{\"entries\":[]}");
     }
 
     #[test]
@@ -507,7 +479,7 @@ mod tests {
         prepare(&format!("password={PASSWORD}"), Mode::Mask, &mut map, &[], &[]);
         let out = prepare(&format!("it is {PASSWORD}"), Mode::Off, &mut map, &[], &[]);
         assert_eq!(out.sent, format!("it is {PASSWORD}"));
-        assert!(out.withheld.is_empty() && out.meta.is_empty());
+        assert!(out.withheld.is_empty());
     }
 
     #[test]

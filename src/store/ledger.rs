@@ -38,16 +38,11 @@ impl Vault {
                 if message.role != Role::User {
                     continue;
                 }
-                let sent = message.meta.extra.get("sent").unwrap_or(&message.text);
+                let sent = message.meta.sent.as_ref().unwrap_or(&message.text);
                 let entry = ledger.entry(backend.clone()).or_default();
                 entry.messages += 1;
                 entry.characters += sent.chars().count() as u64;
-                entry.items_withheld += message
-                    .meta
-                    .extra
-                    .get("withheld")
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0);
+                entry.items_withheld += u64::from(message.meta.withheld);
             }
         }
         Ok(ledger)

@@ -5,7 +5,6 @@
 //! index entry, flushed before the call returns: a message the caller was told
 //! about survives a crash.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -15,6 +14,7 @@ use zeroize::Zeroize;
 use super::conversations::IndexRecord;
 use super::error::VaultError;
 use super::ids::{ConversationId, message_key, split_message_key};
+pub use super::meta::MessageMeta;
 use super::records::{Change, RecordError, TreeId, open_value, seal_value};
 use super::vault::Vault;
 use crate::crypto::DataKey;
@@ -44,22 +44,6 @@ pub enum ReplyState {
     Truncated,
     /// The backend failed; the text is what had arrived.
     Failed,
-}
-
-/// Facts about a message besides its text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backend: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub state: ReplyState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finish_reason: Option<String>,
-    /// Anything else a later feature needs to keep with the message.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
 }
 
 /// The sealed form; the conversation and sequence number are in the record key.

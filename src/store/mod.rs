@@ -24,6 +24,7 @@ mod ledger;
 mod lock;
 mod manifest;
 pub(crate) mod messages;
+mod meta;
 mod migrate;
 pub(crate) mod records;
 mod recovery;

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 
 use super::send;
 use crate::commands::{self, Done};
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{ConfirmAction, Focus, PickerKind, Popup, Screen, State};
 
 /// Rows one wheel notch scrolls.
@@ -473,7 +473,7 @@ fn popup_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     return vec![super::scroll::open(state, hit.conversation)];
                 }
                 if !query.trim().is_empty() && hits.is_none() {
-                    return vec![Effect::Search(query.clone())];
+                    return vec![Effect::Store(StoreJob::Search(query.clone()))];
                 }
             }
             KeyCode::Backspace => {
@@ -559,7 +559,7 @@ fn confirmed(state: &mut State, action: ConfirmAction) -> Vec<Effect> {
             state.conversations.retain(|c| c.id != id);
             state.sidebar_selected = state.sidebar_selected.min(state.conversations.len().saturating_sub(1));
             state.notify("conversation deleted");
-            effects.push(Effect::Delete(id));
+            effects.push(Effect::Store(StoreJob::Delete(id)));
             effects
         }
         ConfirmAction::WipeOlderThan(before) => {
@@ -568,23 +568,23 @@ fn confirmed(state: &mut State, action: ConfirmAction) -> Vec<Effect> {
                 return Vec::new();
             }
             state.notify("wiping…");
-            vec![Effect::WipeOlderThan(before)]
+            vec![Effect::Store(StoreJob::WipeOlderThan(before))]
         }
         ConfirmAction::WipeAll => {
             let mut effects = send::cancel(state);
             state.notify("wiping the whole vault…");
-            effects.push(Effect::WipeAll);
+            effects.push(Effect::Store(StoreJob::WipeAll));
             effects
         }
         ConfirmAction::Export(request) => {
             state.notify("exporting…");
-            vec![Effect::Export(request)]
+            vec![Effect::Store(StoreJob::Export(request))]
         }
         ConfirmAction::TrustBackend { backend, target } => {
             state.backend.consented = true;
             let mut effects = Vec::new();
             if !state.incognito {
-                effects.push(Effect::GiveConsent { backend, target });
+                effects.push(Effect::Store(StoreJob::GiveConsent { backend, target }));
             }
             if let Some(pending) = state.pending_send.take() {
                 let (text, replaces) = (pending.text.clone(), pending.replaces);

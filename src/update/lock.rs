@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 
 use super::send;
 use crate::model::editor::Editor;
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{Screen, State, UnlockForm};
 
 /// Locks now. `why` is shown on the unlock screen.
@@ -40,7 +40,7 @@ pub fn lock(state: &mut State, why: &str) -> Vec<Effect> {
         text: "Locking…".into(),
         can_cancel: false,
     };
-    effects.push(Effect::Lock);
+    effects.push(Effect::Store(StoreJob::Lock));
     effects
 }
 

@@ -12,7 +12,7 @@ pub mod send;
 #[cfg(test)]
 mod tests;
 
-use crate::model::msg::{Effect, Msg};
+use crate::model::msg::{Effect, Msg, StoreJob};
 use crate::model::state::{
     ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, State, UnlockForm, mark_superseded,
 };
@@ -177,7 +177,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             if let Some(id) = state.current.filter(|_| !state.current_in_memory) {
                 if state.conversations.iter().any(|c| c.id == id) {
                     // Some of its messages may be gone: load it again.
-                    effects.push(Effect::OpenConversation(id));
+                    effects.push(Effect::Store(StoreJob::OpenConversation(id)));
                 } else {
                     state.current = None;
                     state.redaction_map = Default::default();
@@ -241,10 +241,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                 None if chosen => {
                     state.notify(format!("theme '{name}'"));
                     if !state.incognito {
-                        effects.push(Effect::SaveSetting {
+                        effects.push(Effect::Store(StoreJob::SaveSetting {
                             name: "ui.theme".into(),
                             value: name,
-                        });
+                        }));
                     }
                 }
                 None => {}
@@ -266,7 +266,7 @@ fn tick(state: &mut State) -> (Vec<Effect>, bool) {
     let mut effects = send::checkpoint(state);
     if sweep_due(state) {
         state.last_sweep = state.clock;
-        effects.push(Effect::SweepRetention);
+        effects.push(Effect::Store(StoreJob::SweepRetention));
     }
     (effects, changed)
 }
@@ -314,9 +314,9 @@ fn opened(
     }
     let mut effects = vec![
         Effect::PrepareBackend(state.backend.choice.name.clone()),
-        Effect::CheckConsent {
+        Effect::Store(StoreJob::CheckConsent {
             backend: state.backend.choice.name.clone(),
-        },
+        }),
     ];
     if let Some(name) = theme.filter(|n| *n != state.theme.name) {
         effects.push(Effect::LoadTheme { name, chosen: false });

@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::crypto::passphrase;
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{Screen, State, WelcomeForm};
 
 /// Words that make a passphrase weaker when it contains them.
@@ -91,7 +91,7 @@ fn welcome_enter(state: &mut State) -> Vec<Effect> {
         text: "Creating your vault (deriving the key from your passphrase)…".into(),
         can_cancel: false,
     };
-    vec![Effect::CreateVault(secret)]
+    vec![Effect::Store(StoreJob::CreateVault(secret))]
 }
 
 pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -110,7 +110,7 @@ pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 text: "Unlocking…".into(),
                 can_cancel: true,
             };
-            return vec![Effect::Unlock(None)];
+            return vec![Effect::Store(StoreJob::Unlock(None))];
         }
         KeyCode::Enter if !form.passphrase.is_empty() => {
             let secret = form.passphrase.secret();
@@ -122,7 +122,7 @@ pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 can_cancel: true,
             };
             state.unlock_memory = Some((failures, prompt));
-            return vec![Effect::Unlock(Some(secret))];
+            return vec![Effect::Store(StoreJob::Unlock(Some(secret)))];
         }
         KeyCode::Char(c) if !ctrl => {
             form.error = None;

@@ -2,14 +2,14 @@
 //! arithmetic happens where real wrapped heights are known (see
 //! `ui::chat::resolve_scroll`).
 
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::State;
 use crate::store::ConversationId;
 
 /// Asks the store for conversation `id`; only its answer will be shown.
 pub fn open(state: &mut State, id: ConversationId) -> Effect {
     state.opening = Some(id);
-    Effect::OpenConversation(id)
+    Effect::Store(StoreJob::OpenConversation(id))
 }
 
 /// Shows the message with sequence number `seq` at the top of the chat view.

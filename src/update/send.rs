@@ -5,11 +5,9 @@
 //! `exchange`). Esc (or quitting) stops a reply at once: what
 //! arrived is kept and marked, and late events of that stream are ignored.
 
-use std::collections::BTreeMap;
-
 use crate::exchange::{self, Draft, Note, ReplyResult};
 use crate::model::entries::context;
-use crate::model::msg::Effect;
+use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{ConfirmAction, Entry, PendingSend, Popup, RedactionItem, State, Streaming};
 use crate::redact::egress::{self, Mode};
 use crate::store::{ConversationId, MessageMeta, ReplyState, Role};
@@ -115,14 +113,14 @@ pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_any
     start_reply_entry(state);
     state.sending = true;
     state.pending_request = Some(prepared.request);
-    vec![Effect::StoreSend {
+    vec![Effect::Store(StoreJob::Send {
         conversation: state.current,
         title,
         text: Some(text),
         user_meta: prepared.user_meta,
         reply_meta: meta,
         memory: state.current.is_none() && state.current_in_memory,
-    }]
+    })]
 }
 
 /// Asks again for the last reply: a new reply replaces the old one.
@@ -150,7 +148,7 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
         ));
     }
     let mut meta = reply_meta(state);
-    meta.extra = BTreeMap::from([("replaces".to_owned(), old_seq.to_string())]);
+    meta.replaces = Some(old_seq);
     state.entries[last].superseded = true;
     let request = exchange::prepare_regeneration(
         context(&state.entries),
@@ -164,14 +162,14 @@ pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
         reply.replaces = Some(old_seq);
     }
     state.sending = true;
-    Ok(vec![Effect::StoreSend {
+    Ok(vec![Effect::Store(StoreJob::Send {
         conversation: Some(conversation),
         title: String::new(),
         text: None,
         user_meta: MessageMeta::default(),
         reply_meta: meta,
         memory: false,
-    }])
+    })])
 }
 
 fn reply_meta(state: &State) -> MessageMeta {
@@ -261,13 +259,13 @@ pub fn stored(
     let Some(streaming) = state.streaming.as_mut() else {
         // Stopped before the store answered: finish the empty record.
         let text = reply.map(|i| state.entries[i].text.clone()).unwrap_or_default();
-        return vec![Effect::FinishReply {
+        return vec![Effect::Store(StoreJob::FinishReply {
             conversation,
             seq: reply_seq,
             text,
             state: ReplyState::Cancelled,
             reason: Some("cancelled".into()),
-        }];
+        })];
     };
     streaming.conversation = Some(conversation);
     streaming.seq = Some(reply_seq);
@@ -352,11 +350,11 @@ pub fn checkpoint(state: &mut State) -> Vec<Effect> {
     }
     s.checkpointed = text.len();
     s.checkpointed_at = state.clock;
-    vec![Effect::Checkpoint {
+    vec![Effect::Store(StoreJob::Checkpoint {
         conversation,
         seq,
         text: text.clone(),
-    }]
+    })]
 }
 
 /// The reply ended (or failed) on its own.
@@ -391,13 +389,13 @@ fn finish(state: &mut State, reply_state: ReplyState, reason: String) -> Vec<Eff
     let entry = &mut state.entries[s.entry];
     entry.state = reply_state;
     let effects = match (s.seq, s.conversation) {
-        (Some(seq), Some(conversation)) => vec![Effect::FinishReply {
+        (Some(seq), Some(conversation)) => vec![Effect::Store(StoreJob::FinishReply {
             conversation,
             seq,
             text: entry.text.clone(),
             state: reply_state,
             reason: Some(reason),
-        }],
+        })],
         // Not stored yet: `stored` finishes the record when the store answers.
         _ => Vec::new(),
     };

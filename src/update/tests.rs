@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::update;
 use crate::backend::{Completion, Finish};
-use crate::model::msg::{Effect, Msg, RetentionChange};
+use crate::model::msg::{Effect, Msg, RetentionChange, StoreJob};
 use crate::model::state::tests_support::{chat_state, remote_choice};
 use crate::model::state::{ConversationItem, Entry, Popup, Screen, State, UnlockForm, WelcomeForm};
 use crate::request::ChatRole;
@@ -39,7 +39,10 @@ fn completion(finish: Finish) -> Completion {
 fn send_and_store(state: &mut State, text: &str, conversation: ConversationId) -> (u64, Vec<Effect>) {
     type_text(state, text);
     let effects = key(state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::StoreSend { .. }]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Send { .. })]),
+        "{effects:?}"
+    );
     let user_seq = state.entries.len() as u64 - 2;
     let effects = update(
         state,
@@ -63,12 +66,12 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
     let effects = key(&mut state, KeyCode::Enter);
     match effects.as_slice() {
         [
-            Effect::StoreSend {
+            Effect::Store(StoreJob::Send {
                 conversation: None,
                 title,
                 text: Some(text),
                 ..
-            },
+            }),
         ] => {
             assert_eq!(text, "hi there");
             assert_eq!(title, "hi there");
@@ -131,7 +134,7 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
     assert_eq!(state.entries[1].text, "Hello");
     let effects = update(&mut state, Msg::Tick { now: Timestamp::now() }).0;
     assert!(
-        matches!(effects.as_slice(), [Effect::Checkpoint { seq: 1, text, .. }] if text == "Hello"),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Checkpoint { seq: 1, text, .. })] if text == "Hello"),
         "{effects:?}"
     );
     assert!(
@@ -147,7 +150,7 @@ fn enter_stores_the_message_first_then_streams_checkpoints_and_finishes_the_repl
     )
     .0;
     assert!(
-        matches!(effects.as_slice(), [Effect::FinishReply { seq: 1, state: ReplyState::Complete, text, .. }] if text == "Hello"),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::FinishReply { seq: 1, state: ReplyState::Complete, text, .. })] if text == "Hello"),
         "{effects:?}"
     );
     assert!(!state.is_streaming());
@@ -168,7 +171,7 @@ fn esc_stops_a_reply_at_once_keeps_what_arrived_and_ignores_late_events() {
     let effects = key(&mut state, KeyCode::Esc);
     assert!(matches!(effects[0], Effect::CancelReply { stream: s } if s == stream));
     assert!(
-        matches!(&effects[1], Effect::FinishReply { state: ReplyState::Cancelled, text, .. } if text == "partial"),
+        matches!(&effects[1], Effect::Store(StoreJob::FinishReply { state: ReplyState::Cancelled, text, .. }) if text == "partial"),
         "{effects:?}"
     );
     assert!(!state.is_streaming());
@@ -246,7 +249,7 @@ fn text_from_a_backend_is_never_run_as_a_command() {
     )
     .0;
     assert!(
-        matches!(effects.as_slice(), [Effect::FinishReply { .. }]),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::FinishReply { .. })]),
         "{effects:?}"
     );
     assert!(state.exit.is_none());
@@ -259,7 +262,7 @@ fn a_double_slash_sends_a_message_that_starts_with_a_slash() {
     type_text(&mut state, "//etc/hosts is missing");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::StoreSend { text: Some(t), .. }] if t == "/etc/hosts is missing"),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Send { text: Some(t), .. })] if t == "/etc/hosts is missing"),
         "{effects:?}"
     );
 }
@@ -280,10 +283,13 @@ fn a_remote_backend_asks_for_consent_before_anything_is_sent() {
     key(&mut state, KeyCode::Enter);
     let effects = key(&mut state, KeyCode::Char('y'));
     assert!(
-        matches!(&effects[0], Effect::GiveConsent { backend, target } if backend == "cloud" && target == "https://api.example.com"),
+        matches!(&effects[0], Effect::Store(StoreJob::GiveConsent { backend, target }) if backend == "cloud" && target == "https://api.example.com"),
         "{effects:?}"
     );
-    assert!(matches!(&effects[1], Effect::StoreSend { .. }), "{effects:?}");
+    assert!(
+        matches!(&effects[1], Effect::Store(StoreJob::Send { .. })),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -293,7 +299,7 @@ fn three_wrong_passphrases_end_the_program_with_the_unlock_exit_code() {
     for attempt in 1..=3 {
         type_text(&mut state, "wrong");
         let effects = key(&mut state, KeyCode::Enter);
-        assert!(matches!(effects.as_slice(), [Effect::Unlock(Some(_))]));
+        assert!(matches!(effects.as_slice(), [Effect::Store(StoreJob::Unlock(Some(_)))]));
         update(
             &mut state,
             Msg::UnlockFailed {
@@ -338,7 +344,10 @@ fn the_welcome_screen_refuses_weak_and_mismatched_passphrases() {
     assert!(form.error.as_ref().unwrap().contains("differ"));
     type_text(&mut state, "plinth walrus cobalt ember quaver");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::CreateVault(_)]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::CreateVault(_))]),
+        "{effects:?}"
+    );
     assert!(matches!(state.screen, Screen::Working { can_cancel: false, .. }));
 }
 
@@ -357,7 +366,10 @@ fn delete_wipes_only_when_the_title_or_wipe_is_typed() {
     type_text(&mut state, "/delete");
     // Nothing is wiped yet; the next identity is prepared while the user types.
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::PrepareRotation]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::PrepareRotation)]),
+        "{effects:?}"
+    );
     assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("'Taxes'")));
     assert!(key(&mut state, KeyCode::Esc).is_empty());
     assert_eq!(state.conversations.len(), 1);
@@ -376,7 +388,7 @@ fn delete_wipes_only_when_the_title_or_wipe_is_typed() {
     type_text(&mut state, "Taxes");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::Delete(d)] if *d == id),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Delete(d))] if *d == id),
         "{effects:?}"
     );
     assert!(state.conversations.is_empty());
@@ -389,12 +401,15 @@ fn wipe_before_a_date_or_of_everything_needs_the_word_wipe() {
     state.clock = Timestamp::from_unix_ms(1_795_000_000_000);
     type_text(&mut state, "/wipe before 2d");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::PrepareRotation]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::PrepareRotation)]),
+        "{effects:?}"
+    );
     type_text(&mut state, "wipe");
     let effects = key(&mut state, KeyCode::Enter);
     let two_days = 2 * 24 * 3_600_000;
     assert!(
-        matches!(effects.as_slice(), [Effect::WipeOlderThan(t)] if t.as_unix_ms() == 1_795_000_000_000 - two_days),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::WipeOlderThan(t))] if t.as_unix_ms() == 1_795_000_000_000 - two_days),
         "{effects:?}"
     );
 
@@ -407,7 +422,10 @@ fn wipe_before_a_date_or_of_everything_needs_the_word_wipe() {
     }
     type_text(&mut state, "wipe");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.last(), Some(Effect::WipeAll)), "{effects:?}");
+    assert!(
+        matches!(effects.last(), Some(Effect::Store(StoreJob::WipeAll))),
+        "{effects:?}"
+    );
 
     let effects = update(&mut state, Msg::VaultWiped { notice: "gone".into() }).0;
     assert!(matches!(effects.as_slice(), [Effect::Quit]));
@@ -430,7 +448,7 @@ fn export_is_encrypted_unless_plaintext_is_asked_and_confirmed() {
     type_text(&mut state, "/export notes.age");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::Export(r)] if r.scope == crate::export::ExportScope::Conversation(id)
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Export(r))] if r.scope == crate::export::ExportScope::Conversation(id)
             && !r.plaintext && r.path == std::path::Path::new("notes.age")),
         "{effects:?}"
     );
@@ -439,7 +457,7 @@ fn export_is_encrypted_unless_plaintext_is_asked_and_confirmed() {
     assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("leaves the vault")));
     let effects = key(&mut state, KeyCode::Char('y'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Export(r)] if r.scope == crate::export::ExportScope::Vault
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Export(r))] if r.scope == crate::export::ExportScope::Vault
             && r.plaintext && r.format == crate::store::ExportFormat::Markdown),
         "{effects:?}"
     );
@@ -526,15 +544,15 @@ fn retry_asks_again_and_the_old_reply_leaves_the_context() {
     let effects = key(&mut state, KeyCode::Enter);
     match effects.as_slice() {
         [
-            Effect::StoreSend {
+            Effect::Store(StoreJob::Send {
                 conversation: Some(c),
                 text: None,
                 reply_meta,
                 ..
-            },
+            }),
         ] => {
             assert_eq!(*c, id);
-            assert_eq!(reply_meta.extra.get("replaces").map(String::as_str), Some("1"));
+            assert_eq!(reply_meta.replaces, Some(1));
         }
         other => panic!("{other:?}"),
     }
@@ -575,10 +593,10 @@ fn edit_resends_the_last_message_in_place_of_the_old_one() {
     key(&mut state, KeyCode::Backspace);
     type_text(&mut state, "n!");
     let effects = key(&mut state, KeyCode::Enter);
-    let [Effect::StoreSend { user_meta, .. }] = effects.as_slice() else {
+    let [Effect::Store(StoreJob::Send { user_meta, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(user_meta.extra.get("replaces").map(String::as_str), Some("2"));
+    assert_eq!(user_meta.replaces, Some(2));
     assert!(state.entries[2].superseded && state.entries[3].superseded);
     let context = crate::model::entries::context(&state.entries);
     let contents: Vec<&str> = context.iter().map(|m| m.content.as_str()).collect();
@@ -627,7 +645,7 @@ fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
     let mut state = chat_state();
     type_text(&mut state, "/search invoice");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::Search(q)] if q == "invoice"));
+    assert!(matches!(effects.as_slice(), [Effect::Store(StoreJob::Search(q))] if q == "invoice"));
     let other = ConversationId::random();
     update(
         &mut state,
@@ -642,7 +660,7 @@ fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
         },
     );
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::OpenConversation(c)] if *c == other));
+    assert!(matches!(effects.as_slice(), [Effect::Store(StoreJob::OpenConversation(c))] if *c == other));
     update(
         &mut state,
         Msg::ConversationOpened {
@@ -690,7 +708,7 @@ fn a_chosen_theme_is_applied_and_remembered_and_a_broken_one_falls_back_with_the
     .0;
     assert_eq!(state.theme.name, "light");
     assert!(
-        matches!(effects.as_slice(), [Effect::SaveSetting { name, value }] if name == "ui.theme" && value == "light"),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::SaveSetting { name, value })] if name == "ui.theme" && value == "light"),
         "{effects:?}"
     );
     let effects = update(
@@ -724,7 +742,7 @@ fn switching_to_a_remote_backend_prepares_it_and_checks_consent() {
         "{effects:?}"
     );
     assert!(
-        matches!(&effects[1], Effect::CheckConsent { backend } if backend == "cloud"),
+        matches!(&effects[1], Effect::Store(StoreJob::CheckConsent { backend }) if backend == "cloud"),
         "{effects:?}"
     );
     assert!(!state.backend.consented);
@@ -823,11 +841,11 @@ fn an_edit_does_not_follow_the_user_into_another_conversation() {
     assert_eq!(state.editing, None);
     state.editor.set_text("new question");
     let effects = key(&mut state, KeyCode::Enter);
-    let [Effect::StoreSend { user_meta, .. }] = effects.as_slice() else {
+    let [Effect::Store(StoreJob::Send { user_meta, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert!(
-        user_meta.extra.is_empty(),
+        user_meta.replaces.is_none(),
         "nothing in the other conversation is replaced"
     );
 }
@@ -844,7 +862,7 @@ fn a_late_answer_for_a_conversation_the_user_left_is_dropped() {
         retention: None,
     });
     let effects = press(&mut state, KeyCode::Down, KeyModifiers::ALT);
-    assert!(matches!(effects.as_slice(), [Effect::OpenConversation(c)] if *c == older));
+    assert!(matches!(effects.as_slice(), [Effect::Store(StoreJob::OpenConversation(c))] if *c == older));
     type_text(&mut state, "/new");
     key(&mut state, KeyCode::Enter);
     update(
@@ -910,11 +928,11 @@ fn a_reply_stopped_before_the_store_answered_is_finished_and_numbered() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::FinishReply {
+            [Effect::Store(StoreJob::FinishReply {
                 seq: 1,
                 state: ReplyState::Cancelled,
                 ..
-            }]
+            })]
         ),
         "{effects:?}"
     );
@@ -966,13 +984,13 @@ fn debug_output_never_shows_conversation_text() {
         Msg::Key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::NONE)),
     ];
     let effects = [
-        Effect::Search(canary.into()),
+        Effect::Store(StoreJob::Search(canary.into())),
         Effect::CopyToClipboard(canary.into()),
-        Effect::Checkpoint {
+        Effect::Store(StoreJob::Checkpoint {
             conversation: ConversationId::random(),
             seq: 1,
             text: canary.into(),
-        },
+        }),
     ];
     let shown = format!("{state:?} {msgs:?} {effects:?}");
     assert!(!shown.contains("CANARY"), "{shown}");
@@ -1056,7 +1074,7 @@ fn mask_mode_sends_placeholders_stores_both_forms_and_says_what_was_withheld() {
     );
     type_text(&mut state, "mail jane@example.org about it");
     let effects = key(&mut state, KeyCode::Enter);
-    let [Effect::StoreSend { text, user_meta, .. }] = effects.as_slice() else {
+    let [Effect::Store(StoreJob::Send { text, user_meta, .. })] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(
@@ -1064,9 +1082,9 @@ fn mask_mode_sends_placeholders_stores_both_forms_and_says_what_was_withheld() {
         Some("mail jane@example.org about it"),
         "what was written is stored"
     );
-    assert_eq!(user_meta.extra["sent"], "mail [EMAIL_1] about it");
-    assert_eq!(user_meta.extra["withheld"], "1");
-    assert!(user_meta.extra.contains_key("redaction_map"));
+    assert_eq!(user_meta.sent.as_deref(), Some("mail [EMAIL_1] about it"));
+    assert_eq!(user_meta.withheld, 1);
+    assert!(user_meta.redaction_map.is_some());
     assert_eq!(state.entries.last().map(|e| e.role), Some(Role::Assistant));
     assert_eq!(state.entries[1].withheld, 1);
     assert!(
@@ -1095,7 +1113,7 @@ fn warn_mode_asks_first_and_lets_one_item_go_as_written() {
     type_text(&mut state, "/redact warn");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::SaveSetting { name, value }] if name == "redaction.mode" && value == "warn")
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::SaveSetting { name, value })] if name == "redaction.mode" && value == "warn")
     );
     type_text(&mut state, "mail jane@example.org, card 4111 1111 1111 1111");
     assert!(
@@ -1110,7 +1128,10 @@ fn warn_mode_asks_first_and_lets_one_item_go_as_written() {
     assert!(!format!("{:?}", state.popup).contains("jane"));
     key(&mut state, KeyCode::Char(' '));
     let effects = key(&mut state, KeyCode::Char('m'));
-    assert!(matches!(effects.as_slice(), [Effect::StoreSend { .. }]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Send { .. })]),
+        "{effects:?}"
+    );
     let request = started_request(&mut state);
     assert_eq!(
         request.messages()[0].content,
@@ -1164,7 +1185,10 @@ fn audit_shows_the_privacy_events_in_a_popup_and_is_refused_in_incognito() {
     let mut state = chat_state();
     type_text(&mut state, "/audit");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::LoadAudit]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::LoadAudit)]),
+        "{effects:?}"
+    );
     update(
         &mut state,
         Msg::ReportLoaded {
@@ -1185,7 +1209,10 @@ fn view_asks_the_store_for_the_inventory_and_is_refused_in_incognito() {
     let mut state = chat_state();
     type_text(&mut state, "/view");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::LoadView(_)]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::LoadView(_))]),
+        "{effects:?}"
+    );
     state.incognito = true;
     type_text(&mut state, "/view");
     assert!(key(&mut state, KeyCode::Enter).is_empty());
@@ -1211,11 +1238,11 @@ fn lock_stops_the_reply_clears_history_draft_and_map_and_asks_for_the_passphrase
             effects.as_slice(),
             [
                 Effect::CancelReply { .. },
-                Effect::FinishReply {
+                Effect::Store(StoreJob::FinishReply {
                     state: ReplyState::Cancelled,
                     ..
-                },
-                Effect::Lock
+                }),
+                Effect::Store(StoreJob::Lock)
             ]
         ),
         "{effects:?}"
@@ -1287,7 +1314,10 @@ fn after_a_lock_no_cache_holds_any_of_the_conversation() {
     assert!(cache.held_text().contains(CANARY), "laid out while open");
     assert!(matches!(&state.popup, Some(Popup::Search { hits: Some(h), .. }) if h.len() == 1));
     let effects = update(&mut state, at(120)).0;
-    assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Store(StoreJob::Lock))),
+        "{effects:?}"
+    );
     draw(&state, &mut cache);
     assert_eq!(
         cache.held_text(),
@@ -1307,7 +1337,10 @@ fn after_a_lock_no_cache_holds_any_of_the_conversation() {
     assert!(prepared.messages().iter().any(|m| m.content.contains(CANARY)));
     type_text(&mut state, "/lock");
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Store(StoreJob::Lock))),
+        "{effects:?}"
+    );
     assert!(state.pending_request.is_none());
 }
 
@@ -1326,7 +1359,10 @@ fn the_screen_locks_itself_after_the_idle_time_but_not_while_the_user_is_there()
         "a key at minute 10 restarted the clock"
     );
     let effects = update(&mut state, minute(26)).0;
-    assert!(matches!(effects.as_slice(), [Effect::Lock]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Lock)]),
+        "{effects:?}"
+    );
     let mut never = chat_state();
     update(&mut never, minute(0));
     assert!(update(&mut never, minute(600)).0.is_empty(), "0 never locks");
@@ -1340,7 +1376,10 @@ fn a_vault_without_a_passphrase_unlocks_with_enter() {
         ..Default::default()
     });
     let effects = key(&mut state, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::Unlock(None)]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Unlock(None))]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -1354,11 +1393,11 @@ fn an_incognito_conversation_inside_a_session_is_created_in_memory_and_marked() 
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::StoreSend {
+            [Effect::Store(StoreJob::Send {
                 memory: true,
                 conversation: None,
                 ..
-            }]
+            })]
         ),
         "{effects:?}"
     );
@@ -1409,7 +1448,7 @@ fn retention_is_set_per_conversation_or_for_the_vault_and_shown_in_the_status_ba
     type_text(&mut state, "/retention 7d");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::SetRetention { conversation: Some(c), rule: RetentionChange::Conversation(Some(crate::store::Retention::For(_))) }] if *c == id),
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::SetRetention { conversation: Some(c), rule: RetentionChange::Conversation(Some(crate::store::Retention::For(_))) })] if *c == id),
         "{effects:?}"
     );
     type_text(&mut state, "/retention vault off");
@@ -1417,10 +1456,10 @@ fn retention_is_set_per_conversation_or_for_the_vault_and_shown_in_the_status_ba
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::SetRetention {
+            [Effect::Store(StoreJob::SetRetention {
                 conversation: None,
                 rule: RetentionChange::Default(None)
-            }]
+            })]
         ),
         "{effects:?}"
     );
@@ -1447,7 +1486,12 @@ fn retention_is_enforced_every_minute_only_when_some_rule_can_expire_messages() 
     let at = |ms: i64| Msg::Tick {
         now: Timestamp::from_unix_ms(1_795_000_000_000 + ms),
     };
-    let sweeps = |effects: &[Effect]| effects.iter().filter(|e| matches!(e, Effect::SweepRetention)).count();
+    let sweeps = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Store(StoreJob::SweepRetention)))
+            .count()
+    };
     assert_eq!(sweeps(&update(&mut state, at(0)).0), 0, "no rule: no sweep");
     state.retention_default = Some(crate::time::Span::parse("1d").unwrap());
     assert_eq!(sweeps(&update(&mut state, at(1_000)).0), 1);

@@ -13,17 +13,16 @@ use super::*;
 fn rich_vault(sandbox: &Sandbox) {
     let mut vault = new_vault(&sandbox.vault());
     let first = vault.create_conversation("printer trouble").unwrap();
-    let mut sent = MessageMeta {
-        backend: Some("llama".into()),
-        ..MessageMeta::default()
-    };
     let mut map = sotto::redact::mask::RedactionMap::default();
     let masked = map.mask("my mail is ana@example.com");
     assert_eq!(masked.text, "my mail is [EMAIL_1]");
-    sent.extra.insert("sent".into(), masked.text);
-    sent.extra.insert("withheld".into(), "1".into());
-    sent.extra
-        .insert("redaction_map".into(), serde_json::to_string(&map).unwrap());
+    let sent = MessageMeta {
+        backend: Some("llama".into()),
+        sent: Some(masked.text.clone()),
+        withheld: 1,
+        redaction_map: Some(map),
+        ..MessageMeta::default()
+    };
     vault
         .append_message(
             first,

@@ -102,10 +102,10 @@ fn in_mask_mode_no_detected_value_reaches_the_backend_not_even_in_the_history() 
     let third = messages[2].as_ref().unwrap();
     assert_eq!(third.text, format!("also my token {KEY}, and {EMAIL} again"));
     assert_eq!(
-        third.meta.extra["sent"],
-        "also my token [API_KEY_1], and [EMAIL_1] again"
+        third.meta.sent.as_deref(),
+        Some("also my token [API_KEY_1], and [EMAIL_1] again")
     );
-    assert_eq!(third.meta.extra["withheld"], "2");
+    assert_eq!(third.meta.withheld, 2);
     assert_eq!(messages[3].as_ref().unwrap().text, "I will write to [EMAIL_1] today.");
     drop(vault);
 
@@ -199,10 +199,10 @@ fn a_value_repeated_without_its_cue_or_known_from_earlier_never_reaches_the_back
     let conversation = vault.list_conversations().unwrap().conversations[0].id;
     let messages = vault.newest_messages(conversation, 10).unwrap();
     let second = messages[2].as_ref().unwrap();
-    assert_eq!(second.meta.extra["withheld"], "1");
+    assert_eq!(second.meta.withheld, 1);
     let third = messages[4].as_ref().unwrap();
-    assert_eq!(third.meta.extra["sent"], "is it [SECRET_2] or [SECRET_1]?");
-    assert_eq!(third.meta.extra["withheld"], "2");
+    assert_eq!(third.meta.sent.as_deref(), Some("is it [SECRET_2] or [SECRET_1]?"));
+    assert_eq!(third.meta.withheld, 2);
 }
 
 #[test]

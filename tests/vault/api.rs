@@ -83,12 +83,13 @@ fn metadata_and_timestamps_are_kept_with_each_message() {
     let dir = tempfile::tempdir().unwrap();
     let mut vault = new_vault(&dir.path().join("v"));
     let id = vault.create_conversation("meta").unwrap();
-    let mut meta = MessageMeta {
+    let meta = MessageMeta {
         backend: Some("llama".into()),
         model: Some("smollm2".into()),
+        withheld: 2,
+        replaces: Some(7),
         ..Default::default()
     };
-    meta.extra.insert("withheld".into(), "2".into());
     let at = sotto::time::Timestamp::from_unix_ms(1_700_000_000_000);
     vault
         .append_message(

@@ -176,8 +176,9 @@ fn a_format_1_vault_is_migrated_at_its_next_unlock_and_keeps_everything() {
     let vpn_messages = vault.newest_messages(vpn, 10).unwrap();
     assert_eq!(texts(&vpn_messages), ["mail jane@example.org about the vpn"]);
     assert_eq!(
-        vpn_messages[0].as_ref().unwrap().meta.extra["sent"],
-        "mail [EMAIL_1] about the vpn"
+        vpn_messages[0].as_ref().unwrap().meta.sent.as_deref(),
+        Some("mail [EMAIL_1] about the vpn"),
+        "the fixture's flat metadata (written before the typed fields) reads into them"
     );
     assert_eq!(
         vault.secret("key:openai").unwrap().unwrap().expose_secret(),

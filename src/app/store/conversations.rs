@@ -1,0 +1,170 @@
+//! What every place a session keeps its conversations can do: the vault, or
+//! memory for an incognito session and for `/incognito` conversations. The
+//! jobs both handle (list, open, send, checkpoint, finish, rename, delete,
+//! search) run through [`ConversationStore`] once, so the two kinds of
+//! session cannot drift apart; the jobs only a vault can do stay with it.
+
+use crate::model::msg::{Msg, StoreJob};
+use crate::model::state::{ConversationItem, Entry, SearchHit};
+use crate::redact::mask::RedactionMap;
+use crate::store::{ConversationId, MessageMeta, ReplyState, VaultError};
+use crate::time::Timestamp;
+
+/// Hits a search returns at most.
+pub const MAX_SEARCH_HITS: usize = 200;
+
+/// A conversation read back to show it.
+pub struct OpenedConversation {
+    pub entries: Vec<Entry>,
+    /// Its placeholder map, rebuilt from what its messages recorded.
+    pub map: RedactionMap,
+    /// Messages that could not be read.
+    pub damaged: usize,
+}
+
+/// The durable half of a send, done.
+pub struct SendBegun {
+    pub conversation: ConversationId,
+    /// The conversation, when this send created it.
+    pub created: Option<ConversationItem>,
+    pub user_seq: Option<u64>,
+    pub reply_seq: u64,
+    pub at: Timestamp,
+}
+
+/// What a send asks to keep: see [`StoreJob::Send`].
+pub struct SendRequest<'a> {
+    pub conversation: Option<ConversationId>,
+    pub title: &'a str,
+    pub text: Option<&'a str>,
+    pub user_meta: MessageMeta,
+    pub reply_meta: MessageMeta,
+}
+
+/// A place that keeps conversations.
+pub trait ConversationStore {
+    /// Newest first.
+    fn list(&self) -> Result<Vec<ConversationItem>, VaultError>;
+    fn open(&self, id: ConversationId) -> Result<OpenedConversation, VaultError>;
+    /// The conversation if new, the user's message and the reply's record,
+    /// all or nothing.
+    fn begin_send(&mut self, send: SendRequest<'_>) -> Result<SendBegun, VaultError>;
+    fn checkpoint(&mut self, id: ConversationId, seq: u64, text: &str) -> Result<(), VaultError>;
+    fn finish(
+        &mut self,
+        id: ConversationId,
+        seq: u64,
+        text: &str,
+        state: ReplyState,
+        reason: Option<String>,
+    ) -> Result<(), VaultError>;
+    fn rename(&mut self, id: ConversationId, title: &str) -> Result<(), VaultError>;
+    fn delete(&mut self, id: ConversationId) -> Result<(), VaultError>;
+    /// Case-insensitive, at most [`MAX_SEARCH_HITS`] hits.
+    fn search(&self, query: &str) -> Result<Vec<SearchHit>, VaultError>;
+}
+
+/// A job that failed: what it was doing, and why.
+#[derive(Debug)]
+pub struct JobFailed {
+    pub what: &'static str,
+    pub error: String,
+}
+
+/// Maps a store error to a failed job doing `what`.
+pub fn failed(what: &'static str) -> impl Fn(VaultError) -> JobFailed {
+    move |e| JobFailed {
+        what,
+        error: e.to_string(),
+    }
+}
+
+/// Runs `job` if every conversation store handles it, and hands it back
+/// otherwise (`Ok(Some(job))`), for the store that alone can.
+pub fn run_conversation_job(
+    store: &mut dyn ConversationStore,
+    job: StoreJob,
+    send: &dyn Fn(Msg),
+) -> Result<Option<StoreJob>, JobFailed> {
+    match job {
+        StoreJob::ListConversations => send(Msg::ConversationsListed(
+            store.list().map_err(failed("list the conversations"))?,
+        )),
+        StoreJob::OpenConversation(id) => {
+            let opened = store.open(id).map_err(failed("open the conversation"))?;
+            send(Msg::ConversationOpened {
+                id,
+                entries: opened.entries,
+                map: opened.map,
+                damaged: opened.damaged,
+            });
+        }
+        StoreJob::Send {
+            conversation,
+            title,
+            text,
+            user_meta,
+            reply_meta,
+            ..
+        } => {
+            let begun = store.begin_send(SendRequest {
+                conversation,
+                title: &title,
+                text: text.as_deref(),
+                user_meta,
+                reply_meta,
+            });
+            match begun {
+                Ok(begun) => send(Msg::SendStored {
+                    conversation: begun.conversation,
+                    created: begun.created,
+                    user_seq: begun.user_seq,
+                    reply_seq: begun.reply_seq,
+                    at: begun.at,
+                }),
+                Err(e) => send(Msg::SendFailed { message: e.to_string() }),
+            }
+        }
+        StoreJob::Checkpoint {
+            conversation,
+            seq,
+            text,
+        } => store
+            .checkpoint(conversation, seq, &text)
+            .map_err(failed("checkpoint"))?,
+        StoreJob::FinishReply {
+            conversation,
+            seq,
+            text,
+            state,
+            reason,
+        } => store
+            .finish(conversation, seq, &text, state, reason)
+            .map_err(failed("save the reply"))?,
+        StoreJob::Rename { conversation, title } => store.rename(conversation, &title).map_err(failed("rename"))?,
+        StoreJob::Delete(id) => store.delete(id).map_err(failed("delete"))?,
+        StoreJob::Search(query) => {
+            let hits = store.search(&query).map_err(failed("search"))?;
+            send(Msg::SearchDone { query, hits });
+        }
+        other => return Ok(Some(other)),
+    }
+    Ok(None)
+}
+
+/// The line of `text` holding `needle` (lowercase), shortened around it and
+/// made safe to show.
+pub fn snippet(text: &str, needle: &str) -> Option<String> {
+    for line in text.lines() {
+        let lower = line.to_lowercase();
+        if let Some(at) = lower.find(needle) {
+            // Byte offsets of the lowercased line may differ; count characters.
+            let before = lower[..at].chars().count();
+            let start = before.saturating_sub(30);
+            let shown: String = line.chars().skip(start).take(100).collect();
+            let prefix = if start > 0 { "…" } else { "" };
+            return Some(format!("{prefix}{}", crate::sanitize::one_line(&shown, 100)));
+        }
+    }
+    None
+}

@@ -1,0 +1,360 @@
+//! The store thread: one thread owns the vault and applies jobs in the order
+//! they were sent, so writes are never reordered and nothing needs a lock.
+//! Results go back to the loop as messages. In incognito mode the same jobs
+//! run against conversations kept only in memory, and the vault is never
+//! opened.
+//!
+//! Its parts: [`conversations`] (what the vault and memory both do, behind
+//! one trait), [`vault_jobs`] and [`memory`] (the two kinds of store), and
+//! [`backends`] (building a backend, whose key the vault may hold).
+
+mod backends;
+mod conversations;
+mod memory;
+#[cfg(test)]
+mod tests;
+mod vault_jobs;
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+
+use secrecy::SecretString;
+
+use self::conversations::JobFailed;
+use self::memory::{MemoryConversations, run_memory_job};
+use self::vault_jobs::{BegunReplies, list, run_vault_job, sweep};
+use super::Event;
+use crate::config::Config;
+use crate::crypto::KdfCost;
+use crate::model::msg::{Msg, StoreJob};
+use crate::store::{LockedVault, NewProtection, ReplyState, Vault};
+
+/// What the store thread is asked: a job of `update`'s, building a backend,
+/// or to end.
+pub enum StoreInput {
+    Job(StoreJob),
+    /// Build (or rebuild) the named backend.
+    BuildBackend(String),
+    /// Close the vault cleanly and end the thread.
+    Close,
+}
+
+enum Storage {
+    Locked(Option<LockedVault>),
+    Missing,
+    Open(Box<Vault>),
+    Memory(MemoryConversations),
+}
+
+pub struct StoreActor {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub knowledge: Vec<PathBuf>,
+    storage: Storage,
+    events: Sender<Event>,
+    /// Replies begun and not finished, with their last saved text: finished
+    /// as stopped at close, so none stays "streaming" on disk.
+    begun: BegunReplies,
+    /// Conversations started with `/incognito` while the vault is open: they
+    /// live here, in memory, and never reach the vault.
+    scratch: MemoryConversations,
+}
+
+impl StoreActor {
+    pub fn new(
+        data_dir: PathBuf,
+        config: Config,
+        knowledge: Vec<PathBuf>,
+        locked: Option<LockedVault>,
+        incognito: bool,
+        events: Sender<Event>,
+    ) -> Self {
+        let storage = if incognito {
+            Storage::Memory(MemoryConversations::default())
+        } else {
+            match locked {
+                Some(locked) => Storage::Locked(Some(locked)),
+                None => Storage::Missing,
+            }
+        };
+        StoreActor {
+            data_dir,
+            config,
+            knowledge,
+            storage,
+            events,
+            begun: BegunReplies::new(),
+            scratch: MemoryConversations::default(),
+        }
+    }
+
+    /// Applies jobs until `Close` or until the loop is gone.
+    pub fn run(mut self, inputs: Receiver<StoreInput>) {
+        for input in inputs {
+            match input {
+                StoreInput::Job(job) => self.apply(job),
+                StoreInput::BuildBackend(name) => self.build_backend(&name),
+                StoreInput::Close => break,
+            }
+        }
+        self.finish_begun();
+        // Dropping the vault flushes it and raises the watermark.
+        self.storage = Storage::Missing;
+    }
+
+    /// Replies begun and not finished are closed as stopped, with their last text.
+    fn finish_begun(&mut self) {
+        if let Storage::Open(vault) = &mut self.storage {
+            for ((conversation, seq), text) in std::mem::take(&mut self.begun) {
+                let _ = vault.finish_reply(
+                    conversation,
+                    seq,
+                    &text,
+                    ReplyState::Cancelled,
+                    Some("cancelled".into()),
+                );
+            }
+        }
+    }
+
+    /// Closes the vault (its keys are dropped with it) and takes the lock on
+    /// its directory again, ready for the next unlock.
+    fn lock(&mut self) {
+        if !matches!(self.storage, Storage::Open(_)) {
+            return;
+        }
+        self.finish_begun();
+        self.storage = Storage::Missing;
+        self.scratch = MemoryConversations::default();
+        let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {
+            let needs = locked.needs_passphrase()?;
+            Ok((locked, needs))
+        });
+        match reopened {
+            Ok((locked, needs_passphrase)) => {
+                let prompt = match &locked.manifest().protection {
+                    crate::store::Protection::Passphrase => String::new(),
+                    crate::store::Protection::IdentityFile { path } => {
+                        format!("The passphrase of your identity file '{}'", path.display())
+                    }
+                };
+                self.storage = Storage::Locked(Some(locked));
+                self.send(Msg::Locked {
+                    needs_passphrase,
+                    prompt,
+                });
+            }
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be locked again: {e}"),
+                fatal: true,
+            }),
+        }
+    }
+
+    /// Destroys the open vault. Either way there is no vault left to use, so
+    /// the session ends: with the news, or with the error.
+    fn wipe_all(&mut self) {
+        self.finish_begun();
+        let Storage::Open(vault) = std::mem::replace(&mut self.storage, Storage::Missing) else {
+            return;
+        };
+        let root = vault.root().to_owned();
+        match vault.wipe_everything() {
+            Ok(()) => self.send(Msg::VaultWiped {
+                notice: format!(
+                    "Wiped the whole vault at '{}': its identity was destroyed and its data directory removed.",
+                    root.display()
+                ),
+            }),
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be wiped completely: {e}. Run 'sotto wipe --all' to finish"),
+                fatal: true,
+            }),
+        }
+    }
+
+    fn send(&self, msg: Msg) {
+        let _ = self.events.send(Event::Msg(msg));
+    }
+
+    fn failed(&self, job: JobFailed) {
+        self.send(Msg::StoreFailed {
+            what: job.what.to_owned(),
+            message: job.error,
+        });
+    }
+
+    fn apply(&mut self, job: StoreJob) {
+        let events = self.events.clone();
+        let send = move |msg: Msg| {
+            let _ = events.send(Event::Msg(msg));
+        };
+        let result = match job {
+            StoreJob::Unlock(passphrase) => return self.unlock(passphrase),
+            StoreJob::CreateVault(passphrase) => return self.create(passphrase),
+            StoreJob::Lock => return self.lock(),
+            StoreJob::WipeAll => return self.wipe_all(),
+            job if self.for_scratch(&job) => run_memory_job(&mut self.scratch, job, &send),
+            job => match &mut self.storage {
+                Storage::Open(vault) => {
+                    let result = run_vault_job(vault, &mut self.begun, job, &self.config, &send);
+                    for repair in vault.take_repairs() {
+                        send(Msg::StoreRepaired(repair.to_string()));
+                    }
+                    result
+                }
+                Storage::Memory(memory) => run_memory_job(memory, job, &send),
+                Storage::Locked(_) | Storage::Missing => Ok(()),
+            },
+        };
+        if let Err(job) = result {
+            self.failed(job);
+        }
+    }
+
+    /// Whether `job` belongs to an in-memory conversation of an open vault.
+    fn for_scratch(&self, job: &StoreJob) -> bool {
+        if !matches!(self.storage, Storage::Open(_)) {
+            return false;
+        }
+        let id = match job {
+            StoreJob::Send { memory: true, .. } => return true,
+            StoreJob::Send {
+                conversation: Some(id), ..
+            }
+            | StoreJob::OpenConversation(id)
+            | StoreJob::Checkpoint { conversation: id, .. }
+            | StoreJob::FinishReply { conversation: id, .. }
+            | StoreJob::Rename { conversation: id, .. }
+            | StoreJob::Delete(id) => *id,
+            _ => return false,
+        };
+        self.scratch.holds(id)
+    }
+
+    fn opened(&self, vault: &Vault, created: bool) {
+        let mut warnings = Vec::new();
+        if let Some(summary) = vault.unlock_report().summary() {
+            warnings.push(format!(
+                "{summary}. If that was not you, someone tried to open your vault; SECURITY.md says what to do."
+            ));
+        }
+        for loss in &vault.unlock_report().storage_losses {
+            warnings.push(format!(
+                "{loss}. Run 'sotto verify' and keep a backup of the data directory."
+            ));
+        }
+        for tampering in &vault.unlock_report().tampering {
+            warnings.push(format!(
+                "tampering: {tampering}. Kept until acknowledged; run 'sotto verify', and see SECURITY.md."
+            ));
+        }
+        if vault.unlock_report().recovery_key_dropped {
+            warnings.push(crate::store::RECOVERY_KEY_DROPPED.to_owned());
+        }
+        let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
+        let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
+        if waiting > 0 {
+            warnings.push(format!(
+                "{waiting} earlier finding(s) of damage or tampering are not acknowledged: 'sotto verify' lists \
+                 them, 'sotto verify --acknowledge' clears them once seen."
+            ));
+        }
+        let conversations = match list(vault) {
+            Ok(list) => list,
+            Err(e) => {
+                warnings.push(format!("the conversation list cannot be read: {e}"));
+                Vec::new()
+            }
+        };
+        let theme = vault.setting("ui.theme").ok().flatten();
+        let redaction = vault.setting(crate::redact::egress::MODE_SETTING).ok().flatten();
+        self.send(Msg::VaultOpened {
+            conversations,
+            warnings,
+            theme,
+            redaction,
+            retention_default: vault.default_retention().ok().flatten(),
+            created,
+        });
+    }
+
+    fn unlock(&mut self, passphrase: Option<SecretString>) {
+        let Storage::Locked(locked) = &mut self.storage else {
+            return;
+        };
+        let Some(vault) = locked.take() else {
+            return;
+        };
+        match vault.unlock(passphrase.as_ref()) {
+            Ok(identity) => match vault.open_unlocked(identity) {
+                Ok(mut vault) => {
+                    self.opened(&vault, false);
+                    // Retention is enforced at every unlock.
+                    let events = self.events.clone();
+                    let send = move |msg: Msg| {
+                        let _ = events.send(Event::Msg(msg));
+                    };
+                    if let Err(job) = sweep(&mut vault, &send) {
+                        self.failed(job);
+                    }
+                    self.storage = Storage::Open(Box::new(vault));
+                }
+                Err(e) => self.send(Msg::UnlockFailed {
+                    message: e.to_string(),
+                    fatal: true,
+                }),
+            },
+            Err(e) => {
+                let fatal = !matches!(e, crate::store::VaultError::WrongPassphrase { .. });
+                *locked = Some(vault);
+                self.send(Msg::UnlockFailed {
+                    message: if fatal {
+                        e.to_string()
+                    } else {
+                        "That passphrase is not the right one".into()
+                    },
+                    fatal,
+                });
+            }
+        }
+    }
+
+    fn create(&mut self, passphrase: SecretString) {
+        if !matches!(self.storage, Storage::Missing) {
+            return;
+        }
+        let protection = NewProtection::Passphrase {
+            passphrase: &passphrase,
+            cost: KdfCost::DEFAULT,
+        };
+        match Vault::create(&self.data_dir, protection) {
+            Ok(vault) => {
+                self.opened(&vault, true);
+                self.storage = Storage::Open(Box::new(vault));
+            }
+            Err(e) => self.send(Msg::CreateFailed {
+                message: format!("The vault could not be created: {e}"),
+            }),
+        }
+    }
+
+    /// Builds a backend; its key may be in the vault.
+    fn build_backend(&self, name: &str) {
+        let vault = match &self.storage {
+            Storage::Open(vault) => Some(&**vault),
+            _ => None,
+        };
+        let event = match backends::build_backend(&self.config, &self.knowledge, vault, name) {
+            Ok(backend) => Event::Backend {
+                name: name.to_owned(),
+                backend,
+            },
+            Err(message) => Event::Msg(Msg::BackendFailed {
+                backend: name.to_owned(),
+                message,
+            }),
+        };
+        let _ = self.events.send(event);
+    }
+}

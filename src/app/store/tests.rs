@@ -1,0 +1,375 @@
+//! The store thread, driven through its channel against a real vault in a
+//! temp dir.
+
+use super::*;
+use crate::crypto::KdfCost;
+use crate::store::{ConversationId, MessageMeta};
+
+fn passphrase() -> SecretString {
+    SecretString::from("plinth walrus cobalt ember quaver".to_owned())
+}
+
+fn vault_at(root: &std::path::Path) {
+    let cost = KdfCost::from_log_n(4).expect("a valid work factor");
+    let protection = NewProtection::Passphrase {
+        passphrase: &passphrase(),
+        cost,
+    };
+    drop(Vault::create(root, protection).expect("a test vault"));
+}
+
+/// Runs `jobs` through an actor on the vault at `root`; returns the messages.
+fn run(root: &std::path::Path, jobs: Vec<StoreJob>) -> Vec<Msg> {
+    let locked = LockedVault::open(root).expect("the vault opens");
+    let (events, inbox) = std::sync::mpsc::channel();
+    let actor = StoreActor::new(
+        root.to_owned(),
+        Config::default(),
+        Vec::new(),
+        Some(locked),
+        false,
+        events,
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    for job in jobs {
+        tx.send(StoreInput::Job(job)).expect("queued");
+    }
+    tx.send(StoreInput::Close).expect("queued");
+    actor.run(rx);
+    inbox
+        .try_iter()
+        .filter_map(|e| match e {
+            Event::Msg(msg) => Some(msg),
+            Event::Backend { .. } => None,
+        })
+        .collect()
+}
+
+fn reopen(root: &std::path::Path) -> Vault {
+    LockedVault::open(root)
+        .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+        .expect("reopens")
+}
+
+#[test]
+fn a_reply_begun_but_never_finished_is_closed_as_stopped_with_its_last_checkpoint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let messages = run(
+        &root,
+        vec![
+            StoreJob::Unlock(Some(passphrase())),
+            StoreJob::Send {
+                conversation: None,
+                title: "t".into(),
+                text: Some("question".into()),
+                user_meta: MessageMeta::default(),
+                reply_meta: MessageMeta::default(),
+                memory: false,
+            },
+        ],
+    );
+    let Some(Msg::SendStored {
+        conversation,
+        reply_seq,
+        ..
+    }) = messages.iter().find(|m| matches!(m, Msg::SendStored { .. }))
+    else {
+        panic!("{messages:?}")
+    };
+    // The loop quit before the reply streamed or was finished: the
+    // actor's close finished it.
+    let (conversation, reply_seq) = (*conversation, *reply_seq);
+    let vault = reopen(&root);
+    let reply = vault.messages_in_range(conversation, reply_seq..reply_seq + 1).unwrap();
+    let reply = reply[0].as_ref().unwrap();
+    assert_eq!(reply.meta.state, ReplyState::Cancelled, "not left 'streaming'");
+    assert_eq!(reply.text, "");
+}
+
+#[test]
+fn a_send_to_a_conversation_that_is_gone_reports_what_was_stored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let messages = run(
+        &root,
+        vec![
+            StoreJob::Unlock(Some(passphrase())),
+            StoreJob::Send {
+                conversation: Some(ConversationId::random()),
+                title: String::new(),
+                text: Some("question".into()),
+                user_meta: MessageMeta::default(),
+                reply_meta: MessageMeta::default(),
+                memory: false,
+            },
+        ],
+    );
+    assert!(
+        messages.iter().any(|m| matches!(m, Msg::SendFailed { .. })),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn export_then_wipe_all_writes_the_file_and_leaves_no_vault() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let id = {
+        let mut vault = reopen(&root);
+        let id = vault.create_conversation("t").unwrap();
+        vault
+            .append_message(id, crate::store::NewMessage::user("hello"))
+            .unwrap();
+        id
+    };
+    let path = dir.path().join("out.json.age");
+    let messages = run(
+        &root,
+        vec![
+            StoreJob::Unlock(Some(passphrase())),
+            StoreJob::WipeOlderThan(crate::time::Timestamp::from_unix_ms(1)),
+            StoreJob::Export(crate::model::state::ExportRequest {
+                scope: crate::export::ExportScope::Conversation(id),
+                format: crate::store::ExportFormat::Json,
+                plaintext: false,
+                path: path.clone(),
+            }),
+            StoreJob::WipeAll,
+        ],
+    );
+    let notices: Vec<&String> = messages
+        .iter()
+        .filter_map(|m| match m {
+            Msg::Wiped { notice } | Msg::Exported { notice } | Msg::VaultWiped { notice } => Some(notice),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices.len(), 3, "{messages:?}");
+    assert!(notices[0].contains("wiped 0 message(s)"), "{}", notices[0]);
+    assert!(
+        notices[1].contains("1 message(s)") && notices[1].contains("encrypted"),
+        "{}",
+        notices[1]
+    );
+    assert!(notices[2].contains("Wiped the whole vault"), "{}", notices[2]);
+    assert!(std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/v1"));
+    assert!(!root.exists());
+}
+
+#[test]
+fn view_adds_the_open_conversation_in_detail() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let id = {
+        let mut vault = reopen(&root);
+        let id = vault.create_conversation("printer").unwrap();
+        vault
+            .append_message(id, crate::store::NewMessage::user("hello"))
+            .unwrap();
+        id
+    };
+    let messages = run(
+        &root,
+        vec![StoreJob::Unlock(Some(passphrase())), StoreJob::LoadView(Some(id))],
+    );
+    let Some(Msg::ReportLoaded { lines, .. }) = messages.iter().find(|m| matches!(m, Msg::ReportLoaded { .. })) else {
+        panic!("{messages:?}")
+    };
+    let text = lines.join("\n");
+    assert!(
+        text.contains("Recovery key") && text.contains("This conversation"),
+        "{text}"
+    );
+    assert!(text.contains("'printer'") && text.contains("1 user"), "{text}");
+}
+
+#[test]
+fn unlocking_enforces_retention_and_says_what_went() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    {
+        let mut vault = reopen(&root);
+        vault
+            .set_default_retention(Some(crate::time::Span::parse("1d").unwrap()))
+            .unwrap();
+        let id = vault.create_conversation("t").unwrap();
+        let old = crate::time::Timestamp::from_unix_ms(1_000);
+        let message = crate::store::NewMessage {
+            at: Some(old),
+            ..crate::store::NewMessage::user("stale")
+        };
+        vault.append_message(id, message).unwrap();
+    }
+    let messages = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, Msg::Wiped { notice } if notice.contains("1 expired message(s)"))),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| matches!(
+            m,
+            Msg::VaultOpened {
+                retention_default: Some(_),
+                ..
+            }
+        )),
+        "{messages:?}"
+    );
+    assert_eq!(reopen(&root).inventory().unwrap().messages, 0);
+}
+
+#[test]
+fn search_finds_text_in_every_stored_conversation_case_insensitively() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    {
+        let mut vault = reopen(&root);
+        for (title, text) in [
+            ("a", "the Invoice is late"),
+            ("b", "no match here"),
+            ("c", "INVOICE #4"),
+        ] {
+            let id = vault.create_conversation(title).unwrap();
+            vault.append_message(id, crate::store::NewMessage::user(text)).unwrap();
+        }
+    }
+    let messages = run(
+        &root,
+        vec![StoreJob::Unlock(Some(passphrase())), StoreJob::Search("invoice".into())],
+    );
+    let Some(Msg::SearchDone { hits, .. }) = messages.iter().find(|m| matches!(m, Msg::SearchDone { .. })) else {
+        panic!("{messages:?}")
+    };
+    let mut titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["a", "c"]);
+}
+
+#[test]
+fn a_search_snippet_is_one_safe_line_around_the_match() {
+    assert_eq!(
+        conversations::snippet("first line\nthe Invoice \u{1b}[2J is late", "invoice").as_deref(),
+        Some("the Invoice ␛[2J is late")
+    );
+    assert_eq!(conversations::snippet("nothing here", "invoice"), None);
+    let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
+    let shown = conversations::snippet(&long, "needle").unwrap();
+    assert!(shown.starts_with('…') && shown.contains("needle"), "{shown}");
+}
+
+// ─── Incognito ───
+
+const CANARY: &str = "CANARY-incognito-8842";
+
+/// Every file under `root`, for a byte search.
+fn all_bytes(root: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                bytes.extend(std::fs::read(&path).expect("readable file"));
+            }
+        }
+    }
+    bytes
+}
+
+#[test]
+fn nothing_of_an_incognito_conversation_reaches_the_vault_and_counts_do_not_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let mut vault = LockedVault::open(&root)
+        .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+        .expect("opens");
+    let kept = vault.create_conversation("kept").expect("conversation");
+    vault
+        .append_message(kept, crate::store::NewMessage::user("an ordinary message"))
+        .expect("append");
+    drop(vault);
+
+    let locked = LockedVault::open(&root).expect("opens");
+    let (events, inbox) = std::sync::mpsc::channel();
+    let actor = StoreActor::new(root.clone(), Config::default(), Vec::new(), Some(locked), false, events);
+    let (jobs, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || actor.run(rx));
+    jobs.send(StoreInput::Job(StoreJob::Unlock(Some(passphrase()))))
+        .unwrap();
+    jobs.send(StoreInput::Job(StoreJob::Send {
+        conversation: None,
+        title: format!("title {CANARY}"),
+        text: Some(format!("message {CANARY}")),
+        user_meta: MessageMeta::default(),
+        reply_meta: MessageMeta::default(),
+        memory: true,
+    }))
+    .unwrap();
+    let stored = loop {
+        match inbox
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("an answer")
+        {
+            Event::Msg(Msg::SendStored {
+                conversation,
+                reply_seq,
+                ..
+            }) => break (conversation, reply_seq),
+            Event::Msg(Msg::SendFailed { message, .. }) => panic!("{message}"),
+            _ => {}
+        }
+    };
+    let (id, reply) = stored;
+    jobs.send(StoreInput::Job(StoreJob::Checkpoint {
+        conversation: id,
+        seq: reply,
+        text: format!("reply {CANARY}"),
+    }))
+    .unwrap();
+    jobs.send(StoreInput::Job(StoreJob::FinishReply {
+        conversation: id,
+        seq: reply,
+        text: format!("reply {CANARY} done"),
+        state: ReplyState::Complete,
+        reason: None,
+    }))
+    .unwrap();
+    jobs.send(StoreInput::Job(StoreJob::OpenConversation(id))).unwrap();
+    jobs.send(StoreInput::Close).unwrap();
+    handle.join().expect("the actor ends");
+    let reopened: Vec<Msg> = inbox
+        .try_iter()
+        .filter_map(|e| match e {
+            Event::Msg(m @ Msg::ConversationOpened { .. }) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let [Msg::ConversationOpened { entries, .. }] = reopened.as_slice() else {
+        panic!("{reopened:?}")
+    };
+    assert_eq!(entries.len(), 2, "the session could read it back from memory");
+
+    let bytes = all_bytes(&root);
+    assert!(
+        !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+        "the canary reached the data dir"
+    );
+    let vault = LockedVault::open(&root)
+        .and_then(|l| l.unlock_and_open(Some(&passphrase())))
+        .expect("reopens");
+    let list = vault.list_conversations().expect("list").conversations;
+    assert_eq!(list.len(), 1, "only the ordinary conversation is stored");
+    assert_eq!(vault.message_count(kept).expect("count"), 1);
+}
