@@ -381,7 +381,7 @@ fn sealed_records_and_their_decoding() {
         assert!(seal::open(&key, slot, input).is_err(), "random bytes authenticated");
         // Sealed, then altered at one place: refused.
         let sealed = seal::seal(&key, slot, input);
-        let mut altered = sealed.clone();
+        let mut altered = sealed.clone().into_bytes();
         let at = input.len() % altered.len();
         altered[at] ^= 0x40;
         assert!(seal::open(&key, slot, &altered).is_err(), "an altered record opened");
@@ -395,7 +395,7 @@ fn sealed_records_and_their_decoding() {
             },
             input,
         );
-        let _ = open_value::<crate::store::AuditEvent>(&key, TreeId::Audit, b"k", &plaintext);
+        let _ = open_value::<crate::store::AuditEvent>(&key, TreeId::Audit, b"k", plaintext.as_bytes());
         let plaintext = seal::seal(
             &key,
             RecordSlot {
@@ -404,8 +404,8 @@ fn sealed_records_and_their_decoding() {
             },
             input,
         );
-        let _ = open_value::<crate::store::MessageMeta>(&key, TreeId::Messages, b"k", &plaintext);
-        let _ = open_value::<crate::store::messages::MessageRecord>(&key, TreeId::Messages, b"k", &plaintext);
+        let _ = open_value::<crate::store::MessageMeta>(&key, TreeId::Messages, b"k", plaintext.as_bytes());
+        let _ = open_value::<crate::store::messages::MessageRecord>(&key, TreeId::Messages, b"k", plaintext.as_bytes());
         let plaintext = seal::seal(
             &key,
             RecordSlot {
@@ -414,7 +414,7 @@ fn sealed_records_and_their_decoding() {
             },
             input,
         );
-        let _ = open_value::<crate::store::conversations::IndexRecord>(&key, TreeId::Index, b"k", &plaintext);
+        let _ = open_value::<crate::store::conversations::IndexRecord>(&key, TreeId::Index, b"k", plaintext.as_bytes());
         let _ = String::from_utf8_lossy(input).parse::<crate::store::ConversationId>();
     });
 }

@@ -30,6 +30,7 @@ use secrecy::{ExposeSecret, SecretBox};
 use zeroize::Zeroizing;
 
 use super::identity::VaultIdentity;
+use super::sealed::Sealed;
 
 pub const DATA_KEY_LEN: usize = 32;
 const WRAP_DOMAIN: &[u8] = b"sotto/data-key/v1";
@@ -129,7 +130,7 @@ fn tag(identity: &VaultIdentity, purpose: KeyPurpose, age_file: &[u8]) -> hmac::
 
 /// Wraps `key` for `purpose` to `identity`'s recipient, tagged so that only
 /// this identity's holder could have made it.
-pub fn wrap(key: &DataKey, purpose: KeyPurpose, identity: &VaultIdentity) -> Vec<u8> {
+pub fn wrap(key: &DataKey, purpose: KeyPurpose, identity: &VaultIdentity) -> Sealed {
     let mut payload = Zeroizing::new(Vec::with_capacity(WRAPPED_PAYLOAD_LEN));
     payload.extend_from_slice(WRAP_DOMAIN);
     payload.extend_from_slice(&purpose.encode());
@@ -140,19 +141,20 @@ pub fn wrap(key: &DataKey, purpose: KeyPurpose, identity: &VaultIdentity) -> Vec
     out.push(AUTHENTICATED);
     out.extend_from_slice(&tag);
     out.extend_from_slice(&age_file);
-    out
+    Sealed::made_by_crypto(out)
 }
 
 /// Whether `wrapped` carries a tag (format 2) rather than being a bare age file.
-pub fn is_tagged(wrapped: &[u8]) -> bool {
-    wrapped.first() == Some(&AUTHENTICATED)
+pub fn is_tagged(wrapped: impl AsRef<[u8]>) -> bool {
+    wrapped.as_ref().first() == Some(&AUTHENTICATED)
 }
 
 /// Unwraps a key wrapped by [`wrap`]: its tag must verify under `identity`
 /// (checked before any decryption), and it must be for `purpose`. An untagged
 /// key opens only with a format-1 identity, whose vault is not migrated yet,
 /// and such an identity opens nothing else.
-pub fn unwrap(wrapped: &[u8], purpose: KeyPurpose, identity: &VaultIdentity) -> Result<DataKey, KeyError> {
+pub fn unwrap(wrapped: impl AsRef<[u8]>, purpose: KeyPurpose, identity: &VaultIdentity) -> Result<DataKey, KeyError> {
+    let wrapped = wrapped.as_ref();
     let age_file = if is_tagged(wrapped) {
         if identity.is_legacy() || wrapped.len() < 1 + TAG_LEN {
             return Err(KeyError::NotAuthentic);
@@ -274,7 +276,7 @@ mod tests {
         let identity = VaultIdentity::generate();
         let wrapped = wrap(&DataKey::generate(), KeyPurpose::Vault, &identity);
         for i in 0..wrapped.len() {
-            let mut damaged = wrapped.clone();
+            let mut damaged = wrapped.clone().into_bytes();
             damaged[i] ^= 0x01;
             assert!(
                 unwrap(&damaged, KeyPurpose::Vault, &identity).is_err(),

@@ -17,8 +17,10 @@ pub mod identity;
 pub mod keys;
 pub mod passphrase;
 pub mod seal;
+pub mod sealed;
 pub mod user_identity;
 
 pub use identity::{IdentityError, KdfCost, VaultIdentity};
 pub use keys::{DataKey, KeyError, KeyPurpose};
 pub use seal::{RecordSlot, SealError};
+pub use sealed::Sealed;

@@ -11,6 +11,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
 use super::keys::DataKey;
+use super::sealed::Sealed;
 
 /// The only sealed-record format so far; stored in the first byte and bound
 /// into the AAD, so a downgrade is an authentication failure.
@@ -50,7 +51,7 @@ fn associated_data(format: u8, slot: RecordSlot<'_>) -> Vec<u8> {
 }
 
 /// Seals `plaintext` for `slot` under `key`.
-pub fn seal(key: &DataKey, slot: RecordSlot<'_>, plaintext: &[u8]) -> Vec<u8> {
+pub fn seal(key: &DataKey, slot: RecordSlot<'_>, plaintext: &[u8]) -> Sealed {
     let cipher = XChaCha20Poly1305::new(key.expose().into());
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let aad = associated_data(RECORD_FORMAT_V1, slot);
@@ -67,11 +68,12 @@ pub fn seal(key: &DataKey, slot: RecordSlot<'_>, plaintext: &[u8]) -> Vec<u8> {
     sealed.push(RECORD_FORMAT_V1);
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
-    sealed
+    Sealed::made_by_crypto(sealed)
 }
 
 /// Opens a record sealed by [`seal`] for the same `slot` under the same `key`.
-pub fn open(key: &DataKey, slot: RecordSlot<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+pub fn open(key: &DataKey, slot: RecordSlot<'_>, sealed: impl AsRef<[u8]>) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let sealed = sealed.as_ref();
     if sealed.len() < 1 + NONCE_LEN + TAG_LEN {
         return Err(SealError::Truncated(sealed.len()));
     }
@@ -143,7 +145,7 @@ mod tests {
         let key = DataKey::generate();
         let sealed = seal(&key, SLOT, b"a message worth protecting");
         for i in 0..sealed.len() {
-            let mut damaged = sealed.clone();
+            let mut damaged = sealed.clone().into_bytes();
             damaged[i] ^= 0x10;
             assert!(open(&key, SLOT, &damaged).is_err(), "flip at byte {i} went unnoticed");
         }
@@ -161,6 +163,6 @@ mod tests {
     #[test]
     fn truncated_record_is_reported_as_truncated() {
         let key = DataKey::generate();
-        assert_eq!(open(&key, SLOT, &[1, 2, 3]), Err(SealError::Truncated(3)));
+        assert_eq!(open(&key, SLOT, [1, 2, 3]), Err(SealError::Truncated(3)));
     }
 }

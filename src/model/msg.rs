@@ -172,6 +172,10 @@ pub enum RetentionChange {
 }
 
 /// Something for the runtime to do. `Debug` names the variant only.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few per message, moved once through a channel; a box would cost an allocation each"
+)]
 pub enum Effect {
     /// A job for the store thread, carried to it as it is.
     Store(StoreJob),

@@ -236,7 +236,7 @@ impl Tracker {
                 xor_into(digest, &self.key.record_mac(tree, key, old));
             }
             if let Some(new) = new {
-                xor_into(digest, &self.key.record_mac(tree, key, new));
+                xor_into(digest, &self.key.record_mac(tree, key, new.as_bytes()));
             }
         }
         next.generation = next.generation.saturating_add(1);
@@ -360,27 +360,43 @@ mod tests {
         }
     }
 
-    fn put(tree: TreeId, key: &[u8], value: &[u8]) -> Change {
+    /// `plaintext` sealed for its slot, as every value the record layer takes.
+    fn sealed(tree: TreeId, key: &[u8], plaintext: &[u8]) -> crate::crypto::Sealed {
+        crate::crypto::seal::seal(
+            &DataKey::generate(),
+            crate::crypto::RecordSlot { tree: tree.name(), key },
+            plaintext,
+        )
+    }
+
+    fn put(tree: TreeId, key: &[u8], value: &crate::crypto::Sealed) -> Change {
         Change::Put {
             tree,
             key: key.to_vec(),
-            value: value.to_vec(),
+            value: value.clone(),
         }
     }
 
     #[test]
     fn a_record_put_back_to_an_older_value_changes_the_digest() {
         let t = tracker();
-        let v1 = t.advance(&[put(TreeId::Settings, b"settings", b"one")], &[None]);
+        let (one, two) = (
+            sealed(TreeId::Settings, b"settings", b"one"),
+            sealed(TreeId::Settings, b"settings", b"two"),
+        );
+        let v1 = t.advance(&[put(TreeId::Settings, b"settings", &one)], &[None]);
         let t = Tracker { state: v1.clone(), ..t };
-        let v2 = t.advance(&[put(TreeId::Settings, b"settings", b"two")], &[Some(b"one".to_vec())]);
+        let v2 = t.advance(
+            &[put(TreeId::Settings, b"settings", &two)],
+            &[Some(one.as_bytes().to_vec())],
+        );
         assert_ne!(v1.settings, v2.settings);
         // The digest is that of the set: the same records give the same digest
         // whatever the path that led there.
         let mut fresh = StateRecord::default();
         xor_into(
             &mut fresh.settings,
-            &t.key.record_mac(TreeId::Settings, b"settings", b"two"),
+            &t.key.record_mac(TreeId::Settings, b"settings", two.as_bytes()),
         );
         assert_eq!(fresh.settings, v2.settings);
         assert_eq!(v2.generation, 2);
@@ -392,9 +408,10 @@ mod tests {
         let audit = Change::Create {
             tree: TreeId::Audit,
             key: 41u64.to_be_bytes().to_vec(),
-            value: b"event".to_vec(),
+            value: sealed(TreeId::Audit, &41u64.to_be_bytes(), b"event"),
         };
-        let next = t.advance(&[audit, put(TreeId::Meta, STATE_KEY, b"x")], &[None, None]);
+        let state = sealed(TreeId::Meta, STATE_KEY, b"x");
+        let next = t.advance(&[audit, put(TreeId::Meta, STATE_KEY, &state)], &[None, None]);
         assert_eq!(next.audit_next, 42);
         assert_eq!(next.meta, DigestBytes::default());
     }
@@ -402,7 +419,7 @@ mod tests {
     #[test]
     fn the_state_record_round_trips_and_stays_small() {
         let t = tracker();
-        let state = t.advance(&[put(TreeId::Index, b"k", b"v")], &[None]);
+        let state = t.advance(&[put(TreeId::Index, b"k", &sealed(TreeId::Index, b"k", b"v"))], &[None]);
         let json = serde_json::to_string(&state).unwrap();
         // Five digests as arrays of numbers would take about 700 bytes alone.
         assert!(json.len() < 480, "{} bytes", json.len());

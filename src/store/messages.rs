@@ -15,7 +15,7 @@ use super::conversations::IndexRecord;
 use super::error::VaultError;
 use super::ids::{ConversationId, message_key, split_message_key};
 pub use super::meta::MessageMeta;
-use super::records::{Change, RecordError, TreeId, open_value, seal_value};
+use super::records::{Change, RecordError, StoredRecord, TreeId, open_value, seal_value};
 use super::vault::Vault;
 use crate::crypto::DataKey;
 use crate::time::Timestamp;
@@ -323,11 +323,7 @@ impl Vault {
         Ok(self.index_record(conversation)?.message_count)
     }
 
-    fn open_message(
-        &self,
-        key: &DataKey,
-        item: Result<(sled::IVec, sled::IVec), VaultError>,
-    ) -> Result<LoadedMessage, VaultError> {
+    fn open_message(&self, key: &DataKey, item: Result<StoredRecord, VaultError>) -> Result<LoadedMessage, VaultError> {
         let (record_key, sealed) = item?;
         let (conversation, seq) = split_message_key(&record_key)
             .ok_or_else(|| self.records.inconsistent("a message record has a malformed key"))?;

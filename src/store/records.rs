@@ -1,6 +1,7 @@
 //! The disk boundary: the only code that talks to sled. Every value written
-//! here is either sealed with a data key (`put_sealed`) or is already an age
-//! file (wrapped keys), so no readable byte reaches the database. Keeping sled
+//! here is a [`Sealed`]: a record sealed with a data key ([`seal_value`]) or
+//! a data key wrapped with age. Only crypto makes one, so no readable byte
+//! reaches the database, and the compiler checks it. Keeping sled
 //! behind this narrow type is what would let the engine be swapped.
 //!
 //! Trees and their keys (all keys are random ids or sequence numbers):
@@ -32,8 +33,8 @@ use zeroize::Zeroizing;
 use super::error::VaultError;
 use super::fsutil;
 use super::integrity::{self, StateRecord, Tracker};
-use crate::crypto::DataKey;
 use crate::crypto::seal::{self, RecordSlot, SealError};
+use crate::crypto::{DataKey, Sealed};
 
 /// The trees of the vault database. Their names are bound into every sealed
 /// record's AAD, so this enum is the one place they are spelled.
@@ -74,20 +75,23 @@ pub(crate) const SETTINGS_KEY: &[u8] = b"settings";
 /// In `meta`: which bytes of the failed-unlock side file were already imported.
 pub(crate) const FAILED_UNLOCK_IMPORT_KEY: &[u8] = b"failed-unlock-import";
 
+/// A record as read back: its key and its sealed bytes.
+pub(crate) type StoredRecord = (sled::IVec, sled::IVec);
+
 /// One write in an atomic [`Records::commit`].
 pub(crate) enum Change {
     /// Insert or replace.
     Put {
         tree: TreeId,
         key: Vec<u8>,
-        value: Vec<u8>,
+        value: Sealed,
     },
     /// Insert a record that must not exist yet: appends never overwrite. If it
     /// exists the whole commit is refused as an inconsistency.
     Create {
         tree: TreeId,
         key: Vec<u8>,
-        value: Vec<u8>,
+        value: Sealed,
     },
     Remove {
         tree: TreeId,
@@ -229,7 +233,7 @@ impl Records {
         self.tree(tree).get(key).map_err(|e| self.storage(e))
     }
 
-    pub fn put(&self, tree: TreeId, key: &[u8], value: Vec<u8>) -> Result<(), VaultError> {
+    pub fn put(&self, tree: TreeId, key: &[u8], value: Sealed) -> Result<(), VaultError> {
         self.commit(&[Change::Put {
             tree,
             key: key.to_vec(),
@@ -316,11 +320,11 @@ impl Records {
         let mut before = Vec::with_capacity(changes.len());
         for change in changes {
             let (tree, key, new) = match change {
-                Change::Put { tree, key, value } => (*tree, key.as_slice(), Some(value.as_slice())),
+                Change::Put { tree, key, value } => (*tree, key.as_slice(), Some(value.as_bytes())),
                 // An append never replaces: if the record exists the commit is refused.
                 Change::Create { tree, key, value } => {
                     before.push(None);
-                    seen.insert((*tree, key.as_slice()), Some(value.as_slice()));
+                    seen.insert((*tree, key.as_slice()), Some(value.as_bytes()));
                     continue;
                 }
                 Change::Remove { tree, key } => (*tree, key.as_slice(), None),
@@ -347,14 +351,14 @@ impl Records {
             for change in changes.clone() {
                 match change {
                     Change::Put { tree, key, value } => {
-                        views[*tree as usize].insert(key.as_slice(), value.as_slice())?;
+                        views[*tree as usize].insert(key.as_slice(), value.as_bytes())?;
                     }
                     Change::Create { tree, key, value } => {
                         let view = &views[*tree as usize];
                         if view.get(key.as_slice())?.is_some() {
                             return Err(ConflictableTransactionError::Abort((*tree, key.clone())));
                         }
-                        view.insert(key.as_slice(), value.as_slice())?;
+                        view.insert(key.as_slice(), value.as_bytes())?;
                     }
                     Change::Remove { tree, key } => {
                         views[*tree as usize].remove(key.as_slice())?;
@@ -374,10 +378,7 @@ impl Records {
     }
 
     /// Every record of `tree`, in key order.
-    pub fn scan(
-        &self,
-        tree: TreeId,
-    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+    pub fn scan(&self, tree: TreeId) -> impl DoubleEndedIterator<Item = Result<StoredRecord, VaultError>> + '_ {
         self.tree(tree).iter().map(|item| item.map_err(|e| self.storage(e)))
     }
 
@@ -386,7 +387,7 @@ impl Records {
         &self,
         tree: TreeId,
         prefix: &[u8],
-    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+    ) -> impl DoubleEndedIterator<Item = Result<StoredRecord, VaultError>> + '_ {
         self.tree(tree)
             .scan_prefix(prefix)
             .map(|item| item.map_err(|e| self.storage(e)))
@@ -399,7 +400,7 @@ impl Records {
         &self,
         tree: TreeId,
         range: std::ops::Range<&[u8]>,
-    ) -> impl DoubleEndedIterator<Item = Result<(sled::IVec, sled::IVec), VaultError>> + '_ {
+    ) -> impl DoubleEndedIterator<Item = Result<StoredRecord, VaultError>> + '_ {
         self.tree(tree)
             .range(range)
             .map(|item| item.map_err(|e| self.storage(e)))
@@ -479,7 +480,7 @@ fn storage_error(path: &Path, e: sled::Error) -> VaultError {
 /// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
 /// sized exactly before it is filled, so no reallocation leaves a copy behind,
 /// and it is zeroized when dropped.
-pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Vec<u8> {
+pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Sealed {
     let mut counter = ByteCounter(0);
     serde_json::to_writer(&mut counter, value).expect("invariant: record types serialize to JSON");
     let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));

@@ -45,7 +45,7 @@ use super::recovery::{RECOVERY_RECIPIENT_KEY, recovery_recipient_change};
 use super::vault::Vault;
 use super::watermark;
 use crate::crypto::seal::{self, RecordSlot};
-use crate::crypto::{DataKey, KdfCost, KeyPurpose, VaultIdentity, keys};
+use crate::crypto::{DataKey, KdfCost, KeyPurpose, Sealed, VaultIdentity, keys};
 use crate::time::Timestamp;
 
 /// How a new vault identity gets the same protection as the current one.
@@ -412,7 +412,7 @@ impl Vault {
             &marker,
             &sealed_identity,
             sealed_recovery.as_deref(),
-            &sealed_watermark,
+            sealed_watermark.as_bytes(),
         )?;
         if let Err(e) = self.records.commit_rekeyed(&changes, &vault_key) {
             let _ = discard_pending(&self.paths);
@@ -529,7 +529,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     })
 }
 
-fn put(tree: TreeId, key: &[u8], value: Vec<u8>) -> Change {
+fn put(tree: TreeId, key: &[u8], value: Sealed) -> Change {
     Change::Put {
         tree,
         key: key.to_vec(),

@@ -131,7 +131,8 @@ impl Vault {
     fn save_watermark(&self, mark: &Watermark) -> Result<(), VaultError> {
         let sealed = seal(&self.vault_key, mark);
         let path = self.paths.watermark();
-        fsutil::write_private_file_atomic(&path, &sealed).map_err(VaultError::io("write the watermark", path))?;
+        fsutil::write_private_file_atomic(&path, sealed.as_bytes())
+            .map_err(VaultError::io("write the watermark", path))?;
         // From the first watermark on, a missing one was removed: the state
         // says so once, in a commit of its own.
         if self.records.state().is_some_and(|s| !s.watermark_written) {
@@ -254,7 +255,7 @@ impl Vault {
 }
 
 /// The sealed bytes of a watermark file.
-pub(crate) fn seal(vault_key: &crate::crypto::DataKey, mark: &Watermark) -> Vec<u8> {
+pub(crate) fn seal(vault_key: &crate::crypto::DataKey, mark: &Watermark) -> crate::crypto::Sealed {
     let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(mark).expect("invariant: plain data serializes"));
     seal::seal(vault_key, SLOT, &plaintext)
 }

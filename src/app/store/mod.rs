@@ -31,6 +31,10 @@ use crate::store::{LockedVault, NewProtection, ReplyState, Vault};
 
 /// What the store thread is asked: a job of `update`'s, building a backend,
 /// or to end.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few per message, moved once through a channel; a box would cost an allocation each"
+)]
 pub enum StoreInput {
     Job(StoreJob),
     /// Build (or rebuild) the named backend.
