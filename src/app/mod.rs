@@ -4,29 +4,30 @@
 //! `update`, carries out the effects, and draws at most once per frame, only
 //! when something changed.
 
+mod event_sources;
 mod external_editor;
+mod startup;
 pub mod store;
 pub mod terminal;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-
-use crossterm::event::{self, Event as TermEvent};
 
 use crate::backend::{Backend, CancelToken};
 use crate::config::Config;
 use crate::exchange::ReplyFailure;
 use crate::model::ExitStatus;
 use crate::model::msg::{Effect, Msg, StoreJob};
-use crate::model::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
-use crate::store::{LockedVault, Protection, VaultError};
+use crate::model::state::{Screen, State};
+use crate::store::VaultError;
 use crate::theme::{Theme, ThemeCatalog};
 use crate::ui;
 use crate::update::update;
+use event_sources::{InputPause, spawn_input, spawn_signals, spawn_timer};
+use startup::{choices, first_screen};
 use store::{StoreActor, StoreInput};
 
 /// Shortest time between two frames (about 60 per second).
@@ -84,73 +85,6 @@ pub enum AppError {
     #[error("cannot draw on the terminal: {0}")]
     Draw(std::io::Error),
 }
-
-fn choices(config: &Config) -> Vec<BackendChoice> {
-    config
-        .backends
-        .values()
-        .map(|b| BackendChoice {
-            name: b.name.clone(),
-            host: b.host(),
-            channel: b.channel(),
-            model: b.model().map(str::to_owned),
-            consent_target: b.consent_target(),
-        })
-        .collect()
-}
-
-/// The first screen, and the vault to unlock if there is one. Errors that
-/// make the TUI pointless (vault in use, damaged) are returned before the
-/// terminal is touched.
-fn first_screen(options: &TuiOptions) -> Result<(Screen, Option<LockedVault>, bool), VaultError> {
-    if options.incognito {
-        return Ok((Screen::Chat, None, false));
-    }
-    match LockedVault::open(&options.data_dir) {
-        Ok(locked) if options.demo.is_some() => Ok((
-            Screen::Working {
-                text: "Opening the throwaway demo vault…".into(),
-                can_cancel: false,
-            },
-            Some(locked),
-            false,
-        )),
-        Ok(locked) => {
-            if locked.needs_passphrase()? {
-                let prompt = match &locked.manifest().protection {
-                    Protection::Passphrase => String::new(),
-                    Protection::IdentityFile { path } => {
-                        format!("The passphrase of your identity file '{}'", path.display())
-                    }
-                };
-                Ok((
-                    Screen::Unlock(UnlockForm {
-                        prompt,
-                        ..Default::default()
-                    }),
-                    Some(locked),
-                    false,
-                ))
-            } else {
-                Ok((
-                    Screen::Working {
-                        text: "Unlocking…".into(),
-                        can_cancel: true,
-                    },
-                    Some(locked),
-                    true,
-                ))
-            }
-        }
-        Err(VaultError::NoVault { .. }) => {
-            Vault::check_creatable(&options.data_dir)?;
-            Ok((Screen::Welcome(WelcomeForm::default()), None, false))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-use crate::store::Vault;
 
 /// Runs the TUI until the user leaves.
 pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
@@ -460,88 +394,4 @@ impl Runtime {
             }));
         }
     }
-}
-
-/// Pausing the input thread (while `$EDITOR` owns the terminal): the
-/// runtime asks, the thread acknowledges once it is out of `poll`, so no
-/// keystroke meant for the editor is taken.
-#[derive(Default)]
-struct InputPause {
-    requested: AtomicBool,
-    acknowledged: AtomicBool,
-}
-
-impl InputPause {
-    fn pause(&self) {
-        self.requested.store(true, Ordering::SeqCst);
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while !self.acknowledged.load(Ordering::SeqCst) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn resume(&self) {
-        self.requested.store(false, Ordering::SeqCst);
-    }
-}
-
-fn spawn_input(events: Sender<Event>, pause: Arc<InputPause>) {
-    std::thread::spawn(move || {
-        loop {
-            if pause.requested.load(Ordering::SeqCst) {
-                pause.acknowledged.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-            pause.acknowledged.store(false, Ordering::SeqCst);
-            let ready = match event::poll(Duration::from_millis(25)) {
-                Ok(ready) => ready,
-                Err(e) => {
-                    let _ = events.send(Event::Msg(Msg::InputFailed(e.to_string())));
-                    return;
-                }
-            };
-            if !ready || pause.requested.load(Ordering::SeqCst) {
-                continue;
-            }
-            let msg = match event::read() {
-                Ok(TermEvent::Key(key)) => Msg::Key(key),
-                Ok(TermEvent::Paste(text)) => Msg::Paste(text),
-                Ok(TermEvent::Mouse(mouse)) => Msg::Mouse(mouse),
-                Ok(TermEvent::Resize(width, height)) => Msg::Resize { width, height },
-                Ok(_) => continue,
-                Err(e) => Msg::InputFailed(e.to_string()),
-            };
-            if events.send(Event::Msg(msg)).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// SIGTERM and SIGHUP become a clean quit. The handle unregisters them
-/// when dropped.
-fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterator::Handle> {
-    use signal_hook::consts::{SIGHUP, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).ok()?;
-    let handle = signals.handle();
-    std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = events.send(Event::Msg(Msg::Terminate));
-        }
-    });
-    Some(handle)
-}
-
-fn spawn_timer(events: Sender<Event>) {
-    std::thread::spawn(move || {
-        while events
-            .send(Event::Msg(Msg::Tick {
-                now: crate::time::Timestamp::now(),
-            }))
-            .is_ok()
-        {
-            std::thread::sleep(TICK);
-        }
-    });
 }

@@ -8,6 +8,7 @@
 mod audit;
 pub(crate) mod conversations;
 mod create;
+mod db_files;
 mod error;
 mod exchange;
 mod failed_unlocks;
@@ -30,7 +31,10 @@ pub(crate) mod records;
 mod recovery;
 mod retention;
 pub(crate) mod rotate;
+mod sealing;
 mod settings;
+mod trees;
+mod unlock;
 mod vault;
 mod verify;
 mod watermark;

@@ -4,18 +4,7 @@
 //! reaches the database, and the compiler checks it. Keeping sled
 //! behind this narrow type is what would let the engine be swapped.
 //!
-//! Trees and their keys (all keys are random ids or sequence numbers):
-//!
-//! | tree       | key                       | value                                  |
-//! |------------|---------------------------|----------------------------------------|
-//! | `keys`     | `vault` or conversation id | data key wrapped with age              |
-//! | `index`    | conversation id           | sealed conversation entry (vault key)  |
-//! | `messages` | conversation id ‖ seq     | sealed message (conversation key)      |
-//! | `audit`    | seq                       | sealed audit event (vault key)         |
-//! | `settings` | `settings`                | sealed settings map (vault key)        |
-//! | `meta`     | `failed-unlock-import`    | sealed import marker (vault key)       |
-//! | `meta`     | `integrity-key`, `state`  | sealed digest key and state (see `integrity`) |
-//! | `meta`     | `recovery-recipient`      | sealed recovery key's recipient        |
+//! The trees and what they hold are listed in `trees`.
 //!
 //! Once armed with the vault's integrity state, every commit also rewrites
 //! the sealed state record in the same transaction (see `integrity`).
@@ -26,54 +15,14 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
-
+use super::db_files::{blob_names, refuse_planted_entries};
 use super::error::VaultError;
 use super::fsutil;
 use super::integrity::{self, StateRecord, Tracker};
-use crate::crypto::seal::{self, RecordSlot, SealError};
+pub(crate) use super::sealing::{open_value, seal_value};
+pub(crate) use super::trees::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID};
+use crate::crypto::seal::SealError;
 use crate::crypto::{DataKey, Sealed};
-
-/// The trees of the vault database. Their names are bound into every sealed
-/// record's AAD, so this enum is the one place they are spelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum TreeId {
-    Keys,
-    Index,
-    Messages,
-    Audit,
-    Settings,
-    Meta,
-}
-
-impl TreeId {
-    pub const ALL: [TreeId; 6] = [
-        TreeId::Keys,
-        TreeId::Index,
-        TreeId::Messages,
-        TreeId::Audit,
-        TreeId::Settings,
-        TreeId::Meta,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            TreeId::Keys => "keys",
-            TreeId::Index => "index",
-            TreeId::Messages => "messages",
-            TreeId::Audit => "audit",
-            TreeId::Settings => "settings",
-            TreeId::Meta => "meta",
-        }
-    }
-}
-
-pub(crate) const VAULT_KEY_ID: &[u8] = b"vault";
-pub(crate) const SETTINGS_KEY: &[u8] = b"settings";
-/// In `meta`: which bytes of the failed-unlock side file were already imported.
-pub(crate) const FAILED_UNLOCK_IMPORT_KEY: &[u8] = b"failed-unlock-import";
 
 /// A record as read back: its key and its sealed bytes.
 pub(crate) type StoredRecord = (sled::IVec, sled::IVec);
@@ -407,58 +356,6 @@ impl Records {
     }
 }
 
-/// sled opens and writes its files (`db`, `conf`, snapshots, blobs) by path,
-/// following symlinks: one planted in `db/` would make sotto overwrite
-/// whatever it points to. Before sled opens anything, every entry must be a
-/// regular file (or the `blobs` directory of regular files), never a symlink.
-fn refuse_planted_entries(path: &Path) -> Result<(), VaultError> {
-    let refuse = |entry: &Path| {
-        VaultError::io("open the vault database", entry)(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "it is a symlink, a hard link or not a regular file, so sotto did not make it and will not open it (someone may \
-             have tampered with the data directory; restore it from a backup)",
-        ))
-    };
-    let list = |dir: &Path| -> Result<Vec<PathBuf>, VaultError> {
-        match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .map(|e| e.map(|e| e.path()))
-                .collect::<Result<_, _>>()
-                .map_err(VaultError::io("list", dir)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(VaultError::io("list", dir)(e)),
-        }
-    };
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && !meta.is_dir()
-    {
-        return Err(refuse(path));
-    }
-    for entry in list(path)? {
-        let meta = std::fs::symlink_metadata(&entry).map_err(VaultError::io("inspect", &entry))?;
-        let is_blobs = entry.file_name().is_some_and(|n| n == "blobs");
-        if is_blobs && meta.is_dir() {
-            for blob in list(&entry)? {
-                let meta = std::fs::symlink_metadata(&blob).map_err(VaultError::io("inspect", &blob))?;
-                if !meta.is_file() {
-                    return Err(refuse(&blob));
-                }
-            }
-        } else if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
-            return Err(refuse(&entry));
-        }
-    }
-    Ok(())
-}
-
-fn blob_names(dir: &Path) -> std::io::Result<HashSet<OsString>> {
-    match std::fs::read_dir(dir) {
-        Ok(entries) => entries.map(|e| e.map(|e| e.file_name())).collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashSet::new()),
-        Err(e) => Err(e),
-    }
-}
-
 /// How long to wait for sled to release its own lock after a close.
 const SLED_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -475,43 +372,4 @@ fn storage_error(path: &Path, e: sled::Error) -> VaultError {
             message: other.to_string(),
         },
     }
-}
-
-/// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
-/// sized exactly before it is filled, so no reallocation leaves a copy behind,
-/// and it is zeroized when dropped.
-pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Sealed {
-    let mut counter = ByteCounter(0);
-    serde_json::to_writer(&mut counter, value).expect("invariant: record types serialize to JSON");
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
-    serde_json::to_writer(&mut *plaintext, value).expect("invariant: record types serialize to JSON");
-    debug_assert_eq!(plaintext.len(), plaintext.capacity());
-    seal::seal(data_key, RecordSlot { tree: tree.name(), key }, &plaintext)
-}
-
-/// Counts bytes written to it, to size a buffer before serializing into it.
-struct ByteCounter(usize);
-
-impl std::io::Write for ByteCounter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Opens a value sealed by [`seal_value`] for the same `(tree, key)`.
-pub(crate) fn open_value<T: DeserializeOwned>(
-    data_key: &DataKey,
-    tree: TreeId,
-    key: &[u8],
-    sealed: &[u8],
-) -> Result<T, RecordError> {
-    let plaintext = seal::open(data_key, RecordSlot { tree: tree.name(), key }, sealed)?;
-    // The decode error names a position and an expected type, never the content.
-    serde_json::from_slice(&plaintext)
-        .map_err(|e| RecordError::Decode(format!("line {} column {}", e.line(), e.column())))
 }

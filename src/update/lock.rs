@@ -8,14 +8,14 @@
 
 use zeroize::Zeroize;
 
-use super::send;
+use super::reply;
 use crate::model::editor::Editor;
 use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{Screen, State, UnlockForm};
 
 /// Locks now. `why` is shown on the unlock screen.
 pub fn lock(state: &mut State, why: &str) -> Vec<Effect> {
-    let mut effects = send::cancel(state);
+    let mut effects = reply::cancel(state);
     state.conversations.clear();
     state.memory_conversations.clear();
     state.current_in_memory = false;

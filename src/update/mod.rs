@@ -5,17 +5,19 @@
 
 mod keys;
 mod lock;
+mod popup_keys;
+mod reply;
 pub(crate) mod screens;
 mod scroll;
 pub mod send;
+mod store_events;
 
 #[cfg(test)]
 mod tests;
 
 use crate::model::msg::{Effect, Msg, StoreJob};
-use crate::model::state::{
-    ConversationItem, Entry, MAX_UNLOCK_TRIES, Popup, Screen, State, UnlockForm, mark_superseded,
-};
+use crate::model::state::{Popup, Screen, State};
+use store_events::{open_conversation, opened, store_failed, unlock_failed};
 
 /// Applies `msg` to `state`. Returns the effects, and whether anything
 /// visible changed (the runtime draws only then).
@@ -57,7 +59,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), true)
         }
         Msg::InputFailed(message) => {
-            let mut effects = send::cancel(state);
+            let mut effects = reply::cancel(state);
             state.exit = Some((
                 crate::model::ExitStatus::Error,
                 Some(format!("cannot read the terminal: {message}")),
@@ -66,7 +68,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (effects, true)
         }
         Msg::Terminate => {
-            let mut effects = send::cancel(state);
+            let mut effects = reply::cancel(state);
             state.exit = Some((crate::model::ExitStatus::Terminated, None));
             effects.push(Effect::Quit);
             (effects, true)
@@ -133,10 +135,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                 state.conversations.insert(0, item);
                 state.sidebar_selected = 0;
             }
-            (send::stored(state, conversation, user_seq, reply_seq, at), true)
+            (reply::stored(state, conversation, user_seq, reply_seq, at), true)
         }
         Msg::SendFailed { message } => {
-            send::send_failed(state, &message);
+            reply::send_failed(state, &message);
             (Vec::new(), true)
         }
         Msg::SearchDone { query, hits } => {
@@ -221,9 +223,9 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
         Msg::Delta { stream, text } => {
             // A reply arriving is activity: no lock in the middle of it.
             state.last_activity = state.clock;
-            (Vec::new(), send::delta(state, stream, &text))
+            (Vec::new(), reply::delta(state, stream, &text))
         }
-        Msg::ReplyEnded { stream, result } => (send::ended(state, stream, result), true),
+        Msg::ReplyEnded { stream, result } => (reply::ended(state, stream, result), true),
         Msg::EditorReturned(result) => {
             match result {
                 Ok(text) => state.editor.set_text(text.trim_end_matches('\n')),
@@ -263,7 +265,7 @@ fn tick(state: &mut State) -> (Vec<Effect>, bool) {
             changed = true;
         }
     }
-    let mut effects = send::checkpoint(state);
+    let mut effects = reply::checkpoint(state);
     if sweep_due(state) {
         state.last_sweep = state.clock;
         effects.push(Effect::Store(StoreJob::SweepRetention));
@@ -286,131 +288,6 @@ fn sweep_due(state: &State) -> bool {
         && !state.incognito
         && matches!(state.screen, Screen::Chat)
         && state.clock.as_unix_ms() - state.last_sweep.as_unix_ms() >= SWEEP_EVERY_MS
-}
-
-fn opened(
-    state: &mut State,
-    conversations: Vec<ConversationItem>,
-    warnings: Vec<String>,
-    theme: Option<String>,
-    created: bool,
-) -> Vec<Effect> {
-    state.conversations = conversations;
-    state.screen = if created {
-        Screen::ChooseBackend {
-            selected: state
-                .backends
-                .iter()
-                .position(|b| b.name == state.backend.choice.name)
-                .unwrap_or(0),
-        }
-    } else {
-        Screen::Chat
-    };
-    if !warnings.is_empty() {
-        state.error(warnings.join(" "));
-    } else if created {
-        state.notify("your vault is ready");
-    }
-    let mut effects = vec![
-        Effect::PrepareBackend(state.backend.choice.name.clone()),
-        Effect::Store(StoreJob::CheckConsent {
-            backend: state.backend.choice.name.clone(),
-        }),
-    ];
-    if let Some(name) = theme.filter(|n| *n != state.theme.name) {
-        effects.push(Effect::LoadTheme { name, chosen: false });
-    }
-    // Open the most recent conversation, as a chat app does.
-    if let Some(first) = state.conversations.first() {
-        let id = first.id;
-        effects.push(scroll::open(state, id));
-    }
-    effects
-}
-
-fn unlock_failed(state: &mut State, message: String, fatal: bool) {
-    let (failures, prompt) = state.unlock_memory.take().unwrap_or_default();
-    let failures = failures + 1;
-    if fatal || failures >= MAX_UNLOCK_TRIES {
-        let text = if fatal {
-            message
-        } else {
-            format!(
-                "{message}. That was the {MAX_UNLOCK_TRIES}rd wrong passphrase: sotto stops here. \
-                 Every failed attempt is recorded in the vault's audit log ('sotto view' shows them)."
-            )
-        };
-        state.exit = Some((crate::model::ExitStatus::UnlockFailed, Some(text)));
-        return;
-    }
-    state.screen = Screen::Unlock(UnlockForm {
-        failures,
-        error: Some(format!(
-            "{message}. {} more {} before sotto exits.",
-            MAX_UNLOCK_TRIES - failures,
-            if MAX_UNLOCK_TRIES - failures == 1 {
-                "try"
-            } else {
-                "tries"
-            }
-        )),
-        prompt,
-        ..Default::default()
-    });
-}
-
-/// Shows the opened conversation; false when the answer is stale.
-fn open_conversation(
-    state: &mut State,
-    id: crate::store::ConversationId,
-    mut entries: Vec<Entry>,
-    damaged: usize,
-) -> bool {
-    // Only the answer to the latest request counts: the user may have moved
-    // on (to a new conversation, or deleted this one) since asking.
-    if state.opening != Some(id) || state.streaming.is_some() || state.sending {
-        return false;
-    }
-    state.opening = None;
-    let jump = state.pending_jump.take();
-    mark_superseded(&mut entries);
-    let history: Vec<String> = entries
-        .iter()
-        .filter(|e| e.role == crate::store::Role::User)
-        .map(|e| e.text.clone())
-        .collect();
-    state.editor.set_history(history);
-    state.current = Some(id);
-    state.current_in_memory = state.memory_conversations.contains(&id);
-    state.set_entries(entries);
-    if let Some(i) = state.conversations.iter().position(|c| c.id == id) {
-        state.sidebar_selected = i;
-    }
-    if let Some((conversation, seq)) = jump
-        && conversation == id
-    {
-        scroll::jump_to_seq(state, seq);
-    }
-    if damaged > 0 {
-        state.error(format!(
-            "{damaged} message(s) of this conversation cannot be read; 'sotto verify' lists them"
-        ));
-    }
-    true
-}
-
-fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if what == "open the conversation" {
-        state.opening = None;
-    }
-    if what == "checkpoint" && state.streaming.is_some() {
-        // A reply that cannot be saved must not keep arriving.
-        effects = send::cancel(state);
-    }
-    state.error(format!("could not {what}: {message}"));
-    effects
 }
 
 fn clamp_sidebar(state: &mut State) {

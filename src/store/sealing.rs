@@ -1,0 +1,51 @@
+//! Records as sealed values: a record type serialized to JSON in a buffer
+//! that is zeroized when dropped, sealed for the slot (tree and key) it is
+//! written to, and opened and decoded again, with errors that name a
+//! position, never the content.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use super::records::{RecordError, TreeId};
+use crate::crypto::seal::{self, RecordSlot};
+use crate::crypto::{DataKey, Sealed};
+
+/// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
+/// sized exactly before it is filled, so no reallocation leaves a copy behind,
+/// and it is zeroized when dropped.
+pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Sealed {
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, value).expect("invariant: record types serialize to JSON");
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(&mut *plaintext, value).expect("invariant: record types serialize to JSON");
+    debug_assert_eq!(plaintext.len(), plaintext.capacity());
+    seal::seal(data_key, RecordSlot { tree: tree.name(), key }, &plaintext)
+}
+
+/// Counts bytes written to it, to size a buffer before serializing into it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Opens a value sealed by [`seal_value`] for the same `(tree, key)`.
+pub(crate) fn open_value<T: DeserializeOwned>(
+    data_key: &DataKey,
+    tree: TreeId,
+    key: &[u8],
+    sealed: &[u8],
+) -> Result<T, RecordError> {
+    let plaintext = seal::open(data_key, RecordSlot { tree: tree.name(), key }, sealed)?;
+    // The decode error names a position and an expected type, never the content.
+    serde_json::from_slice(&plaintext)
+        .map_err(|e| RecordError::Decode(format!("line {} column {}", e.line(), e.column())))
+}

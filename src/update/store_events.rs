@@ -1,0 +1,132 @@
+//! What the store thread reports, as state transitions: the vault opened
+//! (with its warnings, settings and conversation list), an unlock failed,
+//! a conversation was read back, or a job failed.
+
+use super::{reply, scroll};
+use crate::model::msg::{Effect, StoreJob};
+use crate::model::state::{ConversationItem, Entry, MAX_UNLOCK_TRIES, Screen, State, UnlockForm, mark_superseded};
+
+pub(super) fn opened(
+    state: &mut State,
+    conversations: Vec<ConversationItem>,
+    warnings: Vec<String>,
+    theme: Option<String>,
+    created: bool,
+) -> Vec<Effect> {
+    state.conversations = conversations;
+    state.screen = if created {
+        Screen::ChooseBackend {
+            selected: state
+                .backends
+                .iter()
+                .position(|b| b.name == state.backend.choice.name)
+                .unwrap_or(0),
+        }
+    } else {
+        Screen::Chat
+    };
+    if !warnings.is_empty() {
+        state.error(warnings.join(" "));
+    } else if created {
+        state.notify("your vault is ready");
+    }
+    let mut effects = vec![
+        Effect::PrepareBackend(state.backend.choice.name.clone()),
+        Effect::Store(StoreJob::CheckConsent {
+            backend: state.backend.choice.name.clone(),
+        }),
+    ];
+    if let Some(name) = theme.filter(|n| *n != state.theme.name) {
+        effects.push(Effect::LoadTheme { name, chosen: false });
+    }
+    // Open the most recent conversation, as a chat app does.
+    if let Some(first) = state.conversations.first() {
+        let id = first.id;
+        effects.push(scroll::open(state, id));
+    }
+    effects
+}
+
+pub(super) fn unlock_failed(state: &mut State, message: String, fatal: bool) {
+    let (failures, prompt) = state.unlock_memory.take().unwrap_or_default();
+    let failures = failures + 1;
+    if fatal || failures >= MAX_UNLOCK_TRIES {
+        let text = if fatal {
+            message
+        } else {
+            format!(
+                "{message}. That was the {MAX_UNLOCK_TRIES}rd wrong passphrase: sotto stops here. \
+                 Every failed attempt is recorded in the vault's audit log ('sotto view' shows them)."
+            )
+        };
+        state.exit = Some((crate::model::ExitStatus::UnlockFailed, Some(text)));
+        return;
+    }
+    state.screen = Screen::Unlock(UnlockForm {
+        failures,
+        error: Some(format!(
+            "{message}. {} more {} before sotto exits.",
+            MAX_UNLOCK_TRIES - failures,
+            if MAX_UNLOCK_TRIES - failures == 1 {
+                "try"
+            } else {
+                "tries"
+            }
+        )),
+        prompt,
+        ..Default::default()
+    });
+}
+
+/// Shows the opened conversation; false when the answer is stale.
+pub(super) fn open_conversation(
+    state: &mut State,
+    id: crate::store::ConversationId,
+    mut entries: Vec<Entry>,
+    damaged: usize,
+) -> bool {
+    // Only the answer to the latest request counts: the user may have moved
+    // on (to a new conversation, or deleted this one) since asking.
+    if state.opening != Some(id) || state.streaming.is_some() || state.sending {
+        return false;
+    }
+    state.opening = None;
+    let jump = state.pending_jump.take();
+    mark_superseded(&mut entries);
+    let history: Vec<String> = entries
+        .iter()
+        .filter(|e| e.role == crate::store::Role::User)
+        .map(|e| e.text.clone())
+        .collect();
+    state.editor.set_history(history);
+    state.current = Some(id);
+    state.current_in_memory = state.memory_conversations.contains(&id);
+    state.set_entries(entries);
+    if let Some(i) = state.conversations.iter().position(|c| c.id == id) {
+        state.sidebar_selected = i;
+    }
+    if let Some((conversation, seq)) = jump
+        && conversation == id
+    {
+        scroll::jump_to_seq(state, seq);
+    }
+    if damaged > 0 {
+        state.error(format!(
+            "{damaged} message(s) of this conversation cannot be read; 'sotto verify' lists them"
+        ));
+    }
+    true
+}
+
+pub(super) fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if what == "open the conversation" {
+        state.opening = None;
+    }
+    if what == "checkpoint" && state.streaming.is_some() {
+        // A reply that cannot be saved must not keep arriving.
+        effects = reply::cancel(state);
+    }
+    state.error(format!("could not {what}: {message}"));
+    effects
+}
