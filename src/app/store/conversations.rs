@@ -3,15 +3,13 @@
 //! jobs both handle (list, open, send, checkpoint, finish, rename, delete,
 //! search) run through [`ConversationStore`] once, so the two kinds of
 //! session cannot drift apart; the jobs only a vault can do stay with it.
+//! How a search reads each kind of store is in `search`.
 
 use crate::model::msg::{Msg, StoreJob};
 use crate::model::state::{ConversationItem, Entry, SearchHit};
 use crate::redact::mask::RedactionMap;
 use crate::store::{ConversationId, MessageMeta, ReplyState, VaultError};
 use crate::time::Timestamp;
-
-/// Hits a search returns at most.
-pub const MAX_SEARCH_HITS: usize = 200;
 
 /// A conversation read back to show it.
 pub struct OpenedConversation {
@@ -60,7 +58,7 @@ pub trait ConversationStore {
     ) -> Result<(), VaultError>;
     fn rename(&mut self, id: ConversationId, title: &str) -> Result<(), VaultError>;
     fn delete(&mut self, id: ConversationId) -> Result<(), VaultError>;
-    /// Case-insensitive, at most [`MAX_SEARCH_HITS`] hits.
+    /// Case-insensitive, at most `search::MAX_SEARCH_HITS` hits.
     fn search(&self, query: &str) -> Result<Vec<SearchHit>, VaultError>;
 }
 
@@ -150,21 +148,4 @@ pub fn run_conversation_job(
         other => return Ok(Some(other)),
     }
     Ok(None)
-}
-
-/// The line of `text` holding `needle` (lowercase), shortened around it and
-/// made safe to show.
-pub fn snippet(text: &str, needle: &str) -> Option<String> {
-    for line in text.lines() {
-        let lower = line.to_lowercase();
-        if let Some(at) = lower.find(needle) {
-            // Byte offsets of the lowercased line may differ; count characters.
-            let before = lower[..at].chars().count();
-            let start = before.saturating_sub(30);
-            let shown: String = line.chars().skip(start).take(100).collect();
-            let prefix = if start > 0 { "…" } else { "" };
-            return Some(format!("{prefix}{}", crate::sanitize::one_line(&shown, 100)));
-        }
-    }
-    None
 }

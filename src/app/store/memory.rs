@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::conversations::{
-    ConversationStore, JobFailed, MAX_SEARCH_HITS, OpenedConversation, SendBegun, SendRequest, run_conversation_job,
-    snippet,
+    ConversationStore, JobFailed, OpenedConversation, SendBegun, SendRequest, run_conversation_job,
 };
+use super::search;
 use crate::model::msg::{Msg, StoreJob};
 use crate::model::state::{ConversationItem, Entry, SearchHit};
 use crate::redact::mask::RedactionMap;
@@ -177,23 +177,11 @@ impl ConversationStore for MemoryConversations {
     }
 
     fn search(&self, query: &str) -> Result<Vec<SearchHit>, VaultError> {
-        let needle = query.to_lowercase();
-        Ok(self
+        let conversations = self
             .conversations
             .iter()
-            .flat_map(|(id, c)| {
-                let needle = needle.clone();
-                c.entries.iter().filter_map(move |e| {
-                    snippet(&e.text, &needle).map(|snippet| SearchHit {
-                        conversation: *id,
-                        title: c.title.clone(),
-                        seq: e.seq.unwrap_or(0),
-                        snippet,
-                    })
-                })
-            })
-            .take(MAX_SEARCH_HITS)
-            .collect())
+            .map(|(id, c)| (*id, c.title.as_str(), c.entries.as_slice()));
+        Ok(search::search_entries(conversations, query))
     }
 }
 

@@ -5,12 +5,14 @@
 //! opened.
 //!
 //! Its parts: [`conversations`] (what the vault and memory both do, behind
-//! one trait), [`vault_jobs`] and [`memory`] (the two kinds of store), and
-//! [`backends`] (building a backend, whose key the vault may hold).
+//! one trait), [`vault_jobs`] and [`memory`] (the two kinds of store),
+//! [`search`] (through either), and [`backends`] (building a backend, whose
+//! key the vault may hold).
 
 mod backends;
 mod conversations;
 mod memory;
+mod search;
 #[cfg(test)]
 mod tests;
 mod vault_jobs;

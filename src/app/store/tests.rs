@@ -257,12 +257,12 @@ fn search_finds_text_in_every_stored_conversation_case_insensitively() {
 #[test]
 fn a_search_snippet_is_one_safe_line_around_the_match() {
     assert_eq!(
-        conversations::snippet("first line\nthe Invoice \u{1b}[2J is late", "invoice").as_deref(),
+        search::snippet("first line\nthe Invoice \u{1b}[2J is late", "invoice").as_deref(),
         Some("the Invoice ␛[2J is late")
     );
-    assert_eq!(conversations::snippet("nothing here", "invoice"), None);
+    assert_eq!(search::snippet("nothing here", "invoice"), None);
     let long = format!("{}needle{}", "a".repeat(100), "b".repeat(100));
-    let shown = conversations::snippet(&long, "needle").unwrap();
+    let shown = search::snippet(&long, "needle").unwrap();
     assert!(shown.starts_with('…') && shown.contains("needle"), "{shown}");
 }
 
@@ -372,4 +372,44 @@ fn nothing_of_an_incognito_conversation_reaches_the_vault_and_counts_do_not_chan
     let list = vault.list_conversations().expect("list").conversations;
     assert_eq!(list.len(), 1, "only the ordinary conversation is stored");
     assert_eq!(vault.message_count(kept).expect("count"), 1);
+}
+
+#[test]
+fn an_incognito_session_searches_its_own_conversations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (events, inbox) = std::sync::mpsc::channel();
+    let actor = StoreActor::new(
+        dir.path().join("none"),
+        Config::default(),
+        Vec::new(),
+        None,
+        true,
+        events,
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    for text in ["the Invoice is late", "nothing here"] {
+        tx.send(StoreInput::Job(StoreJob::Send {
+            conversation: None,
+            title: text.into(),
+            text: Some(text.into()),
+            user_meta: MessageMeta::default(),
+            reply_meta: MessageMeta::default(),
+            memory: false,
+        }))
+        .expect("queued");
+    }
+    tx.send(StoreInput::Job(StoreJob::Search("INVOICE".into())))
+        .expect("queued");
+    tx.send(StoreInput::Close).expect("queued");
+    actor.run(rx);
+    let hits = inbox
+        .try_iter()
+        .find_map(|e| match e {
+            Event::Msg(Msg::SearchDone { hits, .. }) => Some(hits),
+            _ => None,
+        })
+        .expect("a search answer");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].title, "the Invoice is late");
+    assert!(!dir.path().join("none").exists(), "incognito wrote nothing");
 }

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::conversations::{
-    ConversationStore, JobFailed, MAX_SEARCH_HITS, OpenedConversation, SendBegun, SendRequest, failed,
-    run_conversation_job, snippet,
+    ConversationStore, JobFailed, OpenedConversation, SendBegun, SendRequest, failed, run_conversation_job,
 };
+use super::search;
 use crate::config::{self, Config};
 use crate::model::msg::{Msg, RetentionChange, StoreJob};
 use crate::model::state::{ConversationItem, Entry, ExportRequest, SearchHit};
@@ -94,31 +94,8 @@ impl ConversationStore for VaultConversations<'_> {
         self.vault.wipe_conversation(id).map(|_| ())
     }
 
-    /// Decrypts every conversation in memory, one at a time.
     fn search(&self, query: &str) -> Result<Vec<SearchHit>, VaultError> {
-        let needle = query.to_lowercase();
-        let mut hits = Vec::new();
-        for conversation in self.vault.list_conversations()?.conversations {
-            for message in self
-                .vault
-                .newest_messages(conversation.id, usize::MAX)?
-                .into_iter()
-                .flatten()
-            {
-                if let Some(snippet) = snippet(&message.text, &needle) {
-                    hits.push(SearchHit {
-                        conversation: conversation.id,
-                        title: conversation.title.clone(),
-                        seq: message.seq,
-                        snippet,
-                    });
-                    if hits.len() >= MAX_SEARCH_HITS {
-                        return Ok(hits);
-                    }
-                }
-            }
-        }
-        Ok(hits)
+        search::search_vault(self.vault, query)
     }
 }
 
