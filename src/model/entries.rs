@@ -21,6 +21,19 @@ pub struct ConversationItem {
     pub retention: Option<crate::store::Retention>,
 }
 
+impl ConversationItem {
+    /// A conversation just created, before its first message is counted.
+    pub fn created(id: ConversationId, title: &str, at: Timestamp) -> Self {
+        ConversationItem {
+            id,
+            title: title.to_owned(),
+            updated: at,
+            message_count: 0,
+            retention: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for ConversationItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ConversationItem({}, {} messages)", self.id, self.message_count)

@@ -83,13 +83,7 @@ impl ConversationStore for MemoryConversations {
             Some(id) => (id, None),
             None => {
                 let id = ConversationId::random();
-                let item = ConversationItem {
-                    id,
-                    title: send.title.to_owned(),
-                    updated: now,
-                    message_count: 0,
-                    retention: None,
-                };
+                let item = ConversationItem::created(id, send.title, now);
                 self.conversations.insert(
                     id,
                     MemoryConversation {

@@ -45,6 +45,16 @@ fn run(root: &std::path::Path, jobs: Vec<StoreJob>) -> Vec<Msg> {
         .collect()
 }
 
+/// A conversation titled `title` holding one user message, "hello".
+fn one_conversation_saying_hello(root: &std::path::Path, title: &str) -> ConversationId {
+    let mut vault = reopen(root);
+    let id = vault.create_conversation(title).unwrap();
+    vault
+        .append_message(id, crate::store::NewMessage::user("hello"))
+        .unwrap();
+    id
+}
+
 fn reopen(root: &std::path::Path) -> Vault {
     LockedVault::open(root)
         .and_then(|l| l.unlock_and_open(Some(&passphrase())))
@@ -118,14 +128,7 @@ fn export_then_wipe_all_writes_the_file_and_leaves_no_vault() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("vault");
     vault_at(&root);
-    let id = {
-        let mut vault = reopen(&root);
-        let id = vault.create_conversation("t").unwrap();
-        vault
-            .append_message(id, crate::store::NewMessage::user("hello"))
-            .unwrap();
-        id
-    };
+    let id = one_conversation_saying_hello(&root, "t");
     let path = dir.path().join("out.json.age");
     let messages = run(
         &root,
@@ -165,14 +168,7 @@ fn view_adds_the_open_conversation_in_detail() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("vault");
     vault_at(&root);
-    let id = {
-        let mut vault = reopen(&root);
-        let id = vault.create_conversation("printer").unwrap();
-        vault
-            .append_message(id, crate::store::NewMessage::user("hello"))
-            .unwrap();
-        id
-    };
+    let id = one_conversation_saying_hello(&root, "printer");
     let messages = run(
         &root,
         vec![StoreJob::Unlock(Some(passphrase())), StoreJob::LoadView(Some(id))],

@@ -55,13 +55,9 @@ impl ConversationStore for VaultConversations<'_> {
         self.begun.insert((start.conversation, start.reply_seq), String::new());
         Ok(SendBegun {
             conversation: start.conversation,
-            created: start.created.then(|| ConversationItem {
-                id: start.conversation,
-                title: send.title.to_owned(),
-                updated: start.at,
-                message_count: 0,
-                retention: None,
-            }),
+            created: start
+                .created
+                .then(|| ConversationItem::created(start.conversation, send.title, start.at)),
             user_seq: start.user_seq,
             reply_seq: start.reply_seq,
             at: start.at,
