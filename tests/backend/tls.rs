@@ -1,96 +1,61 @@
-//! TLS against a real TLS server on 127.0.0.1 (the stock `openssl s_server`
-//! with a certificate made for the test): a certificate from an unknown
-//! authority is refused; a private CA named with `tls_ca_file` is trusted.
+//! TLS against a real TLS server on 127.0.0.1 (the test HTTP server over
+//! rustls, with certificates made for the test by rcgen): a certificate from
+//! an unknown authority is refused; a private CA named with `tls_ca_file` is
+//! trusted.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::sync::Arc;
 
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use sotto::backend::ConnectFailure;
 
+use super::support::http::{TestServer, json};
 use super::*;
 
-/// `openssl s_server -WWW` serving files from a temp dir over TLS, killed on drop.
+/// A TLS server answering `/v1/models`, and the PEM of the test CA that
+/// signed its certificate.
 struct TlsServer {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
+    server: TestServer,
+    ca_pem: String,
 }
 
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("the 'openssl' CLI is installed (apt-get install openssl)");
-    assert!(status.success(), "openssl {args:?} failed");
-}
-
+/// A test CA, and a server certificate it signs for 127.0.0.1 and localhost
+/// (webpki refuses a CA certificate used as the server's own).
 fn tls_server() -> TlsServer {
-    let dir = tempfile::tempdir().unwrap();
-    // A test CA, and a server certificate it signs (webpki refuses a CA
-    // certificate used as the server's own).
-    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    let run = |command: String| openssl(dir.path(), &command.split(' ').collect::<Vec<_>>());
-    run(format!(
-        "req -x509 {ec} -keyout ca.key -out ca.pem -days 1 -subj /CN=sotto-test-CA"
-    ));
-    run(format!("req {ec} -keyout key.pem -out leaf.csr -subj /CN=localhost"));
-    std::fs::write(
-        dir.path().join("leaf.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(
-        "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 1 -extfile leaf.ext"
-            .into(),
-    );
-    std::fs::create_dir(dir.path().join("v1")).unwrap();
-    std::fs::write(dir.path().join("v1/models"), r#"{"data": [{"id": "tls-model"}]}"#).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name.push(DnType::CommonName, "sotto-test-CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-            "cert.pem",
-            "-key",
-            "key.pem",
-            "-WWW",
-            "-quiet",
-        ])
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf_cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+        )
         .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "openssl s_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    TlsServer { child, port, dir }
+    let server = TestServer::start_tls(Arc::new(config), |request| {
+        assert_eq!(request.path, "/v1/models");
+        json(200, serde_json::json!({"data": [{"id": "tls-model"}]}))
+    });
+    TlsServer { server, ca_pem }
 }
 
 fn tls_settings(server: &TlsServer) -> OpenAiSettings {
-    let mut settings = settings(&format!("https://127.0.0.1:{}/v1", server.port));
+    let mut settings = settings(&server.server.base_url());
     settings.channel = Channel::Tls;
     settings
 }
@@ -115,7 +80,7 @@ fn a_certificate_from_an_unknown_authority_is_refused() {
 fn a_private_ca_named_in_the_config_is_trusted() {
     let server = tls_server();
     let mut settings = tls_settings(&server);
-    settings.extra_ca_pem = Some(std::fs::read(server.dir.path().join("ca.pem")).unwrap());
+    settings.extra_ca_pem = Some(server.ca_pem.clone().into_bytes());
     let models = OpenAiBackend::new(settings).unwrap().list_models().unwrap();
     assert_eq!(models, Some(vec!["tls-model".to_owned()]));
 }

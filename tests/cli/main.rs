@@ -10,6 +10,7 @@ mod ask;
 mod export;
 mod hostile;
 mod redact;
+mod skips;
 mod tui;
 mod vault;
 mod wipe;
@@ -75,6 +76,25 @@ impl Sandbox {
         }
         command.output().unwrap()
     }
+}
+
+/// The plaintext of the age file at `file` if the x25519 key `key_text`
+/// (an `AGE-SECRET-KEY-1…` line) opens it: the age crate, as any age client.
+fn age_open(key_text: &str, file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let identity: age::x25519::Identity = key_text.trim().parse().ok()?;
+    let decryptor = age::Decryptor::new(std::fs::File::open(file).ok()?).ok()?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .ok()?;
+    let mut plain = Vec::new();
+    reader.read_to_end(&mut plain).ok()?;
+    Some(plain)
+}
+
+/// Whether the calling test can run the stock `age` CLI (see support/external.rs).
+fn stock_age() -> bool {
+    support::external::available(&support::external::AGE)
 }
 
 fn stdout(out: &Output) -> String {

@@ -7,6 +7,11 @@ use super::support::http::{TestServer, delta, done, finish, sse};
 use super::support::reopen;
 use super::*;
 
+/// Whether the calling test can run tmux (see support/external.rs).
+pub(super) fn have_tmux() -> bool {
+    super::support::external::available(&super::support::external::TMUX)
+}
+
 /// A tmux server of its own (its own socket), killed when dropped.
 pub(super) struct Screen {
     socket: String,
@@ -163,6 +168,9 @@ impl Drop for Screen {
 
 #[test]
 fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     let screen = Screen::sotto(&sandbox, "", &[]);
     screen.wait_for("Welcome to sotto");
@@ -249,6 +257,9 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
 
 #[test]
 fn a_hostile_reply_cannot_drive_the_terminal_and_the_draft_goes_through_the_editor() {
+    if !have_tmux() {
+        return;
+    }
     let server = TestServer::always(|| {
         sse(&[
             delta("before \u{1b}[2J\u{1b}[H\u{1b}]0;pwned\u{7}\u{1b}]52;c;aGk=\u{7} after\n"),
@@ -336,6 +347,9 @@ fn a_panic_in_the_chat_screen_restores_the_terminal_and_withholds_its_message() 
 
 #[test]
 fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back() {
+    if !have_tmux() {
+        return;
+    }
     let server = TestServer::always(|| sse(&[delta("I will mail [EMAIL_1] now."), finish("stop"), done()]));
     let sandbox = Sandbox::new();
     let config = sandbox.file(
@@ -385,6 +399,9 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
 
 #[test]
 fn the_incognito_chat_screen_leaves_every_byte_of_an_existing_vault_unchanged() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     drop(super::support::new_vault(&sandbox.vault()));
     let before = super::support::snapshot(&sandbox.vault());
@@ -403,6 +420,9 @@ fn the_incognito_chat_screen_leaves_every_byte_of_an_existing_vault_unchanged() 
 
 #[test]
 fn export_and_wipe_all_from_the_chat_screen() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     {
         let mut vault = new_vault(&sandbox.vault());
@@ -434,6 +454,9 @@ fn export_and_wipe_all_from_the_chat_screen() {
 
 #[test]
 fn the_demo_tours_a_throwaway_vault_and_leaves_nothing_behind() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     let tmp = sandbox.path("tmp");
     std::fs::create_dir(&tmp).unwrap();
@@ -478,6 +501,9 @@ fn the_demo_tours_a_throwaway_vault_and_leaves_nothing_behind() {
 
 #[test]
 fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
     let server =
         TestServer::always(|| super::support::http::delta_then_silence("The first part", Duration::from_secs(30)));
     let sandbox = Sandbox::new();
@@ -548,6 +574,9 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
 
 #[test]
 fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
     let identity = sandbox.vault().join("identity.age");
@@ -570,6 +599,9 @@ fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told()
 
 #[test]
 fn the_chat_screen_tells_which_knowledge_files_were_not_loaded() {
+    if !have_tmux() {
+        return;
+    }
     let sandbox = Sandbox::new();
     let dir = sandbox.path("runbooks");
     std::fs::create_dir(&dir).unwrap();

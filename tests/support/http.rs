@@ -1,7 +1,8 @@
 //! A real HTTP/1.1 server on 127.0.0.1 for backend tests. Each request is
 //! recorded (so tests can check exactly what left the machine) and answered by
 //! a script: status and headers, then body pieces sent as separate chunks with
-//! pauses between them, a stall, or a dropped connection.
+//! pauses between them, a stall, or a dropped connection. The same server
+//! speaks TLS (rustls) when given a certificate, for the TLS tests.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -125,25 +126,55 @@ type Handler = dyn Fn(&Recorded) -> Script + Send + Sync;
 
 pub struct TestServer {
     addr: SocketAddr,
+    scheme: &'static str,
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl TestServer {
     pub fn start(handler: impl Fn(&Recorded) -> Script + Send + Sync + 'static) -> Self {
+        Self::serving(None, handler)
+    }
+
+    /// The same server over TLS with `tls` (a rustls server configuration).
+    pub fn start_tls(
+        tls: Arc<rustls::ServerConfig>,
+        handler: impl Fn(&Recorded) -> Script + Send + Sync + 'static,
+    ) -> Self {
+        Self::serving(Some(tls), handler)
+    }
+
+    fn serving(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Recorded) -> Script + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a loopback port");
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let recorded = requests.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
+                // Each step is written as it comes, as a streaming server does;
+                // Nagle's algorithm would hold small writes back for the
+                // client's delayed ACK.
+                let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let recorded = recorded.clone();
-                std::thread::spawn(move || serve(stream, &*handler, &recorded));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    None => serve(stream, &*handler, &recorded),
+                    Some(config) => {
+                        let Ok(session) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve(rustls::StreamOwned::new(session, stream), &*handler, &recorded);
+                    }
+                });
             }
         });
-        TestServer { addr, requests }
+        TestServer { addr, scheme, requests }
     }
 
     /// Answers every request with the same script, built fresh each time.
@@ -152,7 +183,7 @@ impl TestServer {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}://{}/v1", self.scheme, self.addr)
     }
 
     pub fn port(&self) -> u16 {
@@ -164,11 +195,26 @@ impl TestServer {
     }
 }
 
-fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) {
-    // Each step is written as it comes, as a streaming server does; Nagle's
-    // algorithm would hold small writes back for the client's delayed ACK.
-    let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+/// A connection the server answers on: plain TCP, or TLS over it.
+trait Connection: Read + Write {
+    /// Closes the connection at once, mid-body.
+    fn cut(&mut self);
+}
+
+impl Connection for TcpStream {
+    fn cut(&mut self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Connection for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn cut(&mut self) {
+        let _ = self.sock.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn serve(stream: impl Connection, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) {
+    let mut reader = BufReader::new(stream);
     loop {
         let Some(request) = read_request(&mut reader) else {
             return;
@@ -179,13 +225,13 @@ fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) 
             std::thread::sleep(Duration::from_secs(120));
             return;
         }
-        if !answer(&stream, script) {
+        if !answer(reader.get_mut(), script) {
             return;
         }
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
+fn read_request(reader: &mut BufReader<impl Read>) -> Option<Recorded> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -219,7 +265,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
 }
 
 /// Sends the scripted answer; false if the connection must close after it.
-fn answer(mut stream: &TcpStream, script: Script) -> bool {
+fn answer(stream: &mut impl Connection, script: Script) -> bool {
     let mut head = format!("HTTP/1.1 {} Scripted\r\nTransfer-Encoding: chunked\r\n", script.status);
     for (name, value) in &script.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -228,7 +274,7 @@ fn answer(mut stream: &TcpStream, script: Script) -> bool {
     if stream.write_all(head.as_bytes()).is_err() {
         return false;
     }
-    let chunk = |mut stream: &TcpStream, bytes: &[u8]| -> bool {
+    let chunk = |stream: &mut dyn Write, bytes: &[u8]| -> bool {
         if bytes.is_empty() {
             return true; // an empty chunk would end the body
         }
@@ -248,7 +294,7 @@ fn answer(mut stream: &TcpStream, script: Script) -> bool {
                 true
             }
             Step::Drop => {
-                let _ = stream.shutdown(std::net::Shutdown::Both);
+                stream.cut();
                 return false;
             }
         };

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod external;
 pub mod forensics;
 pub mod forgery;
 pub mod http;
