@@ -206,10 +206,17 @@ fn thousand_section_bot() -> &'static LocalBot {
         for i in 0..1000 {
             let title = format!("{} {} {}", WORDS[next() % WORDS.len()], WORDS[next() % WORDS.len()], i);
             let body: Vec<&str> = (0..80).map(|_| WORDS[next() % WORDS.len()]).collect();
+            let asked = (0..4)
+                .map(|_| {
+                    let words: Vec<&str> = (0..5).map(|_| WORDS[next() % WORDS.len()]).collect();
+                    words.join(" ")
+                })
+                .collect();
             sections.push(Section {
                 id: format!("gen#{i}"),
                 source: "generated.md".into(),
                 headings: vec!["Runbook".into(), title],
+                asked,
                 body: body.join(" "),
             });
         }
@@ -217,8 +224,30 @@ fn thousand_section_bot() -> &'static LocalBot {
     })
 }
 
-#[divan::bench(args = ["How do I reconnect the office vpn on my laptop?", "What makes a good passphrase?", "zzxqv plorp"])]
+/// Questions as people type them: a plain one, a misspelt one (typo
+/// correction runs), one the base does not cover, and nonsense.
+const QUESTIONS: &[&str] = &[
+    "What makes a good passphrase?",
+    "how do i delet a convresation permanantly",
+    "How do I reconnect the office vpn on my laptop?",
+    "zzxqv plorp",
+];
+
+#[divan::bench(args = QUESTIONS)]
+fn local_answer_on_the_built_in_base(bencher: Bencher, question: &str) {
+    static BOT: OnceLock<LocalBot> = OnceLock::new();
+    let bot = BOT.get_or_init(|| LocalBot::from_sections("bench".into(), knowledge::built_in(), 0, Vec::new()));
+    bencher.bench(|| bot.reply(question));
+}
+
+#[divan::bench(args = QUESTIONS)]
 fn local_answer_over_1000_sections(bencher: Bencher, question: &str) {
     let bot = thousand_section_bot();
     bencher.bench(|| bot.reply(question));
+}
+
+#[divan::bench]
+fn local_follow_up_over_1000_sections(bencher: Bencher) {
+    let bot = thousand_section_bot();
+    bencher.bench(|| bot.reply_after(Some("how do I connect to ollama?"), "what about llama.cpp?"));
 }

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod knowledge;
 mod local;
 mod openai;
 mod tls;

@@ -1,31 +1,71 @@
-//! Ranking sections for a question: BM25 over normalised, stemmed terms, with
-//! heading words counting several times over body words (a BM25F-style field
-//! weight), because a section's headings say what it is about.
+//! Ranking sections for a question: BM25F over normalised, stemmed terms in
+//! three fields of each section. A section's own heading and the phrasings
+//! people use to ask for it ("asked as") say what it is about, so they weigh
+//! more than its body; each field has its own length normalisation. A word
+//! the base has never seen is corrected to the nearest known word when it is
+//! one typo away (two for long words), so "delet my convresation" still
+//! finds the wipe section.
 
 use std::collections::HashMap;
 
 use super::knowledge::Section;
-use super::text::Analyzer;
+use super::text::{Analyzer, is_stop_word, known_words, words};
+use super::typos::edit_distance;
 
 const K1: f64 = 1.2;
-const B: f64 = 0.75;
-/// How much a heading word counts against a body word.
-const HEADING_WEIGHT: f64 = 3.0;
+/// How much a word the base has never seen weighs, against the average known
+/// word: a question full of words about something else is about something else.
+const UNSEEN_WEIGHT: f64 = 2.0;
+/// How much a question that reads like one of a section's phrasings lifts it.
+const PHRASING_BOOST: f64 = 1.0;
 
-struct Doc {
-    /// Weighted term frequencies.
-    tf: HashMap<u32, f64>,
-    length: f64,
+/// A field of a section: its weight against a body word, and how strongly
+/// its length is normalised (BM25's b).
+struct Field {
+    weight: f64,
+    b: f64,
+}
+
+/// The section's own (innermost) heading.
+const TITLE: Field = Field { weight: 3.0, b: 0.3 };
+/// The "asked as" phrasings.
+const ASKED: Field = Field { weight: 2.0, b: 0.5 };
+/// The body, with the outer headings (shared by every section of a file).
+const BODY: Field = Field { weight: 1.0, b: 0.75 };
+
+/// One weighted piece of a question: the words, and how much they count
+/// (a follow-up's previous question counts less than the follow-up).
+#[derive(Clone, Copy, Debug)]
+pub struct QueryPart<'a> {
+    pub text: &'a str,
+    pub weight: f64,
 }
 
 pub struct Index {
     analyzer: Analyzer,
     sections: Vec<Section>,
-    docs: Vec<Doc>,
     terms: HashMap<String, u32>,
+    /// Per term: the sections holding it, with the field-weighted,
+    /// length-normalised term frequency.
+    postings: Vec<Vec<Posting>>,
     /// Inverse document frequency per term id.
     idf: Vec<f64>,
-    average_length: f64,
+    /// Words known to the base, by length in characters, for typo correction.
+    vocabulary: Vec<Vec<String>>,
+    /// Per section: its own heading and each "asked as" phrasing, as term
+    /// ids with the phrasing's norm (the root of its terms' squared IDFs).
+    phrasings: Vec<Vec<(Vec<u32>, f64)>>,
+}
+
+/// One section holding a term.
+#[derive(Clone, Copy)]
+struct Posting {
+    section: u32,
+    /// The field-weighted, length-normalised term frequency.
+    tf: f64,
+    /// Whether the term is in the section's heading or "asked as" phrasings,
+    /// the fields that say what the section is about.
+    in_topic: bool,
 }
 
 /// A ranked section with its score and how much of the question it covers.
@@ -35,50 +75,138 @@ pub struct Hit {
     pub score: f64,
     /// The share of the question's weight (by IDF) found in the section, 0 to 1.
     pub coverage: f64,
+    /// The share found in its heading or "asked as" phrasings, 0 to 1: a
+    /// section that only mentions the question's words in passing is not
+    /// about them.
+    pub topic_coverage: f64,
+    /// How closely the question matches the nearest single phrasing (the
+    /// heading, or one "asked as" line), as an IDF-weighted cosine, 0 to 1.
+    pub phrasing: f64,
+}
+
+impl Hit {
+    /// The ordering key: BM25F scaled by how much of the question is
+    /// covered, so a section that answers more of the question beats one
+    /// that matches a single rare word many times.
+    pub fn rank(&self) -> f64 {
+        self.score * (0.5 + self.coverage) * (1.0 + PHRASING_BOOST * self.phrasing)
+    }
+}
+
+/// Term counts of one section, per field, before weighting.
+struct FieldCounts {
+    counts: [HashMap<String, f64>; 3],
+    lengths: [f64; 3],
 }
 
 impl Index {
     pub fn new(sections: Vec<Section>) -> Self {
         let analyzer = Analyzer::default();
-        let mut terms: HashMap<String, u32> = HashMap::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut docs = Vec::with_capacity(sections.len());
-        for section in &sections {
-            let mut tf: HashMap<u32, f64> = HashMap::new();
-            let mut length = 0.0;
-            let fields = [
-                (section.headings.join(" "), HEADING_WEIGHT),
-                (section.body.clone(), 1.0),
-            ];
-            for (text, weight) in fields {
-                for term in analyzer.terms(&text) {
-                    let next = terms.len() as u32;
-                    let id = *terms.entry(term).or_insert(next);
-                    if id as usize == df.len() {
-                        df.push(0);
+        let mut vocabulary: std::collections::BTreeSet<String> = known_words().map(str::to_owned).collect();
+        let counted: Vec<FieldCounts> = sections
+            .iter()
+            .map(|section| {
+                let (outer, own) = section.headings.split_at(section.headings.len().saturating_sub(1));
+                let texts = [
+                    own.join(" "),
+                    section.asked.join(" "),
+                    format!("{} {}", outer.join(" "), section.body),
+                ];
+                let mut counts: [HashMap<String, f64>; 3] = Default::default();
+                let mut lengths = [0.0; 3];
+                for (field, text) in texts.iter().enumerate() {
+                    for word in words(text) {
+                        if let Some(term) = analyzer.term(&word) {
+                            *counts[field].entry(term).or_default() += 1.0;
+                            lengths[field] += 1.0;
+                        }
+                        vocabulary.insert(word);
                     }
-                    *tf.entry(id).or_default() += weight;
-                    length += weight;
+                }
+                FieldCounts { counts, lengths }
+            })
+            .collect();
+        let n = sections.len().max(1) as f64;
+        let mut average = [0.0; 3];
+        for doc in &counted {
+            for (field, length) in doc.lengths.iter().enumerate() {
+                average[field] += length / n;
+            }
+        }
+        let fields = [TITLE, ASKED, BODY];
+        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut postings: Vec<Vec<Posting>> = Vec::new();
+        for (doc, counts) in counted.iter().enumerate() {
+            let mut weighted: HashMap<&str, f64> = HashMap::new();
+            for (field, spec) in fields.iter().enumerate() {
+                let norm = 1.0 - spec.b + spec.b * counts.lengths[field] / average[field].max(1.0);
+                for (term, tf) in &counts.counts[field] {
+                    *weighted.entry(term).or_default() += spec.weight * tf / norm;
                 }
             }
-            for id in tf.keys() {
-                df[*id as usize] += 1;
+            let mut weighted: Vec<(&str, f64)> = weighted.into_iter().collect();
+            weighted.sort_by(|a, b| a.0.cmp(b.0));
+            for (term, tf) in weighted {
+                let next = terms.len() as u32;
+                let id = *terms.entry(term.to_owned()).or_insert(next);
+                if id as usize == postings.len() {
+                    postings.push(Vec::new());
+                }
+                let in_topic = counts.counts[..2].iter().any(|field| field.contains_key(term));
+                postings[id as usize].push(Posting {
+                    section: doc as u32,
+                    tf,
+                    in_topic,
+                });
             }
-            docs.push(Doc { tf, length });
         }
-        let n = docs.len().max(1) as f64;
-        let idf = df
+        let idf: Vec<f64> = postings
             .iter()
-            .map(|&d| (1.0 + (n - d as f64 + 0.5) / (d as f64 + 0.5)).ln())
+            .map(|list| {
+                let d = list.len() as f64;
+                (1.0 + (n - d + 0.5) / (d + 0.5)).ln()
+            })
             .collect();
-        let average_length = docs.iter().map(|d| d.length).sum::<f64>() / n;
+        let idf: Vec<f64> = idf;
+        let phrasings = sections
+            .iter()
+            .map(|section| {
+                section
+                    .headings
+                    .last()
+                    .into_iter()
+                    .chain(&section.asked)
+                    .map(|phrasing| {
+                        let mut ids: Vec<u32> = analyzer
+                            .terms(phrasing)
+                            .iter()
+                            .filter_map(|t| terms.get(t).copied())
+                            .collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        let norm = ids.iter().map(|&id| idf[id as usize].powi(2)).sum::<f64>().sqrt();
+                        (ids, norm)
+                    })
+                    .filter(|(ids, _)| !ids.is_empty())
+                    .collect()
+            })
+            .collect();
+        let mut by_length: Vec<Vec<String>> = Vec::new();
+        for word in vocabulary {
+            let length = word.chars().count();
+            if by_length.len() <= length {
+                by_length.resize(length + 1, Vec::new());
+            }
+            by_length[length].push(word);
+        }
         Index {
             analyzer,
             sections,
-            docs,
             terms,
+            postings,
             idf,
-            average_length: average_length.max(1.0),
+            vocabulary: by_length,
+            phrasings,
         }
     }
 
@@ -88,59 +216,138 @@ impl Index {
 
     /// The best `limit` sections for `question`, best first; empty if no word matches.
     pub fn search(&self, question: &str, limit: usize) -> Vec<Hit> {
-        let mut query: Vec<String> = self.analyzer.terms(question);
-        query.sort();
-        query.dedup();
-        // Words the base has never seen count against coverage like an
-        // ordinary word: a question about something else is mostly unseen.
-        let unseen_weight = self.idf.iter().sum::<f64>() / self.idf.len().max(1) as f64;
-        let weights: Vec<(Option<u32>, f64)> = query
-            .iter()
-            .map(|t| match self.terms.get(t) {
-                Some(&id) => (Some(id), self.idf[id as usize]),
-                // An unseen word with digits in it is an identifier, a date or
-                // an example ("Summer2024"): it says little about the topic.
-                None if t.chars().any(|c| c.is_ascii_digit()) => (None, unseen_weight / 4.0),
-                None => (None, unseen_weight),
-            })
-            .collect();
-        let total_weight: f64 = weights.iter().map(|(_, w)| w).sum();
+        self.search_parts(
+            &[QueryPart {
+                text: question,
+                weight: 1.0,
+            }],
+            limit,
+        )
+    }
+
+    /// The best `limit` sections for a question made of weighted parts.
+    pub fn search_parts(&self, parts: &[QueryPart], limit: usize) -> Vec<Hit> {
+        let query = self.query(parts);
+        let total_weight: f64 = query.iter().map(|(_, w)| w).sum();
         if total_weight == 0.0 {
             return Vec::new();
         }
-        let mut hits: Vec<Hit> = self
-            .docs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, doc)| {
-                let mut score = 0.0;
-                let mut covered = 0.0;
-                for (id, weight) in &weights {
-                    let Some(tf) = id.and_then(|id| doc.tf.get(&id)) else {
-                        continue;
-                    };
-                    let norm = K1 * (1.0 - B + B * doc.length / self.average_length);
-                    score += weight * tf * (K1 + 1.0) / (tf + norm);
-                    covered += weight;
+        let mut score = vec![0.0; self.sections.len()];
+        let mut covered = vec![0.0; self.sections.len()];
+        let mut on_topic = vec![0.0; self.sections.len()];
+        for (id, weight) in &query {
+            let Some(id) = id else { continue };
+            for posting in &self.postings[*id as usize] {
+                let doc = posting.section as usize;
+                score[doc] += weight * posting.tf * (K1 + 1.0) / (posting.tf + K1);
+                covered[doc] += weight;
+                if posting.in_topic {
+                    on_topic[doc] += weight;
                 }
-                (score > 0.0).then_some(Hit {
-                    section: i,
-                    score,
-                    coverage: covered / total_weight,
+            }
+        }
+        let query_norm = query.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        let weights: HashMap<u32, f64> = query.iter().filter_map(|(id, w)| Some(((*id)?, *w))).collect();
+        let phrasing = |section: usize| {
+            self.phrasings[section]
+                .iter()
+                .map(|(ids, norm)| {
+                    let dot: f64 = ids
+                        .iter()
+                        .filter_map(|id| Some(weights.get(id)? * self.idf[*id as usize]))
+                        .sum();
+                    dot / (norm * query_norm)
                 })
+                .fold(0.0, f64::max)
+        };
+        let mut hits: Vec<Hit> = (0..self.sections.len())
+            .filter(|&section| score[section] > 0.0)
+            .map(|section| Hit {
+                section,
+                score: score[section],
+                coverage: covered[section] / total_weight,
+                topic_coverage: on_topic[section] / total_weight,
+                phrasing: phrasing(section),
             })
             .collect();
-        // A section that answers more of the question beats one that matches
-        // a single rare word many times.
-        hits.sort_by(|a, b| rank(b).total_cmp(&rank(a)).then(a.section.cmp(&b.section)));
+        hits.sort_by(|a, b| b.rank().total_cmp(&a.rank()).then(a.section.cmp(&b.section)));
         hits.truncate(limit);
         hits
     }
-}
 
-/// The ordering key: BM25 scaled by how much of the question is covered.
-fn rank(hit: &Hit) -> f64 {
-    hit.score * (0.5 + hit.coverage)
+    /// The question's terms with their weights (IDF times the part's
+    /// weight); `None` for a word the base does not know.
+    fn query(&self, parts: &[QueryPart]) -> Vec<(Option<u32>, f64)> {
+        // Words the base has never seen count against coverage like an
+        // ordinary word: a question about something else is mostly unseen.
+        let unseen_weight = UNSEEN_WEIGHT * self.idf.iter().sum::<f64>() / self.idf.len().max(1) as f64;
+        let mut known: HashMap<u32, f64> = HashMap::new();
+        let mut unseen: HashMap<String, f64> = HashMap::new();
+        for part in parts {
+            for word in words(part.text) {
+                let Some(term) = self.analyzer.term(&word) else {
+                    continue;
+                };
+                let direct = self.terms.get(&term).copied();
+                let corrected = if direct.is_none() { self.correct(&word) } else { None };
+                // A misspelt stop word ("wher") is still a stop word.
+                if corrected.is_some_and(is_stop_word) {
+                    continue;
+                }
+                let id = direct.or_else(|| self.terms.get(&self.analyzer.term(corrected?)?).copied());
+                match id {
+                    Some(id) => {
+                        let weight = self.idf[id as usize] * part.weight;
+                        let entry = known.entry(id).or_default();
+                        *entry = entry.max(weight);
+                    }
+                    None => {
+                        // An unseen word with digits in it is an identifier, a
+                        // date or an example ("Summer2024"): it says little
+                        // about the topic.
+                        let base = if word.chars().any(|c| c.is_ascii_digit()) {
+                            unseen_weight / 4.0
+                        } else {
+                            unseen_weight
+                        };
+                        let entry = unseen.entry(term).or_default();
+                        *entry = entry.max(base * part.weight);
+                    }
+                }
+            }
+        }
+        let mut query: Vec<(Option<u32>, f64)> = known.into_iter().map(|(id, w)| (Some(id), w)).collect();
+        query.extend(unseen.into_values().map(|w| (None, w)));
+        query.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        query
+    }
+
+    /// The known word one typo away from `word` (two for words of eight
+    /// letters or more), if there is one; the first in order on a tie.
+    fn correct(&self, word: &str) -> Option<&str> {
+        let length = word.chars().count();
+        if length < 4 || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let limit = if length >= 8 { 2 } else { 1 };
+        let mut best: Option<(usize, &str)> = None;
+        for bucket in self
+            .vocabulary
+            .get(length - limit..=length + limit)
+            .into_iter()
+            .flatten()
+        {
+            for candidate in bucket {
+                let ceiling = best.map_or(limit, |(d, _)| d.saturating_sub(1));
+                if let Some(d) = edit_distance(word, candidate, ceiling)
+                    && best.is_none_or(|(b, _)| d < b)
+                {
+                    best = Some((d, candidate));
+                }
+            }
+        }
+        best.filter(|(d, _)| *d > 0).map(|(_, w)| w)
+    }
 }
 
 #[cfg(test)]
@@ -153,36 +360,62 @@ mod tests {
             "t.md",
             "t.md",
             "## Wiping a conversation\nWipe removes it for good.\n\
-             ## Exporting\nExport writes a file with your conversations.\n\
+             ## Exporting\n<!-- asked as: download my history -->\nExport writes a file with your conversations.\n\
              ## Passphrases\nA strong passphrase has several random words.\n",
         ))
+    }
+
+    fn top(index: &Index, question: &str) -> String {
+        let hit = index.search(question, 3)[0];
+        index.sections()[hit.section].headings.last().unwrap().clone()
     }
 
     #[test]
     fn the_section_about_the_question_ranks_first() {
         let index = index();
-        let hit = index.search("how can I wipe a conversation?", 3)[0];
-        assert_eq!(
-            index.sections()[hit.section].headings.last().unwrap(),
-            "Wiping a conversation"
-        );
-        let hit = index.search("choosing a good passphrase", 3)[0];
-        assert_eq!(index.sections()[hit.section].headings.last().unwrap(), "Passphrases");
+        assert_eq!(top(&index, "how can I wipe a conversation?"), "Wiping a conversation");
+        assert_eq!(top(&index, "choosing a good passphrase"), "Passphrases");
     }
 
     #[test]
     fn heading_words_weigh_more_than_body_words() {
         // "conversations" is in the export body and the wipe heading.
-        let index = index();
-        let hit = index.search("conversation", 1)[0];
-        assert_eq!(
-            index.sections()[hit.section].headings.last().unwrap(),
-            "Wiping a conversation"
-        );
+        assert_eq!(top(&index(), "conversation"), "Wiping a conversation");
+    }
+
+    #[test]
+    fn asked_as_phrasings_lead_to_their_section() {
+        assert_eq!(top(&index(), "can I download all my history?"), "Exporting");
+    }
+
+    #[test]
+    fn a_typo_is_corrected_to_a_known_word() {
+        assert_eq!(top(&index(), "how do I exprot?"), "Exporting");
+        assert_eq!(top(&index(), "pasphrase"), "Passphrases");
+        // A misspelt stop word is not an unknown topic word.
+        let hit = index().search("wher passphrase", 1)[0];
+        assert!((hit.coverage - 1.0).abs() < 1e-9, "{hit:?}");
     }
 
     #[test]
     fn unrelated_questions_match_nothing() {
         assert!(index().search("banana bread recipe", 3).is_empty());
+    }
+
+    #[test]
+    fn a_weaker_part_of_the_question_counts_less() {
+        let index = index();
+        let parts = [
+            QueryPart {
+                text: "passphrase",
+                weight: 1.0,
+            },
+            QueryPart {
+                text: "export",
+                weight: 0.3,
+            },
+        ];
+        let hit = index.search_parts(&parts, 1)[0];
+        assert_eq!(index.sections()[hit.section].headings.last().unwrap(), "Passphrases");
     }
 }

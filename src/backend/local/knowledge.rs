@@ -2,6 +2,10 @@
 //! built-in base ships inside the binary; users add directories of their own
 //! (`--knowledge DIR`, or `knowledge = [...]` in the config), read when the
 //! bot starts and bounded in size.
+//!
+//! Under a heading, a comment line `<!-- asked as: one way | another way -->`
+//! lists how people ask for that section in their own words. Ranking weighs
+//! those phrasings above the body; they are not part of the answer text.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +18,8 @@ pub struct Section {
     pub source: String,
     /// The headings above it, outermost first.
     pub headings: Vec<String>,
+    /// How people ask for this section, from its `asked as` comments.
+    pub asked: Vec<String>,
     pub body: String,
 }
 
@@ -149,32 +155,36 @@ pub fn parse(source: &str, file_name: &str, text: &str) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut headings: Vec<(usize, String)> = Vec::new();
     let mut body = String::new();
+    let mut asked: Vec<String> = Vec::new();
     let mut fence: Option<String> = None;
     let mut ids = std::collections::HashSet::new();
-    let mut flush = |headings: &[(usize, String)], body: &mut String, sections: &mut Vec<Section>| {
-        let text = body.trim();
-        if !text.is_empty() {
-            let names: Vec<String> = if headings.is_empty() {
-                vec![stem.to_owned()]
-            } else {
-                headings.iter().map(|(_, h)| h.clone()).collect()
-            };
-            let base = format!("{stem}#{}", slug(names.last().map_or(stem, String::as_str)));
-            let mut id = base.clone();
-            let mut n = 2;
-            while !ids.insert(id.clone()) {
-                id = format!("{base}-{n}");
-                n += 1;
+    let mut flush =
+        |headings: &[(usize, String)], body: &mut String, asked: &mut Vec<String>, sections: &mut Vec<Section>| {
+            let text = body.trim();
+            if !text.is_empty() {
+                let names: Vec<String> = if headings.is_empty() {
+                    vec![stem.to_owned()]
+                } else {
+                    headings.iter().map(|(_, h)| h.clone()).collect()
+                };
+                let base = format!("{stem}#{}", slug(names.last().map_or(stem, String::as_str)));
+                let mut id = base.clone();
+                let mut n = 2;
+                while !ids.insert(id.clone()) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                sections.push(Section {
+                    id,
+                    source: source.to_owned(),
+                    headings: names,
+                    asked: std::mem::take(asked),
+                    body: text.to_owned(),
+                });
             }
-            sections.push(Section {
-                id,
-                source: source.to_owned(),
-                headings: names,
-                body: text.to_owned(),
-            });
-        }
-        body.clear();
-    };
+            asked.clear();
+            body.clear();
+        };
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(open) = &fence {
@@ -194,8 +204,12 @@ pub fn parse(source: &str, file_name: &str, text: &str) -> Vec<Section> {
         let level = trimmed.chars().take_while(|c| *c == '#').count();
         let is_heading =
             (1..=6).contains(&level) && trimmed[level..].starts_with(' ') && line.len() - trimmed.len() < 4;
+        if let Some(phrasings) = asked_as(trimmed) {
+            asked.extend(phrasings);
+            continue;
+        }
         if is_heading {
-            flush(&headings, &mut body, &mut sections);
+            flush(&headings, &mut body, &mut asked, &mut sections);
             let title = trimmed[level..].trim().trim_end_matches('#').trim().to_owned();
             headings.retain(|(l, _)| *l < level);
             headings.push((level, title));
@@ -204,8 +218,24 @@ pub fn parse(source: &str, file_name: &str, text: &str) -> Vec<Section> {
             body.push('\n');
         }
     }
-    flush(&headings, &mut body, &mut sections);
+    flush(&headings, &mut body, &mut asked, &mut sections);
     sections
+}
+
+/// The phrasings of an `<!-- asked as: a | b -->` line, if `line` is one.
+fn asked_as(line: &str) -> Option<Vec<String>> {
+    let inner = line.strip_prefix("<!--")?.trim_end().strip_suffix("-->")?.trim();
+    let (label, list) = inner.split_once(':')?;
+    if !label.trim().eq_ignore_ascii_case("asked as") {
+        return None;
+    }
+    Some(
+        list.split('|')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -223,6 +253,20 @@ mod tests {
         );
         assert!(sections[1].body.contains("# not a heading"));
         assert_eq!(sections[2].id, "x#deeper");
+    }
+
+    #[test]
+    fn asked_as_comments_become_phrasings_and_leave_the_body() {
+        let text = "## Export\n<!-- asked as: save my chats | download history -->\nExport writes a file.\n\
+                    <!-- Asked as: back up conversations -->\n## Other\n<!-- a plain comment -->\nmore\n";
+        let sections = parse("x.md", "x.md", text);
+        assert_eq!(
+            sections[0].asked,
+            ["save my chats", "download history", "back up conversations"]
+        );
+        assert_eq!(sections[0].body, "Export writes a file.");
+        assert!(sections[1].asked.is_empty());
+        assert_eq!(sections[1].body, "<!-- a plain comment -->\nmore");
     }
 
     #[test]

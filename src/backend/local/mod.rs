@@ -1,74 +1,31 @@
 //! The `local` backend: sotto's built-in help-desk bot. Offline and
 //! deterministic: it answers from a knowledge base of Markdown sections (the
-//! one sotto ships, plus the user's own directories), ranked with BM25, and
-//! quotes the section it answered from. Greetings, thanks and "help" get
-//! replies of their own; a question the base does not cover gets an honest
-//! "I don't know" with the nearest topics.
+//! one sotto ships, plus the user's own directories), ranked with BM25F, and
+//! quotes the section it answered from. It answers only when the best
+//! section clearly beats the runner-up; otherwise it asks which of the three
+//! nearest topics was meant. A short follow-up ("and how do I undo that?")
+//! is read with the previous question as context. Greetings, thanks and
+//! "help" get replies of their own; a question the base does not cover gets
+//! an honest "I don't know" with the nearest topics, or the topic list.
 
+mod decision;
 pub mod index;
 pub mod knowledge;
+mod small_talk;
 pub mod text;
+mod typos;
 
 use std::path::PathBuf;
 
-use self::index::{Hit, Index};
+use self::decision::{CONTEXT_WEIGHT, decide, is_follow_up};
+use self::index::{Hit, Index, QueryPart};
 use self::knowledge::Section;
 use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, Completion, Finish};
 use crate::redact::egress::EgressRequest;
 use crate::request::ChatRole;
 
-/// The least share of a question's weight a section must cover to be the answer.
-const MIN_COVERAGE: f64 = 0.35;
-/// The least BM25 score an answer must reach.
-const MIN_SCORE: f64 = 1.5;
 /// Replies stream in pieces of about this many bytes, split at spaces.
 const PIECE: usize = 48;
-
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "greetings",
-    "hallo",
-    "morning",
-    "evening",
-    "afternoon",
-    "good",
-    "yo",
-];
-const THANKS: &[&str] = &[
-    "thanks",
-    "thank",
-    "thx",
-    "ty",
-    "cheers",
-    "appreciated",
-    "great",
-    "perfect",
-    "ok",
-    "okay",
-    "cool",
-    "nice",
-];
-const BYES: &[&str] = &["bye", "goodbye", "later", "cya", "ciao", "farewell", "quit", "exit"];
-const FILLER: &[&str] = &[
-    "there", "bot", "sotto", "again", "all", "you", "very", "much", "so", "a", "lot", "lots", "for", "that", "the",
-    "help", "see", "now",
-];
-const HELP_PHRASES: &[&str] = &[
-    "help",
-    "help me",
-    "what can you do",
-    "what do you know",
-    "what can i ask",
-    "what can i ask you",
-    "topics",
-    "menu",
-    "who are you",
-    "what are you",
-];
 
 pub struct LocalSettings {
     pub name: String,
@@ -83,9 +40,15 @@ pub enum Answer {
     Thanks,
     Goodbye,
     Help,
-    /// The best section, by index.
+    /// The best section, by index, and the runners-up close enough to be
+    /// worth naming under the answer ("See also").
     Found {
         section: usize,
+        related: Vec<usize>,
+    },
+    /// Several sections fit about equally well: the three nearest, by index.
+    DidYouMean {
+        nearest: Vec<usize>,
     },
     /// Nothing good enough; the nearest sections, by index.
     Unknown {
@@ -141,41 +104,53 @@ impl LocalBot {
         self.index.sections()
     }
 
+    /// The best `limit` sections for `message` on its own, best first, with
+    /// their scores (for evaluation and tuning).
+    pub fn ranked(&self, message: &str, limit: usize) -> Vec<Hit> {
+        self.index.search(message, limit)
+    }
+
     /// Decides how to answer `message`.
     pub fn classify(&self, message: &str) -> Answer {
+        self.classify_after(None, message)
+    }
+
+    /// Decides how to answer `message`, which follows the user's `previous`
+    /// question in the conversation.
+    pub fn classify_after(&self, previous: Option<&str>, message: &str) -> Answer {
         let words = text::words(message);
-        let joined = words.join(" ");
-        let only = |set: &[&str]| {
-            !words.is_empty()
-                && words.iter().any(|w| set.contains(&w.as_str()))
-                && words
-                    .iter()
-                    .all(|w| set.contains(&w.as_str()) || FILLER.contains(&w.as_str()))
+        if let Some(answer) = small_talk::answer(&words) {
+            return answer;
+        }
+        let question = small_talk::without_greeting(&words);
+        let alone = decide(&self.index.search(&question, 3));
+        let Some(previous) = previous else {
+            return alone;
         };
-        if HELP_PHRASES.contains(&joined.as_str()) {
-            return Answer::Help;
+        let follow_up = is_follow_up(&words);
+        if !follow_up && matches!(alone, Answer::Found { .. }) {
+            return alone;
         }
-        if only(GREETINGS) {
-            return Answer::Greeting;
-        }
-        if only(THANKS) {
-            return Answer::Thanks;
-        }
-        if only(BYES) {
-            return Answer::Goodbye;
-        }
-        // "Hi, how do I export?" is a question with a greeting in front.
-        let question: Vec<&str> = words
-            .iter()
-            .map(String::as_str)
-            .skip_while(|w| GREETINGS.contains(w))
-            .collect();
-        let hits = self.index.search(&question.join(" "), 3);
-        match hits.first() {
-            Some(best) if is_confident(best) => Answer::Found { section: best.section },
-            _ => Answer::Unknown {
-                nearest: hits.iter().map(|h| h.section).collect(),
+        let parts = [
+            QueryPart {
+                text: &question,
+                weight: 1.0,
             },
+            QueryPart {
+                text: previous,
+                weight: CONTEXT_WEIGHT,
+            },
+        ];
+        let in_context = decide(&self.index.search_parts(&parts, 3));
+        match in_context {
+            Answer::Found { .. } => in_context,
+            // A follow-up the two questions together do not settle stays
+            // with the previous question's topic ("and can I undo that?").
+            _ if follow_up => match decide(&self.index.search(previous, 3)) {
+                found @ Answer::Found { .. } => found,
+                _ => in_context,
+            },
+            _ => alone,
         }
     }
 
@@ -184,7 +159,12 @@ impl LocalBot {
     /// notes them for the ticket, and sotto shows the user's values in their
     /// place on screen.
     pub fn reply(&self, message: &str) -> String {
-        let answer = self.answer(message);
+        self.reply_after(None, message)
+    }
+
+    /// The reply to `message`, which follows the user's `previous` question.
+    pub fn reply_after(&self, previous: Option<&str>, message: &str) -> String {
+        let answer = self.answer(previous, message);
         match crate::redact::mask::placeholders(message).as_slice() {
             [] => answer,
             [one] => format!("{answer}\n\nI have noted {one} for this ticket."),
@@ -195,8 +175,8 @@ impl LocalBot {
         }
     }
 
-    fn answer(&self, message: &str) -> String {
-        match self.classify(message) {
+    fn answer(&self, previous: Option<&str>, message: &str) -> String {
+        match self.classify_after(previous, message) {
             Answer::Greeting => format!(
                 "Hello! I'm sotto's built-in help-desk bot, an automated assistant that runs on this machine: \
                  nothing you type here leaves it. I answer from a knowledge base about sotto and privacy \
@@ -207,14 +187,34 @@ impl LocalBot {
             Answer::Thanks => "You're welcome. Anything else I can help with?".into(),
             Answer::Goodbye => "Goodbye. Your conversation stays encrypted on this machine.".into(),
             Answer::Help => self.help(),
-            Answer::Found { section } => {
-                let section = &self.sections()[section];
-                format!("{}\n\nSource: {} › {}", section.body, section.source, section.title())
+            Answer::Found { section, related } => {
+                let found = &self.sections()[section];
+                let mut text = format!("{}\n\nSource: {} › {}", found.body, found.source, found.title());
+                if !related.is_empty() {
+                    let titles: Vec<String> = related.iter().map(|&i| self.sections()[i].title()).collect();
+                    text.push_str(&format!("\nSee also: {}", titles.join("; ")));
+                }
+                text
+            }
+            Answer::DidYouMean { nearest } => {
+                let mut text = "I'm not sure which of these you mean:\n".to_owned();
+                for i in nearest {
+                    text.push_str(&format!("\n- {}", self.sections()[i].title()));
+                }
+                text.push_str("\n\nAsk again with a few more words about the one you want.");
+                text
             }
             Answer::Unknown { nearest } if nearest.is_empty() => {
-                "I don't know that one, and nothing in my knowledge base comes close. Type \"help\" to see the \
-                 topics I can answer, or add your own notes with --knowledge DIR."
-                    .into()
+                let mut text = "I don't know that one, and nothing in my knowledge base comes close. The topics I \
+                                know are:\n"
+                    .to_owned();
+                for topic in self.topics() {
+                    text.push_str(&format!("\n- {topic}"));
+                }
+                text.push_str(
+                    "\n\nAsk about one of them in your own words, or add your own notes with --knowledge DIR.",
+                );
+                text
             }
             Answer::Unknown { nearest } => {
                 let mut text = "I don't know that one: nothing in my knowledge base answers it well enough. \
@@ -237,7 +237,8 @@ impl LocalBot {
         }
     }
 
-    fn help(&self) -> String {
+    /// The top-level headings of the base, in order.
+    fn topics(&self) -> Vec<String> {
         let mut topics: Vec<String> = Vec::new();
         for section in self.sections() {
             let top = section.headings.first().cloned().unwrap_or_default();
@@ -245,6 +246,11 @@ impl LocalBot {
                 topics.push(top);
             }
         }
+        topics
+    }
+
+    fn help(&self) -> String {
+        let topics = self.topics();
         let mut text = format!(
             "I'm sotto's built-in help-desk bot (automated, offline). I answer from a knowledge base{}. \
              Topics I know:\n",
@@ -256,10 +262,6 @@ impl LocalBot {
         text.push_str("\n\nAsk in your own words; I quote the section each answer comes from.");
         text
     }
-}
-
-fn is_confident(hit: &Hit) -> bool {
-    hit.coverage >= MIN_COVERAGE && hit.score >= MIN_SCORE
 }
 
 /// Splits `text` into pieces of about `PIECE` bytes at spaces, keeping every byte.
@@ -309,13 +311,14 @@ impl Backend for LocalBot {
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
-        let question = request
+        let mut asked = request
             .messages()
             .iter()
             .rev()
-            .find(|m| m.role == ChatRole::User)
-            .map_or("", |m| m.content.as_str());
-        let reply = self.reply(question);
+            .filter(|m| m.role == ChatRole::User)
+            .map(|m| m.content.as_str());
+        let question = asked.next().unwrap_or("");
+        let reply = self.reply_after(asked.next(), question);
         for piece in pieces(&reply) {
             if cancel.is_cancelled() {
                 return Ok(Completion {

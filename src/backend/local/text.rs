@@ -7,13 +7,14 @@ use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// Words too common to tell sections apart: English function words, the verbs
-/// and fillers every question is built from ("how can I make…"), and the
-/// product's own name, which every section could mention.
+/// Words too common to tell sections apart: English function words, and the
+/// verbs and fillers every question is built from ("how can I make…", "quick
+/// question", "yesterday").
 const STOP_WORDS: &[&str] = &[
     "a",
     "able",
     "about",
+    "actually",
     "after",
     "again",
     "all",
@@ -24,9 +25,11 @@ const STOP_WORDS: &[&str] = &[
     "any",
     "anyone",
     "anything",
+    "anyway",
     "are",
     "as",
     "at",
+    "basically",
     "be",
     "because",
     "been",
@@ -67,8 +70,11 @@ const STOP_WORDS: &[&str] = &[
     "have",
     "having",
     "he",
+    "hello",
     "her",
     "here",
+    "hey",
+    "hi",
     "him",
     "his",
     "how",
@@ -80,7 +86,9 @@ const STOP_WORDS: &[&str] = &[
     "it",
     "its",
     "just",
+    "kind",
     "know",
+    "lately",
     "let",
     "like",
     "ll",
@@ -101,6 +109,7 @@ const STOP_WORDS: &[&str] = &[
     "needs",
     "not",
     "now",
+    "o",
     "of",
     "ok",
     "okay",
@@ -113,9 +122,15 @@ const STOP_WORDS: &[&str] = &[
     "out",
     "over",
     "please",
+    "pls",
+    "plz",
     "put",
+    "q",
+    "question",
+    "quick",
     "re",
     "really",
+    "right",
     "s",
     "said",
     "same",
@@ -129,8 +144,8 @@ const STOP_WORDS: &[&str] = &[
     "some",
     "someone",
     "something",
-    "sotto",
     "still",
+    "stuff",
     "sure",
     "t",
     "tell",
@@ -150,10 +165,14 @@ const STOP_WORDS: &[&str] = &[
     "those",
     "three",
     "to",
+    "today",
+    "tomorrow",
     "too",
-    "try",
     "tried",
+    "try",
     "two",
+    "uh",
+    "um",
     "up",
     "us",
     "use",
@@ -161,10 +180,12 @@ const STOP_WORDS: &[&str] = &[
     "using",
     "ve",
     "very",
+    "w",
     "want",
     "was",
     "way",
     "we",
+    "week",
     "well",
     "were",
     "what",
@@ -180,6 +201,7 @@ const STOP_WORDS: &[&str] = &[
     "won",
     "would",
     "yes",
+    "yesterday",
     "yet",
     "you",
     "your",
@@ -200,6 +222,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "threads",
             "transcript",
             "transcripts",
+            "convo",
+            "convos",
         ],
     ),
     (
@@ -210,7 +234,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     (
         "passphrase",
-        &["password", "passwords", "passphrases", "passcode", "passwd"],
+        &["password", "passwords", "passphrases", "passcode", "passwd", "pw"],
     ),
     (
         "damaged",
@@ -226,6 +250,12 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "breach",
             "breached",
             "intrusion",
+            "stolen",
+            "stole",
+            "theft",
+            "lost",
+            "lose",
+            "losing",
         ],
     ),
     (
@@ -234,7 +264,31 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     (
         "computer",
-        &["laptop", "laptops", "pc", "desktop", "machine", "device", "devices"],
+        &[
+            "computers",
+            "laptop",
+            "laptops",
+            "pc",
+            "desktop",
+            "machine",
+            "machines",
+            "device",
+            "devices",
+            "notebook",
+        ],
+    ),
+    (
+        "store",
+        &[
+            "stores", "stored", "storing", "keep", "keeps", "kept", "keeping", "save", "saves", "saved", "saving",
+            "hold", "holds", "held", "holding",
+        ],
+    ),
+    (
+        "network",
+        &[
+            "internet", "online", "cloud", "send", "sends", "sent", "sending", "upload", "uploaded", "uploads", "web",
+        ],
     ),
     ("directory", &["folder", "folders", "disk", "drive", "path"]),
     (
@@ -278,6 +332,21 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Every word the analyser knows without a knowledge base: stop words and
+/// the synonym table. A misspelt word is corrected towards these too.
+pub fn known_words() -> impl Iterator<Item = &'static str> {
+    STOP_WORDS.iter().copied().chain(
+        SYNONYMS
+            .iter()
+            .flat_map(|(canonical, others)| std::iter::once(*canonical).chain(others.iter().copied())),
+    )
+}
+
+/// Whether `word` (already lower case) carries no topic.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 fn canonical(word: &str) -> &str {
     SYNONYMS
         .iter()
@@ -314,11 +383,12 @@ pub fn words(text: &str) -> Vec<String> {
 impl Analyzer {
     /// The index terms of `text`: normalised, stop words dropped, stemmed.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        words(text)
-            .into_iter()
-            .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-            .map(|w| self.stemmer.stem(canonical(&w)).into_owned())
-            .collect()
+        words(text).iter().filter_map(|w| self.term(w)).collect()
+    }
+
+    /// The index term of one word from [`words`], or `None` for a stop word.
+    pub fn term(&self, word: &str) -> Option<String> {
+        (!is_stop_word(word)).then(|| self.stemmer.stem(canonical(word)).into_owned())
     }
 }
 
@@ -332,6 +402,21 @@ mod tests {
         assert_eq!(analyzer.terms("Wiping"), analyzer.terms("wipe"));
         assert_eq!(analyzer.terms("Passphrases"), analyzer.terms("passphrase"));
         assert_eq!(words("Naïve CAFÉ"), ["naive", "cafe"]);
+    }
+
+    #[test]
+    fn everyday_words_fold_onto_the_bases_words() {
+        let analyzer = Analyzer::default();
+        for (everyday, base) in [
+            ("kept", "stored"),
+            ("laptop", "computer"),
+            ("erase", "wipe"),
+            ("cloud", "network"),
+            ("stolen", "compromised"),
+            ("password", "passphrase"),
+        ] {
+            assert_eq!(analyzer.terms(everyday), analyzer.terms(base), "{everyday}");
+        }
     }
 
     #[test]
