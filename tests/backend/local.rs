@@ -167,12 +167,12 @@ struct Floors {
 const TUNING_FLOORS: Floors = Floors {
     top1: 0.82,
     top3: 0.95,
-    declined: 0.95,
-    follow_ups: 0.65,
+    declined: 0.98,
+    follow_ups: 0.71,
 };
 
 const HELD_OUT_FLOORS: Floors = Floors {
-    top1: 0.70,
+    top1: 0.68,
     top3: 0.92,
     declined: 1.0,
     follow_ups: 0.53,

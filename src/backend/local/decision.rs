@@ -29,7 +29,7 @@ pub const CONTEXT_WEIGHT: f64 = 0.3;
 /// Words that open a follow-up ("and for OpenAI?", "what about llama.cpp?").
 const FOLLOW_UP_OPENERS: &[&str] = &["and", "also", "but", "so", "then", "or", "same"];
 /// Words that point back at the previous question ("undo that").
-const POINTERS: &[&str] = &["that", "it", "this", "those", "them", "there", "one"];
+const POINTERS: &[&str] = &["that", "it", "this", "those", "them", "there", "ones"];
 
 fn is_confident(hit: &Hit) -> bool {
     hit.coverage >= MIN_COVERAGE
@@ -62,11 +62,11 @@ pub fn decide(hits: &[Hit]) -> Answer {
 }
 
 /// Whether `words` (lower case, stop words kept) read as a follow-up: they
-/// open with "and", "what about" and the like, or are a few words that
-/// point back ("how do I undo that?").
+/// open with "and", "what about" and the like, or are a short question that
+/// points back ("how do I undo that?", "does it do that on its own?").
 pub fn is_follow_up(words: &[String]) -> bool {
     let word = |i: usize| words.get(i).map_or("", String::as_str);
     let opens = FOLLOW_UP_OPENERS.contains(&word(0)) || (matches!(word(0), "what" | "how") && word(1) == "about");
     let content = words.iter().filter(|w| !text::is_stop_word(w)).count();
-    opens || (content <= 2 && words.iter().any(|w| POINTERS.contains(&w.as_str())))
+    opens || (content <= 4 && words.iter().any(|w| POINTERS.contains(&w.as_str())))
 }

@@ -3,8 +3,8 @@
 //! people use to ask for it ("asked as") say what it is about, so they weigh
 //! more than its body; each field has its own length normalisation. A word
 //! the base has never seen is corrected to the nearest known word when it is
-//! one typo away (two for long words), so "delet my convresation" still
-//! finds the wipe section.
+//! one typo away (two for long words) and starts with the same letter, so
+//! "delet my convresation" still finds the wipe section.
 
 use std::collections::HashMap;
 
@@ -323,7 +323,8 @@ impl Index {
     }
 
     /// The known word one typo away from `word` (two for words of eight
-    /// letters or more), if there is one; the first in order on a tie.
+    /// letters or more) with the same first letter, if there is one; the
+    /// first in order on a tie.
     fn correct(&self, word: &str) -> Option<&str> {
         let length = word.chars().count();
         if length < 4 || !word.chars().all(char::is_alphabetic) {
@@ -337,7 +338,9 @@ impl Index {
             .into_iter()
             .flatten()
         {
-            for candidate in bucket {
+            // People rarely mistype a word's first letter, and a different
+            // first letter makes another word ("flight" is not "light").
+            for candidate in bucket.iter().filter(|c| c.chars().next() == word.chars().next()) {
                 let ceiling = best.map_or(limit, |(d, _)| d.saturating_sub(1));
                 if let Some(d) = edit_distance(word, candidate, ceiling)
                     && best.is_none_or(|(b, _)| d < b)
