@@ -113,19 +113,9 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        // toml's Display quotes the offending source line, which may hold a
-        // key pasted in the wrong place: report the line number and the
-        // parser's reason only.
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
-            message: match e.span() {
-                Some(span) => format!(
-                    "line {}: {}",
-                    text[..span.start.min(text.len())].matches('\n').count() + 1,
-                    e.message().trim().replace('\n', " ")
-                ),
-                None => e.message().trim().replace('\n', " "),
-            },
+            message: super::syntax_error::describe(text, &e),
         })?;
         let mut config = Config::default();
         for (name, backend) in raw.backends {

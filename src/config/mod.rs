@@ -7,6 +7,7 @@
 mod backends;
 mod keys;
 mod load;
+mod syntax_error;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -206,3 +206,23 @@ fn a_local_backend_takes_knowledge_directories() {
         }
     );
 }
+
+#[test]
+fn a_misspelt_key_is_reported_at_its_own_line_and_column_with_only_the_keys_accepted() {
+    let err = parse(
+        "default_backend = \"local\"\n\n[backends.x]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n  modle = \"x\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("line 6, column 3: unknown key 'modle'"), "{err}");
+    assert!(err.contains("'model'") && err.contains("'api_key_env'"), "{err}");
+    assert!(!err.contains("'api_key'"), "a refused key is never offered: {err}");
+
+    let err = parse("auto_lock_minutes = 5\nbogus = 1\n").unwrap_err().to_string();
+    assert!(err.contains("line 2, column 1: unknown key 'bogus'"), "{err}");
+    assert!(err.contains("'auto_lock_minutes'"), "{err}");
+
+    // Other mistakes keep the parser's reason, at its position.
+    let err = parse("auto_lock_minutes = \"soon\"\n").unwrap_err().to_string();
+    assert!(err.contains("line 1, column"), "{err}");
+}

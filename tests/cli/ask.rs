@@ -646,3 +646,25 @@ fn a_conversation_whose_key_was_replaced_sends_nothing_and_says_it_was_tampered_
     assert!(server.requests().is_empty(), "nothing reaches the backend");
     assert!(stderr(&out).contains("tampering"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_misspelt_config_key_is_named_at_its_line_and_column_before_anything_runs() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.file(
+        "config.toml",
+        "default_backend = \"llama\"\n\n[backends.llama]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodle = \"x\"\n",
+    );
+    let out = sandbox
+        .sotto(&["--incognito", "ask", "hello"])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("line 6, column 1: unknown key 'modle'; the keys accepted here are 'base_url', 'model'"),
+        "{message}"
+    );
+    assert!(!message.contains("'api_key',"), "{message}");
+}
