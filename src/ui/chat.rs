@@ -343,6 +343,15 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
     laid.first_code = entry.first_code;
 }
 
+/// What an empty conversation says about where its messages go.
+pub fn empty_hint(state: &State) -> &'static str {
+    if state.incognito || state.current_in_memory {
+        "/help lists keys and commands. Incognito: nothing of this conversation is stored; it is gone when sotto ends or locks."
+    } else {
+        "/help lists keys and commands. Everything is kept encrypted on this machine."
+    }
+}
+
 /// Draws the chat pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, cache: &mut ChatCache) {
     let theme = &state.theme;
@@ -364,10 +373,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, cache: &mut ChatCache)
     if state.entries.is_empty() {
         let hint = vec![
             Line::from(Span::styled("Type a message and press Enter.", theme.muted())),
-            Line::from(Span::styled(
-                "/help lists keys and commands. Everything is kept encrypted on this machine.",
-                theme.muted(),
-            )),
+            Line::from(Span::styled(empty_hint(state), theme.muted())),
         ];
         frame.render_widget(Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }), inner);
         return;

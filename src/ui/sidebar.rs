@@ -8,6 +8,9 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
 use crate::model::state::{Focus, State};
 
+/// The sidebar's mark of a conversation that lives in memory only.
+pub const MEMORY_ONLY: &str = "◌ ";
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
     let focused = state.focus == Focus::Sidebar;
@@ -24,11 +27,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .iter()
         .map(|c| {
             let open = Some(c.id) == state.current;
-            let in_memory = state.memory_conversations.contains(&c.id);
+            // One mark for "memory only", open or not (README names it);
+            // the open conversation's title is bold either way.
+            let in_memory = state.incognito || state.memory_conversations.contains(&c.id);
             let marker = match (open, in_memory) {
+                (_, true) => MEMORY_ONLY,
                 (true, false) => "● ",
-                (true, true) => "◉ ",
-                (false, true) => "◌ ",
                 (false, false) => "  ",
             };
             let title = crate::sanitize::one_line(&c.title, width.saturating_sub(3).max(1));

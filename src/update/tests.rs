@@ -1026,7 +1026,7 @@ fn the_wheel_scrolls_up_and_stops_following_and_down_never_passes_the_end() {
 fn the_status_bar_states_every_privacy_fact() {
     let mut state = chat_state();
     let facts =
-        |state: &State| -> Vec<String> { crate::ui::status::facts(state).into_iter().map(|(_, v, _)| v).collect() };
+        |state: &State| -> Vec<String> { crate::ui::status::facts(state).into_iter().map(|f| f.long).collect() };
     let shown = facts(&state).join(" | ");
     for expected in [
         "unlocked",
@@ -1415,7 +1415,7 @@ fn an_incognito_conversation_inside_a_session_is_created_in_memory_and_marked() 
     assert_eq!(state.memory_conversations, [id]);
     let shown: Vec<String> = crate::ui::status::facts(&state)
         .into_iter()
-        .map(|(_, v, _)| v)
+        .map(|f| f.long)
         .collect();
     assert!(shown.iter().any(|v| v == "incognito: memory only"), "{shown:?}");
     // A later message of it is routed by its id; /new leaves incognito.

@@ -8,6 +8,7 @@ mod support;
 
 mod ask;
 mod export;
+mod first_steps;
 mod hostile;
 mod redact;
 mod skips;

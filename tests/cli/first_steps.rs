@@ -1,0 +1,62 @@
+//! What a new user trips over (issue 19), end to end: the real binary in a
+//! real terminal (tmux), or through the CLI where no screen is involved.
+
+use super::support::http::{TestServer, delta_then_silence};
+use super::tui::{Screen, have_tmux};
+use super::*;
+
+/// The last row of the screen: the status bar.
+fn status_row(screen: &str) -> String {
+    screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().to_owned()
+}
+
+#[test]
+fn an_incognito_conversation_is_marked_alike_everywhere_and_the_bar_keeps_it_and_streaming_at_40_columns() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TestServer::always(|| delta_then_silence("Thinking it over", Duration::from_secs(60)));
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("Taxes").unwrap();
+        vault.append_message(id, NewMessage::user("receipts for 2025")).unwrap();
+    }
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let screen = Screen::sotto(&sandbox, &format!("--config '{}'", config.display()), &[]);
+    screen.unlock();
+    screen.send("/incognito");
+    let shown = screen.wait_for("Incognito: nothing of this");
+    assert!(!shown.contains("Everything is kept encrypted"), "{shown}");
+    screen.send("a message that stays in memory");
+    let shown = screen.wait_for("Thinking it over");
+    // README: "marked ◌ in the sidebar and 'incognito: memory only' in the status bar".
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("marked ◌ in the sidebar"), "README names the mark");
+    assert!(shown.lines().any(|l| l.starts_with("◌ a message that")), "{shown}");
+    let bar = status_row(&shown);
+    assert!(
+        bar.contains("incognito: memory only") && bar.contains("● streaming") && bar.contains("unlocked"),
+        "at 100 columns: {bar:?}"
+    );
+    screen.tmux(&["resize-window", "-x", "40"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let bar = status_row(&screen.text());
+        if bar.contains("incognito") && bar.contains("● streaming") && bar.contains("unlocked") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "at 40 columns: {bar:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    screen.keys(&["Escape"]);
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
