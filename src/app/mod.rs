@@ -48,6 +48,9 @@ pub struct TuiOptions {
     pub config: Config,
     /// The backend for this run (`--backend`, else the config's default).
     pub backend: String,
+    /// The backend was named for this run (`--backend`, `SOTTO_BACKEND`), so
+    /// the one remembered from `/backend` does not replace it.
+    pub backend_pinned: bool,
     pub knowledge: Vec<PathBuf>,
     pub incognito: bool,
     /// The config dir's `themes/`, if there is a config dir.
@@ -106,6 +109,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         catalog.names(),
     );
     state.incognito = options.incognito;
+    state.backend_pinned = options.backend_pinned;
     state.context = options.config.context;
     state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
 

@@ -23,6 +23,7 @@ pub(crate) fn run(context: &Context) -> Result<u8, CliError> {
     let outcome = app::run(TuiOptions {
         data_dir: context.data_dir.clone(),
         backend: backend.name.clone(),
+        backend_pinned: context.backend.is_some(),
         config,
         knowledge: context.knowledge.clone(),
         incognito: context.incognito,

@@ -42,6 +42,7 @@ pub(crate) fn run() -> Result<u8, CliError> {
     let outcome = app::run(TuiOptions {
         data_dir: vault_dir,
         backend: config.default_backend.clone(),
+        backend_pinned: true,
         config,
         knowledge: Vec::new(),
         incognito: false,

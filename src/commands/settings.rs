@@ -28,15 +28,17 @@ pub fn backend(state: &mut State, args: &str) -> Outcome {
     })?;
     let name = choice.name.clone();
     state.notify(format!("backend '{name}': {}", choice.destination()));
-    state.backend = ActiveBackend {
-        consented: !choice.channel.leaves_machine(),
-        choice,
-        info: None,
-        error: None,
-    };
+    state.backend = ActiveBackend::chosen(choice);
     let mut effects = vec![Effect::PrepareBackend(name.clone())];
-    if state.backend.choice.channel.leaves_machine() && !state.incognito {
-        effects.push(Effect::Store(StoreJob::CheckConsent { backend: name }));
+    if !state.incognito {
+        // Remembered for the next start, as /theme and /redact are.
+        effects.push(Effect::Store(StoreJob::SaveSetting {
+            name: crate::model::state::BACKEND_SETTING.into(),
+            value: name.clone(),
+        }));
+        if state.backend.choice.channel.leaves_machine() {
+            effects.push(Effect::Store(StoreJob::CheckConsent { backend: name }));
+        }
     }
     Ok(Done::Effects(effects))
 }

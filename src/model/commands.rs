@@ -69,7 +69,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "backend",
         args: "[NAME]",
-        help: "Switch the backend that answers (lists them without NAME)",
+        help: "Switch the backend that answers and remember it (lists them without NAME)",
     },
     CommandSpec {
         name: "theme",

@@ -42,6 +42,8 @@ pub enum Msg {
     // ─── Store ───
     /// The vault is open (unlocked or just created).
     VaultOpened {
+        /// The backend chosen with `/backend` in an earlier session.
+        backend: Option<String>,
         conversations: Vec<ConversationItem>,
         /// Warnings from the unlock (failed attempts, storage loss).
         warnings: Vec<String>,

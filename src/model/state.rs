@@ -109,6 +109,22 @@ pub struct ActiveBackend {
     pub error: Option<String>,
 }
 
+impl ActiveBackend {
+    /// A backend just chosen: not built yet; consent is needed only when it
+    /// sends text off this machine.
+    pub fn chosen(choice: BackendChoice) -> ActiveBackend {
+        ActiveBackend {
+            consented: !choice.channel.leaves_machine(),
+            choice,
+            info: None,
+            error: None,
+        }
+    }
+}
+
+/// The vault setting that remembers the backend chosen with `/backend`.
+pub const BACKEND_SETTING: &str = "ui.backend";
+
 /// A send that waits for something first (consent, the backend to be ready).
 #[derive(Clone, PartialEq, Eq)]
 pub struct PendingSend {
@@ -182,6 +198,8 @@ pub struct State {
     pub theme_names: Vec<String>,
     pub backends: Vec<BackendChoice>,
     pub backend: ActiveBackend,
+    /// The backend was named for this run, so a remembered choice does not replace it.
+    pub backend_pinned: bool,
     pub pending_send: Option<PendingSend>,
     /// The request for the reply being prepared, built (and masked) when
     /// the message was sent, started once the store has the message.
@@ -248,12 +266,8 @@ impl State {
             theme,
             theme_names,
             backends,
-            backend: ActiveBackend {
-                consented: !backend.channel.leaves_machine(),
-                choice: backend,
-                info: None,
-                error: None,
-            },
+            backend: ActiveBackend::chosen(backend),
+            backend_pinned: false,
             pending_send: None,
             pending_request: None,
             redaction: Mode::default(),

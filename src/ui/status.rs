@@ -157,7 +157,10 @@ impl Fit {
                 spans.push(Span::styled(if self.tight { "│" } else { " │ " }, base));
             }
             if self.labels && !value.starts_with(fact.label) {
-                spans.push(Span::styled(format!("{} ", fact.label), base.add_modifier(Modifier::DIM)));
+                spans.push(Span::styled(
+                    format!("{} ", fact.label),
+                    base.add_modifier(Modifier::DIM),
+                ));
             }
             let style = if fact.attention {
                 base.add_modifier(Modifier::BOLD)

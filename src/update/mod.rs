@@ -81,6 +81,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), changed)
         }
         Msg::VaultOpened {
+            backend,
             conversations,
             warnings,
             theme,
@@ -89,6 +90,9 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             created,
         } => {
             state.retention_default = retention_default;
+            if let Some(name) = backend {
+                store_events::use_remembered_backend(state, &name);
+            }
             if let Some(mode) = redaction.and_then(|m| m.parse().ok()) {
                 state.redaction = mode;
             }

@@ -6,6 +6,23 @@ use super::{reply, scroll};
 use crate::model::msg::{Effect, StoreJob};
 use crate::model::state::{ConversationItem, Entry, MAX_UNLOCK_TRIES, Screen, State, UnlockForm, mark_superseded};
 
+/// The backend chosen with `/backend` in an earlier session, unless this
+/// run names one (`--backend`); a name the config no longer has is told,
+/// and the run's backend stays.
+pub(super) fn use_remembered_backend(state: &mut State, name: &str) {
+    if state.backend_pinned || name == state.backend.choice.name {
+        return;
+    }
+    match state.backends.iter().find(|b| b.name == name).cloned() {
+        Some(choice) => state.backend = crate::model::state::ActiveBackend::chosen(choice),
+        None => state.notify(format!(
+            "the backend '{}' chosen last time is not in the config any more; using '{}'",
+            crate::sanitize::one_line(name, 40),
+            state.backend.choice.name
+        )),
+    }
+}
+
 pub(super) fn opened(
     state: &mut State,
     conversations: Vec<ConversationItem>,

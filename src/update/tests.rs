@@ -742,7 +742,9 @@ fn switching_to_a_remote_backend_prepares_it_and_checks_consent() {
         "{effects:?}"
     );
     assert!(
-        matches!(&effects[1], Effect::Store(StoreJob::CheckConsent { backend }) if backend == "cloud"),
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreJob::CheckConsent { backend }) if backend == "cloud")),
         "{effects:?}"
     );
     assert!(!state.backend.consented);
@@ -1413,10 +1415,7 @@ fn an_incognito_conversation_inside_a_session_is_created_in_memory_and_marked() 
         },
     );
     assert_eq!(state.memory_conversations, [id]);
-    let shown: Vec<String> = crate::ui::status::facts(&state)
-        .into_iter()
-        .map(|f| f.long)
-        .collect();
+    let shown: Vec<String> = crate::ui::status::facts(&state).into_iter().map(|f| f.long).collect();
     assert!(shown.iter().any(|v| v == "incognito: memory only"), "{shown:?}");
     // A later message of it is routed by its id; /new leaves incognito.
     let stream = state.streaming.as_ref().expect("streaming").stream;
@@ -1540,4 +1539,73 @@ fn redact_with_a_mistyped_mode_says_what_the_modes_are() {
     let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
     assert!(notice.contains("'mak' is not a redaction mode"), "{notice}");
     assert_eq!(state.redaction, crate::redact::egress::Mode::Mask);
+}
+
+fn vault_opened(backend: Option<&str>) -> Msg {
+    Msg::VaultOpened {
+        backend: backend.map(str::to_owned),
+        conversations: Vec::new(),
+        warnings: Vec::new(),
+        theme: None,
+        redaction: None,
+        retention_default: None,
+        created: false,
+    }
+}
+
+#[test]
+fn a_backend_chosen_with_slash_backend_is_saved_and_used_at_the_next_unlock() {
+    let mut state = chat_state();
+    type_text(&mut state, "/backend cloud");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreJob::SaveSetting { name, value })
+            if name == crate::model::state::BACKEND_SETTING && value == "cloud")),
+        "{effects:?}"
+    );
+
+    let mut next_start = chat_state();
+    next_start.screen = Screen::Unlock(UnlockForm::default());
+    let (effects, _) = update(&mut next_start, vault_opened(Some("cloud")));
+    assert_eq!(next_start.backend.choice.name, "cloud");
+    assert!(!next_start.backend.consented, "a remote backend still asks for consent");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::PrepareBackend(name) if name == "cloud")),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_backend_named_for_the_run_beats_the_remembered_one_and_a_vanished_one_is_told() {
+    let mut pinned = chat_state();
+    pinned.backend_pinned = true;
+    update(&mut pinned, vault_opened(Some("cloud")));
+    assert_eq!(pinned.backend.choice.name, "local");
+
+    let mut state = chat_state();
+    update(&mut state, vault_opened(Some("gone")));
+    assert_eq!(state.backend.choice.name, "local");
+    let notice = state.notice.as_ref().expect("a notice").text.clone();
+    assert!(
+        notice.contains("'gone'") && notice.contains("using 'local'"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn an_incognito_session_does_not_remember_the_backend() {
+    let mut state = chat_state();
+    state.incognito = true;
+    type_text(&mut state, "/backend cloud");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreJob::SaveSetting { .. }))),
+        "{effects:?}"
+    );
 }

@@ -1,13 +1,18 @@
 //! What a new user trips over (issue 19), end to end: the real binary in a
 //! real terminal (tmux), or through the CLI where no screen is involved.
 
-use super::support::http::{TestServer, delta_then_silence};
+use super::support::http::{TestServer, delta, delta_then_silence, done, finish, sse};
 use super::tui::{Screen, have_tmux};
 use super::*;
 
 /// The last row of the screen: the status bar.
 fn status_row(screen: &str) -> String {
-    screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().to_owned()
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -57,6 +62,63 @@ fn an_incognito_conversation_is_marked_alike_everywhere_and_the_bar_keeps_it_and
         std::thread::sleep(Duration::from_millis(50));
     }
     screen.keys(&["Escape"]);
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
+
+#[test]
+fn the_backend_chosen_with_slash_backend_is_the_one_at_the_next_start_unless_one_is_named() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TestServer::always(|| sse(&[delta("From the llama."), finish("stop"), done()]));
+    let sandbox = Sandbox::new();
+    drop(new_vault(&sandbox.vault()));
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let args = format!("--config '{}'", config.display());
+    let screen = Screen::sotto(&sandbox, &args, &[]);
+    let shown = screen.unlock();
+    assert!(status_row(&shown).contains("local"), "{shown}");
+    screen.send("/help");
+    screen.wait_for("Help (Esc closes");
+    let mut pages = 0;
+    while !screen.text().contains("answers and remember it") {
+        assert!(
+            pages < 20,
+            "/help never says the backend is remembered:\n{}",
+            screen.text()
+        );
+        screen.keys(&["NPage"]);
+        std::thread::sleep(Duration::from_millis(100));
+        pages += 1;
+    }
+    screen.keys(&["Escape"]);
+    screen.send("/backend llama");
+    screen.wait_for("backend 'llama'");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+
+    let screen = Screen::sotto(&sandbox, &args, &[]);
+    let shown = screen.unlock();
+    let bar = status_row(&shown);
+    assert!(bar.contains("llama") && !bar.contains("local"), "{bar:?}");
+    screen.send("which backend is this?");
+    screen.wait_for("From the llama.");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+
+    let screen = Screen::sotto(&sandbox, &format!("{args} --backend local"), &[]);
+    let shown = screen.unlock();
+    let bar = status_row(&shown);
+    assert!(bar.contains("local") && !bar.contains("llama"), "{bar:?}");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }

@@ -275,7 +275,9 @@ impl StoreActor {
         };
         let theme = vault.setting("ui.theme").ok().flatten();
         let redaction = vault.setting(crate::redact::egress::MODE_SETTING).ok().flatten();
+        let backend = vault.setting(crate::model::state::BACKEND_SETTING).ok().flatten();
         self.send(Msg::VaultOpened {
+            backend,
             conversations,
             warnings,
             theme,
