@@ -107,7 +107,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOTTO_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// The backend for this run, by its name in the config [default: the config's default_backend, else 'local']
+    /// The backend for this run, by its name in the config [default: the chat screen's last /backend choice, else the config's default_backend, else 'local']
     #[arg(long, global = true, env = "SOTTO_BACKEND", value_name = "NAME")]
     pub backend: Option<String>,
 

@@ -55,6 +55,11 @@ impl Vault {
     /// Creates a vault at `root`, which must not exist or be an empty directory.
     pub fn create(root: &Path, protection: NewProtection<'_>) -> Result<Vault, VaultError> {
         let target = inspect(root)?;
+        check_writable(root, &target)?;
+        Vault::create_at(root, target, protection).map_err(|e| creation_error(root, e))
+    }
+
+    fn create_at(root: &Path, target: Target, protection: NewProtection<'_>) -> Result<Vault, VaultError> {
         fsutil::restrict_umask();
         let identity = VaultIdentity::generate();
         let root = match target {
@@ -80,7 +85,49 @@ impl Vault {
     /// Whether a vault can be created at `root`: it must not exist, or be an
     /// empty directory. Checked before asking for a passphrase.
     pub fn check_creatable(root: &Path) -> Result<(), VaultError> {
-        inspect(root).map(|_| ())
+        check_writable(root, &inspect(root)?)
+    }
+}
+
+/// A vault is built in `root` itself (an empty directory) or beside it, in
+/// the nearest directory that exists: that one must be writable.
+fn check_writable(root: &Path, target: &Target) -> Result<(), VaultError> {
+    let dir = match target {
+        Target::EmptyDir { canonical } => canonical.clone(),
+        Target::Absent => {
+            let parent = root
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            parent.ancestors().find(|p| p.is_dir()).unwrap_or(parent).to_owned()
+        }
+    };
+    fsutil::check_dir_writable(&dir).map_err(|e| VaultError::CannotCreate {
+        path: root.to_owned(),
+        reason: match e.raw_os_error() {
+            Some(libc::EROFS) => "is on a read-only file system".to_owned(),
+            Some(libc::EACCES) | Some(libc::EPERM) => "cannot be written by you (permission denied)".to_owned(),
+            _ => format!("cannot be written ({e})"),
+        },
+        dir,
+    })
+}
+
+/// A failure while creating speaks of creating: nothing was saved yet, so
+/// the messages about what is safe after a failed write do not apply.
+fn creation_error(root: &Path, error: VaultError) -> VaultError {
+    match error {
+        VaultError::DiskFull { path, reason } => VaultError::CannotCreate {
+            path: root.to_owned(),
+            dir: path,
+            reason: format!("could not be written: {reason}"),
+        },
+        VaultError::ReadOnly { path } => VaultError::CannotCreate {
+            path: root.to_owned(),
+            dir: path,
+            reason: "is on a read-only file system".to_owned(),
+        },
+        other => other,
     }
 }
 
@@ -271,5 +318,44 @@ fn protection_kind(protection: &Protection) -> &'static str {
     match protection {
         Protection::Passphrase => "passphrase",
         Protection::IdentityFile { .. } => "identity-file",
+    }
+}
+
+#[cfg(test)]
+mod creation_tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_fails_while_creating_speaks_of_creating_not_of_what_is_safe() {
+        let root = Path::new("/data/sotto");
+        for failure in [
+            VaultError::DiskFull {
+                path: "/data/.sotto-init-1/db".into(),
+                reason: "no space is left on the device",
+            },
+            VaultError::ReadOnly {
+                path: "/data/.sotto-init-1".into(),
+            },
+        ] {
+            let error = creation_error(root, failure);
+            let message = error.to_string();
+            assert!(matches!(error, VaultError::CannotCreate { .. }), "{error:?}");
+            assert!(
+                message.starts_with("cannot create a vault at '/data/sotto'"),
+                "{message}"
+            );
+            assert!(
+                message.contains("Nothing was created") && !message.contains("saved is safe"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_data_directory_is_checked_at_its_nearest_existing_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("a/b/sotto");
+        assert!(Vault::check_creatable(&root).is_ok());
+        assert!(!dir.path().join("a").exists(), "checking creates nothing");
     }
 }

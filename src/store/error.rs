@@ -83,6 +83,14 @@ pub enum VaultError {
     #[error("could not write '{}': it is on a read-only file system, and sotto must write to the vault, even to unlock it (its lock and audit log). What sotto reported as saved is safe; remount it read-write or move the vault, then open it again", .path.display())]
     ReadOnly { path: PathBuf },
 
+    #[error("cannot create a vault at '{}': '{}' {reason}. Nothing was created. Choose a place sotto can write with --data-dir DIR (or SOTTO_DATA_DIR), or make that directory writable, then start sotto again", .path.display(), .dir.display())]
+    CannotCreate {
+        path: PathBuf,
+        /// The directory that cannot be written.
+        dir: PathBuf,
+        reason: String,
+    },
+
     #[error("the vault database at '{}' failed: {message}", .path.display())]
     Database { path: PathBuf, message: String },
 

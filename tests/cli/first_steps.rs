@@ -122,3 +122,90 @@ fn the_backend_chosen_with_slash_backend_is_the_one_at_the_next_start_unless_one
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
+
+/// Makes `dir` read-only for the child `command` starts: a read-only tmpfs
+/// over it in the child's own mount namespace where the kernel allows it
+/// (root), else its permission bits (which bind every user but root).
+/// Returns false when neither can make it read-only.
+fn read_only_for_child(command: &mut Command, dir: &Path) -> bool {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid only reads the process's credentials.
+    if unsafe { libc::geteuid() } != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        return true;
+    }
+    let target = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+    let (tmpfs, root) = (c"tmpfs", c"/");
+    let mount = move || -> std::io::Result<()> {
+        // SAFETY: plain syscalls on NUL-terminated strings made before the
+        // fork; the namespace is the child's own.
+        let ok = unsafe {
+            libc::unshare(libc::CLONE_NEWNS) == 0
+                && libc::mount(
+                    std::ptr::null(),
+                    root.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) == 0
+                && libc::mount(
+                    tmpfs.as_ptr(),
+                    target.as_ptr(),
+                    tmpfs.as_ptr(),
+                    libc::MS_RDONLY,
+                    std::ptr::null(),
+                ) == 0
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    // The same steps in a throwaway child first: spawning fails if the
+    // kernel refuses them.
+    let probe = mount.clone();
+    // SAFETY: the closure makes only async-signal-safe syscalls.
+    let works = unsafe { Command::new("true").pre_exec(probe).status() }.is_ok_and(|s| s.success());
+    if works {
+        // SAFETY: as above.
+        unsafe {
+            command.pre_exec(mount);
+        }
+    }
+    works
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_written_is_told_before_any_passphrase_is_asked() {
+    let sandbox = Sandbox::new();
+    let place = sandbox.path("read-only");
+    std::fs::create_dir_all(&place).unwrap();
+    let data_dir = place.join("sotto");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
+    command
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .env("HOME", sandbox.path("home"))
+        .env("XDG_CONFIG_HOME", sandbox.path("home/.config"))
+        .env("TERM", "xterm-256color");
+    assert!(
+        read_only_for_child(&mut command, &place),
+        "this machine can make no directory read-only for a child (no mount namespace as root)"
+    );
+    let mut terminal = super::support::pty::spawn(&mut command);
+    let status = terminal.wait(Duration::from_secs(20));
+    let seen = terminal.seen.clone();
+    assert!(!status.success(), "{seen}");
+    assert!(
+        seen.contains(&format!("cannot create a vault at '{}'", data_dir.display())) && seen.contains("--data-dir"),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains("Welcome") && !seen.contains("assphrase") && !seen.contains("saved is safe"),
+        "{seen:?}"
+    );
+    assert!(terminal.echo_is_on(), "the terminal is as it was");
+    assert!(!data_dir.exists());
+}
