@@ -326,6 +326,14 @@ impl Runtime {
                     }
                     continue;
                 }
+                Effect::Repaint => {
+                    // Forgets what ratatui believes is on screen, so the next
+                    // frame writes every cell.
+                    if let Err(e) = guard.terminal.clear() {
+                        state.error(format!("cannot clear the terminal: {e}"));
+                    }
+                    continue;
+                }
                 Effect::OpenEditor(draft) => {
                     self.input_pause.pause();
                     guard.suspend();

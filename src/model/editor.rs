@@ -55,8 +55,17 @@ pub fn clean_input(text: &str) -> String {
     sanitize::for_terminal(&text).into_owned()
 }
 
+/// Letters, digits and pictures (emoji, flags) make words: Ctrl-W after
+/// "hi 🇫🇷" takes the flag, not the flag and "hi".
 fn is_word_char(g: &str) -> bool {
-    g.chars().any(|c| c.is_alphanumeric() || c == '_')
+    g.chars().any(|c| c.is_alphanumeric() || c == '_' || is_pictograph(c))
+}
+
+/// Emoji and the symbols terminals draw as pictures: the pictographic blocks
+/// from U+1F000 on (flags' regional indicators among them), and the
+/// miscellaneous symbols and dingbats (☀, ✅).
+fn is_pictograph(c: char) -> bool {
+    c >= '\u{1F000}' || ('\u{2600}'..='\u{27BF}').contains(&c)
 }
 
 impl Editor {
@@ -401,6 +410,22 @@ mod tests {
         assert_eq!(e.cursor(), 3);
         e.delete_to_line_end();
         assert_eq!(e.text(), "one", "Ctrl-K at a line end joins the next line");
+    }
+
+    #[test]
+    fn ctrl_w_after_a_flag_or_emoji_takes_only_that_picture() {
+        for (text, left) in [
+            ("hi 🇫🇷", "hi "),
+            ("hi 🇫🇷🇩🇪", "hi "),
+            ("ok 👍🏽", "ok "),
+            ("done ✅", "done "),
+            ("你好 世界", "你好 "),
+            ("wow!🎉", "wow!"),
+        ] {
+            let mut e = editor(text);
+            e.delete_word_before();
+            assert_eq!(e.text(), left, "Ctrl-W in {text:?}");
+        }
     }
 
     #[test]

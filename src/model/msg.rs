@@ -197,6 +197,9 @@ pub enum Effect {
     // ─── Terminal ───
     CopyToClipboard(String),
     OpenEditor(String),
+    /// Ctrl-L: clear the terminal and draw every cell again, whatever the
+    /// terminal shows now (another program's output, a ghost glyph).
+    Repaint,
     /// Load the named theme from disk (the user may have edited it);
     /// `chosen` when the user picked it now.
     LoadTheme {
@@ -255,6 +258,7 @@ impl std::fmt::Debug for Effect {
             Effect::CancelReply { stream } => return write!(f, "CancelReply(stream {stream})"),
             Effect::CopyToClipboard(_) => "CopyToClipboard",
             Effect::OpenEditor(_) => "OpenEditor",
+            Effect::Repaint => "Repaint",
             Effect::LoadTheme { name, .. } => return write!(f, "LoadTheme({name})"),
             Effect::Quit => "Quit",
         };

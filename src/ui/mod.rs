@@ -52,7 +52,51 @@ pub fn draw(frame: &mut Frame, state: &State, cache: &mut chat::ChatCache) {
             popups::draw(frame, body, state);
         }
     }
+    split_flags(frame.buffer_mut());
+}
+
+/// Puts each half of a flag (a pair of regional indicators) in a cell of
+/// its own. Drawn as one two-column cell, a flag is erased by writing the
+/// first column only, and terminals that keep the halves as two cells
+/// (tmux, xterm) leave the second half on screen as a ghost. Written as two
+/// adjacent cells, the terminal still receives the pair in one run (and
+/// draws a flag where it can), and each column is cleared on its own.
+fn split_flags(buffer: &mut ratatui::buffer::Buffer) {
+    let area = buffer.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(1) {
+            let symbol = buffer[(x, y)].symbol();
+            let mut chars = symbol.chars();
+            let (Some(first), Some(second), None) = (chars.next(), chars.next(), chars.next()) else {
+                continue;
+            };
+            if !(is_regional_indicator(first) && is_regional_indicator(second)) {
+                continue;
+            }
+            buffer[(x, y)].set_char(first);
+            buffer[(x + 1, y)].set_char(second);
+        }
+    }
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
 #[cfg(test)]
 mod snapshots;
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn each_half_of_a_flag_gets_a_cell_so_erasing_it_clears_both_columns() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 10, 1));
+        buffer.set_string(0, 0, "a🇫🇷🇩🇪 é", ratatui::style::Style::default());
+        super::split_flags(&mut buffer);
+        let cells: Vec<&str> = (0..7).map(|x| buffer[(x, 0)].symbol()).collect();
+        assert_eq!(cells, ["a", "🇫", "🇷", "🇩", "🇪", " ", "é"]);
+    }
+}

@@ -21,7 +21,7 @@ pub fn key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if !(ctrl && key.code == KeyCode::Char('c')) {
-        state.quit_armed = false;
+        disarm_quit(state);
     }
     match &mut state.screen {
         Screen::Welcome(_) => super::screens::welcome_key(state, key),
@@ -180,7 +180,10 @@ fn chat_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char('n') if ctrl => return run_command(state, "/new"),
         KeyCode::Char('o') if ctrl => return vec![Effect::OpenEditor(state.editor.text().to_owned())],
-        KeyCode::Char('l') if ctrl => state.generation += 1,
+        KeyCode::Char('l') if ctrl => {
+            state.generation += 1;
+            return vec![Effect::Repaint];
+        }
         _ => {
             edit_key(state, key);
             state.completion_selected = 0;
@@ -278,6 +281,17 @@ pub fn run_command(state: &mut State, input: &str) -> Vec<Effect> {
     }
 }
 
+/// Shown after a first Ctrl-C with a draft in the input.
+const QUIT_HINT: &str = "press Ctrl-C again to quit; your draft is not saved";
+
+/// Any other key takes back a first Ctrl-C, and its hint with it: once the
+/// draft is edited or cleared, the hint no longer says what Ctrl-C does.
+pub(super) fn disarm_quit(state: &mut State) {
+    if std::mem::take(&mut state.quit_armed) && state.notice.as_ref().is_some_and(|n| n.text == QUIT_HINT) {
+        state.notice = None;
+    }
+}
+
 fn ctrl_c(state: &mut State) -> Vec<Effect> {
     if state.is_streaming() {
         return reply::cancel(state);
@@ -286,7 +300,7 @@ fn ctrl_c(state: &mut State) -> Vec<Effect> {
         return quit(state);
     }
     state.quit_armed = true;
-    state.notify("press Ctrl-C again to quit; your draft is not saved");
+    state.notify(QUIT_HINT);
     Vec::new()
 }
 

@@ -29,6 +29,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
         }
         Msg::Paste(text) => {
             state.last_activity = state.clock;
+            keys::disarm_quit(state);
             keys::paste(state, &text);
             (Vec::new(), true)
         }

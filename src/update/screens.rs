@@ -74,7 +74,9 @@ fn welcome_enter(state: &mut State) -> Vec<Effect> {
                 strength.advice()
             ),
         });
-        form.focus = 0;
+        // A refused passphrase leaves the fields empty: what is typed next
+        // is a new passphrase, not more of the refused one.
+        start_over(form);
         return Vec::new();
     }
     if form.focus == 0 {
@@ -83,7 +85,7 @@ fn welcome_enter(state: &mut State) -> Vec<Effect> {
     }
     if !form.passphrase.matches(&form.confirm) {
         form.error = Some("The two passphrases differ. Type the same one twice.".into());
-        form.confirm.clear();
+        start_over(form);
         return Vec::new();
     }
     let secret = form.passphrase.secret();
@@ -92,6 +94,14 @@ fn welcome_enter(state: &mut State) -> Vec<Effect> {
         can_cancel: false,
     };
     vec![Effect::Store(StoreJob::CreateVault(secret))]
+}
+
+/// Empties both fields and puts the cursor in the first; the error stays.
+fn start_over(form: &mut WelcomeForm) {
+    form.passphrase.clear();
+    form.confirm.clear();
+    form.focus = 0;
+    rate_passphrase(form);
 }
 
 pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {

@@ -332,16 +332,17 @@ fn the_welcome_screen_refuses_weak_and_mismatched_passphrases() {
         "{:?}",
         form.error
     );
-    assert!(form.strength.as_ref().is_some_and(|s| s.score < 4));
-    for _ in 0..9 {
-        key(&mut state, KeyCode::Backspace);
-    }
+    // The refused passphrase is gone: what is typed next starts afresh.
+    assert!(form.passphrase.is_empty() && form.strength.is_none() && form.focus == 0);
     type_text(&mut state, "plinth walrus cobalt ember quaver");
     key(&mut state, KeyCode::Enter);
     type_text(&mut state, "plinth walrus cobalt ember quavers");
     assert!(key(&mut state, KeyCode::Enter).is_empty());
     let Screen::Welcome(form) = &state.screen else { panic!() };
     assert!(form.error.as_ref().unwrap().contains("differ"));
+    assert!(form.passphrase.is_empty() && form.confirm.is_empty() && form.focus == 0);
+    type_text(&mut state, "plinth walrus cobalt ember quaver");
+    key(&mut state, KeyCode::Enter);
     type_text(&mut state, "plinth walrus cobalt ember quaver");
     let effects = key(&mut state, KeyCode::Enter);
     assert!(
@@ -461,6 +462,23 @@ fn export_is_encrypted_unless_plaintext_is_asked_and_confirmed() {
             && r.plaintext && r.format == crate::store::ExportFormat::Markdown),
         "{effects:?}"
     );
+}
+
+#[test]
+fn the_quit_hint_goes_once_another_key_takes_back_the_first_ctrl_c() {
+    let mut state = chat_state();
+    type_text(&mut state, "unsent thoughts");
+    press(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(state.notice.as_ref().unwrap().text.contains("Ctrl-C again"));
+    press(&mut state, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(state.editor.text(), "");
+    assert!(state.notice.is_none(), "{:?}", state.notice.as_ref().map(|n| &n.text));
+    // Another notice shown since is left alone.
+    type_text(&mut state, "more");
+    press(&mut state, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    state.notify("theme 'light'");
+    key(&mut state, KeyCode::Backspace);
+    assert_eq!(state.notice.as_ref().unwrap().text, "theme 'light'");
 }
 
 #[test]

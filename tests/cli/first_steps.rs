@@ -209,3 +209,106 @@ fn a_data_directory_that_cannot_be_written_is_told_before_any_passphrase_is_aske
     assert!(terminal.echo_is_on(), "the terminal is as it was");
     assert!(!data_dir.exists());
 }
+
+/// The input box's first row of text, between its borders.
+fn input_row(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .rposition(|l| l.contains("┌ Message"))
+        .expect("the input box");
+    lines[top + 1].to_owned()
+}
+
+#[test]
+fn flags_leave_no_ghosts_ctrl_w_takes_only_the_flag_and_ctrl_l_repaints_everything() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "--incognito", &[]);
+    screen.wait_for("Message (Enter sends");
+    screen.type_text("ab 🇫🇷🇩🇪 cd");
+    screen.wait_for("cd");
+    screen.keys(&["C-u"]);
+    screen.type_text("xy");
+    std::thread::sleep(Duration::from_millis(300));
+    let row = input_row(&screen.wait_for("xy"));
+    assert!(
+        !row.chars().any(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)) && !row.contains("cd"),
+        "a ghost of the cleared draft: {row:?}"
+    );
+
+    screen.keys(&["C-u"]);
+    screen.type_text("hello 🇫🇷");
+    std::thread::sleep(Duration::from_millis(300));
+    screen.keys(&["C-w"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let row = input_row(&screen.text());
+    assert!(
+        row.contains("hello") && !row.contains('🇫'),
+        "Ctrl-W after a flag: {row:?}"
+    );
+
+    // Another program writes over the screen; Ctrl-L brings sotto's back.
+    let tty = screen.tmux(&["display-message", "-p", "#{pane_tty}"]);
+    std::fs::write(tty.trim(), "\x1b[5;40HSCRIBBLED-BY-ANOTHER-PROGRAM").unwrap();
+    screen.wait_for("SCRIBBLED-BY-ANOTHER-PROGRAM");
+    screen.keys(&["C-l"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while screen.text().contains("SCRIBBLED") {
+        assert!(Instant::now() < deadline, "Ctrl-L left:\n{}", screen.text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(screen.text().contains("Message (Enter sends"), "{}", screen.text());
+    screen.keys(&["C-u", "C-c"]);
+    screen.wait_for("EXIT=0");
+}
+
+#[test]
+fn a_refused_passphrase_is_cleared_so_the_next_one_is_typed_afresh() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Welcome to sotto");
+    screen.send("abc");
+    screen.wait_for("Not strong enough");
+    screen.send(PASSPHRASE);
+    screen.send(PASSPHRASE);
+    screen.wait_for("Who should answer?");
+    screen.keys(&["Enter"]);
+    screen.wait_for("Message (Enter sends");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+    // The vault opens with the passphrase alone, not "abc" and it.
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.unlock();
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
+
+#[test]
+fn the_quit_hint_leaves_with_the_draft() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "--incognito", &[]);
+    screen.wait_for("Message (Enter sends");
+    screen.type_text("a draft");
+    screen.wait_for("a draft");
+    screen.keys(&["C-c"]);
+    screen.wait_for("press Ctrl-C again to quit");
+    screen.keys(&["C-u"]);
+    // The hint would otherwise fade after four seconds.
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    while screen.text().contains("press Ctrl-C again") {
+        assert!(Instant::now() < deadline, "the hint stayed:\n{}", screen.text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
