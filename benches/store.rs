@@ -314,5 +314,5 @@ fn export_100k_messages_json(bencher: Bencher) {
     let json_bytes = run(&mut vault, &Encryption::Plaintext).bytes;
     bencher
         .counter(BytesCount::new(json_bytes))
-        .bench_local(|| run(&mut vault, &Encryption::Vault));
+        .bench_local(|| run(&mut vault, &Encryption::Owner));
 }

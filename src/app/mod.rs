@@ -27,7 +27,7 @@ use crate::theme::{Theme, ThemeCatalog};
 use crate::ui;
 use crate::update::update;
 use event_sources::{InputPause, spawn_input, spawn_signals, spawn_timer};
-use startup::{choices, first_screen};
+use startup::first_screen;
 use store::{StoreActor, StoreInput};
 
 /// Shortest time between two frames (about 60 per second).
@@ -94,24 +94,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     let (screen, locked, unlock_now) = first_screen(&options)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let catalog = ThemeCatalog::new(options.theme_dir.clone());
-    let backends = choices(&options.config);
-    let active = backends
-        .iter()
-        .find(|b| b.name == options.backend)
-        .cloned()
-        .ok_or_else(|| AppError::NoBackend(options.backend.clone()))?;
-    let mut state = State::new(
-        screen,
-        options.data_dir.display().to_string(),
-        backends,
-        active,
-        Theme::fallback(no_color),
-        catalog.names(),
-    );
-    state.incognito = options.incognito;
-    state.backend_pinned = options.backend_pinned;
-    state.context = options.config.context;
-    state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
+    let mut state = startup::initial_state(&options, screen, Theme::fallback(no_color), catalog.names())?;
 
     let (events, inbox) = mpsc::channel::<Event>();
     let (store, store_inbox) = mpsc::channel::<StoreInput>();

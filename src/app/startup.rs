@@ -2,12 +2,46 @@
 //! (welcome, unlock or chat) with the vault to unlock, decided before the
 //! terminal is touched so that a vault in use or damaged is a plain error.
 
-use super::TuiOptions;
+use super::{AppError, TuiOptions};
 use crate::config::Config;
-use crate::model::state::{BackendChoice, Screen, UnlockForm, WelcomeForm};
+use crate::model::state::{BackendChoice, Screen, State, UnlockForm, WelcomeForm};
 use crate::store::{LockedVault, Protection, VaultError};
+use crate::theme::Theme;
 
-pub(super) fn choices(config: &Config) -> Vec<BackendChoice> {
+/// The state the chat starts from: the options and config applied.
+pub(super) fn initial_state(
+    options: &TuiOptions,
+    screen: Screen,
+    theme: Theme,
+    theme_names: Vec<String>,
+) -> Result<State, AppError> {
+    let backends = choices(&options.config);
+    let active = backends
+        .iter()
+        .find(|b| b.name == options.backend)
+        .cloned()
+        .ok_or_else(|| AppError::NoBackend(options.backend.clone()))?;
+    let mut state = State::new(
+        screen,
+        options.data_dir.display().to_string(),
+        backends,
+        active,
+        theme,
+        theme_names,
+    );
+    state.incognito = options.incognito;
+    state.backend_pinned = options.backend_pinned;
+    state.export_dir = match &options.demo {
+        // The tour's export stays in its throwaway directory.
+        Some(demo) => Some(demo.scratch.clone()),
+        None => crate::paths::default_export_dir(),
+    };
+    state.context = options.config.context;
+    state.auto_lock_ms = i64::try_from(options.config.auto_lock_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
+    Ok(state)
+}
+
+fn choices(config: &Config) -> Vec<BackendChoice> {
     config
         .backends
         .values()

@@ -36,10 +36,10 @@ pub struct ExportArgs {
     /// The format
     #[arg(long, value_enum, default_value = "json")]
     format: FormatArg,
-    /// The file to write [default: sotto-export-DATE-TIME.json.age (or .md.age) in the current directory]
+    /// The file to write [default: sotto-export-DATE-TIME.json.age (or .md.age) in your download directory (XDG_DOWNLOAD_DIR), else your home directory]
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Encrypt to this age recipient (age1…) or SSH public key instead of the vault's own (repeatable)
+    /// Encrypt to this age recipient (age1…) or SSH public key instead of the default (your vault passphrase, or your identity file's recipients) (repeatable)
     #[arg(long, value_name = "RECIPIENT", conflicts_with_all = ["passphrase", "plaintext"])]
     recipient: Vec<String>,
     /// Encrypt with a passphrase of its own (asked twice, or SOTTO_EXPORT_PASSPHRASE_FILE)
@@ -70,10 +70,14 @@ pub(crate) fn run_export(context: &Context, args: &ExportArgs) -> Result<u8, Cli
         FormatArg::Json => ExportFormat::Json,
         FormatArg::Markdown => ExportFormat::Markdown,
     };
-    let path = args
-        .output
-        .clone()
-        .unwrap_or_else(|| export::default_file_name(format, args.plaintext, Timestamp::now()));
+    let path = match &args.output {
+        Some(path) => path.clone(),
+        None => crate::paths::default_export_dir()
+            .ok_or_else(|| {
+                CliError::Input("no home directory is known for the export; name a file with --output".into())
+            })?
+            .join(export::default_file_name(format, args.plaintext, Timestamp::now())),
+    };
     // Refuse what cannot work before asking for anything.
     if !args.force && std::fs::symlink_metadata(&path).is_ok() {
         return Err(CliError::Input(format!(
@@ -93,7 +97,7 @@ pub(crate) fn run_export(context: &Context, args: &ExportArgs) -> Result<u8, Cli
     } else if !args.recipient.is_empty() {
         Encryption::Recipients(args.recipient.clone())
     } else {
-        Encryption::Vault
+        Encryption::Owner
     };
     let destination = Destination {
         path,
@@ -133,13 +137,22 @@ pub(crate) fn run_import(context: &Context, args: &ImportArgs) -> Result<u8, Cli
         .into_iter()
         .flatten()
         .collect::<Vec<_>>();
-    let passphrase = if export::needs_passphrase(&bytes) {
+    // A passphrase given for the export is used; otherwise the vault's own
+    // passphrase is tried first (a default export is made with it), and
+    // only then is one asked for.
+    let given = std::env::var_os(EXPORT_PASSPHRASE_FILE_VAR).is_some_and(|v| !v.is_empty());
+    let passphrase = if given && export::needs_passphrase(&bytes) {
         Some(read_export_passphrase(false)?)
     } else {
         None
     };
     let mut vault = open_vault(context)?;
-    let summary = export::import(&mut vault, &bytes, passphrase.as_ref(), &identities).map_err(|e| match e {
+    let mut imported = export::import(&mut vault, &bytes, passphrase.as_ref(), &identities);
+    if matches!(imported, Err(export::ImportError::PassphraseRequired)) && passphrase.is_none() {
+        let asked = read_export_passphrase(false)?;
+        imported = export::import(&mut vault, &bytes, Some(&asked), &identities);
+    }
+    let summary = imported.map_err(|e| match e {
         export::ImportError::Vault(e) => CliError::Vault(e),
         other => CliError::Input(other.to_string()),
     })?;

@@ -75,11 +75,19 @@ pub fn export(state: &mut State, args: &str) -> Outcome {
             None => return Err("this conversation is not stored yet; '/export all' exports every conversation".into()),
         }
     };
+    let path = match path {
+        Some(path) => path,
+        None => state
+            .export_dir
+            .as_ref()
+            .ok_or("no home directory is known for the export; name the file: /export FILE")?
+            .join(crate::export::default_file_name(format, plaintext, state.clock)),
+    };
     let request = ExportRequest {
         scope,
         format,
         plaintext,
-        path: path.unwrap_or_else(|| crate::export::default_file_name(format, plaintext, state.clock)),
+        path,
     };
     if !plaintext {
         state.notify("exporting…");

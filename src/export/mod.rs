@@ -5,10 +5,12 @@
 
 pub(crate) mod defuse;
 pub mod document;
+mod keys;
 pub mod markdown;
 pub mod output;
 pub mod read;
 
 pub use document::{EXPORT_SCHEMA, ExportScope};
-pub use output::{Destination, Encryption, ExportError, ExportSummary, default_file_name, export, protection_note};
+pub use keys::protection_note;
+pub use output::{Destination, Encryption, ExportError, ExportSummary, default_file_name, export};
 pub use read::{ImportError, ImportSummary, import, needs_passphrase};

@@ -14,6 +14,7 @@ use rand::RngCore;
 use secrecy::SecretString;
 
 use super::document::{ExportScope, JsonWriter, conversation_json};
+use super::keys::{Keys, recipients};
 use super::markdown;
 use crate::crypto::KdfCost;
 use crate::store::fsutil;
@@ -22,8 +23,10 @@ use crate::time::Timestamp;
 
 /// How the export is protected.
 pub enum Encryption {
-    /// To the vault's own recipient, and the recovery key's if there is one.
-    Vault,
+    /// The default: to what protects the vault itself and stays when the
+    /// vault identity rotates (the passphrase, or the user's identity file
+    /// and the recovery key), so a wipe or rekey never stops it opening.
+    Owner,
     /// To these age recipients (`age1…`) or SSH public keys.
     Recipients(Vec<String>),
     /// With a passphrase (scrypt at this cost).
@@ -51,6 +54,10 @@ pub enum ExportError {
         "'{0}' is not an age recipient (age1…) or an SSH public key (ssh-ed25519 …, ssh-rsa …); nothing was written"
     )]
     BadRecipient(String),
+    #[error(
+        "this vault's identity file names no recipient sotto can encrypt to (a plugin identity?), so there is no default encryption; use --recipient KEY or --passphrase. Nothing was written"
+    )]
+    NoOwnerKey,
     #[error("--armor only applies to encrypted exports; nothing was written")]
     ArmorWithoutEncryption,
     #[error("cannot {action} '{}': {source}. Nothing was written under that name", .path.display())]
@@ -83,6 +90,7 @@ impl ExportError {
 /// What an export wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportSummary {
+    /// Where the file is, as a full path.
     pub path: PathBuf,
     pub conversations: u64,
     pub messages: u64,
@@ -102,7 +110,7 @@ pub fn export(
     if destination.armor && matches!(encryption, Encryption::Plaintext) {
         return Err(ExportError::ArmorWithoutEncryption);
     }
-    let recipients = recipients(vault, encryption)?;
+    let keys = recipients(vault, encryption)?;
     let conversations = in_scope(vault, scope)?;
     let path = &destination.path;
     if !destination.force && fs::symlink_metadata(path).is_ok() {
@@ -113,7 +121,7 @@ pub fn export(
         vault,
         &conversations,
         (scope, format),
-        recipients,
+        keys.as_ref().map(Keys::refs),
         destination.armor,
         (file, path),
     );
@@ -125,6 +133,7 @@ pub fn export(
             return Err(e);
         }
     };
+    drop(keys);
     let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     vault.record_audit(AuditEvent::Export {
         scope: match scope {
@@ -135,7 +144,8 @@ pub fn export(
         encrypted: !matches!(encryption, Encryption::Plaintext),
     })?;
     Ok(ExportSummary {
-        path: path.clone(),
+        // The full path, so the user is told exactly where the file is.
+        path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
         conversations: conversations.len() as u64,
         messages,
         damaged_messages,
@@ -144,7 +154,7 @@ pub fn export(
 }
 
 /// `sotto-export-20261130-124000.json.age`: the default file name, in the
-/// current directory.
+/// directory `crate::paths::default_export_dir` names.
 pub fn default_file_name(format: ExportFormat, plaintext: bool, now: Timestamp) -> PathBuf {
     let stamp: String = now
         .to_rfc3339()
@@ -159,66 +169,6 @@ pub fn default_file_name(format: ExportFormat, plaintext: bool, now: Timestamp) 
     };
     let age = if plaintext { "" } else { ".age" };
     PathBuf::from(format!("sotto-export-{stamp}.{extension}{age}"))
-}
-
-/// What protects an export, and how to open it, in a sentence.
-pub fn protection_note(encryption: &Encryption, vault: &Vault) -> String {
-    match encryption {
-        Encryption::Plaintext => {
-            "It is plaintext: anyone who can read the file can read your history. Delete it when done.".into()
-        }
-        Encryption::Passphrase(..) => "It is encrypted with its own passphrase: 'age -d FILE' asks for it.".into(),
-        Encryption::Recipients(_) => "It is encrypted to the recipients you gave: 'age -d -i KEY FILE'.".into(),
-        Encryption::Vault => format!(
-            "It is encrypted to this vault's identity{}: 'age -d -i {} FILE' opens it with your passphrase, \
-             until the identity is next rotated (any wipe, rekey or passphrase change){}. For a lasting copy, \
-             use 'sotto export --recipient' or '--passphrase'.",
-            if vault.has_recovery_key() {
-                " and your recovery key"
-            } else {
-                ""
-            },
-            vault.root().join("identity.age").display(),
-            if vault.has_recovery_key() {
-                "; the recovery key keeps opening it"
-            } else {
-                ""
-            }
-        ),
-    }
-}
-
-type Recipients = Option<Vec<Box<dyn age::Recipient + Send>>>;
-
-/// The age recipients, or `None` for plaintext; checked before anything is written.
-fn recipients(vault: &Vault, encryption: &Encryption) -> Result<Recipients, ExportError> {
-    let parse = |text: &str| -> Result<Box<dyn age::Recipient + Send>, ExportError> {
-        let text = text.trim();
-        if let Ok(r) = text.parse::<age::x25519::Recipient>() {
-            return Ok(Box::new(r));
-        }
-        text.parse::<age::ssh::Recipient>()
-            .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)
-            .map_err(|_| ExportError::BadRecipient(text.to_owned()))
-    };
-    Ok(Some(match encryption {
-        Encryption::Plaintext => return Ok(None),
-        Encryption::Vault => {
-            let mut list = vec![parse(&vault.recipient())?];
-            // The sealed recipient, never vault.toml's (anyone who can write
-            // the data directory could add theirs there).
-            if let Some(recovery) = vault.recovery_recipient() {
-                list.push(parse(&recovery)?);
-            }
-            list
-        }
-        Encryption::Recipients(texts) => texts.iter().map(|t| parse(t)).collect::<Result<_, _>>()?,
-        Encryption::Passphrase(passphrase, cost) => {
-            let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
-            recipient.set_work_factor(cost.log_n());
-            vec![Box::new(recipient)]
-        }
-    }))
 }
 
 fn in_scope(vault: &Vault, scope: ExportScope) -> Result<Vec<ConversationSummary>, VaultError> {
@@ -269,7 +219,7 @@ fn write_all(
     vault: &Vault,
     conversations: &[ConversationSummary],
     (scope, format): (ExportScope, ExportFormat),
-    recipients: Recipients,
+    recipients: Option<Vec<&dyn age::Recipient>>,
     armor: bool,
     (file, path): (File, &Path),
 ) -> Result<(u64, u64), ExportError> {
@@ -286,9 +236,8 @@ fn write_all(
             (counts, out.into_inner().map_err(|e| io(e.into_error()))?)
         }
         Some(recipients) => {
-            let encryptor =
-                age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-                    .map_err(|e| ExportError::BadRecipient(e.to_string()))?;
+            let encryptor = age::Encryptor::with_recipients(recipients.into_iter())
+                .map_err(|e| ExportError::BadRecipient(e.to_string()))?;
             let form = if armor {
                 age::armor::Format::AsciiArmor
             } else {

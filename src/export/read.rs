@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use super::document::{ConversationJson, EXPORT_SCHEMA, Header, parse_time};
 use crate::crypto::KdfCost;
-use crate::store::{AuditEvent, ImportedConversation, ImportedMessage, Vault, VaultError};
+use crate::store::{AuditEvent, ImportedConversation, ImportedMessage, OwnerKey, Vault, VaultError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -104,19 +104,42 @@ fn decrypt(
     let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
         .map_err(|e| ImportError::Decrypt(e.to_string()))?;
     let reader = if decryptor.is_scrypt() {
-        let passphrase = passphrase.ok_or(ImportError::PassphraseRequired)?;
-        let mut identity = age::scrypt::Identity::new(passphrase.clone());
-        identity.set_max_work_factor(KdfCost::MAX_ACCEPTED_LOG_N);
-        decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
+        let passphrase = match (passphrase, vault.owner_key()) {
+            (Some(given), _) => given,
+            // A default export of a passphrase vault: its own passphrase,
+            // unless it was made under one changed since.
+            (None, Some(OwnerKey::Passphrase { passphrase: own, .. })) => {
+                return match decrypt_scrypt(bytes, own) {
+                    Ok(plain) => Ok(plain),
+                    Err(ImportError::Decrypt(_)) => Err(ImportError::PassphraseRequired),
+                    Err(other) => Err(other),
+                };
+            }
+            (None, _) => return Err(ImportError::PassphraseRequired),
+        };
+        return decrypt_scrypt(bytes, passphrase);
     } else {
         let own = vault.identity.age() as &dyn age::Identity;
         decryptor.decrypt(std::iter::once(own).chain(identities.iter().map(|i| i.as_ref())))
     };
+    read_plaintext(reader)
+}
+
+fn decrypt_scrypt(bytes: &[u8], passphrase: &SecretString) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
+        .map_err(|e| ImportError::Decrypt(e.to_string()))?;
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    identity.set_max_work_factor(KdfCost::MAX_ACCEPTED_LOG_N);
+    read_plaintext(decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)))
+}
+
+fn read_plaintext<R: Read>(reader: Result<R, age::DecryptError>) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
     let mut reader = reader.map_err(|e| {
         ImportError::Decrypt(match e {
             age::DecryptError::NoMatchingKeys => "it is not encrypted to this vault, and no --identity given opens it \
-                                                  (an export made before a wipe or rekey was encrypted to the old \
-                                                  identity: open it with the recovery key or the identity it names)"
+                                                  (a default export of an older sotto was encrypted to the vault \
+                                                  identity of its day, which a wipe or rekey destroys: give the \
+                                                  recovery key file with --identity; see SECURITY.md)"
                 .into(),
             age::DecryptError::DecryptionFailed => "wrong passphrase, or the file was altered".into(),
             other => other.to_string(),

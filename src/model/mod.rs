@@ -17,6 +17,7 @@ pub mod editor;
 pub mod entries;
 pub mod layout;
 pub mod msg;
+pub mod notice;
 pub mod popups;
 pub mod screens;
 pub mod state;

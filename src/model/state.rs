@@ -200,6 +200,8 @@ pub struct State {
     pub backend: ActiveBackend,
     /// The backend was named for this run, so a remembered choice does not replace it.
     pub backend_pinned: bool,
+    /// Where `/export` writes when no file is named (the runtime finds it).
+    pub export_dir: Option<std::path::PathBuf>,
     pub pending_send: Option<PendingSend>,
     /// The request for the reply being prepared, built (and masked) when
     /// the message was sent, started once the store has the message.
@@ -268,6 +270,7 @@ impl State {
             backends,
             backend: ActiveBackend::chosen(backend),
             backend_pinned: false,
+            export_dir: None,
             pending_send: None,
             pending_request: None,
             redaction: Mode::default(),
@@ -299,22 +302,6 @@ impl State {
     pub fn current_title(&self) -> Option<&str> {
         let id = self.current?;
         self.conversations.iter().find(|c| c.id == id).map(|c| c.title.as_str())
-    }
-
-    pub fn notify(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: false,
-            ttl: 16,
-        });
-    }
-
-    pub fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: true,
-            ttl: 40,
-        });
     }
 
     /// Replaces the shown messages (a conversation was opened or started).

@@ -109,7 +109,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 .iter()
                 .skip(start)
                 .take(visible)
-                .map(|l| Line::from(Span::styled(crate::sanitize::one_line(l, 300), theme.text())))
+                .map(|l| {
+                    let text = crate::sanitize::one_line(l, crate::model::notice::NOTICE_MAX_CHARS);
+                    Line::from(Span::styled(text, theme.text()))
+                })
                 .collect();
             if lines.is_empty() {
                 shown.push(Line::from(Span::styled("Nothing recorded.", theme.muted())));

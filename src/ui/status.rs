@@ -202,11 +202,12 @@ pub fn draw_notice(frame: &mut Frame, area: Rect, state: &State) {
     }
     let theme = &state.theme;
     let style = if notice.error { theme.error() } else { theme.ok() };
-    let text = crate::sanitize::one_line(&notice.text, 600);
-    // Up to three rows, so an error's advice is not cut off.
+    let text = crate::sanitize::one_line(&notice.text, crate::model::notice::NOTICE_MAX_CHARS);
+    // As many rows as it takes: a notice too long for the pane was opened
+    // as a popup instead (model::notice).
     let line = crate::model::wrap::StyledLine::plain(vec![Span::styled(format!(" {text}"), style)]);
     let rows = crate::model::wrap::wrap_styled(&line, area.width as usize);
-    let height = (rows.len() as u16).min(3).min(area.height);
+    let height = (rows.len() as u16).min(area.height);
     let place = Rect::new(area.x, area.y + area.height - height, area.width, height);
     frame.render_widget(ratatui::widgets::Clear, place);
     frame.render_widget(Paragraph::new(rows).style(theme.base()), place);

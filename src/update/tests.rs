@@ -453,13 +453,22 @@ fn export_is_encrypted_unless_plaintext_is_asked_and_confirmed() {
             && !r.plaintext && r.path == std::path::Path::new("notes.age")),
         "{effects:?}"
     );
+    // With no file named, and no home directory known, it says what to do.
+    type_text(&mut state, "/export all markdown plaintext");
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("/export FILE"));
+    state.export_dir = Some("/home/u/Downloads".into());
+    if !state.editor.is_empty() {
+        press(&mut state, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    }
     type_text(&mut state, "/export all markdown plaintext");
     assert!(key(&mut state, KeyCode::Enter).is_empty(), "plaintext asks first");
     assert!(matches!(&state.popup, Some(Popup::Confirm { body, .. }) if body.contains("leaves the vault")));
     let effects = key(&mut state, KeyCode::Char('y'));
     assert!(
         matches!(effects.as_slice(), [Effect::Store(StoreJob::Export(r))] if r.scope == crate::export::ExportScope::Vault
-            && r.plaintext && r.format == crate::store::ExportFormat::Markdown),
+            && r.plaintext && r.format == crate::store::ExportFormat::Markdown
+            && r.path.starts_with("/home/u/Downloads")),
         "{effects:?}"
     );
 }

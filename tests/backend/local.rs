@@ -171,9 +171,12 @@ const TUNING_FLOORS: Floors = Floors {
     follow_ups: 0.71,
 };
 
+/// Top-3 was 171 of 185 (92.4 %) until the export sections were rewritten to
+/// say what is true of exports now (issue 19); that cost one question, 170
+/// (91.9 %), and the wording was not tuned back against this part.
 const HELD_OUT_FLOORS: Floors = Floors {
     top1: 0.68,
-    top3: 0.92,
+    top3: 0.915,
     declined: 1.0,
     follow_ups: 0.53,
 };

@@ -221,11 +221,104 @@ fn the_stock_age_cli_opens_every_kind_of_encrypted_export() {
     let to_ssh = export("ssh.json.age", &["--recipient", &public]);
     assert!(age_decrypt(&ssh_key, &to_ssh).contains("\"schema\":\"sotto.export/1\""));
 
-    // The default: to the vault's own identity, which `age -d -i identity.age` opens.
+    // The default: with the vault passphrase, which `age -d FILE` asks for.
     let default = export("default.json.age", &[]);
-    let identity = sandbox.vault().join("identity.age");
-    let text = age_decrypt_typing(&sandbox, &[Path::new("-i"), &identity, &default], PASSPHRASE);
+    let text = age_decrypt_typing(&sandbox, &[&default], PASSPHRASE);
     assert!(text.contains("printer trouble"));
+}
+
+/// The id of the conversation titled `title` in the test vault.
+fn conversation_id(sandbox: &Sandbox, title: &str) -> String {
+    let vault = support::reopen(&sandbox.vault());
+    let list = vault.list_conversations().unwrap().conversations;
+    list.iter()
+        .find(|c| c.title == title)
+        .expect("the conversation")
+        .id
+        .to_string()
+}
+
+#[test]
+fn a_default_export_keeps_opening_after_a_wipe_a_rekey_and_a_passphrase_change() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let file = sandbox.path("backup.json.age");
+    let out = sandbox.run(&["export", "-o", file.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let told = stdout(&out);
+    let how = told
+        .lines()
+        .find(|l| l.contains("'age -d FILE'"))
+        .expect("how to open it");
+    assert!(
+        how.starts_with("It is encrypted with your vault passphrase") && how.ends_with('.'),
+        "{told}"
+    );
+    assert!(told.contains(&format!("'{}'", file.display())), "the full path: {told}");
+
+    let vpn = conversation_id(&sandbox, "vpn");
+    let out = sandbox.run(&["wipe", "--conversation", &vpn, "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = sandbox.run(&["rekey"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Imported into the vault it came from, the vault's passphrase opens it:
+    // nothing more is asked (stdin is not a terminal here).
+    let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Imported 1 conversation(s)"), "{}", stdout(&out));
+    let vpn = conversation_id(&sandbox, "vpn");
+    let out = sandbox.run(&["wipe", "--conversation", &vpn, "--yes"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new_passphrase = "quartz lantern meadow violin harbor";
+    let mut change = sandbox.sotto(&["passphrase"]);
+    sandbox.with_passphrase(&mut change, PASSPHRASE);
+    let new_file = sandbox.file("new-passphrase.txt", &format!("{new_passphrase}\n"));
+    let out = change.env("SOTTO_NEW_PASSPHRASE_FILE", new_file).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // It opens with the passphrase it was made under, whatever happened since.
+    let plain = age_open_with_passphrase(PASSPHRASE, &file).expect("the export still opens");
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains("printer trouble") && text.contains("the vpn drops"));
+    if stock_age() {
+        let text = age_decrypt_typing(&sandbox, &[&file], PASSPHRASE);
+        assert!(text.contains("the vpn drops"));
+    }
+    // And it brings the wiped conversation back.
+    let mut import = sandbox.sotto(&["import", file.to_str().unwrap()]);
+    sandbox.with_passphrase(&mut import, new_passphrase);
+    let old = sandbox.file("old-passphrase.txt", &format!("{PASSPHRASE}\n"));
+    let out = import.env("SOTTO_EXPORT_PASSPHRASE_FILE", old).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Imported 1 conversation(s)"), "{}", stdout(&out));
+}
+
+#[test]
+fn an_identity_vaults_default_export_opens_with_that_identity_after_a_wipe_and_a_rekey() {
+    use secrecy::ExposeSecret;
+    let sandbox = Sandbox::new();
+    let identity = age::x25519::Identity::generate();
+    let key_text = identity.to_string().expose_secret().to_owned();
+    let key = sandbox.file("me.key", &format!("{key_text}\n"));
+    let out = sandbox.sotto(&["init", "--identity"]).arg(&key).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = sandbox.run(&["ask", "how do I wipe a conversation?"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let file = sandbox.path("backup.json.age");
+    let out = sandbox.run(&["export", "-o", file.to_str().unwrap()], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("'age -d -i {} FILE'", key.display())),
+        "{}",
+        stdout(&out)
+    );
+    let out = sandbox.run(&["rekey"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = sandbox.run(&["wipe", "--all", "--yes"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let plain = age_open(&key_text, &file).expect("the export opens with the user's own key");
+    assert!(String::from_utf8(plain).unwrap().contains("wipe a conversation"));
 }
 
 #[test]

@@ -312,3 +312,54 @@ fn the_quit_hint_leaves_with_the_draft() {
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
+
+#[test]
+fn an_export_from_the_chat_screen_lands_in_home_says_all_of_how_to_open_it_and_survives_a_wipe() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        for (title, text) in [("Taxes", "receipts for 2025"), ("Garden", "tomatoes in june")] {
+            let id = vault.create_conversation(title).unwrap();
+            vault.append_message(id, NewMessage::user(text)).unwrap();
+        }
+    }
+    let home = sandbox.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.unlock();
+    screen.send("/export all");
+    // The notice's last words: it is shown whole, not cut.
+    let shown = screen.wait_for("passphrase changes.");
+    let joined: String = shown
+        .lines()
+        .map(|l| l.trim_start_matches([' ', '│']).trim_end())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(joined.contains("'age -d FILE'"), "{shown}");
+    let exported: Vec<PathBuf> = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("sotto-export-"))
+        .collect();
+    assert_eq!(exported.len(), 1, "one export in the home directory: {exported:?}");
+    let file = &exported[0];
+    let shown_path = format!("'{}'", file.display());
+    assert!(
+        joined.replace(' ', "").contains(&shown_path.replace(' ', "")),
+        "the full path {shown_path}: {shown}"
+    );
+
+    screen.send("/wipe");
+    screen.wait_for("Wipe this conversation?");
+    screen.send("wipe");
+    screen.wait_for("Conversations (1)");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+
+    let plain = age_open_with_passphrase(PASSPHRASE, file).expect("the export opens after the wipe");
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains("receipts for 2025") && text.contains("tomatoes in june"));
+}

@@ -93,6 +93,19 @@ fn age_open(key_text: &str, file: &Path) -> Option<Vec<u8>> {
     Some(plain)
 }
 
+/// The plaintext of a passphrase-encrypted age file: the age crate, as any age client.
+fn age_open_with_passphrase(passphrase: &str, file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let identity = age::scrypt::Identity::new(passphrase.to_owned().into());
+    let decryptor = age::Decryptor::new(std::fs::File::open(file).ok()?).ok()?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .ok()?;
+    let mut plain = Vec::new();
+    reader.read_to_end(&mut plain).ok()?;
+    Some(plain)
+}
+
 /// Whether the calling test can run the stock `age` CLI (see support/external.rs).
 fn stock_age() -> bool {
     support::external::available(&support::external::AGE)

@@ -249,7 +249,7 @@ fn export(vault: &mut Vault, request: ExportRequest, send: &dyn Fn(Msg)) -> Resu
     let encryption = if request.plaintext {
         crate::export::Encryption::Plaintext
     } else {
-        crate::export::Encryption::Vault
+        crate::export::Encryption::Owner
     };
     let destination = crate::export::Destination {
         path: request.path,
