@@ -38,6 +38,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             (Vec::new(), keys::mouse(state, mouse))
         }
         Msg::Resize { width, height } => {
+            // A toast was placed and wrapped for the old size and has been
+            // seen; it goes. An error stays its time: it says what to do.
+            if (width, height) != state.viewport && state.notice.as_ref().is_some_and(|n| !n.error) {
+                state.notice = None;
+            }
             state.viewport = (width, height);
             (Vec::new(), true)
         }

@@ -1636,3 +1636,17 @@ fn an_incognito_session_does_not_remember_the_backend() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_resize_takes_an_old_toast_away_but_leaves_an_error() {
+    let mut state = chat_state();
+    update(&mut state, Msg::Resize { width: 100, height: 30 });
+    state.notify("theme 'light'");
+    update(&mut state, Msg::Resize { width: 100, height: 30 });
+    assert!(state.notice.is_some(), "the same size is no resize");
+    update(&mut state, Msg::Resize { width: 80, height: 24 });
+    assert!(state.notice.is_none());
+    state.error("cannot write to the terminal's clipboard");
+    update(&mut state, Msg::Resize { width: 100, height: 30 });
+    assert!(state.notice.as_ref().is_some_and(|n| n.error));
+}

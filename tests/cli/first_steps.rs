@@ -363,3 +363,24 @@ fn an_export_from_the_chat_screen_lands_in_home_says_all_of_how_to_open_it_and_s
     let text = String::from_utf8(plain).unwrap();
     assert!(text.contains("receipts for 2025") && text.contains("tomatoes in june"));
 }
+
+#[test]
+fn a_toast_goes_when_the_terminal_is_resized() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "--incognito", &[]);
+    screen.wait_for("Message (Enter sends");
+    screen.send("/timestamps");
+    screen.wait_for("timestamps shown");
+    screen.tmux(&["resize-window", "-x", "80", "-y", "24"]);
+    // It would otherwise stay four seconds.
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    while screen.text().contains("timestamps shown") {
+        assert!(Instant::now() < deadline, "the toast stayed:\n{}", screen.text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
