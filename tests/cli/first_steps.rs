@@ -61,7 +61,9 @@ fn an_incognito_conversation_is_marked_alike_everywhere_and_the_bar_keeps_it_and
         assert!(Instant::now() < deadline, "at 40 columns: {bar:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    screen.keys(&["Escape"]);
+    // Esc stops the reply; Ctrl-C only once it has, or the two would be
+    // read together as one Alt-key.
+    screen.escape_until_gone("● streaming");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
@@ -98,7 +100,7 @@ fn the_backend_chosen_with_slash_backend_is_the_one_at_the_next_start_unless_one
         std::thread::sleep(Duration::from_millis(100));
         pages += 1;
     }
-    screen.keys(&["Escape"]);
+    screen.escape_until_gone("Help (Esc closes");
     screen.send("/backend llama");
     screen.wait_for("backend 'llama'");
     screen.keys(&["C-c"]);

@@ -154,6 +154,21 @@ impl Screen {
         self.wait_for("Message (Enter sends")
     }
 
+    /// Presses Esc and waits until `shown` (a popup, a streaming mark) is gone, so
+    /// that the next keys are not read together with the Esc as Alt-keys.
+    pub(super) fn escape_until_gone(&self, shown: &str) {
+        self.keys(&["Escape"]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.text().contains(shown) {
+            assert!(
+                Instant::now() < deadline,
+                "Esc did not close {shown:?}:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub(super) fn send(&self, message: &str) {
         self.type_text(message);
         self.keys(&["Enter"]);
@@ -201,7 +216,7 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
     screen.send("/view");
     let shown = screen.wait_for("answered 1 of your messages");
     assert!(shown.contains("Vault") && shown.contains("Redaction"), "{shown}");
-    screen.keys(&["Escape"]);
+    screen.escape_until_gone("answered 1 of your messages");
 
     screen.send("/new");
     screen.wait_for("New conversation");
@@ -478,7 +493,7 @@ fn the_demo_tours_a_throwaway_vault_and_leaves_nothing_behind() {
     screen.wait_for("3/6");
     screen.keys(&["Enter"]);
     screen.wait_for("Recovery key");
-    screen.keys(&["Escape"]);
+    screen.escape_until_gone("Recovery key");
     screen.keys(&["Enter"]);
     screen.wait_for("4/6");
     screen.keys(&["Enter"]);
