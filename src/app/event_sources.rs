@@ -1,6 +1,12 @@
 //! The threads that feed the loop besides the store and the replies:
-//! terminal input (pausable while `$EDITOR` owns the terminal), signals
-//! (SIGTERM and SIGHUP end the session cleanly) and the timer.
+//! terminal input (pausable while `$EDITOR` owns the terminal) and signals
+//! (SIGTERM and SIGHUP end the session cleanly).
+//!
+//! Neither wakes while nothing happens: the input thread blocks in
+//! crossterm's poll with no timeout (crossterm watches the terminal and
+//! SIGWINCH itself), and the signal thread blocks until a signal comes. The
+//! timer is not a thread at all: the loop arms a timeout only while
+//! something moves (see `model::clock`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,8 +15,12 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent};
 
-use super::{Event, TICK};
+use super::Event;
 use crate::model::msg::Msg;
+
+/// How long the input thread waits in one poll: for ever, in effect; a
+/// pause wakes it (see `InputPause::pause`).
+const BLOCK: Duration = Duration::from_secs(24 * 3600);
 
 /// Pausing the input thread (while `$EDITOR` owns the terminal): the
 /// runtime asks, the thread acknowledges once it is out of `poll`, so no
@@ -24,9 +34,15 @@ pub(super) struct InputPause {
 impl InputPause {
     pub(super) fn pause(&self) {
         self.requested.store(true, Ordering::SeqCst);
+        // The input thread sleeps in crossterm's poll, which wakes for the
+        // terminal or SIGWINCH only: a SIGWINCH to ourselves wakes it (it
+        // reads as a resize to the same size, which changes nothing).
+        // SAFETY: raise only sends a signal to this thread; signal-hook's
+        // handler (crossterm's) is async-signal-safe.
+        unsafe { libc::raise(libc::SIGWINCH) };
         let deadline = Instant::now() + Duration::from_secs(1);
         while !self.acknowledged.load(Ordering::SeqCst) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
@@ -36,15 +52,16 @@ impl InputPause {
 }
 
 pub(super) fn spawn_input(events: Sender<Event>, pause: Arc<InputPause>) {
-    std::thread::spawn(move || {
+    let _ = std::thread::Builder::new().name("sotto-input".into()).spawn(move || {
         loop {
             if pause.requested.load(Ordering::SeqCst) {
                 pause.acknowledged.store(true, Ordering::SeqCst);
+                // Only while $EDITOR runs.
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
             pause.acknowledged.store(false, Ordering::SeqCst);
-            let ready = match event::poll(Duration::from_millis(25)) {
+            let ready = match event::poll(BLOCK) {
                 Ok(ready) => ready,
                 Err(e) => {
                     let _ = events.send(Event::Msg(Msg::InputFailed(e.to_string())));
@@ -75,23 +92,10 @@ pub(super) fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterat
     use signal_hook::consts::{SIGHUP, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).ok()?;
     let handle = signals.handle();
-    std::thread::spawn(move || {
+    let _ = std::thread::Builder::new().name("sotto-signals".into()).spawn(move || {
         if signals.forever().next().is_some() {
             let _ = events.send(Event::Msg(Msg::Terminate));
         }
     });
     Some(handle)
-}
-
-pub(super) fn spawn_timer(events: Sender<Event>) {
-    std::thread::spawn(move || {
-        while events
-            .send(Event::Msg(Msg::Tick {
-                now: crate::time::Timestamp::now(),
-            }))
-            .is_ok()
-        {
-            std::thread::sleep(TICK);
-        }
-    });
 }

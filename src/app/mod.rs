@@ -6,6 +6,7 @@
 
 mod event_sources;
 mod external_editor;
+mod replies;
 mod startup;
 pub mod store;
 pub mod terminal;
@@ -18,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, CancelToken};
 use crate::config::Config;
-use crate::exchange::ReplyFailure;
 use crate::model::ExitStatus;
 use crate::model::msg::{Effect, Msg, StoreJob};
 use crate::model::state::{Screen, State};
@@ -26,14 +26,14 @@ use crate::store::VaultError;
 use crate::theme::{Theme, ThemeCatalog};
 use crate::ui;
 use crate::update::update;
-use event_sources::{InputPause, spawn_input, spawn_signals, spawn_timer};
+use event_sources::{InputPause, spawn_input, spawn_signals};
 use startup::first_screen;
 use store::{StoreActor, StoreInput};
 
 /// Shortest time between two frames (about 60 per second).
 const FRAME: Duration = Duration::from_millis(16);
-/// How often the timer ticks (checkpoints while streaming, notices fading).
-const TICK: Duration = Duration::from_millis(250);
+/// The longest wait when nothing is due: effectively for ever.
+const IDLE: Duration = Duration::from_secs(24 * 3600);
 
 /// What reaches the loop: a message for `update`, or a built backend (a
 /// handle, which the runtime keeps and the state never sees).
@@ -114,7 +114,6 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     let mut guard = terminal::TerminalGuard::new().map_err(AppError::Terminal)?;
     let input_pause = Arc::new(InputPause::default());
     spawn_input(events.clone(), input_pause.clone());
-    spawn_timer(events.clone());
     let _signals = spawn_signals(events.clone());
     // The detectors load their patterns and the phone numbering plans on
     // first use; loaded now, in the background, the first send does not
@@ -140,6 +139,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
             height: size.height,
         },
     );
+    runtime.tick(&mut state, &mut guard);
     if options.incognito {
         let name = state.backend.choice.name.clone();
         runtime.carry_out(&mut state, &mut guard, vec![Effect::PrepareBackend(name)]);
@@ -198,18 +198,28 @@ impl Runtime {
             if state.exit.is_some() {
                 return Ok(());
             }
-            let wait = if dirty {
+            // Wake for the next frame, or the next moment the state waits
+            // for (model::clock), or else only for an event.
+            let frame = if dirty {
                 FRAME.saturating_sub(last_draw.elapsed())
             } else {
-                Duration::from_secs(3600)
+                IDLE
             };
-            let first = match inbox.recv_timeout(wait) {
-                Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => continue,
+            let tick = state
+                .next_tick_in()
+                .map_or(IDLE, |ms| Duration::from_millis(ms.max(0) as u64));
+            let first = match inbox.recv_timeout(frame.min(tick)) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
             };
+            // The time first, so what follows sees the clock as it is.
+            dirty |= self.tick(state, guard);
+            if state.exit.is_some() {
+                return Ok(());
+            }
             // Drain everything pending, then draw once.
-            let mut next = Some(first);
+            let mut next = first;
             while let Some(event) = next {
                 let effects = match event {
                     Event::Msg(msg) => {
@@ -247,6 +257,20 @@ impl Runtime {
                 next = inbox.try_recv().ok();
             }
         }
+    }
+
+    /// Brings the state's clock up to now (and with it checkpoints, fading
+    /// notices, auto-lock, retention sweeps). Returns whether to redraw.
+    fn tick(&mut self, state: &mut State, guard: &mut terminal::TerminalGuard) -> bool {
+        let (effects, changed) = update(
+            state,
+            Msg::Tick {
+                now: crate::time::Timestamp::now(),
+            },
+        );
+        let dirty = changed || !effects.is_empty();
+        self.carry_out(state, guard, effects);
+        dirty
     }
 
     fn draw(
@@ -310,9 +334,7 @@ impl Runtime {
                     continue;
                 }
                 Effect::Repaint => {
-                    // Forgets what ratatui believes is on screen, so the next
-                    // frame writes every cell.
-                    if let Err(e) = guard.terminal.clear() {
+                    if let Err(e) = guard.repaint() {
                         state.error(format!("cannot clear the terminal: {e}"));
                     }
                     continue;
@@ -343,50 +365,6 @@ impl Runtime {
             if self.store.send(input).is_err() {
                 state.error("the store has stopped; quit and start sotto again");
             }
-        }
-    }
-
-    fn start_reply(&mut self, stream: u64, backend: &str, request: crate::redact::egress::EgressRequest) {
-        let events = self.events.clone();
-        let Some(bot) = self.backends.get(backend).cloned() else {
-            let _ = events.send(Event::Msg(Msg::ReplyEnded {
-                stream,
-                result: Err(ReplyFailure {
-                    reason: "unavailable",
-                    message: format!("backend '{backend}' is not ready yet; try again in a moment"),
-                }),
-            }));
-            return;
-        };
-        let cancel = CancelToken::new();
-        self.streams.insert(stream, cancel.clone());
-        let spawned = std::thread::Builder::new().name("sotto-reply".into()).spawn(move || {
-            let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                bot.stream(&request, &cancel, &mut |delta| {
-                    let _ = events.send(Event::Msg(Msg::Delta {
-                        stream,
-                        text: delta.to_owned(),
-                    }));
-                })
-            }));
-            let result = match streamed {
-                Ok(result) => result.map_err(|e| ReplyFailure::from(&e)),
-                // A bug in a backend must not leave the reply "streaming".
-                Err(_) => Err(ReplyFailure {
-                    reason: "internal_error",
-                    message: "the backend failed unexpectedly (an internal error); what arrived is kept".into(),
-                }),
-            };
-            let _ = events.send(Event::Msg(Msg::ReplyEnded { stream, result }));
-        });
-        if let Err(e) = spawned {
-            let _ = self.events.send(Event::Msg(Msg::ReplyEnded {
-                stream,
-                result: Err(ReplyFailure {
-                    reason: "unavailable",
-                    message: format!("cannot start the reply: {e}"),
-                }),
-            }));
         }
     }
 }

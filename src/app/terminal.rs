@@ -70,6 +70,16 @@ impl TerminalGuard {
         restore();
     }
 
+    /// Clears the screen and forgets what ratatui believes is on it, so the
+    /// next frame writes every cell. Not `Terminal::clear`: that asks the
+    /// terminal where the cursor is, through crossterm's event reader, which
+    /// the input thread holds while it waits for a key.
+    pub fn repaint(&mut self) -> std::io::Result<()> {
+        let size = self.terminal.size()?;
+        self.terminal
+            .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+    }
+
     pub fn resume(&mut self) -> std::io::Result<()> {
         enter()?;
         self.terminal.clear()

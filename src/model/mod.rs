@@ -10,6 +10,7 @@
 //! reply's state, a backend's channel) and re-exports the few that `ui`
 //! draws, so `ui` reads the model only.
 
+pub mod clock;
 pub mod code_blocks;
 pub mod commands;
 pub mod demo;

@@ -9,9 +9,9 @@ use super::popups::Popup;
 use super::state::{Notice, Screen, State};
 use super::wrap::{StyledLine, wrap_styled};
 
-/// Ticks (a quarter second each) a notice stays; an error stays longer.
-const NOTICE_TICKS: u32 = 16;
-const ERROR_TICKS: u32 = 40;
+/// How long a notice stays; an error stays longer.
+const NOTICE_MS: i64 = 4_000;
+const ERROR_MS: i64 = 10_000;
 
 /// The most characters a notice shows; far more than any message sotto makes.
 pub const NOTICE_MAX_CHARS: usize = 8_000;
@@ -21,7 +21,7 @@ impl State {
         self.show_notice(Notice {
             text: text.into(),
             error: false,
-            ttl: NOTICE_TICKS,
+            until: self.fade_after(NOTICE_MS),
         });
     }
 
@@ -29,8 +29,12 @@ impl State {
         self.show_notice(Notice {
             text: text.into(),
             error: true,
-            ttl: ERROR_TICKS,
+            until: self.fade_after(ERROR_MS),
         });
+    }
+
+    fn fade_after(&self, ms: i64) -> crate::time::Timestamp {
+        crate::time::Timestamp::from_unix_ms(self.clock.as_unix_ms() + ms)
     }
 
     fn show_notice(&mut self, notice: Notice) {

@@ -71,8 +71,8 @@ pub enum Focus {
 pub struct Notice {
     pub text: String,
     pub error: bool,
-    /// Ticks left before it fades (errors stay until the next action).
-    pub ttl: u32,
+    /// When it fades (model::notice: an error stays longer).
+    pub until: Timestamp,
 }
 
 /// A backend the user can pick, as the config describes it.

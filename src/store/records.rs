@@ -73,6 +73,10 @@ pub(crate) struct Records {
     /// once, so after that nothing can be trusted to be on disk, and nothing
     /// may claim it is (the watermark is not raised).
     poisoned: Cell<bool>,
+    /// Commits not yet flushed. sled's own flusher thread (which woke every
+    /// 500 ms, for ever) is off: whoever commits flushes, at the latest when
+    /// its job ends (`flush_pending`) or when the database is closed.
+    unflushed: Cell<bool>,
     /// The integrity state every commit brings forward, once armed.
     tracker: RefCell<Option<Tracker>>,
 }
@@ -89,7 +93,7 @@ impl Records {
         refuse_planted_entries(path)?;
         let deadline = std::time::Instant::now() + SLED_LOCK_PATIENCE;
         let db = loop {
-            match sled::Config::new().path(path).open() {
+            match sled::Config::new().path(path).flush_every_ms(None).open() {
                 Ok(db) => break db,
                 Err(e) if is_sled_lock_conflict(&e) && std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
@@ -115,6 +119,7 @@ impl Records {
             log,
             synced_blobs: RefCell::new(synced_blobs),
             poisoned: Cell::new(false),
+            unflushed: Cell::new(false),
             tracker: RefCell::new(None),
         })
     }
@@ -136,10 +141,16 @@ impl Records {
                     .map_err(VaultError::io("sync the vault database", self.path.clone()))
             })
             .and_then(|()| self.sync_new_blobs());
-        if result.is_err() {
-            self.poisoned.set(true);
+        match &result {
+            Ok(()) => self.unflushed.set(false),
+            Err(_) => self.poisoned.set(true),
         }
         result
+    }
+
+    /// Flushes if anything was committed since the last flush.
+    pub fn flush_pending(&self) -> Result<(), VaultError> {
+        if self.unflushed.get() { self.flush() } else { Ok(()) }
     }
 
     /// Whether a flush has failed in this session (see `poisoned`).
@@ -296,6 +307,7 @@ impl Records {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
+        self.unflushed.set(true);
         let result = trees.as_slice().transaction(|views| {
             for change in changes.clone() {
                 match change {
@@ -371,5 +383,15 @@ fn storage_error(path: &Path, e: sled::Error) -> VaultError {
             path: path.to_owned(),
             message: other.to_string(),
         },
+    }
+}
+
+impl Drop for Records {
+    /// Nothing committed is left to the operating system's whim at close
+    /// (after a failed flush nothing more is tried: see `poisoned`).
+    fn drop(&mut self) {
+        if !self.poisoned.get() {
+            let _ = self.flush_pending();
+        }
     }
 }

@@ -309,6 +309,11 @@ impl Vault {
         Ok(())
     }
 
+    /// Makes durable whatever was committed and not yet flushed.
+    pub fn flush_pending(&self) -> Result<(), VaultError> {
+        self.records.flush_pending()
+    }
+
     pub fn root(&self) -> &Path {
         self.paths.root()
     }

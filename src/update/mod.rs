@@ -268,36 +268,16 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
 
 fn tick(state: &mut State) -> (Vec<Effect>, bool) {
     let mut changed = state.streaming.is_some();
-    if let Some(notice) = &mut state.notice {
-        notice.ttl = notice.ttl.saturating_sub(1);
-        if notice.ttl == 0 {
-            state.notice = None;
-            changed = true;
-        }
+    if state.notice.as_ref().is_some_and(|n| n.until <= state.clock) {
+        state.notice = None;
+        changed = true;
     }
     let mut effects = reply::checkpoint(state);
-    if sweep_due(state) {
+    if state.sweep_due() {
         state.last_sweep = state.clock;
         effects.push(Effect::Store(StoreJob::SweepRetention));
     }
     (effects, changed)
-}
-
-/// How often retention is enforced while the vault is open.
-const SWEEP_EVERY_MS: i64 = 60_000;
-
-/// Whether a retention sweep is due: some rule can expire messages, the vault
-/// is open, and the last sweep was a while ago.
-fn sweep_due(state: &State) -> bool {
-    let any_rule = state.retention_default.is_some()
-        || state
-            .conversations
-            .iter()
-            .any(|c| matches!(c.retention, Some(crate::store::Retention::For(_))));
-    any_rule
-        && !state.incognito
-        && matches!(state.screen, Screen::Chat)
-        && state.clock.as_unix_ms() - state.last_sweep.as_unix_ms() >= SWEEP_EVERY_MS
 }
 
 fn clamp_sidebar(state: &mut State) {

@@ -10,6 +10,7 @@ mod ask;
 mod export;
 mod first_steps;
 mod hostile;
+mod idle;
 mod redact;
 mod skips;
 mod tui;

@@ -203,7 +203,14 @@ impl StoreActor {
             job if self.for_scratch(&job) => run_memory_job(&mut self.scratch, job, &send),
             job => match &mut self.storage {
                 Storage::Open(vault) => {
-                    let result = run_vault_job(vault, &mut self.begun, job, &self.config, &send);
+                    let result = run_vault_job(vault, &mut self.begun, job, &self.config, &send).and_then(|()| {
+                        // What the job committed is on disk before the next
+                        // job (sled's own timed flusher is off, see Records).
+                        vault.flush_pending().map_err(|e| JobFailed {
+                            what: "save",
+                            error: e.to_string(),
+                        })
+                    });
                     for repair in vault.take_repairs() {
                         send(Msg::StoreRepaired(repair.to_string()));
                     }

@@ -1,0 +1,70 @@
+//! An idle chat screen sleeps: no thread of sotto's own wakes while nothing
+//! happens (no input poll timeout, no timer, no database flusher). The
+//! figures (CPU per 10 s, threads) are in BENCHMARKS.md; this only counts
+//! wake-ups, which are either there or not.
+
+use super::tui::{Screen, have_tmux};
+use super::*;
+
+/// Context switches of the process's threads, except sled's I/O pool (seven
+/// threads sled 0.34 keeps, each waking once a second: see BENCHMARKS.md).
+fn own_wakeups(pid: u32) -> (u64, Vec<String>) {
+    let mut total = 0;
+    let mut names = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = task.unwrap().path();
+        let name = std::fs::read_to_string(dir.join("comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        if name.starts_with("sled-io") {
+            continue;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        total += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
+        names.push(name);
+    }
+    (total, names)
+}
+
+fn assert_sleeps(screen: &Screen, what: &str) {
+    let pid = screen.sotto_pid();
+    // The background warm-up of the detectors finishes first.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (before, _) = own_wakeups(pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let (after, threads) = own_wakeups(pid);
+    assert!(
+        after - before <= 2,
+        "{what}: sotto's threads {threads:?} woke {} times in 2 s of idleness",
+        after - before
+    );
+}
+
+#[test]
+fn an_idle_chat_screen_wakes_no_thread_of_its_own() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let screen = Screen::sotto(&sandbox, "--incognito", &[]);
+    screen.wait_for("Message (Enter sends");
+    assert_sleeps(&screen, "incognito");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+    drop(screen);
+
+    drop(new_vault(&sandbox.vault()));
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.unlock();
+    assert_sleeps(&screen, "an unlocked vault");
+    // And it still answers at once.
+    screen.send("/timestamps");
+    screen.wait_for("timestamps shown");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
