@@ -257,11 +257,7 @@ fn flags_leave_no_ghosts_ctrl_w_takes_only_the_flag_and_ctrl_l_repaints_everythi
     std::fs::write(tty.trim(), "\x1b[5;40HSCRIBBLED-BY-ANOTHER-PROGRAM").unwrap();
     screen.wait_for("SCRIBBLED-BY-ANOTHER-PROGRAM");
     screen.keys(&["C-l"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while screen.text().contains("SCRIBBLED") {
-        assert!(Instant::now() < deadline, "Ctrl-L left:\n{}", screen.text());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    screen.wait_until_gone("SCRIBBLED", Duration::from_secs(10));
     assert!(screen.text().contains("Message (Enter sends"), "{}", screen.text());
     screen.keys(&["C-u", "C-c"]);
     screen.wait_for("EXIT=0");
@@ -306,11 +302,7 @@ fn the_quit_hint_leaves_with_the_draft() {
     screen.wait_for("press Ctrl-C again to quit");
     screen.keys(&["C-u"]);
     // The hint would otherwise fade after four seconds.
-    let deadline = Instant::now() + Duration::from_millis(1500);
-    while screen.text().contains("press Ctrl-C again") {
-        assert!(Instant::now() < deadline, "the hint stayed:\n{}", screen.text());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    screen.wait_until_gone("press Ctrl-C again", Duration::from_millis(1500));
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
@@ -378,11 +370,7 @@ fn a_toast_goes_when_the_terminal_is_resized() {
     screen.wait_for("timestamps shown");
     screen.tmux(&["resize-window", "-x", "80", "-y", "24"]);
     // It would otherwise stay four seconds.
-    let deadline = Instant::now() + Duration::from_millis(1500);
-    while screen.text().contains("timestamps shown") {
-        assert!(Instant::now() < deadline, "the toast stayed:\n{}", screen.text());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    screen.wait_until_gone("timestamps shown", Duration::from_millis(1500));
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }

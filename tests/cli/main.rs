@@ -83,25 +83,19 @@ impl Sandbox {
 /// The plaintext of the age file at `file` if the x25519 key `key_text`
 /// (an `AGE-SECRET-KEY-1…` line) opens it: the age crate, as any age client.
 fn age_open(key_text: &str, file: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
     let identity: age::x25519::Identity = key_text.trim().parse().ok()?;
-    let decryptor = age::Decryptor::new(std::fs::File::open(file).ok()?).ok()?;
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .ok()?;
-    let mut plain = Vec::new();
-    reader.read_to_end(&mut plain).ok()?;
-    Some(plain)
+    age_open_with(&identity, file)
 }
 
 /// The plaintext of a passphrase-encrypted age file: the age crate, as any age client.
 fn age_open_with_passphrase(passphrase: &str, file: &Path) -> Option<Vec<u8>> {
+    age_open_with(&age::scrypt::Identity::new(passphrase.to_owned().into()), file)
+}
+
+fn age_open_with(identity: &dyn age::Identity, file: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
-    let identity = age::scrypt::Identity::new(passphrase.to_owned().into());
     let decryptor = age::Decryptor::new(std::fs::File::open(file).ok()?).ok()?;
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .ok()?;
+    let mut reader = decryptor.decrypt(std::iter::once(identity)).ok()?;
     let mut plain = Vec::new();
     reader.read_to_end(&mut plain).ok()?;
     Some(plain)

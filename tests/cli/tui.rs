@@ -158,11 +158,17 @@ impl Screen {
     /// that the next keys are not read together with the Esc as Alt-keys.
     pub(super) fn escape_until_gone(&self, shown: &str) {
         self.keys(&["Escape"]);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.text().contains(shown) {
+        self.wait_until_gone(shown, Duration::from_secs(20));
+    }
+
+    /// Waits until the screen no longer shows `needle`; fails with the
+    /// screen if it still does after `within`.
+    pub(super) fn wait_until_gone(&self, needle: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.text().contains(needle) {
             assert!(
                 Instant::now() < deadline,
-                "Esc did not close {shown:?}:\n{}",
+                "{needle:?} still shown after {within:?}:\n{}",
                 self.text()
             );
             std::thread::sleep(Duration::from_millis(20));
