@@ -72,6 +72,7 @@ fn state_with(messages: usize) -> State {
             entries,
             map: Default::default(),
             damaged: 0,
+            history_pending: false,
         },
     );
     update(

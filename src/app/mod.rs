@@ -115,12 +115,6 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
     let input_pause = Arc::new(InputPause::default());
     spawn_input(events.clone(), input_pause.clone());
     let _signals = spawn_signals(events.clone());
-    // The detectors load their patterns and the phone numbering plans on
-    // first use; loaded now, in the background, the first send does not
-    // wait for them. Nothing depends on it finishing.
-    let _ = std::thread::Builder::new()
-        .name("sotto-warm-up".into())
-        .spawn(crate::redact::warm_up);
 
     let mut runtime = Runtime {
         store,
@@ -130,6 +124,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         catalog,
         no_color,
         input_pause,
+        warmed_up: false,
     };
     let size = guard.terminal.size().unwrap_or_default();
     update(
@@ -177,6 +172,8 @@ struct Runtime {
     catalog: ThemeCatalog,
     no_color: bool,
     input_pause: Arc<InputPause>,
+    /// Whether the detectors' warm-up has been started.
+    warmed_up: bool,
 }
 
 impl Runtime {
@@ -189,11 +186,17 @@ impl Runtime {
         let mut cache = ui::chat::ChatCache::default();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
+        let mut drawn_screen = None;
         loop {
-            if dirty && last_draw.elapsed() >= FRAME {
+            // Frames are paced for streams and typing; a new screen (unlock
+            // → chat) or another conversation is drawn at once.
+            let shown = (std::mem::discriminant(&state.screen), state.current);
+            if dirty && (drawn_screen != Some(shown) || last_draw.elapsed() >= FRAME) {
                 self.draw(state, guard, &mut cache)?;
                 last_draw = Instant::now();
+                drawn_screen = Some(shown);
                 dirty = false;
+                self.warm_up_once_shown(state);
             }
             if state.exit.is_some() {
                 return Ok(());
@@ -257,6 +260,20 @@ impl Runtime {
                 next = inbox.try_recv().ok();
             }
         }
+    }
+
+    /// The detectors compile their patterns and load the phone numbering
+    /// plans on first use (tens of milliseconds of CPU). Started in the
+    /// background once the chat screen shows its conversation, that work
+    /// neither delays the first frame nor makes the first send wait.
+    fn warm_up_once_shown(&mut self, state: &State) {
+        if self.warmed_up || !matches!(state.screen, Screen::Chat) || state.opening.is_some() {
+            return;
+        }
+        self.warmed_up = true;
+        let _ = std::thread::Builder::new()
+            .name("sotto-warm-up".into())
+            .spawn(crate::redact::warm_up);
     }
 
     /// Brings the state's clock up to now (and with it checkpoints, fading

@@ -40,7 +40,9 @@ pub enum Msg {
     },
 
     // ─── Store ───
-    /// The vault is open (unlocked or just created).
+    /// The vault is open (unlocked or just created). The store follows it
+    /// with `ConversationOpened` for the newest conversation (the first of
+    /// `conversations`), if there is one, before any other answer.
     VaultOpened {
         /// The backend chosen with `/backend` in an earlier session.
         backend: Option<String>,
@@ -74,6 +76,17 @@ pub enum Msg {
         /// Its placeholders, rebuilt from the messages' sealed metadata.
         map: crate::redact::mask::RedactionMap,
         /// Messages that could not be read.
+        damaged: usize,
+        /// Only the newest messages came: `ConversationHistory` brings the
+        /// older ones next.
+        history_pending: bool,
+    },
+    /// The older messages of the conversation just opened, oldest first.
+    ConversationHistory {
+        id: ConversationId,
+        entries: Vec<Entry>,
+        /// The placeholders these messages recorded.
+        map: crate::redact::mask::RedactionMap,
         damaged: usize,
     },
     /// The user's message is durable and the reply's record begun.
@@ -226,6 +239,7 @@ impl std::fmt::Debug for Msg {
             Msg::CreateFailed { .. } => "CreateFailed",
             Msg::ConversationsListed(_) => "ConversationsListed",
             Msg::ConversationOpened { .. } => "ConversationOpened",
+            Msg::ConversationHistory { .. } => "ConversationHistory",
             Msg::SendStored { .. } => "SendStored",
             Msg::SendFailed { .. } => "SendFailed",
             Msg::SearchDone { .. } => "SearchDone",

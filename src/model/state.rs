@@ -185,6 +185,9 @@ pub struct State {
     pub pending_jump: Option<(ConversationId, u64)>,
     /// The conversation asked of the store; any other answer is stale.
     pub opening: Option<ConversationId>,
+    /// The open conversation whose older messages are still coming (it
+    /// opened with its newest page): sends wait for them.
+    pub history_pending: Option<ConversationId>,
     /// The time, as the last tick brought it (update reads no clock).
     pub clock: Timestamp,
     /// The terminal's size, for page scrolling.
@@ -260,6 +263,7 @@ impl State {
             scroll: Scroll::default(),
             pending_jump: None,
             opening: None,
+            history_pending: None,
             clock: Timestamp::from_unix_ms(0),
             viewport: (80, 24),
             unlock_memory: None,
@@ -314,6 +318,21 @@ impl State {
         self.pending_send = None;
         renumber_code_blocks(&mut self.entries);
         mark_superseded(&mut self.entries);
+        self.history_pending = None;
+    }
+
+    /// Puts the older messages of the open conversation before the shown
+    /// ones; what is on screen stays where it is.
+    pub fn prepend_history(&mut self, older: Vec<Entry>) {
+        let shift = older.len();
+        let mut entries = older;
+        entries.append(&mut self.entries);
+        self.entries = entries;
+        self.generation += 1;
+        self.scroll.anchor.0 += shift;
+        renumber_code_blocks(&mut self.entries);
+        mark_superseded(&mut self.entries);
+        self.history_pending = None;
     }
 }
 

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEvent;
+use super::conversations::ConversationSummary;
 use super::error::VaultError;
 use super::ids::ConversationId;
 use super::rotate::RotationReport;
@@ -113,14 +114,27 @@ impl Vault {
     /// `now`, in one rotation. `None` when nothing had expired (then nothing
     /// was written).
     pub fn sweep_retention(&mut self, now: Timestamp) -> Result<Option<RotationReport>, VaultError> {
+        let conversations = self.list_conversations()?.conversations;
+        self.sweep_retention_of(&conversations, now)
+    }
+
+    /// [`sweep_retention`](Self::sweep_retention) with the conversations
+    /// already listed (one pass over the index serves the caller, the rules
+    /// and the plan).
+    pub fn sweep_retention_of(
+        &mut self,
+        conversations: &[ConversationSummary],
+        now: Timestamp,
+    ) -> Result<Option<RotationReport>, VaultError> {
         let default = self.default_retention()?;
-        let rules: std::collections::HashMap<ConversationId, Retention> = self
-            .list_conversations()?
-            .conversations
+        let rules: std::collections::HashMap<ConversationId, Retention> = conversations
             .iter()
             .map(|c| (c.id, Retention::effective(c.retention, default)))
             .collect();
-        let shred = self.plan_expiry(|id| match rules.get(&id) {
+        if !rules.values().any(|rule| matches!(rule, Retention::For(_))) {
+            return Ok(None);
+        }
+        let shred = self.plan_expiry(conversations, |id| match rules.get(&id) {
             Some(Retention::For(span)) => Some(now.minus(*span)),
             _ => None,
         })?;

@@ -12,6 +12,7 @@ use rand::RngCore;
 use secrecy::SecretString;
 
 use super::audit::{AuditEvent, Scope};
+use super::conversations::ConversationSummary;
 use super::error::VaultError;
 use super::fsutil;
 use super::ids::{ConversationId, split_message_key};
@@ -52,7 +53,8 @@ impl Vault {
     /// Wipes every message written before `before`, and every conversation
     /// left with nothing newer, in one rotation.
     pub fn wipe_older_than(&mut self, before: Timestamp) -> Result<RotationReport, VaultError> {
-        let shred = self.plan_expiry(|_| Some(before))?;
+        let conversations = self.list_conversations()?.conversations;
+        let shred = self.plan_expiry(&conversations, |_| Some(before))?;
         self.rotate(&shred, |report| AuditEvent::Wipe {
             scope: Scope::OlderThan { before },
             conversations: report.conversations_removed,
@@ -60,15 +62,16 @@ impl Vault {
         })
     }
 
-    /// What expires when each conversation's messages older than
+    /// What expires when each of `conversations`' messages older than
     /// `cutoff(conversation)` go: whole conversations whose every message (and
     /// creation) is older, and single messages of the others.
     pub(crate) fn plan_expiry(
         &self,
+        conversations: &[ConversationSummary],
         cutoff: impl Fn(ConversationId) -> Option<Timestamp>,
     ) -> Result<Shred, VaultError> {
         let mut shred = Shred::default();
-        for conversation in self.list_conversations()?.conversations {
+        for conversation in conversations {
             let Some(before) = cutoff(conversation.id) else {
                 continue;
             };

@@ -96,6 +96,7 @@ fn conversation_state() -> State {
             ],
             map: Default::default(),
             damaged: 0,
+            history_pending: false,
         },
     );
     state

@@ -125,10 +125,25 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             entries,
             map,
             damaged,
+            history_pending,
         } => {
             if open_conversation(state, id, entries, damaged) {
                 state.redaction_map = map;
+                state.history_pending = history_pending.then_some(id);
+                if !history_pending {
+                    // A jump to a message that is not there has nowhere to go.
+                    state.pending_jump = None;
+                }
             }
+            (Vec::new(), true)
+        }
+        Msg::ConversationHistory {
+            id,
+            entries,
+            map,
+            damaged,
+        } => {
+            store_events::history_arrived(state, id, entries, map, damaged);
             (Vec::new(), true)
         }
         Msg::SendStored {

@@ -17,7 +17,7 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
     if text.trim().is_empty() {
         return Vec::new();
     }
-    if state.streaming.is_some() || state.sending || state.opening.is_some() {
+    if state.streaming.is_some() || state.sending || state.opening.is_some() || state.history_pending.is_some() {
         state.editor.set_text(&text);
         state.error("a reply is still coming (or a conversation is opening): wait for it, or press Esc");
         return Vec::new();

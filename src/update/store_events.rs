@@ -56,11 +56,9 @@ pub(super) fn opened(
     if let Some(name) = theme.filter(|n| *n != state.theme.name) {
         effects.push(Effect::LoadTheme { name, chosen: false });
     }
-    // Open the most recent conversation, as a chat app does.
-    if let Some(first) = state.conversations.first() {
-        let id = first.id;
-        effects.push(scroll::open(state, id));
-    }
+    // The most recent conversation opens, as in a chat app: the store sends
+    // it right after this (app::store's unlock), before any job of ours.
+    state.opening = state.conversations.first().map(|c| c.id);
     effects
 }
 
@@ -125,7 +123,12 @@ pub(super) fn open_conversation(
     if let Some((conversation, seq)) = jump
         && conversation == id
     {
-        scroll::jump_to_seq(state, seq);
+        if state.entries.iter().any(|e| e.seq == Some(seq)) {
+            scroll::jump_to_seq(state, seq);
+        } else {
+            // In the older messages still to come.
+            state.pending_jump = Some((conversation, seq));
+        }
     }
     if damaged > 0 {
         state.error(format!(
@@ -133,6 +136,47 @@ pub(super) fn open_conversation(
         ));
     }
     true
+}
+
+/// The older messages of the conversation that opened with its newest page.
+pub(super) fn history_arrived(
+    state: &mut State,
+    id: crate::store::ConversationId,
+    older: Vec<Entry>,
+    map: crate::redact::mask::RedactionMap,
+    damaged: usize,
+) {
+    if state.history_pending != Some(id) || state.current != Some(id) {
+        return;
+    }
+    // Oldest first, as the map was built.
+    let mut whole = map;
+    whole.absorb(&state.redaction_map);
+    state.redaction_map = whole;
+    let mut history: Vec<String> = older
+        .iter()
+        .filter(|e| e.role == crate::store::Role::User)
+        .map(|e| e.text.clone())
+        .collect();
+    history.extend(
+        state
+            .entries
+            .iter()
+            .filter(|e| e.role == crate::store::Role::User)
+            .map(|e| e.text.clone()),
+    );
+    state.editor.set_history(history);
+    state.prepend_history(older);
+    if let Some((conversation, seq)) = state.pending_jump.take()
+        && conversation == id
+    {
+        scroll::jump_to_seq(state, seq);
+    }
+    if damaged > 0 {
+        state.error(format!(
+            "{damaged} older message(s) of this conversation cannot be read; 'sotto verify' lists them"
+        ));
+    }
 }
 
 pub(super) fn store_failed(state: &mut State, what: &str, message: String) -> Vec<Effect> {

@@ -555,6 +555,7 @@ fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
             entries,
             map: Default::default(),
             damaged: 0,
+            history_pending: false,
         },
     );
     id
@@ -695,6 +696,7 @@ fn a_search_hit_in_another_conversation_opens_it_at_the_message() {
             entries: vec![entry(0, Role::User, "a"), entry(1, Role::Assistant, "the invoice")],
             map: Default::default(),
             damaged: 0,
+            history_pending: false,
         },
     );
     assert!(!state.scroll.follow);
@@ -901,6 +903,7 @@ fn a_late_answer_for_a_conversation_the_user_left_is_dropped() {
             entries: vec![entry(0, Role::User, "old text")],
             map: Default::default(),
             damaged: 0,
+            history_pending: false,
         },
     );
     assert_eq!(state.current, None, "the new conversation stays");
@@ -1649,4 +1652,79 @@ fn a_resize_takes_an_old_toast_away_but_leaves_an_error() {
     state.error("cannot write to the terminal's clipboard");
     update(&mut state, Msg::Resize { width: 100, height: 30 });
     assert!(state.notice.as_ref().is_some_and(|n| n.error));
+}
+
+#[test]
+fn older_history_goes_before_the_shown_page_keeps_the_view_and_sends_wait_for_it() {
+    let mut state = chat_state();
+    let id = ConversationId::random();
+    state.opening = Some(id);
+    update(
+        &mut state,
+        Msg::ConversationOpened {
+            id,
+            entries: vec![entry(2, Role::User, "newer"), entry(3, Role::Assistant, "newer reply")],
+            map: Default::default(),
+            damaged: 0,
+            history_pending: true,
+        },
+    );
+    state.scroll.follow = false;
+    state.scroll.anchor = (1, 0);
+
+    // The placeholders of the older messages are not known yet: a send now
+    // could number a new one as an old one.
+    type_text(&mut state, "hello");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.editor.text(), "hello", "the draft is kept");
+
+    let mut older_map = crate::redact::mask::RedactionMap::default();
+    let masked = older_map.mask("write to ana@example.com");
+    update(
+        &mut state,
+        Msg::ConversationHistory {
+            id,
+            entries: vec![
+                entry(0, Role::User, &masked.text),
+                entry(1, Role::Assistant, "old reply"),
+            ],
+            map: older_map,
+            damaged: 0,
+        },
+    );
+    let seqs: Vec<Option<u64>> = state.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![Some(0), Some(1), Some(2), Some(3)]);
+    assert_eq!(
+        state.scroll.anchor,
+        (3, 0),
+        "the same message stays at the top of the view"
+    );
+    assert_eq!(state.redaction_map.len(), 1, "the older placeholders are known");
+    assert_eq!(state.history_pending, None);
+
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreJob::Send { conversation: Some(c), .. }) if *c == id)),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn history_of_a_conversation_left_behind_is_dropped() {
+    let mut state = chat_state();
+    let first = open(&mut state, vec![entry(0, Role::User, "here")]);
+    update(
+        &mut state,
+        Msg::ConversationHistory {
+            id: ConversationId::random(),
+            entries: vec![entry(0, Role::User, "elsewhere")],
+            map: Default::default(),
+            damaged: 0,
+        },
+    );
+    assert_eq!(state.current, Some(first));
+    assert_eq!(state.entries.len(), 1);
 }

@@ -630,3 +630,28 @@ fn the_chat_screen_tells_which_knowledge_files_were_not_loaded() {
     let screen = Screen::sotto(&sandbox, &format!("--incognito --knowledge '{}'", dir.display()), &[]);
     screen.wait_for("1 knowledge file(s) not loaded");
 }
+
+#[test]
+fn a_long_conversation_opens_at_its_newest_message_and_scrolls_back_to_its_first() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let mut vault = new_vault(&sandbox.vault());
+    let id = vault.create_conversation("a long one").unwrap();
+    let texts: Vec<String> = (0..400).map(|i| format!("line number {i} of the long one")).collect();
+    vault
+        .append_messages(id, texts.iter().map(|t| sotto::store::NewMessage::user(t)))
+        .unwrap();
+    drop(vault);
+
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.unlock();
+    screen.wait_for("line number 399 of the long one");
+    // The older messages came after the first frame; the top of the
+    // conversation is its very first message.
+    screen.keys(&["C-Home"]);
+    screen.wait_for("line number 0 of the long one");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}

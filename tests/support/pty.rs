@@ -12,24 +12,28 @@ use std::time::{Duration, Instant};
 pub struct PtyChild {
     pub child: Child,
     master: File,
-    output: Receiver<Vec<u8>>,
+    /// What the program wrote, with the moment each piece was read.
+    output: Receiver<(Instant, Vec<u8>)>,
     pub seen: String,
 }
 
 /// Starts `command` with a new pseudo-terminal as its controlling terminal and
 /// as stdin, stdout and stderr.
 pub fn spawn(command: &mut Command) -> PtyChild {
+    spawn_sized(command, 24, 80)
+}
+
+/// As `spawn`, with a terminal of `rows` by `cols`.
+pub fn spawn_sized(command: &mut Command, rows: u16, cols: u16) -> PtyChild {
     let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two file descriptors; null name/termios/winsize are allowed.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
     };
+    // SAFETY: openpty writes two file descriptors; null name/termios are allowed.
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
     assert_eq!(rc, 0, "openpty failed: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just returned by openpty and are owned here.
     let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
@@ -52,7 +56,7 @@ pub fn spawn(command: &mut Command) -> PtyChild {
         let mut buf = [0u8; 4096];
         // Ends with EIO once the child has closed the terminal.
         while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+            if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
                 break;
             }
         }
@@ -72,7 +76,7 @@ impl PtyChild {
         while !self.seen.contains(needle) {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.output.recv_timeout(left) {
-                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok((_, chunk)) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
                     panic!("the terminal never showed {needle:?}; it showed {:?}", self.seen)
                 }
@@ -112,6 +116,11 @@ impl PtyChild {
         termios.c_lflag & libc::ECHO != 0 && termios.c_lflag & libc::ICANON != 0
     }
 
+    /// The next piece of output and when it was read, if one comes in time.
+    pub fn next_chunk(&mut self, timeout: Duration) -> Option<(Instant, Vec<u8>)> {
+        self.output.recv_timeout(timeout).ok()
+    }
+
     pub fn send(&mut self, text: &str) {
         self.master.write_all(text.as_bytes()).expect("writing to the pty");
     }
@@ -121,7 +130,7 @@ impl PtyChild {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the pty child") {
-                while let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(50)) {
+                while let Ok((_, chunk)) = self.output.recv_timeout(Duration::from_millis(50)) {
                     self.seen.push_str(&String::from_utf8_lossy(&chunk));
                 }
                 return status;

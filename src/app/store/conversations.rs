@@ -12,13 +12,23 @@ use crate::store::{ConversationId, MessageMeta, ReplyState, VaultError};
 use crate::time::Timestamp;
 
 /// A conversation read back to show it.
+#[derive(Default)]
 pub struct OpenedConversation {
     pub entries: Vec<Entry>,
-    /// Its placeholder map, rebuilt from what its messages recorded.
+    /// Its placeholder map, rebuilt from what these messages recorded.
     pub map: RedactionMap,
     /// Messages that could not be read.
     pub damaged: usize,
+    /// Set when messages older than this sequence number were left out.
+    pub older_than: Option<u64>,
 }
+
+/// How many of a conversation's newest messages the first answer to
+/// `OpenConversation` holds: more than the tallest screen shows, so the
+/// first frame waits for them alone; the older ones follow in a second
+/// answer (a conversation of 10,000 messages takes tens of milliseconds to
+/// decrypt whole).
+pub const FIRST_PAGE: usize = 120;
 
 /// The durable half of a send, done.
 pub struct SendBegun {
@@ -43,7 +53,11 @@ pub struct SendRequest<'a> {
 pub trait ConversationStore {
     /// Newest first.
     fn list(&self) -> Result<Vec<ConversationItem>, VaultError>;
-    fn open(&self, id: ConversationId) -> Result<OpenedConversation, VaultError>;
+    /// The conversation's `newest` messages (or all, where that costs
+    /// nothing).
+    fn open(&self, id: ConversationId, newest: usize) -> Result<OpenedConversation, VaultError>;
+    /// Its messages older than sequence number `before`.
+    fn open_older(&self, id: ConversationId, before: u64) -> Result<OpenedConversation, VaultError>;
     /// The conversation if new, the user's message and the reply's record,
     /// all or nothing.
     fn begin_send(&mut self, send: SendRequest<'_>) -> Result<SendBegun, VaultError>;
@@ -89,13 +103,28 @@ pub fn run_conversation_job(
             store.list().map_err(failed("list the conversations"))?,
         )),
         StoreJob::OpenConversation(id) => {
-            let opened = store.open(id).map_err(failed("open the conversation"))?;
+            let opened = store.open(id, FIRST_PAGE).map_err(failed("open the conversation"))?;
             send(Msg::ConversationOpened {
                 id,
                 entries: opened.entries,
                 map: opened.map,
                 damaged: opened.damaged,
+                history_pending: opened.older_than.is_some(),
             });
+            if let Some(before) = opened.older_than {
+                // Always answered, even empty, so the screen stops waiting.
+                let (older, result) = match store.open_older(id, before) {
+                    Ok(older) => (older, Ok(())),
+                    Err(e) => (OpenedConversation::default(), Err(e)),
+                };
+                send(Msg::ConversationHistory {
+                    id,
+                    entries: older.entries,
+                    map: older.map,
+                    damaged: older.damaged,
+                });
+                result.map_err(failed("load the conversation's older messages"))?;
+            }
         }
         StoreJob::Send {
             conversation,

@@ -65,7 +65,8 @@ impl ConversationStore for MemoryConversations {
         Ok(items)
     }
 
-    fn open(&self, id: ConversationId) -> Result<OpenedConversation, VaultError> {
+    /// All of it: memory holds it already.
+    fn open(&self, id: ConversationId, _newest: usize) -> Result<OpenedConversation, VaultError> {
         let c = self
             .conversations
             .get(&id)
@@ -74,7 +75,13 @@ impl ConversationStore for MemoryConversations {
             entries: c.entries.clone(),
             map: c.map.clone(),
             damaged: 0,
+            older_than: None,
         })
+    }
+
+    /// Nothing: `open` left nothing out.
+    fn open_older(&self, _id: ConversationId, _before: u64) -> Result<OpenedConversation, VaultError> {
+        Ok(OpenedConversation::default())
     }
 
     fn begin_send(&mut self, send: SendRequest<'_>) -> Result<SendBegun, VaultError> {

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::crypto::KdfCost;
-use crate::store::{ConversationId, MessageMeta};
+use secrecy::SecretString;
+
+use crate::store::{ConversationId, MessageMeta, NewProtection};
 
 fn passphrase() -> SecretString {
     SecretString::from("plinth walrus cobalt ember quaver".to_owned())
@@ -348,7 +350,8 @@ fn nothing_of_an_incognito_conversation_reaches_the_vault_and_counts_do_not_chan
     let reopened: Vec<Msg> = inbox
         .try_iter()
         .filter_map(|e| match e {
-            Event::Msg(m @ Msg::ConversationOpened { .. }) => Some(m),
+            // The unlock opened the newest stored conversation first.
+            Event::Msg(m @ Msg::ConversationOpened { id: opened, .. }) if opened == id => Some(m),
             _ => None,
         })
         .collect();
@@ -408,4 +411,76 @@ fn an_incognito_session_searches_its_own_conversations() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].title, "the Invoice is late");
     assert!(!dir.path().join("none").exists(), "incognito wrote nothing");
+}
+
+#[test]
+fn an_unlock_opens_the_newest_conversation_at_once_so_the_first_frame_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    one_conversation_saying_hello(&root, "older");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let newest = one_conversation_saying_hello(&root, "newest");
+    let messages = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    let opened_at = messages
+        .iter()
+        .position(|m| matches!(m, Msg::VaultOpened { .. }))
+        .unwrap_or_else(|| panic!("{messages:?}"));
+    match &messages[opened_at + 1..] {
+        [Msg::ConversationOpened { id, entries, .. }, ..] => {
+            assert_eq!(*id, newest);
+            assert_eq!(entries.len(), 1);
+        }
+        other => panic!("the newest conversation did not follow: {other:?}"),
+    }
+}
+
+#[test]
+fn a_long_conversation_opens_with_its_newest_page_and_the_older_messages_follow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let older = 30;
+    let total = conversations::FIRST_PAGE + older;
+    let id = {
+        let mut vault = reopen(&root);
+        let id = vault.create_conversation("long").unwrap();
+        for i in 0..total {
+            vault
+                .append_message(id, crate::store::NewMessage::user(&format!("message {i}")))
+                .unwrap();
+        }
+        id
+    };
+    let messages = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    let page = messages.iter().find_map(|m| match m {
+        Msg::ConversationOpened {
+            id: opened,
+            entries,
+            history_pending,
+            ..
+        } if *opened == id => Some((entries, *history_pending)),
+        _ => None,
+    });
+    let (entries, pending) = page.unwrap_or_else(|| panic!("{messages:?}"));
+    assert!(pending, "the screen is told more is coming");
+    let texts: Vec<&str> = entries.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts.len(), conversations::FIRST_PAGE);
+    assert_eq!(texts[0], format!("message {older}"));
+    assert_eq!(texts[texts.len() - 1], format!("message {}", total - 1));
+
+    let history = messages.iter().find_map(|m| match m {
+        Msg::ConversationHistory {
+            id: opened,
+            entries,
+            damaged,
+            ..
+        } if *opened == id => Some((entries, *damaged)),
+        _ => None,
+    });
+    let (entries, damaged) = history.unwrap_or_else(|| panic!("no history followed: {messages:?}"));
+    let texts: Vec<String> = entries.iter().map(|e| e.text.clone()).collect();
+    let expected: Vec<String> = (0..older).map(|i| format!("message {i}")).collect();
+    assert_eq!(texts, expected, "every older message, oldest first, and no other");
+    assert_eq!(damaged, 0);
 }

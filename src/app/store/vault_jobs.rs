@@ -31,16 +31,15 @@ impl ConversationStore for VaultConversations<'_> {
         list(self.vault)
     }
 
-    fn open(&self, id: ConversationId) -> Result<OpenedConversation, VaultError> {
-        let loaded = self.vault.newest_messages(id, usize::MAX)?;
-        let damaged = loaded.iter().filter(|m| m.is_err()).count();
-        let messages: Vec<&Message> = loaded.iter().filter_map(|m| m.as_ref().ok()).collect();
-        let map = egress::map_from_history(messages.iter().filter_map(|m| m.meta.redaction_map.as_ref()));
-        Ok(OpenedConversation {
-            entries: messages.into_iter().map(Entry::from_stored).collect(),
-            map,
-            damaged,
-        })
+    fn open(&self, id: ConversationId, newest: usize) -> Result<OpenedConversation, VaultError> {
+        let loaded = self.vault.newest_messages(id, newest)?;
+        let oldest = loaded.first().map(|m| m.as_ref().map_or_else(|d| d.seq, |m| m.seq));
+        let older_than = oldest.filter(|seq| loaded.len() == newest && *seq > 0);
+        Ok(opened(&loaded, older_than))
+    }
+
+    fn open_older(&self, id: ConversationId, before: u64) -> Result<OpenedConversation, VaultError> {
+        Ok(opened(&self.vault.messages_in_range(id, 0..before)?, None))
     }
 
     /// One commit (`Vault::begin_exchange`): a failure stored none of it.
@@ -97,9 +96,12 @@ impl ConversationStore for VaultConversations<'_> {
 
 /// The conversation list, newest first.
 pub fn list(vault: &Vault) -> Result<Vec<ConversationItem>, VaultError> {
-    Ok(vault
-        .list_conversations()?
-        .conversations
+    Ok(items(&vault.list_conversations()?.conversations))
+}
+
+/// The sidebar's rows for listed conversations.
+pub fn items(conversations: &[crate::store::ConversationSummary]) -> Vec<ConversationItem> {
+    conversations
         .iter()
         .map(|c| ConversationItem {
             id: c.id,
@@ -108,7 +110,20 @@ pub fn list(vault: &Vault) -> Result<Vec<ConversationItem>, VaultError> {
             message_count: c.message_count,
             retention: c.retention,
         })
-        .collect())
+        .collect()
+}
+
+/// Loaded messages as the screen takes them.
+fn opened(loaded: &[crate::store::LoadedMessage], older_than: Option<u64>) -> OpenedConversation {
+    let damaged = loaded.iter().filter(|m| m.is_err()).count();
+    let messages: Vec<&Message> = loaded.iter().filter_map(|m| m.as_ref().ok()).collect();
+    let map = egress::map_from_history(messages.iter().filter_map(|m| m.meta.redaction_map.as_ref()));
+    OpenedConversation {
+        entries: messages.into_iter().map(Entry::from_stored).collect(),
+        map,
+        damaged,
+        older_than,
+    }
 }
 
 /// Enforces retention now; tells the screen only when something went.
@@ -120,14 +135,19 @@ pub fn sweep(vault: &mut Vault, send: &dyn Fn(Msg)) -> Result<(), JobFailed> {
         send(Msg::ConversationsListed(
             list(vault).map_err(failed("list the conversations"))?,
         ));
-        send(Msg::Wiped {
-            notice: format!(
-                "retention: {} expired message(s) and {} conversation(s) were wiped for good",
-                report.messages_removed, report.conversations_removed
-            ),
-        });
+        send(swept(&report));
     }
     Ok(())
+}
+
+/// The news of a retention sweep that wiped something.
+pub fn swept(report: &crate::store::RotationReport) -> Msg {
+    Msg::Wiped {
+        notice: format!(
+            "retention: {} expired message(s) and {} conversation(s) were wiped for good",
+            report.messages_removed, report.conversations_removed
+        ),
+    }
 }
 
 /// Runs a job against the open vault.

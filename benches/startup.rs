@@ -1,0 +1,365 @@
+//! What a person sees of startup, idleness and import: the real binary in a
+//! real pseudo-terminal of 120x40 (issue 17). For each vault it reports, as
+//! medians over several runs: exec → the frame that shows the newest message
+//! with the last row painted, CPU spent by then, threads and peak resident
+//! memory at that moment; then, once, idle CPU and context switches over ten
+//! seconds. It builds its vaults itself: it writes JSON exports and runs
+//! `sotto import` (whose throughput and peak memory it reports too). The
+//! vaults are protected by a plain age key file, so no KDF runs.
+//!
+//! `cargo bench --bench startup`; STARTUP_RUNS (default 10) and IDLE_SECS
+//! (default 10) change the effort. With STARTUP_DIR set, the vaults are kept
+//! there and reused by the next run (for profiling one case by hand).
+
+#[path = "../tests/support/pty.rs"]
+#[allow(dead_code)]
+mod pty;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret;
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+
+struct Case {
+    name: &'static str,
+    /// Conversations of `messages` messages each, then (if not zero) a newest
+    /// one of `newest` messages.
+    conversations: usize,
+    messages: usize,
+    newest: usize,
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        name: "empty vault",
+        conversations: 0,
+        messages: 0,
+        newest: 0,
+    },
+    Case {
+        name: "1,000 conversations x 100 messages",
+        conversations: 1000,
+        messages: 100,
+        newest: 0,
+    },
+    Case {
+        name: "newest conversation has 10,000 messages",
+        conversations: 10,
+        messages: 100,
+        newest: 10_000,
+    },
+];
+
+/// The last words of the newest message: on screen means the frame is there.
+const MARKER: &str = "end of the newest reply";
+
+fn main() {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_sotto"));
+    let runs: usize = env_number("STARTUP_RUNS", 10);
+    let idle_secs: u64 = env_number("IDLE_SECS", 10) as u64;
+    let temporary = tempfile::tempdir().expect("a scratch directory");
+    let kept = std::env::var_os("STARTUP_DIR").map(PathBuf::from);
+    let scratch = kept.as_deref().unwrap_or(temporary.path());
+    let key = scratch.join("key.txt");
+    let reuse = key.exists();
+    if !reuse {
+        std::fs::create_dir_all(scratch).expect("the scratch directory");
+        write_identity(&key);
+    }
+    println!(
+        "startup of {} in a {COLS}x{ROWS} pseudo-terminal, {runs} runs per case",
+        bin.display()
+    );
+    for (i, case) in CASES.iter().enumerate() {
+        let home = scratch.join(format!("home{i}"));
+        let vault = scratch.join(format!("vault{i}"));
+        std::fs::create_dir_all(&home).expect("a home");
+        if !reuse {
+            run_ok(sotto(&bin, &home, &vault).args(["init", "--identity"]).arg(&key));
+        }
+        if !reuse && case.conversations + case.newest > 0 {
+            let export = scratch.join(format!("export{i}.json"));
+            write_export(&export, case);
+            let size = std::fs::metadata(&export).expect("the export").len();
+            let (elapsed, peak_kb) = run_measured(sotto(&bin, &home, &vault).arg("import").arg(&export));
+            println!(
+                "  import of {:.1} MB ({} messages): {:.2} s, {:.1} MB/s, peak resident {:.1} MB",
+                size as f64 / 1e6,
+                case.conversations * case.messages + case.newest,
+                elapsed.as_secs_f64(),
+                size as f64 / 1e6 / elapsed.as_secs_f64(),
+                peak_kb as f64 / 1024.0
+            );
+        }
+        let mut samples = Vec::new();
+        for run in 0..runs {
+            samples.push(first_frame(&bin, &home, &vault, case, run == 0, idle_secs));
+        }
+        report(case, &samples);
+    }
+}
+
+/// One start: what it took to reach the first complete frame, and (when
+/// `idle` is set) what the screen costs while nobody types.
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+    threads: u64,
+    resident_kb: u64,
+    idle: Option<(Duration, u64, u64)>,
+}
+
+fn first_frame(bin: &Path, home: &Path, vault: &Path, case: &Case, idle: bool, idle_secs: u64) -> Sample {
+    let mut command = sotto(bin, home, vault);
+    let start = Instant::now();
+    let mut terminal = pty::spawn_sized(&mut command, ROWS, COLS);
+    let pid = terminal.child.id() as i32;
+    let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+    let wanted = if case.conversations + case.newest == 0 {
+        "Message (Enter"
+    } else {
+        MARKER
+    };
+    let painted_at = loop {
+        let Some((at, chunk)) = terminal.next_chunk(Duration::from_secs(30)) else {
+            panic!(
+                "{}: no complete frame in 30 s; the screen shows:\n{}",
+                case.name,
+                screen.screen().contents()
+            );
+        };
+        screen.process(&chunk);
+        if frame_complete(screen.screen(), wanted) {
+            break at;
+        }
+    };
+    let cpu = process_cpu(pid);
+    let (threads, resident_kb) = (status_field(pid, "Threads:"), status_field(pid, "VmHWM:"));
+    let idle = idle.then(|| {
+        // The detectors' background warm-up and the first frame's follow-up
+        // work finish first.
+        std::thread::sleep(Duration::from_secs(2));
+        let (cpu0, switches0) = (process_cpu(pid), context_switches(pid));
+        std::thread::sleep(Duration::from_secs(idle_secs));
+        let (cpu1, switches1) = (process_cpu(pid), context_switches(pid));
+        (cpu1 - cpu0, switches1 - switches0, status_field(pid, "Threads:"))
+    });
+    terminal.send("\x03");
+    let status = terminal.wait(Duration::from_secs(30));
+    assert!(status.success(), "{}: sotto ended with {status}", case.name);
+    Sample {
+        wall: painted_at - start,
+        cpu,
+        threads,
+        resident_kb,
+        idle,
+    }
+}
+
+/// The wanted text is on screen and so is the last row (the status bar),
+/// which ratatui writes last.
+fn frame_complete(screen: &vt100::Screen, wanted: &str) -> bool {
+    let last_row = screen.rows(0, COLS).nth(usize::from(ROWS) - 1).unwrap_or_default();
+    !last_row.trim().is_empty() && screen.contents().contains(wanted)
+}
+
+fn report(case: &Case, samples: &[Sample]) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        (values[values.len() / 2], values[0], values[values.len() - 1])
+    };
+    let ms = |f: &dyn Fn(&Sample) -> Duration| median(samples.iter().map(|s| f(s).as_secs_f64() * 1e3).collect());
+    let (wall, wall_min, wall_max) = ms(&|s| s.wall);
+    let (cpu, _, _) = ms(&|s| s.cpu);
+    let (rss, _, rss_max) = median(samples.iter().map(|s| s.resident_kb as f64 / 1024.0).collect());
+    let (threads, _, threads_max) = median(samples.iter().map(|s| s.threads as f64).collect());
+    let mut line = format!(
+        "{}: first frame {wall:.1} ms (min {wall_min:.1}, max {wall_max:.1}), CPU {cpu:.1} ms, \
+         peak resident {rss:.1} MB (max {rss_max:.1}), threads {threads} (max {threads_max})",
+        case.name
+    );
+    if let Some((cpu, switches, threads)) = samples[0].idle {
+        let _ = write!(
+            line,
+            "; idle: {:.2} ms CPU, {switches} context switches, {threads} threads",
+            cpu.as_secs_f64() * 1e3
+        );
+    }
+    println!("{line}");
+}
+
+fn sotto(bin: &Path, home: &Path, vault: &Path) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .arg("--data-dir")
+        .arg(vault)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm-256color")
+        .env("LANG", "C.UTF-8");
+    command
+}
+
+fn run_ok(command: &mut Command) {
+    let output = command.output().expect("running sotto");
+    assert!(
+        output.status.success(),
+        "{:?} failed: {}",
+        command,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs a command to its end: how long it took and its peak resident memory.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which also reports its peak memory"
+)]
+fn run_measured(command: &mut Command) -> (Duration, u64) {
+    let start = Instant::now();
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("running sotto");
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert!(
+        rc > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed"
+    );
+    (start.elapsed(), usage.ru_maxrss as u64)
+}
+
+/// CPU time of the whole process, ended threads included.
+fn process_cpu(pid: i32) -> Duration {
+    let mut clock: libc::clockid_t = 0;
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: both calls write into the locals they are given.
+    let rc = unsafe { libc::clock_getcpuclockid(pid, &mut clock) };
+    assert_eq!(rc, 0, "no CPU clock for {pid}");
+    let rc = unsafe { libc::clock_gettime(clock, &mut now) };
+    assert_eq!(rc, 0, "cannot read the CPU clock of {pid}");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+fn status_field(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn context_switches(pid: i32) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        total += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    total
+}
+
+fn write_identity(path: &Path) {
+    let identity = age::x25519::Identity::generate();
+    let text = format!(
+        "# public key: {}\n{}\n",
+        identity.to_public(),
+        identity.to_string().expose_secret()
+    );
+    std::fs::write(path, text).expect("the identity file");
+}
+
+/// A plaintext `sotto.export/1` file: replies of a few hundred characters,
+/// some with a list or a code block, as chat replies are.
+fn write_export(path: &Path, case: &Case) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("the export file"));
+    write!(out, r#"{{"schema":"sotto.export/1","exported_at":"2026-12-01T00:00:00.000Z","scope":{{"kind":"vault"}},"conversations":["#)
+        .unwrap();
+    let mut words = Words(0x9e37_79b9_7f4a_7c15);
+    let sizes = std::iter::repeat_n(case.messages, case.conversations).chain((case.newest > 0).then_some(case.newest));
+    let total = case.conversations + usize::from(case.newest > 0);
+    for (c, messages) in sizes.enumerate() {
+        if c > 0 {
+            out.write_all(b",").unwrap();
+        }
+        // Older conversations first; the last is the newest, on a day of its own.
+        let day = if c + 1 == total { 30 } else { 1 + c * 28 / total };
+        write!(
+            out,
+            r#"{{"id":"{c:032x}","title":"{}","created":"2026-11-{day:02}T08:00:00.000Z","updated":"2026-11-{day:02}T09:{:02}:00.000Z","messages":["#,
+            words.sentence(4),
+            c % 60
+        )
+        .unwrap();
+        for m in 0..messages {
+            if m > 0 {
+                out.write_all(b",").unwrap();
+            }
+            let role = if m % 2 == 0 { "user" } else { "assistant" };
+            let mut text = words.sentence(if role == "user" { 12 } else { 60 });
+            if m % 7 == 3 {
+                text.push_str("\n\n- first point\n- second point\n\n```sh\nsotto export --format json\n```");
+            }
+            if c + 1 == total && m + 1 == messages {
+                text.push(' ');
+                text.push_str(MARKER);
+            }
+            let text = serde_json::to_string(&text).unwrap();
+            write!(
+                out,
+                r#"{{"seq":{m},"role":"{role}","at":"2026-11-{day:02}T09:00:{:02}.{:03}Z","text":{text},"state":"complete"}}"#,
+                m % 60,
+                m % 1000
+            )
+            .unwrap();
+        }
+        out.write_all(b"]}").unwrap();
+    }
+    out.write_all(b"]}").unwrap();
+    out.flush().unwrap();
+}
+
+/// Deterministic filler words.
+struct Words(u64);
+
+impl Words {
+    fn sentence(&mut self, words: usize) -> String {
+        const WORDS: [&str; 16] = [
+            "printer", "the", "queue", "restart", "network", "is", "settings", "driver", "and", "cable", "update", "a",
+            "reply", "check", "server", "then",
+        ];
+        let mut out = String::new();
+        for i in 0..words {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(WORDS[(self.0 % 16) as usize]);
+        }
+        out
+    }
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}

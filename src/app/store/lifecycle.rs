@@ -1,0 +1,215 @@
+//! Opening and closing the vault on the store thread: unlock (retention
+//! enforced, the list and the newest conversation sent before any other
+//! answer), create, lock again and wipe everything.
+
+use secrecy::SecretString;
+
+use super::conversations::JobFailed;
+use super::memory::MemoryConversations;
+use super::vault_jobs::{items, list, run_vault_job, swept};
+use super::{Storage, StoreActor};
+use crate::app::Event;
+use crate::crypto::KdfCost;
+use crate::model::msg::{Msg, StoreJob};
+use crate::store::{LockedVault, NewProtection, Vault};
+
+impl StoreActor {
+    /// Closes the vault (its keys are dropped with it) and takes the lock on
+    /// its directory again, ready for the next unlock.
+    pub(super) fn lock(&mut self) {
+        if !matches!(self.storage, Storage::Open(_)) {
+            return;
+        }
+        self.finish_begun();
+        self.storage = Storage::Missing;
+        self.scratch = MemoryConversations::default();
+        let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {
+            let needs = locked.needs_passphrase()?;
+            Ok((locked, needs))
+        });
+        match reopened {
+            Ok((locked, needs_passphrase)) => {
+                let prompt = match &locked.manifest().protection {
+                    crate::store::Protection::Passphrase => String::new(),
+                    crate::store::Protection::IdentityFile { path } => {
+                        format!("The passphrase of your identity file '{}'", path.display())
+                    }
+                };
+                self.storage = Storage::Locked(Some(locked));
+                self.send(Msg::Locked {
+                    needs_passphrase,
+                    prompt,
+                });
+            }
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be locked again: {e}"),
+                fatal: true,
+            }),
+        }
+    }
+
+    /// Destroys the open vault. Either way there is no vault left to use, so
+    /// the session ends: with the news, or with the error.
+    pub(super) fn wipe_all(&mut self) {
+        self.finish_begun();
+        let Storage::Open(vault) = std::mem::replace(&mut self.storage, Storage::Missing) else {
+            return;
+        };
+        let root = vault.root().to_owned();
+        match vault.wipe_everything() {
+            Ok(()) => self.send(Msg::VaultWiped {
+                notice: format!(
+                    "Wiped the whole vault at '{}': its identity was destroyed and its data directory removed.",
+                    root.display()
+                ),
+            }),
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the vault could not be wiped completely: {e}. Run 'sotto wipe --all' to finish"),
+                fatal: true,
+            }),
+        }
+    }
+
+    /// Tells the screen the vault is open; returns the newest conversation.
+    pub(super) fn opened(
+        &self,
+        vault: &Vault,
+        listed: Result<Vec<crate::model::state::ConversationItem>, crate::store::VaultError>,
+        created: bool,
+    ) -> Option<crate::store::ConversationId> {
+        let mut warnings = Vec::new();
+        if let Some(summary) = vault.unlock_report().summary() {
+            warnings.push(format!(
+                "{summary}. If that was not you, someone tried to open your vault; SECURITY.md says what to do."
+            ));
+        }
+        for loss in &vault.unlock_report().storage_losses {
+            warnings.push(format!(
+                "{loss}. Run 'sotto verify' and keep a backup of the data directory."
+            ));
+        }
+        for tampering in &vault.unlock_report().tampering {
+            warnings.push(format!(
+                "tampering: {tampering}. Kept until acknowledged; run 'sotto verify', and see SECURITY.md."
+            ));
+        }
+        if vault.unlock_report().recovery_key_dropped {
+            warnings.push(crate::store::RECOVERY_KEY_DROPPED.to_owned());
+        }
+        let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
+        let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
+        if waiting > 0 {
+            warnings.push(format!(
+                "{waiting} earlier finding(s) of damage or tampering are not acknowledged: 'sotto verify' lists \
+                 them, 'sotto verify --acknowledge' clears them once seen."
+            ));
+        }
+        let conversations = match listed {
+            Ok(list) => list,
+            Err(e) => {
+                warnings.push(format!("the conversation list cannot be read: {e}"));
+                Vec::new()
+            }
+        };
+        let newest = conversations.first().map(|c| c.id);
+        let theme = vault.setting("ui.theme").ok().flatten();
+        let redaction = vault.setting(crate::redact::egress::MODE_SETTING).ok().flatten();
+        let backend = vault.setting(crate::model::state::BACKEND_SETTING).ok().flatten();
+        self.send(Msg::VaultOpened {
+            backend,
+            conversations,
+            warnings,
+            theme,
+            redaction,
+            retention_default: vault.default_retention().ok().flatten(),
+            created,
+        });
+        newest
+    }
+
+    pub(super) fn unlock(&mut self, passphrase: Option<SecretString>) {
+        let Storage::Locked(locked) = &mut self.storage else {
+            return;
+        };
+        let Some(vault) = locked.take() else {
+            return;
+        };
+        match vault.unlock(passphrase.as_ref()) {
+            Ok(identity) => match vault.open_unlocked(identity) {
+                Ok(mut vault) => {
+                    // Retention is enforced at every unlock, before anything
+                    // is shown: nothing expired reaches the screen. One pass
+                    // over the index serves both unless the sweep wiped some.
+                    let listed = vault.list_conversations().map(|l| l.conversations);
+                    let swept_now = match &listed {
+                        Ok(conversations) => vault.sweep_retention_of(conversations, crate::time::Timestamp::now()),
+                        Err(_) => Ok(None),
+                    };
+                    let listed = match swept_now {
+                        Ok(Some(_)) => list(&vault),
+                        _ => listed.map(|l| items(&l)),
+                    };
+                    let newest = self.opened(&vault, listed, false);
+                    match swept_now {
+                        Ok(Some(report)) => self.send(swept(&report)),
+                        Ok(None) => {}
+                        Err(e) => self.failed(JobFailed {
+                            what: "enforce retention",
+                            error: e.to_string(),
+                        }),
+                    }
+                    // The newest conversation follows at once, before any
+                    // other job (the screen expects it: update::opened), so
+                    // the first chat frame shows it.
+                    if let Some(id) = newest {
+                        let events = self.events.clone();
+                        let send = move |msg: Msg| {
+                            let _ = events.send(Event::Msg(msg));
+                        };
+                        let job = StoreJob::OpenConversation(id);
+                        if let Err(job) = run_vault_job(&mut vault, &mut self.begun, job, &self.config, &send) {
+                            self.failed(job);
+                        }
+                    }
+                    self.storage = Storage::Open(Box::new(vault));
+                }
+                Err(e) => self.send(Msg::UnlockFailed {
+                    message: e.to_string(),
+                    fatal: true,
+                }),
+            },
+            Err(e) => {
+                let fatal = !matches!(e, crate::store::VaultError::WrongPassphrase { .. });
+                *locked = Some(vault);
+                self.send(Msg::UnlockFailed {
+                    message: if fatal {
+                        e.to_string()
+                    } else {
+                        "That passphrase is not the right one".into()
+                    },
+                    fatal,
+                });
+            }
+        }
+    }
+
+    pub(super) fn create(&mut self, passphrase: SecretString) {
+        if !matches!(self.storage, Storage::Missing) {
+            return;
+        }
+        let protection = NewProtection::Passphrase {
+            passphrase: &passphrase,
+            cost: KdfCost::DEFAULT,
+        };
+        match Vault::create(&self.data_dir, protection) {
+            Ok(vault) => {
+                // A new vault holds no conversation to open.
+                let _ = self.opened(&vault, Ok(Vec::new()), true);
+                self.storage = Storage::Open(Box::new(vault));
+            }
+            Err(e) => self.send(Msg::CreateFailed {
+                message: format!("The vault could not be created: {e}"),
+            }),
+        }
+    }
+}
