@@ -7,13 +7,21 @@
 //! `sotto import` (whose throughput and peak memory it reports too). The
 //! vaults are protected by a plain age key file, so no KDF runs.
 //!
+//! Last, the streaming regression case: a loopback OpenAI-compatible server
+//! streams 5,000 tokens, and the figure is Enter → the last token on screen.
+//!
 //! `cargo bench --bench startup`; STARTUP_RUNS (default 10) and IDLE_SECS
-//! (default 10) change the effort. With STARTUP_DIR set, the vaults are kept
+//! (default 10) change the effort; SOTTO_BIN names another binary to time;
+//! STARTUP_ONLY=streaming runs the streaming case alone. With STARTUP_DIR set, the vaults are kept
 //! there and reused by the next run (for profiling one case by hand).
 
 #[path = "../tests/support/pty.rs"]
 #[allow(dead_code)]
 mod pty;
+
+#[path = "../tests/support/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,7 +67,8 @@ const CASES: [Case; 3] = [
 const MARKER: &str = "end of the newest reply";
 
 fn main() {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_sotto"));
+    // SOTTO_BIN times another build (an older one, for a before/after).
+    let bin = std::env::var_os("SOTTO_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sotto")), PathBuf::from);
     let runs: usize = env_number("STARTUP_RUNS", 10);
     let idle_secs: u64 = env_number("IDLE_SECS", 10) as u64;
     let temporary = tempfile::tempdir().expect("a scratch directory");
@@ -75,7 +84,13 @@ fn main() {
         "startup of {} in a {COLS}x{ROWS} pseudo-terminal, {runs} runs per case",
         bin.display()
     );
-    for (i, case) in CASES.iter().enumerate() {
+    // STARTUP_ONLY=streaming skips the startup cases.
+    let cases = if std::env::var("STARTUP_ONLY").is_ok_and(|v| v == "streaming") {
+        &CASES[..0]
+    } else {
+        &CASES[..]
+    };
+    for (i, case) in cases.iter().enumerate() {
         let home = scratch.join(format!("home{i}"));
         let vault = scratch.join(format!("vault{i}"));
         std::fs::create_dir_all(&home).expect("a home");
@@ -102,6 +117,64 @@ fn main() {
         }
         report(case, &samples);
     }
+    streaming(&bin, scratch, runs);
+}
+
+/// Tokens in the streamed reply.
+const TOKENS: usize = 5000;
+
+/// Enter → the last of 5,000 streamed tokens on screen, in an incognito chat
+/// against a loopback server (no KDF, no vault: the stream alone).
+fn streaming(bin: &Path, scratch: &Path, runs: usize) {
+    let events: Vec<String> = (0..TOKENS)
+        .map(|i| http::delta(&format!("w{i} ")))
+        .chain([http::delta("LASTTOKEN"), http::finish("stop"), http::done()])
+        .collect();
+    let server = http::TestServer::always(move || http::sse(&events));
+    let home = scratch.join("home-streaming");
+    std::fs::create_dir_all(&home).expect("a home");
+    let config = scratch.join("streaming.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_backend = \"loopback\"\n[backends.loopback]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    )
+    .expect("the config");
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let mut command = sotto(bin, &home, &scratch.join("no-vault"));
+        command.arg("--incognito").arg("--config").arg(&config);
+        let mut terminal = pty::spawn_sized(&mut command, ROWS, COLS);
+        let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+        let wait_for = |terminal: &mut pty::PtyChild, screen: &mut vt100::Parser, wanted: &str| loop {
+            let Some((at, chunk)) = terminal.next_chunk(Duration::from_secs(30)) else {
+                panic!("streaming: never showed {wanted:?}:\n{}", screen.screen().contents());
+            };
+            screen.process(&chunk);
+            if screen.screen().contents().contains(wanted) {
+                break at;
+            }
+        };
+        wait_for(&mut terminal, &mut screen, "Message (Enter");
+        // As long as a person takes to type: the detectors' warm-up is done.
+        std::thread::sleep(Duration::from_secs(1));
+        let sent = Instant::now();
+        terminal.send("go\r");
+        let shown = wait_for(&mut terminal, &mut screen, "LASTTOKEN");
+        times.push((shown - sent).as_secs_f64() * 1e3);
+        terminal.send("\x03");
+        let status = terminal.wait(Duration::from_secs(30));
+        assert!(status.success(), "streaming: sotto ended with {status}");
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{TOKENS} streamed tokens: Enter → last token on screen {:.1} ms (min {:.1}, max {:.1})",
+        times[times.len() / 2],
+        times[0],
+        times[times.len() - 1]
+    );
 }
 
 /// One start: what it took to reach the first complete frame, and (when
