@@ -127,7 +127,9 @@ pub(crate) fn run_export(context: &Context, args: &ExportArgs) -> Result<u8, Cli
 }
 
 pub(crate) fn run_import(context: &Context, args: &ImportArgs) -> Result<u8, CliError> {
-    let bytes = std::fs::read(&args.file)
+    // Read here only to say early and plainly when it cannot be; the import
+    // streams it.
+    std::fs::File::open(&args.file)
         .map_err(|e| CliError::Input(format!("cannot read '{}': {e}", args.file.display())))?;
     let identities = args
         .identity
@@ -141,16 +143,16 @@ pub(crate) fn run_import(context: &Context, args: &ImportArgs) -> Result<u8, Cli
     // passphrase is tried first (a default export is made with it), and
     // only then is one asked for.
     let given = std::env::var_os(EXPORT_PASSPHRASE_FILE_VAR).is_some_and(|v| !v.is_empty());
-    let passphrase = if given && export::needs_passphrase(&bytes) {
+    let passphrase = if given && export::needs_passphrase(&args.file) {
         Some(read_export_passphrase(false)?)
     } else {
         None
     };
     let mut vault = open_vault(context)?;
-    let mut imported = export::import(&mut vault, &bytes, passphrase.as_ref(), &identities);
+    let mut imported = export::import(&mut vault, &args.file, passphrase.as_ref(), &identities);
     if matches!(imported, Err(export::ImportError::PassphraseRequired)) && passphrase.is_none() {
         let asked = read_export_passphrase(false)?;
-        imported = export::import(&mut vault, &bytes, Some(&asked), &identities);
+        imported = export::import(&mut vault, &args.file, Some(&asked), &identities);
     }
     let summary = imported.map_err(|e| match e {
         export::ImportError::Vault(e) => CliError::Vault(e),

@@ -9,6 +9,7 @@ mod keys;
 pub mod markdown;
 pub mod output;
 pub mod read;
+mod stream;
 
 pub use document::{EXPORT_SCHEMA, ExportScope};
 pub use keys::protection_note;

@@ -1,6 +1,7 @@
 //! Importing conversations read back from an export: each keeps its id, its
 //! messages' sequence numbers (which `replaces=SEQ` links point at) and its
-//! times, and is written in one atomic, durable commit with a new data key.
+//! times, and is written in one atomic commit with a new data key; the
+//! importer makes the whole import durable with one flush.
 
 use super::conversations::IndexRecord;
 use super::error::VaultError;
@@ -83,8 +84,9 @@ impl Vault {
             });
         }
         changes.push(self.index_change(id, &index));
+        // Atomic, but not yet durable: the caller flushes once for a whole
+        // import (`Vault::flush_pending`), not once per conversation.
         self.records.commit(&changes)?;
-        self.records.flush()?;
         self.conversation_keys.borrow_mut().insert(id, key);
         Ok(())
     }

@@ -81,6 +81,11 @@ pub(crate) struct Records {
     tracker: RefCell<Option<Tracker>>,
 }
 
+/// sled's page cache. Its default, 1 GiB, let an import of 100,000 messages
+/// grow the process past 60 MB; the chat reads a page of a conversation at a
+/// time, which a few megabytes hold (the OS caches the file beneath).
+const SLED_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
 impl Records {
     /// Opens (creating if needed) the database at `path`.
     ///
@@ -93,7 +98,12 @@ impl Records {
         refuse_planted_entries(path)?;
         let deadline = std::time::Instant::now() + SLED_LOCK_PATIENCE;
         let db = loop {
-            match sled::Config::new().path(path).flush_every_ms(None).open() {
+            match sled::Config::new()
+                .path(path)
+                .flush_every_ms(None)
+                .cache_capacity(SLED_CACHE_BYTES)
+                .open()
+            {
                 Ok(db) => break db,
                 Err(e) if is_sled_lock_conflict(&e) && std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(10));

@@ -491,3 +491,49 @@ fn a_recovery_recipient_written_into_vault_toml_gets_no_copy_of_an_export() {
     );
     assert!(!std::fs::read_to_string(&manifest).unwrap().contains(&attacker));
 }
+
+#[test]
+fn an_export_damaged_after_its_first_conversations_imports_none_of_them() {
+    let sandbox = Sandbox::new();
+    rich_vault(&sandbox);
+    let plain = sandbox.path("plain.json");
+    let out = sandbox.run(
+        &[
+            "export",
+            "--plaintext",
+            "--format",
+            "json",
+            "-o",
+            plain.to_str().unwrap(),
+        ],
+        Some(PASSPHRASE),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut document: serde_json::Value = serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
+    let conversations = document["conversations"].as_array_mut().unwrap();
+    // New ids, so that each would be imported, not skipped; the last one is
+    // damaged, and it comes after the others in the file.
+    for (i, conversation) in conversations.iter_mut().enumerate() {
+        conversation["id"] = serde_json::json!(format!("{:032x}", 0xabc0 + i));
+    }
+    let mut damaged = conversations[0].clone();
+    damaged["id"] = serde_json::json!(format!("{:032x}", 0xdef0));
+    damaged["messages"][0]["at"] = serde_json::json!("yesterday");
+    conversations.push(damaged);
+    let file = sandbox.file("late-damage.json", &document.to_string());
+
+    let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("'yesterday' is not an RFC 3339 time"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+    let view: serde_json::Value =
+        serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
+    assert_eq!(
+        view["contents"]["conversations"], 2,
+        "the conversations before the damage were not imported"
+    );
+}
