@@ -19,9 +19,9 @@ use super::db_files::{blob_names, refuse_planted_entries};
 use super::error::VaultError;
 use super::fsutil;
 use super::integrity::{self, StateRecord, Tracker};
+pub use super::sealing::RecordError;
 pub(crate) use super::sealing::{open_value, seal_value};
 pub(crate) use super::trees::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID};
-use crate::crypto::seal::SealError;
 use crate::crypto::{DataKey, Sealed};
 
 /// A record as read back: its key and its sealed bytes.
@@ -46,15 +46,6 @@ pub(crate) enum Change {
         tree: TreeId,
         key: Vec<u8>,
     },
-}
-
-/// Why a stored record could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordError {
-    #[error(transparent)]
-    Seal(#[from] SealError),
-    #[error("the record opened but its contents do not decode ({0})")]
-    Decode(String),
 }
 
 pub(crate) struct Records {

@@ -7,9 +7,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use super::records::{RecordError, TreeId};
-use crate::crypto::seal::{self, RecordSlot};
+use super::records::TreeId;
+use crate::crypto::seal::{self, RecordSlot, SealError};
 use crate::crypto::{DataKey, Sealed};
+
+/// Why a stored record could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error("the record opened but its contents do not decode ({0})")]
+    Decode(String),
+}
 
 /// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
 /// sized exactly before it is filled, so no reallocation leaves a copy behind,
