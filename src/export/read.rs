@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use age_core::format::FileKey;
@@ -44,6 +44,11 @@ pub enum ImportError {
     Invalid(String),
     #[error("{0}. Nothing was imported")]
     Read(String),
+    #[error(
+        "the export could not be read to its end the second time, after {imported} conversation(s) were imported; \
+         run the same import again to finish it (what is already in the vault is skipped)"
+    )]
+    Stopped { imported: u64 },
 }
 
 /// What an import added.
@@ -73,15 +78,29 @@ pub fn import(
     passphrase: Option<&SecretString>,
     identities: &[Box<dyn age::Identity>],
 ) -> Result<ImportSummary, ImportError> {
+    let unreadable = |e: std::io::Error| ImportError::Read(format!("cannot read '{}': {e}", path.display()));
+    let mut file = File::open(path).map_err(unreadable)?;
+    let checked_as = file.metadata().map_err(unreadable)?;
     let file_key = FileKeyMemo::default();
-    for_each_conversation(open(vault, path, passphrase, identities, &file_key)?, |c| {
+    let first = file.try_clone().map_err(unreadable)?;
+    for_each_conversation(open(vault, first, passphrase, identities, &file_key)?, |c| {
         checked(c).map(drop)
     })?;
-    // The second pass decrypts with the file key the first one unwrapped: a
-    // passphrase export does not run scrypt twice.
-    let input = open(vault, path, passphrase, identities, &file_key)?;
+    // The second pass reads the same open file from its start (a file put in
+    // its place meanwhile is not read), refuses one changed since the check,
+    // and decrypts with the file key the first pass unwrapped: a passphrase
+    // export does not run scrypt twice.
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let now = file.metadata().map_err(unreadable)?;
+    if now.len() != checked_as.len() || now.modified().ok() != checked_as.modified().ok() {
+        return Err(ImportError::Read(format!(
+            "'{}' changed while it was being checked",
+            path.display()
+        )));
+    }
+    let input = open(vault, file, passphrase, identities, &file_key)?;
     let mut summary = ImportSummary::default();
-    for_each_conversation(input, |c| {
+    let imported = for_each_conversation(input, |c| {
         let conversation = checked(c)?;
         if vault.has_conversation(conversation.id)? {
             summary.skipped += 1;
@@ -91,16 +110,23 @@ pub fn import(
         summary.conversations += 1;
         summary.messages += conversation.messages.len() as u64;
         Ok(())
-    })?;
-    // One flush for the whole import: each conversation was one atomic
-    // commit, and an import cut short is finished by running it again
-    // (what is already in the vault is skipped).
-    vault.flush_pending()?;
-    vault.record_audit(AuditEvent::Import {
+    });
+    // Each conversation was one atomic commit; the audit event's commit
+    // flushes them all (an import cut short is finished by running it again:
+    // what is already in the vault is skipped).
+    let audited = vault.record_audit(AuditEvent::Import {
         conversations: summary.conversations,
         messages: summary.messages,
-    })?;
-    Ok(summary)
+    });
+    match imported {
+        Ok(()) => audited.map(|_| summary).map_err(ImportError::Vault),
+        Err(ImportError::Vault(e)) => Err(ImportError::Vault(e)),
+        // The check passed, so this is the file read differently the second
+        // time (a failing disk): some conversations may be in.
+        Err(_) => Err(ImportError::Stopped {
+            imported: summary.conversations,
+        }),
+    }
 }
 
 fn is_age(bytes: &[u8]) -> bool {
@@ -113,17 +139,16 @@ fn is_age(bytes: &[u8]) -> bool {
 /// The plaintext of the export at `path`, as a stream.
 fn open(
     vault: &Vault,
-    path: &Path,
+    file: File,
     passphrase: Option<&SecretString>,
     identities: &[Box<dyn age::Identity>],
     file_key: &FileKeyMemo,
 ) -> Result<Plaintext, ImportError> {
     const BUFFER: usize = 256 * 1024;
-    let file = File::open(path).map_err(|e| ImportError::Read(format!("cannot read '{}': {e}", path.display())))?;
     let mut input = BufReader::with_capacity(BUFFER, file);
     let head = input
         .fill_buf()
-        .map_err(|e| ImportError::Read(format!("cannot read '{}': {e}", path.display())))?;
+        .map_err(|e| ImportError::Read(format!("cannot read the export: {e}")))?;
     if !is_age(head) {
         return Ok(Plaintext::Plain(input));
     }
@@ -163,7 +188,7 @@ fn open(
             other => other.to_string(),
         })
     })?;
-    Ok(Plaintext::Decrypted(Box::new(BufReader::with_capacity(BUFFER, reader))))
+    Ok(Plaintext::Decrypted(Box::new(WipedBuffer::new(reader, BUFFER))))
 }
 
 /// An export's plaintext, read as it is or as it is decrypted. A concrete
@@ -171,7 +196,51 @@ fn open(
 /// through a vtable for each byte took a quarter of an import's time.
 enum Plaintext {
     Plain(BufReader<File>),
-    Decrypted(Box<BufReader<Decrypting>>),
+    Decrypted(Box<WipedBuffer<Decrypting>>),
+}
+
+/// A buffered reader whose buffer is wiped when dropped: it holds decrypted
+/// text (age wipes its own chunks; a plain `BufReader` would keep a copy).
+struct WipedBuffer<R> {
+    inner: R,
+    buffer: zeroize::Zeroizing<Vec<u8>>,
+    start: usize,
+    end: usize,
+}
+
+impl<R: std::io::Read> WipedBuffer<R> {
+    fn new(inner: R, capacity: usize) -> Self {
+        WipedBuffer {
+            inner,
+            buffer: zeroize::Zeroizing::new(vec![0; capacity]),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for WipedBuffer<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Read> BufRead for WipedBuffer<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.start == self.end {
+            self.end = self.inner.read(&mut self.buffer)?;
+            self.start = 0;
+        }
+        Ok(&self.buffer[self.start..self.end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.start = (self.start + amount).min(self.end);
+    }
 }
 
 /// age's reader of a (possibly armored) file.
@@ -332,17 +401,66 @@ mod tests {
         let memo = FileKeyMemo::default();
         // The vault's own passphrase is tried, and it is not this one.
         assert!(matches!(
-            open(&vault, &path, None, &[], &memo),
+            open(&vault, File::open(&path).unwrap(), None, &[], &memo),
             Err(ImportError::PassphraseRequired)
         ));
         assert_eq!(
-            read_all(open(&vault, &path, Some(&given), &[], &memo).unwrap()),
+            read_all(open(&vault, File::open(&path).unwrap(), Some(&given), &[], &memo).unwrap()),
             "{\"schema\": 1}"
         );
         // No passphrase now: only the remembered file key can open it.
         assert_eq!(
-            read_all(open(&vault, &path, None, &[], &memo).unwrap()),
+            read_all(open(&vault, File::open(&path).unwrap(), None, &[], &memo).unwrap()),
             "{\"schema\": 1}"
+        );
+    }
+
+    /// An identity that counts the files it is asked to open.
+    struct Counting(age::x25519::Identity, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl age::Identity for Counting {
+        fn unwrap_stanza(&self, stanza: &age_core::format::Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.unwrap_stanza(stanza)
+        }
+    }
+
+    #[test]
+    fn an_import_unwraps_the_file_key_once_for_both_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(
+            &dir.path().join("vault"),
+            NewProtection::Passphrase {
+                passphrase: &SecretString::from("the vault's own passphrase".to_owned()),
+                cost: KdfCost::from_log_n(4).unwrap(),
+            },
+        )
+        .unwrap();
+        let theirs = age::x25519::Identity::generate();
+        let recipient = theirs.to_public();
+        let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).unwrap();
+        let mut sealed = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
+        writer
+            .write_all(
+                br#"{"schema": "sotto.export/1", "exported_at": "2026-12-01T00:00:00.000Z", "scope": {"kind": "vault"},
+                   "conversations": [{"id": "0000000000000000000000000000abcd", "title": "t",
+                   "created": "2026-12-01T00:00:00.000Z", "updated": "2026-12-01T00:00:00.000Z",
+                   "messages": [{"seq": 0, "role": "user", "at": "2026-12-01T00:00:00.000Z", "text": "hi"}]}]}"#,
+            )
+            .unwrap();
+        writer.finish().unwrap();
+        let path = dir.path().join("export.age");
+        std::fs::write(&path, sealed).unwrap();
+
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let identities: [Box<dyn age::Identity>; 1] = [Box::new(Counting(theirs, asked.clone()))];
+        let summary = import(&mut vault, &path, None, &identities).unwrap();
+        assert_eq!((summary.conversations, summary.messages), (1, 1));
+        assert_eq!(
+            asked.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the second pass used the file key of the first"
         );
     }
 }

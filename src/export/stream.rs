@@ -112,10 +112,11 @@ impl<'de, F: FnMut(ConversationJson) -> Result<(), ImportError>> Visitor<'de> fo
                 ImportError::NotAnExport("it has no 'schema' field".into()),
             ));
         }
-        if let Err(e) = serde_json::from_value::<Header>(serde_json::Value::Object(header)) {
+        // Which field is wrong, not what it holds.
+        if serde_json::from_value::<Header>(serde_json::Value::Object(header)).is_err() {
             return Err(stop(
                 self.stopped,
-                ImportError::Invalid(format!("its header does not match the schema ({e})")),
+                ImportError::Invalid("its header (schema, exported_at, scope) does not match the schema".into()),
             ));
         }
         if !conversations {

@@ -42,7 +42,8 @@ pub enum Msg {
     // ─── Store ───
     /// The vault is open (unlocked or just created). The store follows it
     /// with `ConversationOpened` for the newest conversation (the first of
-    /// `conversations`), if there is one, before any other answer.
+    /// `conversations`), if there is one, before answering any job (only the
+    /// unlock's own notices, a retention sweep's, may come between).
     VaultOpened {
         /// The backend chosen with `/backend` in an earlier session.
         backend: Option<String>,

@@ -330,6 +330,11 @@ impl State {
         self.entries = entries;
         self.generation += 1;
         self.scroll.anchor.0 += shift;
+        // Sends wait for the history, so no reply streams now; were one to,
+        // its entry moved too.
+        if let Some(streaming) = &mut self.streaming {
+            streaming.entry += shift;
+        }
         renumber_code_blocks(&mut self.entries);
         mark_superseded(&mut self.entries);
         self.history_pending = None;

@@ -247,6 +247,10 @@ fn submit(state: &mut State) -> Vec<Effect> {
         state.error("a reply is still coming (or a conversation is opening): wait for it, or press Esc");
         return Vec::new();
     }
+    if let Some(refusal) = send::history_refusal(state) {
+        state.error(refusal);
+        return Vec::new();
+    }
     let text = state.editor.take();
     // `//text` sends `/text`.
     let text = match text.trim_start().strip_prefix("//") {

@@ -204,7 +204,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             if let Some(id) = state.current.filter(|_| !state.current_in_memory) {
                 if state.conversations.iter().any(|c| c.id == id) {
                     // Some of its messages may be gone: load it again.
-                    effects.push(Effect::Store(StoreJob::OpenConversation(id)));
+                    effects.push(scroll::open(state, id));
                 } else {
                     state.current = None;
                     state.redaction_map = Default::default();

@@ -17,9 +17,14 @@ pub fn send(state: &mut State, text: String, replaces: Option<u64>) -> Vec<Effec
     if text.trim().is_empty() {
         return Vec::new();
     }
-    if state.streaming.is_some() || state.sending || state.opening.is_some() || state.history_pending.is_some() {
+    if state.streaming.is_some() || state.sending || state.opening.is_some() {
         state.editor.set_text(&text);
         state.error("a reply is still coming (or a conversation is opening): wait for it, or press Esc");
+        return Vec::new();
+    }
+    if let Some(refusal) = history_refusal(state) {
+        state.editor.set_text(&text);
+        state.error(refusal);
         return Vec::new();
     }
     if let Some(error) = &state.backend.error {
@@ -121,10 +126,23 @@ pub fn dispatch(state: &mut State, text: String, replaces: Option<u64>, send_any
     })]
 }
 
+/// Why nothing may be sent yet in the open conversation: its older messages
+/// (and with them its placeholders) have not arrived, so a new placeholder
+/// could be numbered as an old one.
+pub fn history_refusal(state: &State) -> Option<&'static str> {
+    state.history_pending.is_some().then_some(
+        "this conversation's older messages are still loading: wait a moment (if it lasts, a storage error was \
+         shown; open the conversation again, or start a /new one)",
+    )
+}
+
 /// Asks again for the last reply: a new reply replaces the old one.
 pub fn regenerate(state: &mut State) -> Result<Vec<Effect>, String> {
-    if state.streaming.is_some() || state.sending {
-        return Err("a reply is still coming: wait for it, or press Esc to stop it".into());
+    if state.streaming.is_some() || state.sending || state.opening.is_some() {
+        return Err("a reply is still coming (or a conversation is opening): wait for it, or press Esc".into());
+    }
+    if let Some(refusal) = history_refusal(state) {
+        return Err(refusal.into());
     }
     let Some(conversation) = state.current else {
         return Err("there is no reply to ask for again yet".into());

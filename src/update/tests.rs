@@ -1712,19 +1712,113 @@ fn older_history_goes_before_the_shown_page_keeps_the_view_and_sends_wait_for_it
     );
 }
 
+fn open_with_history_pending(state: &mut State, entries: Vec<Entry>) -> ConversationId {
+    let id = ConversationId::random();
+    state.opening = Some(id);
+    update(
+        state,
+        Msg::ConversationOpened {
+            id,
+            entries,
+            map: Default::default(),
+            damaged: 0,
+            history_pending: true,
+        },
+    );
+    id
+}
+
 #[test]
 fn history_of_a_conversation_left_behind_is_dropped() {
     let mut state = chat_state();
-    let first = open(&mut state, vec![entry(0, Role::User, "here")]);
+    let first = open_with_history_pending(&mut state, vec![entry(5, Role::User, "first, newest page")]);
+    // The user opens another conversation before the first one's history came.
+    let second = ConversationId::random();
+    state.opening = Some(second);
+    update(
+        &mut state,
+        Msg::ConversationOpened {
+            id: second,
+            entries: vec![entry(0, Role::User, "second")],
+            map: Default::default(),
+            damaged: 0,
+            history_pending: false,
+        },
+    );
     update(
         &mut state,
         Msg::ConversationHistory {
-            id: ConversationId::random(),
-            entries: vec![entry(0, Role::User, "elsewhere")],
+            id: first,
+            entries: vec![entry(0, Role::User, "first, older")],
             map: Default::default(),
             damaged: 0,
         },
     );
-    assert_eq!(state.current, Some(first));
-    assert_eq!(state.entries.len(), 1);
+    assert_eq!(state.current, Some(second));
+    let texts: Vec<&str> = state.entries.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts, ["second"]);
+    assert_eq!(state.history_pending, None);
+}
+
+#[test]
+fn while_history_loads_retry_an_edit_and_a_slash_message_wait_and_lose_nothing() {
+    let mut state = chat_state();
+    open_with_history_pending(
+        &mut state,
+        vec![entry(2, Role::User, "newer"), entry(3, Role::Assistant, "newer reply")],
+    );
+    type_text(&mut state, "/retry");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(state.streaming.is_none() && !state.sending);
+    let notice = state.notice.as_ref().expect("a notice").text.clone();
+    assert!(notice.contains("older messages are still loading"), "{notice}");
+
+    state.editor.set_text("");
+    type_text(&mut state, "//etc/hosts is the file");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        state.editor.text(),
+        "//etc/hosts is the file",
+        "not turned into a command"
+    );
+
+    state.editor.set_text("changed words");
+    state.editing = Some(2);
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.editing, Some(2), "still an edit of message 2");
+    assert_eq!(state.editor.text(), "changed words");
+}
+
+#[test]
+fn an_opened_vault_waits_for_the_newest_conversation_without_asking_for_it() {
+    let mut state = chat_state();
+    state.screen = Screen::Unlock(UnlockForm::default());
+    let newest = ConversationId::random();
+    let older = ConversationId::random();
+    let at = crate::time::Timestamp::now();
+    let (effects, _) = update(
+        &mut state,
+        Msg::VaultOpened {
+            backend: None,
+            conversations: vec![
+                crate::model::state::ConversationItem::created(newest, "newest", at),
+                crate::model::state::ConversationItem::created(older, "older", at),
+            ],
+            warnings: Vec::new(),
+            theme: None,
+            redaction: None,
+            retention_default: None,
+            created: false,
+        },
+    );
+    assert_eq!(state.opening, Some(newest), "the store sends it next");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreJob::OpenConversation(_)))),
+        "{effects:?}"
+    );
 }

@@ -1,8 +1,10 @@
 //! An idle chat screen sleeps: no thread of sotto's own wakes while nothing
 //! happens (no input poll timeout, no timer, no database flusher). The
 //! figures (CPU per 10 s, threads) are in BENCHMARKS.md; this only counts
-//! wake-ups, which are either there or not.
+//! wake-ups, which are either there or not, and the threads a chat screen
+//! starts before it is used.
 
+use super::support::http::{TestServer, delta, done, finish, sse};
 use super::tui::{Screen, have_tmux};
 use super::*;
 
@@ -65,6 +67,53 @@ fn an_idle_chat_screen_wakes_no_thread_of_its_own() {
     // And it still answers at once.
     screen.send("/timestamps");
     screen.wait_for("timestamps shown");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
+
+/// The names of the process's threads.
+fn thread_names(pid: u32) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn no_network_thread_runs_until_the_first_request() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TestServer::always(|| sse(&[delta("An answer."), finish("stop"), done()]));
+    let sandbox = Sandbox::new();
+    let config = sandbox.file(
+        "config.toml",
+        &format!(
+            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    );
+    let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
+    screen.wait_for("Message (Enter sends");
+    // The backend is set up (its name shows); the detectors' warm-up ends.
+    screen.wait_for("llama");
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = screen.sotto_pid();
+    let before = thread_names(pid);
+    assert!(
+        before.len() <= 4 && !before.iter().any(|n| n.starts_with("sotto-http")),
+        "threads before any request: {before:?}"
+    );
+    screen.send("hello");
+    screen.wait_for("An answer.");
+    let after = thread_names(pid);
+    assert!(
+        after.iter().any(|n| n.starts_with("sotto-http")),
+        "the request ran on the network runtime: {after:?}"
+    );
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }

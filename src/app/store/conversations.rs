@@ -112,18 +112,18 @@ pub fn run_conversation_job(
                 history_pending: opened.older_than.is_some(),
             });
             if let Some(before) = opened.older_than {
-                // Always answered, even empty, so the screen stops waiting.
-                let (older, result) = match store.open_older(id, before) {
-                    Ok(older) => (older, Ok(())),
-                    Err(e) => (OpenedConversation::default(), Err(e)),
-                };
+                // On failure the screen keeps waiting, and sends stay
+                // refused: without the older placeholders a new one could be
+                // numbered as an old one.
+                let older = store
+                    .open_older(id, before)
+                    .map_err(failed("load the conversation's older messages"))?;
                 send(Msg::ConversationHistory {
                     id,
                     entries: older.entries,
                     map: older.map,
                     damaged: older.damaged,
                 });
-                result.map_err(failed("load the conversation's older messages"))?;
             }
         }
         StoreJob::Send {

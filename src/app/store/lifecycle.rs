@@ -134,7 +134,9 @@ impl StoreActor {
         let Some(vault) = locked.take() else {
             return;
         };
-        match vault.unlock(passphrase.as_ref()) {
+        let unlocked = vault.unlock(passphrase.as_ref());
+        drop(passphrase);
+        match unlocked {
             Ok(identity) => match vault.open_unlocked(identity) {
                 Ok(mut vault) => {
                     // Retention is enforced at every unlock, before anything

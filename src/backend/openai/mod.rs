@@ -5,6 +5,9 @@
 //! Each call runs on a small tokio runtime owned by the backend, so that
 //! cancellation and timeouts are `select!`s rather than hopes: a cancelled or
 //! stalled reply returns at once with what arrived, whatever the server does.
+//! The runtime (and its thread) starts with the first request, not when the
+//! backend is set up: a chat screen nobody has typed in yet runs no network
+//! thread.
 //! Everything a server sends is bounded: the time between bytes, the length of
 //! a line and of an event, the size of the reply, the size of an error body.
 
@@ -54,8 +57,8 @@ pub struct OpenAiBackend {
     info: BackendInfo,
     settings: OpenAiSettings,
     client: reqwest::Client,
-    /// Always `Some` until dropped.
-    runtime: Option<tokio::runtime::Runtime>,
+    /// Started by the first request.
+    runtime: std::sync::OnceLock<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -110,12 +113,6 @@ impl OpenAiBackend {
             .tls_built_in_root_certs(settings.base_url.scheme() == "https")
             .build()
             .map_err(|e| BackendError::Unavailable(format!("cannot set up HTTP for '{host}': {e}")))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("sotto-http")
-            .enable_all()
-            .build()
-            .map_err(|e| BackendError::Unavailable(format!("cannot start the network runtime: {e}")))?;
         let info = BackendInfo {
             name: settings.name.clone(),
             kind: "openai",
@@ -127,7 +124,7 @@ impl OpenAiBackend {
             info,
             settings,
             client,
-            runtime: Some(runtime),
+            runtime: std::sync::OnceLock::new(),
         })
     }
 
@@ -140,10 +137,19 @@ impl OpenAiBackend {
         }
     }
 
-    fn rt(&self) -> &tokio::runtime::Runtime {
-        self.runtime
-            .as_ref()
-            .expect("the runtime is only taken in drop (invariant)")
+    /// The network runtime, started on first use. Two first requests at
+    /// once may both build one; the loser's is dropped unused.
+    fn rt(&self) -> Result<&tokio::runtime::Runtime, BackendError> {
+        if let Some(runtime) = self.runtime.get() {
+            return Ok(runtime);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("sotto-http")
+            .enable_all()
+            .build()
+            .map_err(|e| BackendError::Unavailable(format!("cannot start the network runtime: {e}")))?;
+        Ok(self.runtime.get_or_init(|| runtime))
     }
 
     fn endpoint(&self, path: &str) -> String {
@@ -194,11 +200,11 @@ impl Backend for OpenAiBackend {
         cancel: &CancelToken,
         on_delta: &mut dyn FnMut(&str),
     ) -> Result<Completion, BackendError> {
-        self.rt().block_on(self.stream_async(request, cancel, on_delta))
+        self.rt()?.block_on(self.stream_async(request, cancel, on_delta))
     }
 
     fn health(&self) -> Result<(), BackendError> {
-        match self.rt().block_on(self.models_async()) {
+        match self.rt()?.block_on(self.models_async()) {
             Ok(_) => Ok(()),
             // Reachable and the key accepted; it just has no model list.
             Err(BackendError::Http {
@@ -210,7 +216,7 @@ impl Backend for OpenAiBackend {
     }
 
     fn list_models(&self) -> Result<Option<Vec<String>>, BackendError> {
-        self.rt().block_on(self.models_async()).map(Some)
+        self.rt()?.block_on(self.models_async()).map(Some)
     }
 }
 
