@@ -88,7 +88,7 @@ pub struct BackendChoice {
 
 impl BackendChoice {
     /// Where text goes and how, for people: "built in (nothing leaves this
-    /// machine)", "https://api.example.com (TLS)".
+    /// machine)", "`https://api.example.com` (TLS)".
     pub fn destination(&self) -> String {
         match self.channel {
             Channel::InProcess => self.channel.describe().to_owned(),

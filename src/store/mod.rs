@@ -3,7 +3,7 @@
 //! A vault is a data directory holding `vault.toml` (manifest, no secrets),
 //! `identity.age` (the encrypted vault identity), `vault.lock`, an optional
 //! `failed-unlocks.age`, and `db/` (sled) with sealed records. See
-//! [`records`] for the trees and ARCHITECTURE.md for the whole picture.
+//! `records` for the trees and ARCHITECTURE.md for the whole picture.
 
 mod audit;
 pub(crate) mod conversations;

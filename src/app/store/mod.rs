@@ -4,10 +4,10 @@
 //! run against conversations kept only in memory, and the vault is never
 //! opened.
 //!
-//! Its parts: [`conversations`] (what the vault and memory both do, behind
-//! one trait), [`vault_jobs`] and [`memory`] (the two kinds of store),
-//! [`search`] (through either), and [`backends`] (building a backend, whose
-//! key the vault may hold).
+//! Its parts: `conversations` (what the vault and memory both do, behind
+//! one trait), `vault_jobs` and `memory` (the two kinds of store), `search`
+//! (through either), `backends` (building a backend, whose key the vault may
+//! hold) and `lifecycle` (unlock, create, lock, wipe everything).
 
 mod backends;
 mod conversations;
