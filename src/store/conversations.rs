@@ -4,6 +4,7 @@
 //! message or a conversation key: listing does not grow with message count.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
@@ -15,6 +16,13 @@ use super::retention::Retention;
 use super::vault::Vault;
 use crate::crypto::{DataKey, KeyPurpose, keys};
 use crate::time::Timestamp;
+
+/// The index as it was read at a count of commits (`Vault::index_entries`).
+pub(crate) struct IndexEntries {
+    commits: u64,
+    /// Each entry's conversation (if its key is one) and its record.
+    pub entries: Vec<(Option<ConversationId>, Result<IndexRecord, RecordError>)>,
+}
 
 /// The sealed index entry of one conversation.
 #[derive(Clone, Serialize, Deserialize)]
@@ -168,21 +176,48 @@ impl Vault {
         }
     }
 
+    /// Every index entry, opened: read once and kept until the next commit
+    /// (an unlock reads the whole index for the watermark, the retention
+    /// sweep and the list; decrypting it is most of the cost).
+    pub(crate) fn index_entries(&self) -> Result<Arc<IndexEntries>, VaultError> {
+        let commits = self.records.commits();
+        if let Some(entries) = self.index_entries.borrow().as_ref().filter(|e| e.commits == commits) {
+            return Ok(entries.clone());
+        }
+        let mut opened = Vec::new();
+        for item in self.records.scan(TreeId::Index) {
+            let (key, sealed) = item?;
+            let entry = match id_of_key(&key) {
+                Some(id) => (
+                    Some(id),
+                    open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed),
+                ),
+                None => (
+                    None,
+                    Err(RecordError::Decode("the record key is not a conversation id".into())),
+                ),
+            };
+            opened.push(entry);
+        }
+        let entries = Arc::new(IndexEntries {
+            commits,
+            entries: opened,
+        });
+        *self.index_entries.borrow_mut() = Some(entries.clone());
+        Ok(entries)
+    }
+
     /// All conversations, most recently updated first.
     pub fn list_conversations(&self) -> Result<ConversationList, VaultError> {
         let mut list = ConversationList::default();
-        for item in self.records.scan(TreeId::Index) {
-            let (key, sealed) = item?;
-            let Some(id) = id_of_key(&key) else {
-                list.damaged.push(DamagedConversation {
-                    id: None,
-                    error: RecordError::Decode("the record key is not a conversation id".into()),
-                });
-                continue;
-            };
-            match open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed) {
-                Ok(record) => list.conversations.push(summary(id, &record)),
-                Err(error) => list.damaged.push(DamagedConversation { id: Some(id), error }),
+        for (id, entry) in &self.index_entries()?.entries {
+            match (id, entry) {
+                (Some(id), Ok(record)) => list.conversations.push(summary(*id, record)),
+                (id, Err(error)) => list.damaged.push(DamagedConversation {
+                    id: *id,
+                    error: error.clone(),
+                }),
+                (None, Ok(_)) => unreachable!("an entry without an id is never opened"),
             }
         }
         list.conversations

@@ -20,33 +20,12 @@ use super::error::VaultError;
 use super::fsutil;
 use super::integrity::{self, StateRecord, Tracker};
 pub use super::sealing::RecordError;
-pub(crate) use super::sealing::{open_value, seal_value};
+pub(crate) use super::sealing::{Change, open_value, seal_value};
 pub(crate) use super::trees::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID};
 use crate::crypto::{DataKey, Sealed};
 
 /// A record as read back: its key and its sealed bytes.
 pub(crate) type StoredRecord = (sled::IVec, sled::IVec);
-
-/// One write in an atomic [`Records::commit`].
-pub(crate) enum Change {
-    /// Insert or replace.
-    Put {
-        tree: TreeId,
-        key: Vec<u8>,
-        value: Sealed,
-    },
-    /// Insert a record that must not exist yet: appends never overwrite. If it
-    /// exists the whole commit is refused as an inconsistency.
-    Create {
-        tree: TreeId,
-        key: Vec<u8>,
-        value: Sealed,
-    },
-    Remove {
-        tree: TreeId,
-        key: Vec<u8>,
-    },
-}
 
 pub(crate) struct Records {
     path: PathBuf,
@@ -70,6 +49,8 @@ pub(crate) struct Records {
     unflushed: Cell<bool>,
     /// The integrity state every commit brings forward, once armed.
     tracker: RefCell<Option<Tracker>>,
+    /// Commits applied in this session (see `commits`).
+    commits: Cell<u64>,
 }
 
 /// sled's page cache. Its default, 1 GiB, let an import of 100,000 messages
@@ -122,6 +103,7 @@ impl Records {
             poisoned: Cell::new(false),
             unflushed: Cell::new(false),
             tracker: RefCell::new(None),
+            commits: Cell::new(0),
         })
     }
 
@@ -147,6 +129,12 @@ impl Records {
             Err(_) => self.poisoned.set(true),
         }
         result
+    }
+
+    /// How many commits were applied (or tried) in this session: what was
+    /// read at one count is still what is stored while the count holds.
+    pub fn commits(&self) -> u64 {
+        self.commits.get()
     }
 
     /// Flushes if anything was committed since the last flush.
@@ -309,6 +297,7 @@ impl Records {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
         self.unflushed.set(true);
+        self.commits.set(self.commits.get() + 1);
         let result = trees.as_slice().transaction(|views| {
             for change in changes.clone() {
                 match change {

@@ -1,7 +1,8 @@
 //! Records as sealed values: a record type serialized to JSON in a buffer
 //! that is zeroized when dropped, sealed for the slot (tree and key) it is
 //! written to, and opened and decoded again, with errors that name a
-//! position, never the content.
+//! position, never the content. Also the changes a commit is made of, which
+//! carry only sealed values.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -10,6 +11,27 @@ use zeroize::Zeroizing;
 use super::records::TreeId;
 use crate::crypto::seal::{self, RecordSlot, SealError};
 use crate::crypto::{DataKey, Sealed};
+
+/// One write in an atomic commit (`Records::commit`).
+pub(crate) enum Change {
+    /// Insert or replace.
+    Put {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Sealed,
+    },
+    /// Insert a record that must not exist yet: appends never overwrite. If it
+    /// exists the whole commit is refused as an inconsistency.
+    Create {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Sealed,
+    },
+    Remove {
+        tree: TreeId,
+        key: Vec<u8>,
+    },
+}
 
 /// Why a stored record could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

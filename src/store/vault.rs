@@ -98,6 +98,8 @@ pub struct Vault {
     pub(crate) records: Records,
     pub(crate) vault_key: DataKey,
     pub(crate) conversation_keys: RefCell<HashMap<ConversationId, DataKey>>,
+    /// The index as last read, while no commit has changed it.
+    pub(crate) index_entries: RefCell<Option<std::sync::Arc<super::conversations::IndexEntries>>>,
     /// Replies being streamed by this process; any other reply still marked as
     /// streaming was cut off by a crash and reads as interrupted.
     pub(crate) streaming: HashSet<(ConversationId, u64)>,
@@ -246,6 +248,7 @@ impl LockedVault {
             records,
             vault_key,
             conversation_keys: RefCell::new(HashMap::new()),
+            index_entries: RefCell::new(None),
             streaming: HashSet::new(),
             unlock_report: UnlockReport::default(),
             watermark_armed: false,

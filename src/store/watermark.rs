@@ -17,12 +17,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::conversations::{IndexRecord, id_of_key};
 use super::error::VaultError;
 use super::fsutil;
 use super::ids::{ConversationId, message_key};
 use super::integrity::Tampering;
-use super::records::{TreeId, open_value};
+use super::records::TreeId;
 use super::vault::Vault;
 use crate::crypto::seal::{self, RecordSlot};
 
@@ -104,15 +103,11 @@ impl Vault {
     /// What the database holds now, in watermark terms.
     pub(crate) fn current_watermark(&self) -> Result<Watermark, VaultError> {
         let mut mark = Watermark::default();
-        for item in self.records.scan(TreeId::Index) {
-            let (key, sealed) = item?;
-            let (Some(id), Ok(record)) = (
-                id_of_key(&key),
-                open_value::<IndexRecord>(&self.vault_key, TreeId::Index, &key, &sealed),
-            ) else {
-                continue; // damaged entries are verify's business
-            };
-            mark.conversations.insert(id, record.next_seq);
+        for entry in &self.index_entries()?.entries {
+            // Damaged entries are verify's business.
+            if let (Some(id), Ok(record)) = entry {
+                mark.conversations.insert(*id, record.next_seq);
+            }
         }
         mark.audit_next = audit::next_seq(&self.records, &self.vault_key)?;
         if let Some(state) = self.records.state() {

@@ -279,3 +279,30 @@ fn a_message_too_large_for_the_log_round_trips() {
     assert_eq!(texts(&vault.newest_messages(id, 1).unwrap()), [big]);
     assert!(vault.verify().unwrap().is_intact());
 }
+
+#[test]
+fn the_conversation_list_shows_every_commit_even_right_after_it_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = new_vault(&dir.path().join("vault"));
+    let titles = |vault: &Vault| -> Vec<(String, u64)> {
+        let mut listed: Vec<(String, u64)> = vault
+            .list_conversations()
+            .unwrap()
+            .conversations
+            .iter()
+            .map(|c| (c.title.clone(), c.message_count))
+            .collect();
+        listed.sort();
+        listed
+    };
+    let first = vault.create_conversation("first").unwrap();
+    assert_eq!(titles(&vault), [("first".to_owned(), 0)]);
+    vault.rename_conversation(first, "renamed").unwrap();
+    assert_eq!(titles(&vault), [("renamed".to_owned(), 0)]);
+    vault.append_message(first, NewMessage::user("hello")).unwrap();
+    assert_eq!(titles(&vault), [("renamed".to_owned(), 1)]);
+    let second = vault.create_conversation("second").unwrap();
+    assert_eq!(titles(&vault), [("renamed".to_owned(), 1), ("second".to_owned(), 0)]);
+    vault.wipe_conversation(second).unwrap();
+    assert_eq!(titles(&vault), [("renamed".to_owned(), 1)]);
+}
