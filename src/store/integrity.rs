@@ -153,9 +153,25 @@ impl IntegrityKey {
     /// The keyed MAC of one record: its tree, key and sealed value, with
     /// lengths so that no two records share an encoding.
     pub fn record_mac(&self, tree: TreeId, key: &[u8], value: &[u8]) -> DigestBytes {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret())
+        self.record_macs().mac(tree, key, value)
+    }
+
+    /// A MAC keyed once for many records (a whole tree at unlock): the same
+    /// bytes as `record_mac`, without setting up the key for each.
+    pub fn record_macs(&self) -> RecordMacs {
+        let mut keyed = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret())
             .expect("invariant: HMAC takes a key of any length");
-        mac.update(b"sotto/record-digest/v1");
+        keyed.update(b"sotto/record-digest/v1");
+        RecordMacs(keyed)
+    }
+}
+
+/// See [`IntegrityKey::record_macs`].
+pub struct RecordMacs(Hmac<Sha256>);
+
+impl RecordMacs {
+    pub fn mac(&self, tree: TreeId, key: &[u8], value: &[u8]) -> DigestBytes {
+        let mut mac = self.0.clone();
         mac.update(tree.name().as_bytes());
         mac.update(&(key.len() as u32).to_be_bytes());
         mac.update(key);
