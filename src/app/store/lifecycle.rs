@@ -6,7 +6,8 @@ use secrecy::SecretString;
 
 use super::conversations::JobFailed;
 use super::memory::MemoryConversations;
-use super::vault_jobs::{items, list, run_vault_job, swept};
+use super::run_and_settle;
+use super::vault_jobs::{items, list, swept};
 use super::{Storage, StoreActor};
 use crate::app::Event;
 use crate::crypto::KdfCost;
@@ -169,7 +170,7 @@ impl StoreActor {
                             let _ = events.send(Event::Msg(msg));
                         };
                         let job = StoreJob::OpenConversation(id);
-                        if let Err(job) = run_vault_job(&mut vault, &mut self.begun, job, &self.config, &send) {
+                        if let Err(job) = run_and_settle(&mut vault, &mut self.begun, job, &self.config, &send) {
                             self.failed(job);
                         }
                     }

@@ -64,6 +64,28 @@ pub struct StoreActor {
     scratch: MemoryConversations,
 }
 
+/// Runs a job against the open vault, then makes what it committed durable
+/// before the next job (sled's own timed flusher is off, see Records) and
+/// reports the repairs it made.
+fn run_and_settle(
+    vault: &mut Vault,
+    begun: &mut BegunReplies,
+    job: StoreJob,
+    config: &Config,
+    send: &dyn Fn(Msg),
+) -> Result<(), JobFailed> {
+    let result = run_vault_job(vault, begun, job, config, send).and_then(|()| {
+        vault.flush_pending().map_err(|e| JobFailed {
+            what: "save",
+            error: e.to_string(),
+        })
+    });
+    for repair in vault.take_repairs() {
+        send(Msg::StoreRepaired(repair.to_string()));
+    }
+    result
+}
+
 impl StoreActor {
     pub fn new(
         data_dir: PathBuf,
@@ -144,20 +166,7 @@ impl StoreActor {
             StoreJob::WipeAll => return self.wipe_all(),
             job if self.for_scratch(&job) => run_memory_job(&mut self.scratch, job, &send),
             job => match &mut self.storage {
-                Storage::Open(vault) => {
-                    let result = run_vault_job(vault, &mut self.begun, job, &self.config, &send).and_then(|()| {
-                        // What the job committed is on disk before the next
-                        // job (sled's own timed flusher is off, see Records).
-                        vault.flush_pending().map_err(|e| JobFailed {
-                            what: "save",
-                            error: e.to_string(),
-                        })
-                    });
-                    for repair in vault.take_repairs() {
-                        send(Msg::StoreRepaired(repair.to_string()));
-                    }
-                    result
-                }
+                Storage::Open(vault) => run_and_settle(vault, &mut self.begun, job, &self.config, &send),
                 Storage::Memory(memory) => run_memory_job(memory, job, &send),
                 Storage::Locked(_) | Storage::Missing => Ok(()),
             },
