@@ -546,6 +546,12 @@ fn entry(seq: u64, role: Role, text: &str) -> Entry {
 }
 
 fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
+    open_page(state, entries, false)
+}
+
+/// Opens a new conversation showing `entries`; with `history_pending`, as
+/// its newest page with the older messages still to come.
+fn open_page(state: &mut State, entries: Vec<Entry>, history_pending: bool) -> ConversationId {
     let id = ConversationId::random();
     state.opening = Some(id);
     update(
@@ -555,7 +561,7 @@ fn open(state: &mut State, entries: Vec<Entry>) -> ConversationId {
             entries,
             map: Default::default(),
             damaged: 0,
-            history_pending: false,
+            history_pending,
         },
     );
     id
@@ -1657,17 +1663,10 @@ fn a_resize_takes_an_old_toast_away_but_leaves_an_error() {
 #[test]
 fn older_history_goes_before_the_shown_page_keeps_the_view_and_sends_wait_for_it() {
     let mut state = chat_state();
-    let id = ConversationId::random();
-    state.opening = Some(id);
-    update(
+    let id = open_page(
         &mut state,
-        Msg::ConversationOpened {
-            id,
-            entries: vec![entry(2, Role::User, "newer"), entry(3, Role::Assistant, "newer reply")],
-            map: Default::default(),
-            damaged: 0,
-            history_pending: true,
-        },
+        vec![entry(2, Role::User, "newer"), entry(3, Role::Assistant, "newer reply")],
+        true,
     );
     state.scroll.follow = false;
     state.scroll.anchor = (1, 0);
@@ -1712,26 +1711,10 @@ fn older_history_goes_before_the_shown_page_keeps_the_view_and_sends_wait_for_it
     );
 }
 
-fn open_with_history_pending(state: &mut State, entries: Vec<Entry>) -> ConversationId {
-    let id = ConversationId::random();
-    state.opening = Some(id);
-    update(
-        state,
-        Msg::ConversationOpened {
-            id,
-            entries,
-            map: Default::default(),
-            damaged: 0,
-            history_pending: true,
-        },
-    );
-    id
-}
-
 #[test]
 fn history_of_a_conversation_left_behind_is_dropped() {
     let mut state = chat_state();
-    let first = open_with_history_pending(&mut state, vec![entry(5, Role::User, "first, newest page")]);
+    let first = open_page(&mut state, vec![entry(5, Role::User, "first, newest page")], true);
     // The user opens another conversation before the first one's history came.
     let second = ConversationId::random();
     state.opening = Some(second);
@@ -1763,9 +1746,10 @@ fn history_of_a_conversation_left_behind_is_dropped() {
 #[test]
 fn while_history_loads_retry_an_edit_and_a_slash_message_wait_and_lose_nothing() {
     let mut state = chat_state();
-    open_with_history_pending(
+    open_page(
         &mut state,
         vec![entry(2, Role::User, "newer"), entry(3, Role::Assistant, "newer reply")],
+        true,
     );
     type_text(&mut state, "/retry");
     let effects = key(&mut state, KeyCode::Enter);

@@ -27,13 +27,7 @@ fn an_incognito_conversation_is_marked_alike_everywhere_and_the_bar_keeps_it_and
         let id = vault.create_conversation("Taxes").unwrap();
         vault.append_message(id, NewMessage::user("receipts for 2025")).unwrap();
     }
-    let config = sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    );
+    let config = sandbox.llama_config(&server.base_url());
     let screen = Screen::sotto(&sandbox, &format!("--config '{}'", config.display()), &[]);
     screen.unlock();
     screen.send("/incognito");

@@ -89,13 +89,7 @@ fn no_network_thread_runs_until_the_first_request() {
     }
     let server = TestServer::always(|| sse(&[delta("An answer."), finish("stop"), done()]));
     let sandbox = Sandbox::new();
-    let config = sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    );
+    let config = sandbox.llama_config(&server.base_url());
     let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
     screen.wait_for("Message (Enter sends");
     // The backend is set up (its name shows); the detectors' warm-up ends.

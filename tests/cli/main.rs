@@ -49,6 +49,15 @@ impl Sandbox {
         path
     }
 
+    /// A config file whose default backend, 'llama', is the OpenAI-compatible
+    /// server at `base_url` (a test's loopback server).
+    fn llama_config(&self, base_url: &str) -> PathBuf {
+        self.file(
+            "config.toml",
+            &format!("default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{base_url}\"\n"),
+        )
+    }
+
     /// `sotto --data-dir <sandbox>/data ARGS` with a clean environment: no
     /// inherited SOTTO_* variables, HOME inside the sandbox, no terminal.
     fn sotto(&self, args: &[&str]) -> Command {

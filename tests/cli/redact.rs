@@ -26,13 +26,7 @@ fn ask(sandbox: &Sandbox, config: &Path, args: &[&str]) -> Output {
 }
 
 fn config_for(sandbox: &Sandbox, server: &TestServer) -> PathBuf {
-    sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    )
+    sandbox.llama_config(&server.base_url())
 }
 
 #[test]

@@ -290,13 +290,7 @@ fn a_hostile_reply_cannot_drive_the_terminal_and_the_draft_goes_through_the_edit
         ])
     });
     let sandbox = Sandbox::new();
-    let config = sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    );
+    let config = sandbox.llama_config(&server.base_url());
     let screen = Screen::sotto(
         &sandbox,
         &format!("--incognito --config '{}'", config.display()),
@@ -373,13 +367,7 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     }
     let server = TestServer::always(|| sse(&[delta("I will mail [EMAIL_1] now."), finish("stop"), done()]));
     let sandbox = Sandbox::new();
-    let config = sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    );
+    let config = sandbox.llama_config(&server.base_url());
     let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
     screen.wait_for("redaction mask");
     screen.send("please mail jane.doe@example.org the invoice");
@@ -529,13 +517,7 @@ fn sigterm_and_sighup_keep_what_arrived_close_the_vault_and_restore_the_terminal
         TestServer::always(|| super::support::http::delta_then_silence("The first part", Duration::from_secs(30)));
     let sandbox = Sandbox::new();
     drop(new_vault(&sandbox.vault()));
-    let config = sandbox.file(
-        "config.toml",
-        &format!(
-            "default_backend = \"llama\"\n[backends.llama]\nkind = \"openai\"\nbase_url = \"{}\"\n",
-            server.base_url()
-        ),
-    );
+    let config = sandbox.llama_config(&server.base_url());
     for (signal, asked) in [
         (libc::SIGTERM, "asked before SIGTERM"),
         (libc::SIGHUP, "asked before SIGHUP"),
