@@ -10,7 +10,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEvent;
-use super::conversations::ConversationSummary;
 use super::error::VaultError;
 use super::ids::ConversationId;
 use super::rotate::RotationReport;
@@ -115,17 +114,6 @@ impl Vault {
     /// was written).
     pub fn sweep_retention(&mut self, now: Timestamp) -> Result<Option<RotationReport>, VaultError> {
         let conversations = self.list_conversations()?.conversations;
-        self.sweep_retention_of(&conversations, now)
-    }
-
-    /// [`sweep_retention`](Self::sweep_retention) with the conversations
-    /// already listed (one pass over the index serves the caller, the rules
-    /// and the plan).
-    pub fn sweep_retention_of(
-        &mut self,
-        conversations: &[ConversationSummary],
-        now: Timestamp,
-    ) -> Result<Option<RotationReport>, VaultError> {
         let default = self.default_retention()?;
         let rules: std::collections::HashMap<ConversationId, Retention> = conversations
             .iter()
@@ -134,7 +122,7 @@ impl Vault {
         if !rules.values().any(|rule| matches!(rule, Retention::For(_))) {
             return Ok(None);
         }
-        let shred = self.plan_expiry(conversations, |id| match rules.get(&id) {
+        let shred = self.plan_expiry(&conversations, |id| match rules.get(&id) {
             Some(Retention::For(span)) => Some(now.minus(*span)),
             _ => None,
         })?;

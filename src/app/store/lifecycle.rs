@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use super::conversations::JobFailed;
 use super::memory::MemoryConversations;
 use super::run_and_settle;
-use super::vault_jobs::{items, list, swept};
+use super::vault_jobs::{list, swept};
 use super::{Storage, StoreActor};
 use crate::app::Event;
 use crate::crypto::KdfCost;
@@ -141,18 +141,11 @@ impl StoreActor {
             Ok(identity) => match vault.open_unlocked(identity) {
                 Ok(mut vault) => {
                     // Retention is enforced at every unlock, before anything
-                    // is shown: nothing expired reaches the screen. One pass
-                    // over the index serves both unless the sweep wiped some.
-                    let listed = vault.list_conversations().map(|l| l.conversations);
-                    let swept_now = match &listed {
-                        Ok(conversations) => vault.sweep_retention_of(conversations, crate::time::Timestamp::now()),
-                        Err(_) => Ok(None),
-                    };
-                    let listed = match swept_now {
-                        Ok(Some(_)) => list(&vault),
-                        _ => listed.map(|l| items(&l)),
-                    };
-                    let newest = self.opened(&vault, listed, false);
+                    // is shown: nothing expired reaches the screen. (The
+                    // index is decrypted once for the checks, the sweep and
+                    // the list: Vault::index_entries keeps it.)
+                    let swept_now = vault.sweep_retention(crate::time::Timestamp::now());
+                    let newest = self.opened(&vault, list(&vault), false);
                     match swept_now {
                         Ok(Some(report)) => self.send(swept(&report)),
                         Ok(None) => {}

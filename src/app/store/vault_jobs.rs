@@ -96,12 +96,9 @@ impl ConversationStore for VaultConversations<'_> {
 
 /// The conversation list, newest first.
 pub fn list(vault: &Vault) -> Result<Vec<ConversationItem>, VaultError> {
-    Ok(items(&vault.list_conversations()?.conversations))
-}
-
-/// The sidebar's rows for listed conversations.
-pub fn items(conversations: &[crate::store::ConversationSummary]) -> Vec<ConversationItem> {
-    conversations
+    Ok(vault
+        .list_conversations()?
+        .conversations
         .iter()
         .map(|c| ConversationItem {
             id: c.id,
@@ -110,7 +107,7 @@ pub fn items(conversations: &[crate::store::ConversationSummary]) -> Vec<Convers
             message_count: c.message_count,
             retention: c.retention,
         })
-        .collect()
+        .collect())
 }
 
 /// Loaded messages as the screen takes them.
