@@ -15,6 +15,9 @@ pub struct PtyChild {
     /// What the program wrote, with the moment each piece was read.
     output: Receiver<(Instant, Vec<u8>)>,
     pub seen: String,
+    /// Where the last `expect` matched: the next looks only after it, so a
+    /// prompt shown twice is waited for twice.
+    matched_to: usize,
 }
 
 /// Starts `command` with a new pseudo-terminal as its controlling terminal and
@@ -66,14 +69,20 @@ pub fn spawn_sized(command: &mut Command, rows: u16, cols: u16) -> PtyChild {
         master,
         output,
         seen: String::new(),
+        matched_to: 0,
     }
 }
 
 impl PtyChild {
-    /// Waits until the terminal has shown `needle`.
+    /// Waits until the terminal has shown `needle` after what the last
+    /// `expect` matched.
     pub fn expect(&mut self, needle: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        while !self.seen.contains(needle) {
+        loop {
+            if let Some(at) = self.seen[self.matched_to..].find(needle) {
+                self.matched_to += at + needle.len();
+                return;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.output.recv_timeout(left) {
                 Ok((_, chunk)) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
