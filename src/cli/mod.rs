@@ -14,6 +14,7 @@ mod ask;
 mod audit;
 mod backends;
 mod chat;
+mod confirm;
 mod demo;
 mod export;
 mod identity;
@@ -21,6 +22,7 @@ mod init;
 mod keys;
 mod passphrase;
 mod redact;
+mod repair;
 mod retention;
 mod unlock;
 mod verify;
@@ -131,6 +133,8 @@ pub enum Command {
     View(view::ViewArgs),
     /// Check every record in the vault; lists what is damaged, lost, tampered with or not yet acknowledged, and exits 6 if any
     Verify(verify::VerifyArgs),
+    /// Rebuild a damaged vault from its newest snapshot and every record that still reads; the damaged database is kept
+    Repair(repair::RepairArgs),
     /// Ask one question and stream the reply to stdout (the question from stdin if not given)
     Ask(ask::AskArgs),
     /// Store, remove or list backends' API keys in the encrypted vault
@@ -222,7 +226,8 @@ fn vault_exit_code(e: &VaultError) -> u8 {
         | VaultError::VaultKeyDamaged { .. }
         | VaultError::ConversationDamaged { .. }
         | VaultError::SettingsDamaged { .. }
-        | VaultError::Database { .. } => exit::DAMAGED,
+        | VaultError::Database { .. }
+        | VaultError::DatabaseCorrupted { .. } => exit::DAMAGED,
         _ => exit::ERROR,
     }
 }
@@ -328,6 +333,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CliError> {
         Some(Command::Init(args)) => init::run(&context, args),
         Some(Command::View(args)) => view::run(&context, args),
         Some(Command::Verify(args)) => verify::run(&context, args),
+        Some(Command::Repair(args)) => repair::run(&context, args),
         Some(Command::Ask(args)) => ask::run(&context, args),
         Some(Command::Key(command)) => keys::run(&context, command),
         Some(Command::Backend(command)) => backends::run(&context, command),

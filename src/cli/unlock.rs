@@ -3,9 +3,17 @@
 
 use super::passphrase::PassphraseSource;
 use super::{CliError, Context};
-use crate::store::{LockedVault, Protection, Vault};
+use crate::store::{LockedVault, Protection, UnlockedIdentity, Vault};
 
 pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
+    let (locked, identity) = unlock_identity(context)?;
+    let mut vault = locked.open_unlocked(identity)?;
+    report_unlock(&mut vault);
+    Ok(vault)
+}
+
+/// The vault locked and its identity unlocked, the database not opened yet.
+pub(crate) fn unlock_identity(context: &Context) -> Result<(LockedVault, UnlockedIdentity), CliError> {
     let locked = LockedVault::open(&context.data_dir)?;
     let passphrase = if locked.needs_passphrase()? {
         let prompt = match &locked.manifest().protection {
@@ -16,9 +24,8 @@ pub(crate) fn open_vault(context: &Context) -> Result<Vault, CliError> {
     } else {
         None
     };
-    let mut vault = locked.unlock_and_open(passphrase.as_ref())?;
-    report_unlock(&mut vault);
-    Ok(vault)
+    let identity = locked.unlock(passphrase.as_ref())?;
+    Ok((locked, identity))
 }
 
 /// Tells what the unlock of `vault` found (failed attempts, losses,

@@ -63,8 +63,8 @@ pub(crate) fn run(context: &Context, args: &VerifyArgs) -> Result<u8, CliError> 
     } else {
         eprintln!(
             "sotto: the vault has {} damaged record(s), {} loss(es), {} tampering finding(s) and {} finding(s) not \
-             acknowledged; everything else reads. Restore the data directory from a backup to recover what is \
-             damaged or lost; if someone else may have written to it, see SECURITY.md ('If you suspect a \
+             acknowledged; everything else reads. 'sotto repair' rebuilds the vault from its newest snapshot and \
+             every record that still reads, or restore the data directory from a backup; if someone else may have written to it, see SECURITY.md ('If you suspect a \
              compromise'). Once you have seen them, 'sotto verify --acknowledge' clears the findings.",
             report.damaged.len(),
             report.losses.len(),

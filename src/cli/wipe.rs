@@ -2,8 +2,6 @@
 //! the whole vault, for good. Asks for the word 'wipe' at a terminal; scripts
 //! pass `--yes`.
 
-use std::io::{BufRead, IsTerminal};
-
 use clap::{ArgGroup, Args};
 
 use super::unlock::open_vault;
@@ -89,27 +87,11 @@ fn warn_damaged(report: &RotationReport) {
 
 /// At a terminal, asks for the word 'wipe'; elsewhere insists on `--yes`.
 fn confirm(yes: bool, what: &str) -> Result<(), CliError> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::Input(format!(
-            "wiping {what} cannot be undone; add --yes to confirm. Nothing was wiped"
-        )));
-    }
-    eprintln!("This destroys {what} for good; it cannot be undone or recovered, not even from a backup of the key.");
-    eprint!("Type 'wipe' to confirm: ");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Input(format!("cannot read the confirmation ({e}); nothing was wiped")))?;
-    if line.trim() == "wipe" {
-        Ok(())
-    } else {
-        Err(CliError::Input(format!(
-            "the confirmation was '{}', not 'wipe'; nothing was wiped",
-            line.trim()
-        )))
-    }
+    super::confirm::with_word(
+        yes,
+        "wipe",
+        &format!("wiping {what} cannot be undone"),
+        &format!("This destroys {what} for good; it cannot be undone or recovered, not even from a backup of the key."),
+        "nothing was wiped",
+    )
 }

@@ -193,6 +193,17 @@ pub fn unwrap(wrapped: impl AsRef<[u8]>, purpose: KeyPurpose, identity: &VaultId
     Ok(DataKey::from_slice(key_bytes))
 }
 
+/// `wrapped` as a [`Sealed`] again, with the key it holds, once it unwraps
+/// for `purpose` under `identity` (see [`super::seal::authenticated`]).
+pub fn authenticated(
+    wrapped: &[u8],
+    purpose: KeyPurpose,
+    identity: &VaultIdentity,
+) -> Result<(DataKey, Sealed), KeyError> {
+    let key = unwrap(wrapped, purpose, identity)?;
+    Ok((key, Sealed::made_by_crypto(wrapped.to_vec())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

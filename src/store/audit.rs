@@ -71,6 +71,11 @@ pub enum AuditEvent {
     },
     /// The watermark could not be read at unlock; it was started over.
     WatermarkUnreadable,
+    /// `sotto repair` rebuilt the database (what it holds now).
+    VaultRebuilt {
+        conversations: u64,
+        messages: u64,
+    },
     /// Records were found not to be what sotto last wrote (see `integrity`):
     /// the fixed names of what was found (`settings`, `index`, `rollback`…).
     TamperingDetected {
@@ -177,6 +182,12 @@ impl AuditEvent {
                 conversations,
                 messages,
             } => format!("storage loss detected: {messages} message(s) in {conversations} conversation(s) were gone"),
+            AuditEvent::VaultRebuilt {
+                conversations,
+                messages,
+            } => format!(
+                "the database was rebuilt by 'sotto repair' ({conversations} conversation(s), {messages} message(s) back)"
+            ),
             AuditEvent::WatermarkUnreadable => {
                 "the watermark was unreadable; losses before this unlock cannot be ruled out".into()
             }

@@ -60,3 +60,23 @@ pub(super) fn blob_names(dir: &Path) -> std::io::Result<HashSet<OsString>> {
         Err(e) => Err(e),
     }
 }
+
+/// Copies the database at `from` to `to` (which must not exist) for
+/// `sotto repair` to read, leaving out sled's page-table snapshots
+/// (`snap.*`): without them sled rebuilds its tables from the log and stops
+/// at the first damaged spot, where with them it refuses the whole database.
+/// Only regular files are copied; the original is not changed.
+pub(super) fn salvage_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    super::fsutil::create_private_dir(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let meta = std::fs::symlink_metadata(entry.path())?;
+        if meta.is_dir() && name == "blobs" {
+            salvage_copy(&entry.path(), &to.join(&name))?;
+        } else if meta.is_file() && !name.to_string_lossy().starts_with("snap.") {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}

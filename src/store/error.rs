@@ -80,6 +80,9 @@ pub enum VaultError {
     #[error("could not write '{}': {reason}. What sotto reported as saved is safe. Free some space (or raise the limit), then open the vault again: the database takes no more writes until it is reopened (/lock and unlock in the chat screen, or run the command again)", .path.display())]
     DiskFull { path: PathBuf, reason: &'static str },
 
+    #[error("no snapshot was taken in '{}': it would leave less than 64 MiB free ({free} bytes free, {needed} needed). The vault itself is unaffected, but 'sotto repair' can only go back to an older snapshot; free some space", .path.display())]
+    NoRoomForSnapshot { path: PathBuf, free: u64, needed: u64 },
+
     #[error("could not write '{}': it is on a read-only file system, and sotto must write to the vault, even to unlock it (its lock and audit log). What sotto reported as saved is safe; remount it read-write or move the vault, then open it again", .path.display())]
     ReadOnly { path: PathBuf },
 
@@ -91,8 +94,14 @@ pub enum VaultError {
         reason: String,
     },
 
-    #[error("the vault database at '{}' failed: {message}", .path.display())]
+    #[error("the vault database at '{}' is damaged: {message}. Nothing more was changed. 'sotto verify' names what is damaged; 'sotto repair' rebuilds the vault from its newest snapshot and every record that still reads (the damaged copy is kept), or restore the data directory from a backup", .path.display())]
     Database { path: PathBuf, message: String },
+
+    #[error("the vault database at '{}' is damaged: the storage engine found corrupted data in its files and stopped, so the vault cannot be opened. Nothing more was changed. Run 'sotto repair': it moves the damaged database aside (it is kept, never deleted), rebuilds the vault from its newest snapshot and every record that still reads, and says what came back and what is lost. Or restore the data directory from a backup", .path.display())]
+    DatabaseCorrupted { path: PathBuf },
+
+    #[error("'{}' is damaged: {what}", .path.display())]
+    FileDamaged { path: PathBuf, what: String },
 
     #[error(
         "the vault key record is damaged ({reason}), so no conversation can be read. Restore the data directory from a backup"

@@ -159,6 +159,22 @@ pub(crate) fn tree_size(path: &Path) -> io::Result<u64> {
     Ok(total)
 }
 
+/// Bytes an unprivileged process may still write on the file system of `path`.
+pub(crate) fn free_space(path: &Path) -> io::Result<u64> {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid C string and `stat` is large enough for
+    // what statvfs writes; it is read only after statvfs succeeded.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: statvfs returned 0, so it filled `stat`.
+    let stat = unsafe { stat.assume_init() };
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
 /// A directory opened by its descriptor, so that what is done inside it
 /// happens to the directory that was checked, whatever is renamed or
 /// symlinked meanwhile, and never follows a symlink planted as one of its

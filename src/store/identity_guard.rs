@@ -16,10 +16,17 @@ use super::fsutil;
 use super::{AuditEvent, Vault, VaultError};
 use crate::time::Timestamp;
 
-/// Something the vault put right on its own, which the user should hear of.
+/// Something the vault put right on its own, or could not do on its own,
+/// which the user should hear of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Repair {
-    IdentityRestored { path: PathBuf },
+    IdentityRestored {
+        path: PathBuf,
+    },
+    /// A rolling snapshot (see `snapshot`) could not be written.
+    SnapshotNotTaken {
+        reason: String,
+    },
 }
 
 impl fmt::Display for Repair {
@@ -31,6 +38,10 @@ impl fmt::Display for Repair {
                  as without it the history could never be opened again. Removing it does not destroy a \
                  vault: 'sotto wipe --all' does",
                 path.display()
+            ),
+            Repair::SnapshotNotTaken { reason } => write!(
+                f,
+                "the vault is saved, but its rolling snapshot was not updated: {reason}"
             ),
         }
     }

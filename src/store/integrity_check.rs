@@ -20,6 +20,7 @@ use super::integrity::{
     self, DigestBytes, INTEGRITY_KEY, IntegrityKey, IntegrityKeyRecord, STATE_KEY, StateRecord, Tampering, Tracker,
 };
 use super::records::{Change, TreeId, open_value, seal_value};
+use super::repair::RebuildNote;
 use super::vault::Vault;
 use super::watermark::StorageLoss;
 use crate::time::Timestamp;
@@ -35,6 +36,8 @@ pub(crate) struct IntegrityCheck {
     pub settings_differ: bool,
     /// Changes to commit with the findings (a new integrity key).
     pub pending: Vec<Change>,
+    /// The note `sotto repair` left in the database it rebuilt.
+    pub rebuilt: Option<RebuildNote>,
 }
 
 impl Vault {
@@ -62,6 +65,7 @@ impl Vault {
                     found: Vec::new(),
                     settings_differ: false,
                     pending: Vec::new(),
+                    rebuilt: None,
                 });
             }
             _ => {
@@ -83,10 +87,19 @@ impl Vault {
                         change
                     }
                 };
+                // A database `sotto repair` rebuilt has no state by design:
+                // its note is what gets recorded.
+                let rebuilt = self.rebuild_note();
+                let found = if rebuilt.is_some() {
+                    Vec::new()
+                } else {
+                    vec![Tampering::StateMissing]
+                };
                 return Ok(IntegrityCheck {
-                    found: vec![Tampering::StateMissing],
+                    found,
                     settings_differ: false,
                     pending: vec![change],
+                    rebuilt,
                 });
             }
         };
@@ -116,6 +129,7 @@ impl Vault {
             found,
             settings_differ,
             pending: Vec::new(),
+            rebuilt: None,
         })
     }
 
@@ -134,6 +148,7 @@ impl Vault {
             found: from_integrity,
             settings_differ,
             pending,
+            rebuilt,
         } = check;
         let mut all = from_integrity;
         all.append(found);
@@ -187,9 +202,15 @@ impl Vault {
             what.dedup();
             events.push((now, AuditEvent::TamperingDetected { what }));
         }
-        let told: Vec<String> = losses
+        if let Some(note) = &rebuilt {
+            let (event, change) = note.on_record();
+            events.push((now, event));
+            changes.push(change);
+        }
+        let told: Vec<String> = rebuilt
             .iter()
             .map(ToString::to_string)
+            .chain(losses.iter().map(ToString::to_string))
             .chain(all.iter().map(ToString::to_string))
             .collect();
         if !told.is_empty() {
@@ -210,25 +231,6 @@ impl Vault {
         }
         *found = all;
         Ok(())
-    }
-
-    /// The settings names the current record holds (if it opens), and the
-    /// change that replaces it with the protective settings kept in the
-    /// state. `None` when there is nothing to replace.
-    fn settings_fallback(&self) -> Result<Option<(Vec<String>, Change)>, VaultError> {
-        let exists = self
-            .records
-            .get(TreeId::Settings, super::records::SETTINGS_KEY)?
-            .is_some();
-        let protective = self.records.state().map(|s| s.protective).unwrap_or_default();
-        if !exists && protective.is_empty() {
-            return Ok(None);
-        }
-        let names = self
-            .setting_names()
-            .map(|names| names.into_iter().map(|n| n.name).collect())
-            .unwrap_or_default();
-        Ok(Some((names, self.settings_record_change(&protective))))
     }
 
     /// Makes a new integrity key and state from what the vault holds now,

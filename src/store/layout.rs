@@ -73,4 +73,27 @@ impl VaultPaths {
     pub fn database(&self) -> PathBuf {
         self.root.join("db")
     }
+
+    /// `snapshots/`: rolling sealed copies of every record (see `snapshot`).
+    pub fn snapshots(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+
+    /// `db.rebuilt/`: the database `sotto repair` is building, until it
+    /// takes the place of `db/`.
+    pub fn database_rebuilt(&self) -> PathBuf {
+        self.root.join("db.rebuilt")
+    }
+
+    /// `db.salvage/`: a copy of a damaged database that `sotto repair` reads
+    /// (the storage engine may change what it opens; the original is kept
+    /// as it was found).
+    pub fn database_salvage(&self) -> PathBuf {
+        self.root.join("db.salvage")
+    }
+
+    /// `db.damaged-<time>/`: where `sotto repair` moves a damaged database.
+    pub fn database_damaged(&self, at: crate::time::Timestamp) -> PathBuf {
+        self.root.join(format!("db.damaged-{}", at.as_unix_ms()))
+    }
 }

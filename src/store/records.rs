@@ -369,9 +369,20 @@ fn is_sled_lock_conflict(e: &sled::Error) -> bool {
 fn storage_error(path: &Path, e: sled::Error) -> VaultError {
     match e {
         sled::Error::Io(source) => VaultError::from_io("use the vault database", path.to_owned(), source),
-        other => VaultError::Database {
+        // sled's own text ("Read corrupted data at file offset None
+        // backtrace ()") tells the user nothing they can act on.
+        sled::Error::Corruption { .. } => VaultError::DatabaseCorrupted { path: path.to_owned() },
+        sled::Error::Unsupported(what) => VaultError::Database {
             path: path.to_owned(),
-            message: other.to_string(),
+            message: format!("the storage engine refused an operation ({what})"),
+        },
+        sled::Error::ReportableBug(_) => VaultError::Database {
+            path: path.to_owned(),
+            message: "the storage engine met a state it cannot handle".into(),
+        },
+        sled::Error::CollectionNotFound(_) => VaultError::Database {
+            path: path.to_owned(),
+            message: "one of its trees is missing".into(),
         },
     }
 }

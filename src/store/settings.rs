@@ -169,3 +169,24 @@ impl Vault {
             .collect())
     }
 }
+
+impl Vault {
+    /// The settings names the current record holds (if it opens), and the
+    /// change that replaces it with the protective settings kept in the
+    /// state. `None` when there is nothing to replace.
+    pub(crate) fn settings_fallback(&self) -> Result<Option<(Vec<String>, Change)>, VaultError> {
+        let exists = self
+            .records
+            .get(TreeId::Settings, super::records::SETTINGS_KEY)?
+            .is_some();
+        let protective = self.records.state().map(|s| s.protective).unwrap_or_default();
+        if !exists && protective.is_empty() {
+            return Ok(None);
+        }
+        let names = self
+            .setting_names()
+            .map(|names| names.into_iter().map(|n| n.name).collect())
+            .unwrap_or_default();
+        Ok(Some((names, self.settings_record_change(&protective))))
+    }
+}

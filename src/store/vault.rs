@@ -168,7 +168,7 @@ impl LockedVault {
         if !db_path.is_dir() {
             return Err(VaultError::Database {
                 path: db_path,
-                message: "the database directory is missing; restore the data directory from a backup".into(),
+                message: "its directory is missing".into(),
             });
         }
         let records = Records::open(&db_path)?;

@@ -151,15 +151,15 @@ impl Vault {
                 });
             }
         };
-        let plaintext = seal::open(&self.vault_key, SLOT, &sealed).map_err(|e| VaultError::Database {
+        let plaintext = seal::open(&self.vault_key, SLOT, &sealed).map_err(|e| VaultError::FileDamaged {
             path: path.clone(),
-            message: format!("the watermark is damaged ({e})"),
+            what: format!("the watermark does not open ({e})"),
         })?;
         serde_json::from_slice(&plaintext)
             .map(Some)
-            .map_err(|e| VaultError::Database {
+            .map_err(|e| VaultError::FileDamaged {
                 path,
-                message: format!(
+                what: format!(
                     "the watermark does not decode (line {} column {})",
                     e.line(),
                     e.column()
@@ -263,6 +263,9 @@ impl Drop for Vault {
         // this unlock has checked the old watermark (it may be evidence).
         if self.watermark_armed && !self.records.is_poisoned() && self.records.flush().is_ok() {
             let _ = self.write_watermark();
+            // Best effort too: a command that could not take its snapshot
+            // has nobody left to tell; the next open takes one when due.
+            let _ = self.snapshot_if_due(super::snapshot::SnapshotMoment::Routine);
         }
     }
 }

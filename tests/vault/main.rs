@@ -13,6 +13,7 @@ mod exchange;
 mod faults;
 mod forgery;
 mod recovery;
+mod repair;
 mod rollback;
 mod symlinks;
 mod tampering;

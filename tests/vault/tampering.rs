@@ -246,7 +246,7 @@ fn raw_damage_in_the_database_files_never_loses_records_silently() {
         let opened = LockedVault::open(&root).unwrap().unlock_and_open(Some(&passphrase()));
         let vault = match opened {
             // sled found the damage and refused: a clear error, not a silent loss.
-            Err(VaultError::Database { .. }) => continue,
+            Err(VaultError::DatabaseCorrupted { .. } | VaultError::Database { .. }) => continue,
             Err(other) => panic!("{percent}%: unexpected error {other}"),
             Ok(vault) => vault,
         };

@@ -22,6 +22,7 @@ impl StoreActor {
             return;
         }
         self.finish_begun();
+        self.snapshot_on_close();
         self.storage = Storage::Missing;
         self.scratch = MemoryConversations::default();
         let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {

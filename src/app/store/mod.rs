@@ -27,7 +27,7 @@ use self::vault_jobs::{BegunReplies, run_vault_job};
 use super::Event;
 use crate::config::Config;
 use crate::model::msg::{Msg, StoreJob};
-use crate::store::{LockedVault, ReplyState, Vault};
+use crate::store::{LockedVault, Repair, ReplyState, SnapshotMoment, Vault};
 
 /// What the store thread is asked: a job of `update`'s, building a backend,
 /// or to end.
@@ -80,6 +80,13 @@ fn run_and_settle(
             error: e.to_string(),
         })
     });
+    if result.is_ok()
+        && let Err(e) = vault.snapshot_if_due(SnapshotMoment::Routine)
+    {
+        send(Msg::StoreRepaired(
+            Repair::SnapshotNotTaken { reason: e.to_string() }.to_string(),
+        ));
+    }
     for repair in vault.take_repairs() {
         send(Msg::StoreRepaired(repair.to_string()));
     }
@@ -124,8 +131,20 @@ impl StoreActor {
             }
         }
         self.finish_begun();
+        self.snapshot_on_close();
         // Dropping the vault flushes it and raises the watermark.
         self.storage = Storage::Missing;
+    }
+
+    /// The chat screen is closing or locking: a snapshot of whatever changed.
+    fn snapshot_on_close(&mut self) {
+        if let Storage::Open(vault) = &mut self.storage
+            && let Err(e) = vault.snapshot_if_due(SnapshotMoment::Closing)
+        {
+            self.send(Msg::StoreRepaired(
+                Repair::SnapshotNotTaken { reason: e.to_string() }.to_string(),
+            ));
+        }
     }
 
     /// Replies begun and not finished are closed as stopped, with their last text.

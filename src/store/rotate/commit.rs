@@ -61,6 +61,13 @@ impl Vault {
             // later commit of this session without its key.
             self.records.disarm();
         }
+        if rotated.is_ok()
+            && let Err(e) = self.renew_snapshots()
+        {
+            // The rotation stands; only the copy `sotto repair` would use is missing.
+            self.repairs
+                .push(super::super::Repair::SnapshotNotTaken { reason: e.to_string() });
+        }
         rotated
     }
 

@@ -1,0 +1,387 @@
+//! `sotto repair`: a vault whose database is damaged, rebuilt from what can
+//! still be trusted.
+//!
+//! Sources, in order of precedence (a record is taken from the first that
+//! has it): the damaged database itself, read from a copy as far as its log
+//! reads (see `db_files::salvage_copy`); then the rolling snapshots, newest
+//! first. Every record is authenticated before it is written: a wrapped key
+//! must unwrap under the vault identity, a record must open under the vault
+//! key or its conversation's key for its very slot. So nothing an attacker
+//! wrote, and nothing a rotation made unreadable (a wiped conversation in an
+//! older snapshot), comes back.
+//!
+//! The new database is built in `db.rebuilt/` and flushed; only then is the
+//! damaged one moved to `db.damaged-<time>/` (never deleted) and the new one
+//! put in its place. It carries a sealed note of the rebuild, which the next
+//! unlock puts in the findings register in place of the integrity state it
+//! lacks; that unlock also compares it with the watermark and records every
+//! loss, named, until the user acknowledges it.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::conversations::id_of_key;
+use super::db_files::salvage_copy;
+use super::error::VaultError;
+use super::fsutil;
+use super::ids::{ConversationId, split_message_key};
+use super::integrity::{INTEGRITY_KEY, STATE_KEY};
+use super::records::{Change, Records, TreeId, VAULT_KEY_ID, seal_value};
+use super::snapshot::file::SnapshotReader;
+use super::snapshot::{self, SnapshotFile};
+use super::unlock::UnlockedIdentity;
+use super::vault::{LockedVault, Vault};
+use crate::crypto::seal::{self, RecordSlot};
+use crate::crypto::{DataKey, KeyPurpose, Sealed, VaultIdentity, keys};
+use crate::time::Timestamp;
+
+/// In `meta`: the sealed note of a rebuild, until the next unlock records it.
+pub(crate) const REBUILT_KEY: &[u8] = b"rebuilt";
+/// Records written per commit while rebuilding.
+const BATCH: usize = 1_000;
+
+/// What a repair did, as the next unlock records it and `sotto repair` says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebuildNote {
+    pub at: Timestamp,
+    /// Where the damaged database was moved (absent when there was none).
+    pub damaged_kept_at: Option<PathBuf>,
+    /// Records read back from the damaged database.
+    pub from_damaged: u64,
+    /// Why nothing could be read from it, if so.
+    pub damaged_unreadable: Option<String>,
+    /// Records taken from snapshots (only those the database no longer had).
+    pub from_snapshots: u64,
+    /// When the newest snapshot used was taken.
+    pub snapshot_taken_at: Option<Timestamp>,
+    /// Snapshots that could not be read, and why.
+    pub snapshots_unreadable: Vec<String>,
+    /// Records that did not authenticate and were left out.
+    pub rejected: u64,
+    pub conversations: u64,
+    pub messages: u64,
+}
+
+impl std::fmt::Display for RebuildNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the vault was rebuilt by 'sotto repair' on {}: {} conversation(s) and {} message(s); {} record(s) read back \
+             from the damaged database",
+            self.at.to_local_display(),
+            self.conversations,
+            self.messages,
+            self.from_damaged
+        )?;
+        if let Some(path) = &self.damaged_kept_at {
+            write!(f, " (kept at '{}')", path.display())?;
+        }
+        if let Some(why) = &self.damaged_unreadable {
+            write!(f, " (it could not be read: {why})")?;
+        }
+        match self.snapshot_taken_at {
+            Some(at) => write!(
+                f,
+                ", {} from the snapshot of {}",
+                self.from_snapshots,
+                at.to_local_display()
+            )?,
+            None => write!(f, ", none from a snapshot (there was none to read)")?,
+        }
+        if self.rejected > 0 {
+            write!(
+                f,
+                "; {} record(s) did not authenticate and were left out",
+                self.rejected
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl RebuildNote {
+    /// What the first unlock of a rebuilt vault commits with its findings:
+    /// the audit event, and the note's removal.
+    pub(crate) fn on_record(&self) -> (super::audit::AuditEvent, Change) {
+        (
+            super::audit::AuditEvent::VaultRebuilt {
+                conversations: self.conversations,
+                messages: self.messages,
+            },
+            Change::Remove {
+                tree: TreeId::Meta,
+                key: REBUILT_KEY.to_vec(),
+            },
+        )
+    }
+}
+
+impl Vault {
+    /// The note of a rebuild by `sotto repair`, if this database is one.
+    pub(crate) fn rebuild_note(&self) -> Option<RebuildNote> {
+        let sealed = self.records.get(TreeId::Meta, REBUILT_KEY).ok()??;
+        super::records::open_value(&self.vault_key, TreeId::Meta, REBUILT_KEY, &sealed).ok()
+    }
+}
+
+/// The keys records are authenticated with, as they are found.
+struct Authenticator<'a> {
+    identity: &'a VaultIdentity,
+    vault_key: DataKey,
+    conversations: HashMap<ConversationId, DataKey>,
+}
+
+impl Authenticator<'_> {
+    /// `value` as a record to write back, if it is authentic for its slot.
+    fn check(&mut self, tree: TreeId, key: &[u8], value: &[u8]) -> Option<Sealed> {
+        let slot = RecordSlot { tree: tree.name(), key };
+        match tree {
+            TreeId::Keys if key == VAULT_KEY_ID => keys::authenticated(value, KeyPurpose::Vault, self.identity)
+                .ok()
+                .filter(|(k, _)| k.expose() == self.vault_key.expose())
+                .map(|(_, sealed)| sealed),
+            TreeId::Keys => {
+                let id = id_of_key(key)?;
+                let (data_key, sealed) =
+                    keys::authenticated(value, KeyPurpose::Conversation(*id.as_bytes()), self.identity).ok()?;
+                self.conversations.insert(id, data_key);
+                Some(sealed)
+            }
+            TreeId::Messages => {
+                let (id, _) = split_message_key(key)?;
+                seal::authenticated(self.conversations.get(&id)?, slot, value).ok()
+            }
+            TreeId::Meta if [STATE_KEY, INTEGRITY_KEY].contains(&key) => None,
+            _ => seal::authenticated(&self.vault_key, slot, value).ok(),
+        }
+    }
+}
+
+/// The database being built, and what went into it.
+struct Rebuild {
+    records: Records,
+    pending: Vec<Change>,
+    written: std::collections::HashSet<(TreeId, Vec<u8>)>,
+}
+
+impl Rebuild {
+    /// Writes `value` unless an earlier source gave this record already.
+    /// Returns whether it was written.
+    fn offer(&mut self, tree: TreeId, key: &[u8], value: Sealed) -> Result<bool, VaultError> {
+        if !self.written.insert((tree, key.to_vec())) {
+            return Ok(false);
+        }
+        self.pending.push(Change::Put {
+            tree,
+            key: key.to_vec(),
+            value,
+        });
+        if self.pending.len() >= BATCH {
+            self.commit()?;
+        }
+        Ok(true)
+    }
+
+    fn commit(&mut self) -> Result<(), VaultError> {
+        self.records.commit(&std::mem::take(&mut self.pending))
+    }
+}
+
+impl LockedVault {
+    /// Rebuilds the database (see the module) and opens the vault. The
+    /// report of what was lost is the unlock's (`unlock_report`) and the
+    /// findings register's.
+    pub fn repair(self, identity: UnlockedIdentity) -> Result<(Vault, RebuildNote), VaultError> {
+        let paths = self.paths.clone();
+        let now = Timestamp::now();
+        let mut note = RebuildNote {
+            at: now,
+            damaged_kept_at: None,
+            from_damaged: 0,
+            damaged_unreadable: None,
+            from_snapshots: 0,
+            snapshot_taken_at: None,
+            snapshots_unreadable: Vec::new(),
+            rejected: 0,
+            conversations: 0,
+            messages: 0,
+        };
+        for leftover in [paths.database_rebuilt(), paths.database_salvage()] {
+            if leftover.exists() {
+                fs::remove_dir_all(&leftover).map_err(VaultError::io("remove", &leftover))?;
+            }
+        }
+        let damaged = paths.database();
+        let salvaged = if damaged.is_dir() {
+            salvage_copy(&damaged, &paths.database_salvage())
+                .map_err(VaultError::io("copy the damaged database to", paths.database_salvage()))?;
+            match Records::open(&paths.database_salvage()) {
+                Ok(records) => Some(records),
+                Err(e) => {
+                    note.damaged_unreadable = Some(e.to_string());
+                    None
+                }
+            }
+        } else {
+            note.damaged_unreadable = Some("its directory is missing".into());
+            None
+        };
+        let snapshots = snapshot::list(&paths.snapshots());
+        let candidates: Vec<&VaultIdentity> = identity.candidates.iter().map(|c| &c.identity).collect();
+        let Some((owner, vault_key)) = find_vault_key(salvaged.as_ref(), &snapshots, &candidates) else {
+            return Err(VaultError::VaultKeyDamaged {
+                reason: "neither the damaged database nor any snapshot holds a vault key this identity opens; \
+                         restore the data directory from a backup"
+                    .into(),
+            });
+        };
+        let mut auth = Authenticator {
+            identity: owner,
+            vault_key,
+            conversations: HashMap::new(),
+        };
+        let mut rebuild = Rebuild {
+            records: Records::open(&paths.database_rebuilt())?,
+            pending: Vec::new(),
+            written: std::collections::HashSet::new(),
+        };
+        if let Some(salvaged) = &salvaged {
+            // Keys first: messages are checked with them.
+            for tree in TreeId::ALL {
+                for item in salvaged.scan(tree) {
+                    let Ok((key, value)) = item else {
+                        break;
+                    };
+                    match auth.check(tree, &key, &value) {
+                        Some(sealed) => {
+                            rebuild.offer(tree, &key, sealed)?;
+                            note.from_damaged += 1;
+                        }
+                        None if is_integrity_record(tree, &key) => {}
+                        None => note.rejected += 1,
+                    }
+                }
+            }
+        }
+        drop(salvaged);
+        for snapshot in &snapshots {
+            match read_snapshot(snapshot, &mut auth, &mut rebuild, &mut note)? {
+                Ok(used) if note.snapshot_taken_at.is_none() && used => {
+                    note.snapshot_taken_at = Some(snapshot.taken_at);
+                }
+                Ok(_) => {}
+                Err(why) => note
+                    .snapshots_unreadable
+                    .push(format!("{}: {why}", snapshot.path.display())),
+            }
+        }
+        for (tree, _) in &rebuild.written {
+            match tree {
+                TreeId::Index => note.conversations += 1,
+                TreeId::Messages => note.messages += 1,
+                _ => {}
+            }
+        }
+        if damaged.is_dir() {
+            let kept = paths.database_damaged(now);
+            note.damaged_kept_at = Some(kept);
+        }
+        let marker = seal_value(&auth.vault_key, TreeId::Meta, REBUILT_KEY, &note);
+        rebuild.pending.push(Change::Put {
+            tree: TreeId::Meta,
+            key: REBUILT_KEY.to_vec(),
+            value: marker,
+        });
+        rebuild.commit()?;
+        rebuild.records.flush()?;
+        drop(rebuild);
+        // The commit point: the damaged database aside, the new one in place.
+        let io = |action| VaultError::io(action, paths.root().to_owned());
+        if let Some(kept) = &note.damaged_kept_at {
+            fs::rename(&damaged, kept).map_err(io("move the damaged database aside in"))?;
+        }
+        fs::rename(paths.database_rebuilt(), &damaged).map_err(io("put the rebuilt database in place in"))?;
+        fsutil::sync_dir(paths.root()).map_err(io("sync"))?;
+        let _ = fs::remove_dir_all(paths.database_salvage());
+        let vault = self.open_unlocked(identity)?;
+        Ok((vault, note))
+    }
+}
+
+fn is_integrity_record(tree: TreeId, key: &[u8]) -> bool {
+    tree == TreeId::Meta && [STATE_KEY, INTEGRITY_KEY].contains(&key)
+}
+
+/// The vault key, and the identity that opens it: the damaged database's
+/// own if it still reads, else the newest snapshot's.
+fn find_vault_key<'a>(
+    salvaged: Option<&Records>,
+    snapshots: &[SnapshotFile],
+    candidates: &[&'a VaultIdentity],
+) -> Option<(&'a VaultIdentity, DataKey)> {
+    let unwrap = |wrapped: &[u8]| {
+        candidates
+            .iter()
+            .find_map(|identity| Some((*identity, keys::unwrap(wrapped, KeyPurpose::Vault, identity).ok()?)))
+    };
+    if let Some(found) = salvaged
+        .and_then(|records| records.get(TreeId::Keys, VAULT_KEY_ID).ok().flatten())
+        .and_then(|wrapped| unwrap(&wrapped))
+    {
+        return Some(found);
+    }
+    snapshots.iter().find_map(|snapshot| {
+        let file = fs::File::open(&snapshot.path).ok()?;
+        let reader = SnapshotReader::new(std::io::BufReader::new(file)).ok()?;
+        unwrap(&reader.wrapped_vault_key)
+    })
+}
+
+/// Offers every authentic record of `snapshot` to the rebuild. Returns
+/// whether it was under the vault key (so it counted); an error names why
+/// it could not be read to its end (the records before that still count:
+/// each was authenticated on its own).
+fn read_snapshot(
+    snapshot: &SnapshotFile,
+    auth: &mut Authenticator<'_>,
+    rebuild: &mut Rebuild,
+    note: &mut RebuildNote,
+) -> Result<Result<bool, String>, VaultError> {
+    let opened = fs::File::open(&snapshot.path)
+        .map_err(|e| e.to_string())
+        .and_then(|file| SnapshotReader::new(std::io::BufReader::new(file)).map_err(|e| e.to_string()));
+    let reader = match opened {
+        Ok(reader) => reader,
+        Err(why) => return Ok(Err(why)),
+    };
+    let same_key = keys::unwrap(&reader.wrapped_vault_key, KeyPurpose::Vault, auth.identity)
+        .is_ok_and(|k| k.expose() == auth.vault_key.expose());
+    if !same_key {
+        // From before a rotation: sealed to an identity that no longer exists.
+        return Ok(Ok(false));
+    }
+    let vault_key = auth.vault_key.clone();
+    let mut failure = None;
+    let result = reader.read_records(&vault_key, |tree, key, value| {
+        match auth.check(tree, key, value) {
+            Some(sealed) => match rebuild.offer(tree, key, sealed) {
+                Ok(true) => note.from_snapshots += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    failure = Some(e);
+                    return Err(snapshot::file::SnapshotError::Malformed("the rebuild failed"));
+                }
+            },
+            None => note.rejected += 1,
+        }
+        Ok(())
+    });
+    match (result, failure) {
+        (_, Some(e)) => Err(e),
+        (Ok(_), None) => Ok(Ok(true)),
+        (Err(e), None) => Ok(Err(e.to_string())),
+    }
+}
