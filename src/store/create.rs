@@ -41,7 +41,7 @@ pub enum NewProtection<'a> {
 /// (and temp files) is what an interrupted `init` leaves.
 const INIT_ENTRIES: [&str; 3] = ["identity.age", "vault.lock", "db"];
 /// Files only a vault that was opened and used has.
-const USED_VAULT_ENTRIES: [&str; 2] = ["watermark.sealed", "failed-unlocks.age"];
+const USED_VAULT_ENTRIES: [&str; 3] = ["watermark.sealed", "failed-unlocks.age", "snapshots"];
 
 /// What is at the place a vault should be created.
 enum Target {

@@ -159,6 +159,31 @@ pub(crate) fn tree_size(path: &Path) -> io::Result<u64> {
     Ok(total)
 }
 
+/// Swaps the entries `a` and `b` in one step (`renameat2` with
+/// `RENAME_EXCHANGE`): at every moment both names exist.
+pub(crate) fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_encoded_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both are valid C strings; AT_FDCWD resolves them like rename(2).
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Bytes an unprivileged process may still write on the file system of `path`.
 pub(crate) fn free_space(path: &Path) -> io::Result<u64> {
     let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())

@@ -209,10 +209,15 @@ impl LockedVault {
             conversations: 0,
             messages: 0,
         };
-        for leftover in [paths.database_rebuilt(), paths.database_salvage()] {
-            if leftover.exists() {
-                fs::remove_dir_all(&leftover).map_err(VaultError::io("remove", &leftover))?;
-            }
+        // A repair killed mid-way: its copy goes; what it built may be the
+        // damaged database already swapped out, so it is kept, never removed.
+        let salvage = paths.database_salvage();
+        if salvage.exists() {
+            fs::remove_dir_all(&salvage).map_err(VaultError::io("remove", &salvage))?;
+        }
+        if paths.database_rebuilt().exists() {
+            let aside = paths.root().join(format!("db.interrupted-repair-{}", now.as_unix_ms()));
+            fs::rename(paths.database_rebuilt(), &aside).map_err(VaultError::io("move aside", aside))?;
         }
         let damaged = paths.database();
         let salvaged = if damaged.is_dir() {
@@ -298,12 +303,20 @@ impl LockedVault {
         rebuild.commit()?;
         rebuild.records.flush()?;
         drop(rebuild);
-        // The commit point: the damaged database aside, the new one in place.
+        // The commit point: the two swapped in one step (so `db/` is never
+        // missing), then the damaged one renamed to where it is kept.
         let io = |action| VaultError::io(action, paths.root().to_owned());
-        if let Some(kept) = &note.damaged_kept_at {
-            fs::rename(&damaged, kept).map_err(io("move the damaged database aside in"))?;
+        match &note.damaged_kept_at {
+            Some(kept) => {
+                fsutil::exchange(&paths.database_rebuilt(), &damaged)
+                    .map_err(io("put the rebuilt database in place in"))?;
+                fsutil::sync_dir(paths.root()).map_err(io("sync"))?;
+                fs::rename(paths.database_rebuilt(), kept).map_err(io("move the damaged database aside in"))?;
+            }
+            None => {
+                fs::rename(paths.database_rebuilt(), &damaged).map_err(io("put the rebuilt database in place in"))?
+            }
         }
-        fs::rename(paths.database_rebuilt(), &damaged).map_err(io("put the rebuilt database in place in"))?;
         fsutil::sync_dir(paths.root()).map_err(io("sync"))?;
         let _ = fs::remove_dir_all(paths.database_salvage());
         let vault = self.open_unlocked(identity)?;

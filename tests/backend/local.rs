@@ -173,10 +173,12 @@ const TUNING_FLOORS: Floors = Floors {
 
 /// Top-3 was 171 of 185 (92.4 %) until the export sections were rewritten to
 /// say what is true of exports now (issue 19); that cost one question, 170
-/// (91.9 %), and the wording was not tuned back against this part.
+/// (91.9 %), and the wording was not tuned back against this part. The
+/// section on `sotto repair` (issue 20) cost one more, 169 (91.4 %); it was
+/// written once as its own section and not tuned against this part either.
 const HELD_OUT_FLOORS: Floors = Floors {
     top1: 0.68,
-    top3: 0.915,
+    top3: 0.91,
     declined: 1.0,
     follow_ups: 0.53,
 };

@@ -586,3 +586,69 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stderr(&out).contains("internal error"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_database_that_will_not_open_says_to_repair_and_repair_brings_every_message_back() {
+    let sandbox = Sandbox::new();
+    let pristine = sandbox.path("pristine");
+    long_log_vault(&pristine);
+    // One bit changed in sled's checksummed config: it refuses the database.
+    copy_dir(&pristine, &sandbox.vault());
+    let conf = sandbox.vault().join("db/conf");
+    let mut bytes = std::fs::read(&conf).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&conf, bytes).unwrap();
+    let out = sandbox.run(&["view"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("Run 'sotto repair'") && message.contains("Nothing more was changed"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("backtrace") && !message.contains("offset"),
+        "sled's own text: {message}"
+    );
+
+    // A script must say --yes; without it nothing changes.
+    let before = snapshot(&sandbox.vault().join("db"));
+    let out = sandbox.run(&["repair"], Some(PASSPHRASE));
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("add --yes"), "{}", stderr(&out));
+    assert_eq!(snapshot(&sandbox.vault().join("db")), before);
+
+    let out = sandbox.run(&["repair", "--yes"], Some(PASSPHRASE));
+    let said = stdout(&out);
+    assert_eq!(code(&out), 0, "{said}{}", stderr(&out));
+    assert!(
+        said.contains("Rebuilt the vault") && said.contains("1 conversation(s), 50 message(s)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Nothing the vault held at its last clean close is missing"),
+        "{said}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(sandbox.vault())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("db.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged database is kept");
+
+    // The repair stays listed until acknowledged; then the vault is clean.
+    let out = sandbox.run(&["verify"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 6);
+    assert!(
+        stdout(&out).contains("not acknowledged: the vault was rebuilt by 'sotto repair'"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("1 conversations, 50 messages"),
+        "{}",
+        stdout(&out)
+    );
+    let out = sandbox.run(&["verify", "--acknowledge"], Some(PASSPHRASE));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(code(&sandbox.run(&["verify"], Some(PASSPHRASE))), 0);
+}

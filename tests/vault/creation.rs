@@ -79,11 +79,12 @@ fn the_remains_of_an_interrupted_init_are_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
     drop(new_vault(&root));
-    // What a crash before the manifest (written last) leaves: no watermark or
-    // side file yet, since the vault was never opened.
+    // What a crash before the manifest (written last) leaves: no watermark,
+    // snapshot or side file yet, since the vault was never opened.
     for name in ["vault.toml", "watermark.sealed"] {
         std::fs::remove_file(root.join(name)).unwrap();
     }
+    std::fs::remove_dir_all(root.join("snapshots")).unwrap();
     let err = try_new_vault(&root).unwrap_err();
     assert!(matches!(err, VaultError::InterruptedInit { .. }), "{err}");
     assert!(err.to_string().contains("'sotto init' was interrupted"), "{err}");
