@@ -61,7 +61,7 @@ pub(crate) fn run(context: &Context, args: &RepairArgs) -> Result<u8, CliError> 
     }
     let losses = &vault.unlock_report().storage_losses;
     for loss in losses {
-        say!("  lost: {loss}");
+        say!("  lost: {}", loss.described());
     }
     if losses.is_empty() {
         say!("Nothing the vault held at its last clean close is missing.");

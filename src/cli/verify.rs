@@ -22,7 +22,10 @@ pub(crate) fn run(context: &Context, args: &VerifyArgs) -> Result<u8, CliError> 
     }
     for loss in &report.losses {
         if loss.is_known_loss() {
-            say!("lost: {loss} (the storage engine discarded them after finding damage)");
+            say!(
+                "lost: {} (the storage engine discarded them after finding damage)",
+                loss.described()
+            );
         } else {
             say!("unverifiable: {loss}");
         }

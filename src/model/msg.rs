@@ -57,10 +57,19 @@ pub enum Msg {
         /// The retention default.
         retention_default: Option<crate::time::Span>,
         created: bool,
+        /// Findings of damage, loss or tampering not yet acknowledged (this
+        /// unlock's included): shown in the status bar for the session.
+        findings: usize,
     },
     UnlockFailed {
         message: String,
         fatal: bool,
+    },
+    /// The identity unlocked but the database is damaged: the chat screen
+    /// offers `sotto repair`'s rebuild (`StoreJob::Repair`).
+    VaultDamaged {
+        message: String,
+        needs_passphrase: bool,
     },
     /// The vault is closed and locked again (after /lock or idle time).
     Locked {
@@ -236,6 +245,7 @@ impl std::fmt::Debug for Msg {
             Msg::ScrollResolved { .. } => "ScrollResolved",
             Msg::VaultOpened { .. } => "VaultOpened",
             Msg::UnlockFailed { .. } => "UnlockFailed",
+            Msg::VaultDamaged { .. } => "VaultDamaged",
             Msg::Locked { .. } => "Locked",
             Msg::CreateFailed { .. } => "CreateFailed",
             Msg::ConversationsListed(_) => "ConversationsListed",

@@ -102,4 +102,6 @@ pub struct UnlockForm {
     pub prompt: String,
     /// The vault needs no passphrase (a plain identity file): Enter unlocks.
     pub no_passphrase: bool,
+    /// The database is damaged: Enter repairs it (see `StoreJob::Repair`).
+    pub repair: bool,
 }

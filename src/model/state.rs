@@ -211,6 +211,9 @@ pub struct State {
     pub pending_request: Option<EgressRequest>,
     /// What happens to personal data in outgoing messages.
     pub redaction: Mode,
+    /// Findings of damage, loss or tampering the vault holds until they are
+    /// acknowledged ('sotto verify --acknowledge'): the status bar shows them.
+    pub findings_waiting: usize,
     /// The open conversation's placeholders and their values.
     pub redaction_map: RedactionMap,
     /// How much history goes with each message.
@@ -278,6 +281,7 @@ impl State {
             pending_send: None,
             pending_request: None,
             redaction: Mode::default(),
+            findings_waiting: 0,
             redaction_map: RedactionMap::default(),
             context: Default::default(),
             auto_lock_ms: 0,

@@ -15,6 +15,8 @@ use crate::store::{ConversationId, MessageMeta, ReplyState};
 )]
 pub enum StoreJob {
     Unlock(Option<SecretString>),
+    /// Rebuild a damaged vault (`store::repair`), unlocking it with this.
+    Repair(Option<SecretString>),
     CreateVault(SecretString),
     /// Close the vault, drop its keys and backends' keys, and lock it.
     Lock,
@@ -83,6 +85,7 @@ impl std::fmt::Debug for StoreJob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = match self {
             StoreJob::Unlock(_) => "Unlock",
+            StoreJob::Repair(_) => "Repair",
             StoreJob::CreateVault(_) => "CreateVault",
             StoreJob::Lock => "Lock",
             StoreJob::ListConversations => "ListConversations",

@@ -210,7 +210,7 @@ impl Vault {
         let told: Vec<String> = rebuilt
             .iter()
             .map(ToString::to_string)
-            .chain(losses.iter().map(ToString::to_string))
+            .chain(losses.iter().map(StorageLoss::described))
             .chain(all.iter().map(ToString::to_string))
             .collect();
         if !told.is_empty() {

@@ -69,5 +69,5 @@ pub use settings::SettingName;
 pub use snapshot::{SnapshotMoment, SnapshotTaken};
 pub use vault::{LockedVault, UnlockReport, UnlockedIdentity, Vault};
 pub use verify::{DamagedRecord, RecordLocation, VerifyReport};
-pub use watermark::StorageLoss;
+pub use watermark::{LostName, StorageLoss};
 pub use wipe::{destroy_identity_files, finish_interrupted_wipes};

@@ -49,6 +49,17 @@ pub(crate) struct Watermark {
     /// state record made again starts from, if the state was removed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub protective: BTreeMap<String, String>,
+    /// Each conversation's title and last message time, so that a loss can
+    /// be named even when the index entry went with it. Sealed like the rest.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub names: BTreeMap<ConversationId, LostName>,
+}
+
+/// What the watermark remembers of a conversation to name it by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostName {
+    pub title: String,
+    pub last_message_at: Option<crate::time::Timestamp>,
 }
 
 /// Records the database no longer holds although it held them at the last
@@ -56,9 +67,19 @@ pub(crate) struct Watermark {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StorageLoss {
     /// The whole conversation is gone (its key, index entry and messages).
-    Conversation { id: ConversationId, messages: u64 },
+    Conversation {
+        id: ConversationId,
+        messages: u64,
+        /// Its title and last message time at the last close, if known.
+        name: Option<LostName>,
+    },
     /// Messages `from..to` of a conversation are gone.
-    Messages { id: ConversationId, from: u64, to: u64 },
+    Messages {
+        id: ConversationId,
+        from: u64,
+        to: u64,
+        name: Option<LostName>,
+    },
     /// Audit events `from..to` are gone.
     AuditEvents { from: u64, to: u64 },
     /// The watermark itself could not be read, so losses cannot be ruled out.
@@ -80,15 +101,46 @@ impl StorageLoss {
     }
 }
 
+impl StorageLoss {
+    /// The loss with the conversation's title, for the reports the user asks
+    /// for (`verify`, `view`, the chat screen, the findings register). Plain
+    /// `Display` leaves the title out: it also goes into warnings on stderr,
+    /// which may end up in logs.
+    pub fn described(&self) -> String {
+        match self {
+            StorageLoss::Conversation { name: Some(name), .. } | StorageLoss::Messages { name: Some(name), .. } => {
+                format!("'{}': {self}", crate::sanitize::for_terminal(&name.title))
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// ", last message on DATE" when the watermark knew it.
+fn last_message(name: &Option<LostName>) -> String {
+    name.as_ref()
+        .and_then(|n| n.last_message_at)
+        .map(|at| format!(", last message {}", at.to_local_display()))
+        .unwrap_or_default()
+}
+
 impl fmt::Display for StorageLoss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StorageLoss::Conversation { id, messages } => {
-                write!(f, "conversation {id} ({messages} messages) is gone")
+            StorageLoss::Conversation { id, messages, name } => {
+                write!(
+                    f,
+                    "conversation {id} ({messages} messages{}) is gone",
+                    last_message(name)
+                )
             }
-            StorageLoss::Messages { id, from, to } => {
-                write!(f, "messages #{from} to #{} of conversation {id} are gone", to - 1)
-            }
+            StorageLoss::Messages { id, from, to, name } => write!(
+                f,
+                "messages #{from} to #{} of conversation {id} are gone ({} messages{})",
+                to - 1,
+                to - from,
+                last_message(name)
+            ),
             StorageLoss::AuditEvents { from, to } => write!(f, "audit events #{from} to #{} are gone", to - 1),
             StorageLoss::Unverifiable { reason } => write!(
                 f,
@@ -107,6 +159,13 @@ impl Vault {
             // Damaged entries are verify's business.
             if let (Some(id), Ok(record)) = entry {
                 mark.conversations.insert(*id, record.next_seq);
+                mark.names.insert(
+                    *id,
+                    LostName {
+                        title: record.title.clone(),
+                        last_message_at: record.last_message_at,
+                    },
+                );
             }
         }
         mark.audit_next = audit::next_seq(&self.records, &self.vault_key)?;
@@ -206,12 +265,14 @@ impl Vault {
                 None => losses.push(StorageLoss::Conversation {
                     id: *id,
                     messages: *next,
+                    name: mark.names.get(id).cloned(),
                 }),
                 Some(have) if have < next && !self.all_messages_present(*id, *have..*next)? => {
                     losses.push(StorageLoss::Messages {
                         id: *id,
                         from: *have,
                         to: *next,
+                        name: mark.names.get(id).cloned(),
                     })
                 }
                 // An older index entry replayed over the messages: verify reports it.

@@ -111,7 +111,9 @@ pub fn welcome(frame: &mut Frame, area: Rect, state: &State, form: &WelcomeForm)
 
 pub fn unlock(frame: &mut Frame, area: Rect, state: &State, form: &UnlockForm) {
     let theme = &state.theme;
-    let prompt = if form.prompt.is_empty() {
+    let prompt = if form.repair {
+        format!("The database of your vault at {} is damaged", state.vault_path)
+    } else if form.prompt.is_empty() {
         format!("Unlock your vault at {}", state.vault_path)
     } else {
         form.prompt.clone()
@@ -127,8 +129,13 @@ pub fn unlock(frame: &mut Frame, area: Rect, state: &State, form: &UnlockForm) {
     if let Some(error) = &form.error {
         lines.push(Line::from(Span::styled(error.clone(), theme.error())));
     }
-    lines.push(Line::from(Span::styled("Enter: unlock    Esc: leave", theme.muted())));
-    let rect = centered(area, 80, 12);
+    let keys = if form.repair {
+        "Enter: repair (as 'sotto repair' does)    Esc: leave"
+    } else {
+        "Enter: unlock    Esc: leave"
+    };
+    lines.push(Line::from(Span::styled(keys, theme.muted())));
+    let rect = centered(area, 80, if form.repair { 16 } else { 12 });
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

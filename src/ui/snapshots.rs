@@ -137,6 +137,25 @@ fn unlock_screen_after_a_wrong_passphrase() {
             error: Some("That passphrase is not the right one. 2 more tries before sotto exits.".into()),
             prompt: String::new(),
             no_passphrase: false,
+            repair: false,
+        });
+        state
+    });
+}
+
+#[test]
+fn the_repair_screen_when_the_database_will_not_open() {
+    snapshot("repair", || {
+        let mut state = chat_state();
+        state.screen = Screen::Unlock(UnlockForm {
+            error: Some(
+                "the storage engine found corrupted data and stopped; nothing more was changed. Repairing moves the \
+                 damaged database aside (it is kept), rebuilds the vault from every record that still reads and the \
+                 newest snapshot, and says what came back and what is lost"
+                    .into(),
+            ),
+            repair: true,
+            ..Default::default()
         });
         state
     });

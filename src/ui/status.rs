@@ -106,6 +106,17 @@ pub fn facts(state: &State) -> Vec<Fact> {
     if state.current_in_memory {
         facts.push(Fact::essential("conversation", "incognito: memory only", "incognito").attention(true));
     }
+    if state.findings_waiting > 0 && !state.incognito {
+        let n = state.findings_waiting;
+        facts.push(
+            Fact::essential(
+                "findings",
+                format!("⚠ {n} finding(s) of damage: sotto verify"),
+                format!("⚠ {n} finding(s)"),
+            )
+            .attention(true),
+        );
+    }
     if state.is_streaming() {
         facts.push(Fact::essential("reply", "● streaming", "● streaming").attention(true));
     }
@@ -266,6 +277,25 @@ mod tests {
                     assert!(bar.contains("INSECURE"), "{width}: {bar}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn unacknowledged_findings_stay_in_the_bar_at_every_width_down_to_40() {
+        let mut state = chat_state();
+        assert!(!shown(&state, 120).contains("finding"));
+        state.findings_waiting = 2;
+        assert!(
+            shown(&state, 120).contains("2 finding(s) of damage: sotto verify"),
+            "{}",
+            shown(&state, 120)
+        );
+        for width in (40..=120).step_by(8) {
+            assert!(
+                shown(&state, width).contains("2 finding(s)"),
+                "{width}: {}",
+                shown(&state, width)
+            );
         }
     }
 

@@ -94,8 +94,10 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             redaction,
             retention_default,
             created,
+            findings,
         } => {
             state.retention_default = retention_default;
+            state.findings_waiting = findings;
             if let Some(name) = backend {
                 store_events::use_remembered_backend(state, &name);
             }
@@ -106,6 +108,13 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
         }
         Msg::UnlockFailed { message, fatal } => {
             unlock_failed(state, message, fatal);
+            (Vec::new(), true)
+        }
+        Msg::VaultDamaged {
+            message,
+            needs_passphrase,
+        } => {
+            store_events::vault_damaged(state, message, needs_passphrase);
             (Vec::new(), true)
         }
         Msg::CreateFailed { message } => {

@@ -115,6 +115,18 @@ pub fn unlock_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Backspace => form.passphrase.pop(),
         KeyCode::Char('u') if ctrl => form.passphrase.clear(),
+        KeyCode::Enter if form.repair && (form.no_passphrase || !form.passphrase.is_empty()) => {
+            let secret = (!form.no_passphrase).then(|| form.passphrase.secret());
+            form.passphrase.clear();
+            state.unlock_memory = Some((form.failures, form.prompt.clone()));
+            state.screen = Screen::Working {
+                text: "Repairing: the damaged database is kept; every record that still reads, and the newest \
+                       snapshot, go into a new one…"
+                    .into(),
+                can_cancel: false,
+            };
+            return vec![Effect::Store(StoreJob::Repair(secret))];
+        }
         KeyCode::Enter if form.no_passphrase => {
             state.screen = Screen::Working {
                 text: "Unlocking…".into(),

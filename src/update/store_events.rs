@@ -62,6 +62,19 @@ pub(super) fn opened(
     effects
 }
 
+/// The database is damaged: the unlock form comes back as the repair's,
+/// with the error that says what happened.
+pub(super) fn vault_damaged(state: &mut State, message: String, needs_passphrase: bool) {
+    let prompt = state.unlock_memory.take().map(|(_, prompt)| prompt).unwrap_or_default();
+    state.screen = Screen::Unlock(UnlockForm {
+        error: Some(message),
+        prompt,
+        no_passphrase: !needs_passphrase,
+        repair: true,
+        ..Default::default()
+    });
+}
+
 pub(super) fn unlock_failed(state: &mut State, message: String, fatal: bool) {
     let (failures, prompt) = state.unlock_memory.take().unwrap_or_default();
     let failures = failures + 1;

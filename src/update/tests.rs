@@ -293,6 +293,35 @@ fn a_remote_backend_asks_for_consent_before_anything_is_sent() {
 }
 
 #[test]
+fn a_damaged_database_turns_the_unlock_form_into_the_repair_and_enter_asks_for_it() {
+    let mut state = chat_state();
+    state.screen = Screen::Unlock(UnlockForm::default());
+    type_text(&mut state, "right one");
+    key(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::VaultDamaged {
+            message: "the storage engine found corrupted data and stopped".into(),
+            needs_passphrase: true,
+        },
+    );
+    let Screen::Unlock(form) = &state.screen else {
+        panic!("the repair form")
+    };
+    assert!(form.repair && form.passphrase.is_empty());
+    assert!(form.error.as_ref().unwrap().contains("corrupted data"));
+    // Enter with nothing typed does nothing; with the passphrase it repairs.
+    assert!(key(&mut state, KeyCode::Enter).is_empty());
+    type_text(&mut state, "right one");
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Store(StoreJob::Repair(Some(_)))]),
+        "{effects:?}"
+    );
+    assert!(matches!(&state.screen, Screen::Working { text, .. } if text.starts_with("Repairing")));
+}
+
+#[test]
 fn three_wrong_passphrases_end_the_program_with_the_unlock_exit_code() {
     let mut state = chat_state();
     state.screen = Screen::Unlock(UnlockForm::default());
@@ -1586,6 +1615,7 @@ fn vault_opened(backend: Option<&str>) -> Msg {
         redaction: None,
         retention_default: None,
         created: false,
+        findings: 0,
     }
 }
 
@@ -1796,6 +1826,7 @@ fn an_opened_vault_waits_for_the_newest_conversation_without_asking_for_it() {
             redaction: None,
             retention_default: None,
             created: false,
+            findings: 0,
         },
     );
     assert_eq!(state.opening, Some(newest), "the store sends it next");

@@ -259,15 +259,20 @@ fn raw_damage_in_the_database_files_never_loses_records_silently() {
             );
             continue;
         }
-        assert_eq!(
-            losses,
-            [StorageLoss::Messages {
-                id,
-                from: stored,
-                to: 50
-            }],
-            "{percent}%: {stored} of 50 messages remain"
+        assert!(
+            matches!(
+                losses.as_slice(),
+                [StorageLoss::Messages { id: lost, from, to: 50, name: Some(name) }]
+                    if *lost == id && *from == stored && name.title == "bit rot" && name.last_message_at.is_some()
+            ),
+            "{percent}%: {stored} of 50 messages remain, and {losses:?}"
         );
+        assert!(
+            losses[0].described().starts_with("'bit rot': messages #"),
+            "{}",
+            losses[0].described()
+        );
+        assert!(!losses[0].to_string().contains("bit rot"), "a warning names no title");
         assert!(!vault.verify().unwrap().is_intact());
         let logged =
             vault.audit_log().unwrap().into_iter().any(

@@ -12,7 +12,7 @@ use super::{Storage, StoreActor};
 use crate::app::Event;
 use crate::crypto::KdfCost;
 use crate::model::msg::{Msg, StoreJob};
-use crate::store::{LockedVault, NewProtection, Vault};
+use crate::store::{LockedVault, NewProtection, Vault, VaultError};
 
 impl StoreActor {
     /// Closes the vault (its keys are dropped with it) and takes the lock on
@@ -87,7 +87,8 @@ impl StoreActor {
         }
         for loss in &vault.unlock_report().storage_losses {
             warnings.push(format!(
-                "{loss}. Run 'sotto verify' and keep a backup of the data directory."
+                "{}. Run 'sotto verify' and keep a backup of the data directory.",
+                loss.described()
             ));
         }
         for tampering in &vault.unlock_report().tampering {
@@ -125,6 +126,7 @@ impl StoreActor {
             redaction,
             retention_default: vault.default_retention().ok().flatten(),
             created,
+            findings: vault.unacknowledged_findings().len(),
         });
         newest
     }
@@ -140,36 +142,8 @@ impl StoreActor {
         drop(passphrase);
         match unlocked {
             Ok(identity) => match vault.open_unlocked(identity) {
-                Ok(mut vault) => {
-                    // Retention is enforced at every unlock, before anything
-                    // is shown: nothing expired reaches the screen. (The
-                    // index is decrypted once for the checks, the sweep and
-                    // the list: Vault::index_entries keeps it.)
-                    let swept_now = vault.sweep_retention(crate::time::Timestamp::now());
-                    let newest = self.opened(&vault, list(&vault), false);
-                    match swept_now {
-                        Ok(Some(report)) => self.send(swept(&report)),
-                        Ok(None) => {}
-                        Err(e) => self.failed(JobFailed {
-                            what: "enforce retention",
-                            error: e.to_string(),
-                        }),
-                    }
-                    // The newest conversation follows at once, before any
-                    // other job (the screen expects it: update::opened), so
-                    // the first chat frame shows it.
-                    if let Some(id) = newest {
-                        let events = self.events.clone();
-                        let send = move |msg: Msg| {
-                            let _ = events.send(Event::Msg(msg));
-                        };
-                        let job = StoreJob::OpenConversation(id);
-                        if let Err(job) = run_and_settle(&mut vault, &mut self.begun, job, &self.config, &send) {
-                            self.failed(job);
-                        }
-                    }
-                    self.storage = Storage::Open(Box::new(vault));
-                }
+                Ok(vault) => self.settle_opened(vault),
+                Err(e) if is_damage(&e) => self.offer_repair(&e),
                 Err(e) => self.send(Msg::UnlockFailed {
                     message: e.to_string(),
                     fatal: true,
@@ -187,6 +161,101 @@ impl StoreActor {
                     fatal,
                 });
             }
+        }
+    }
+
+    /// An opened vault: retention enforced, the list and the newest
+    /// conversation sent, then the vault kept for the jobs that follow.
+    fn settle_opened(&mut self, mut vault: Vault) {
+        // Retention is enforced at every unlock, before anything is shown:
+        // nothing expired reaches the screen. (The index is decrypted once
+        // for the checks, the sweep and the list: Vault::index_entries keeps it.)
+        let swept_now = vault.sweep_retention(crate::time::Timestamp::now());
+        let newest = self.opened(&vault, list(&vault), false);
+        match swept_now {
+            Ok(Some(report)) => self.send(swept(&report)),
+            Ok(None) => {}
+            Err(e) => self.failed(JobFailed {
+                what: "enforce retention",
+                error: e.to_string(),
+            }),
+        }
+        // The newest conversation follows at once, before any other job (the
+        // screen expects it: update::opened), so the first chat frame shows it.
+        if let Some(id) = newest {
+            let events = self.events.clone();
+            let send = move |msg: Msg| {
+                let _ = events.send(Event::Msg(msg));
+            };
+            let job = StoreJob::OpenConversation(id);
+            if let Err(job) = run_and_settle(&mut vault, &mut self.begun, job, &self.config, &send) {
+                self.failed(job);
+            }
+        }
+        self.storage = Storage::Open(Box::new(vault));
+    }
+
+    /// The database did not open for damage: the vault is locked again and
+    /// the screen offers the repair.
+    fn offer_repair(&mut self, error: &VaultError) {
+        let what = match error {
+            VaultError::Database { message, .. } => message.clone(),
+            VaultError::VaultKeyDamaged { reason } => format!("the vault key record is damaged ({reason})"),
+            _ => "the storage engine found corrupted data and stopped".into(),
+        };
+        let message = format!(
+            "{what}; nothing more was changed. Repairing moves the damaged database aside (it is kept), \
+             rebuilds the vault from every record that still reads and the newest snapshot, and says what \
+             came back and what is lost"
+        );
+        match LockedVault::open(&self.data_dir).and_then(|locked| Ok((locked.needs_passphrase()?, locked))) {
+            Ok((needs_passphrase, locked)) => {
+                self.storage = Storage::Locked(Some(locked));
+                self.send(Msg::VaultDamaged {
+                    message,
+                    needs_passphrase,
+                });
+            }
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("{message} ({e})"),
+                fatal: true,
+            }),
+        }
+    }
+
+    /// `sotto repair` from the chat screen: the same rebuild, then the
+    /// vault opens as after an unlock, with the repair's report.
+    pub(super) fn repair(&mut self, passphrase: Option<SecretString>) {
+        let Storage::Locked(locked) = &mut self.storage else {
+            return;
+        };
+        let Some(vault) = locked.take() else {
+            return;
+        };
+        let unlocked = vault.unlock(passphrase.as_ref());
+        drop(passphrase);
+        let identity = match unlocked {
+            Ok(identity) => identity,
+            Err(e) => {
+                let needs_passphrase = vault.needs_passphrase().unwrap_or(true);
+                *locked = Some(vault);
+                return self.send(Msg::VaultDamaged {
+                    message: format!("{e}. Nothing was repaired"),
+                    needs_passphrase,
+                });
+            }
+        };
+        match vault.repair(identity) {
+            Ok((vault, note)) => {
+                self.settle_opened(vault);
+                self.send(Msg::StoreRepaired(format!(
+                    "{note}. Anything still missing is listed by 'sotto verify' until acknowledged."
+                )));
+            }
+            Err(e) => self.send(Msg::UnlockFailed {
+                message: format!("the repair failed: {e}"),
+                fatal: true,
+            }),
         }
     }
 
@@ -209,4 +278,12 @@ impl StoreActor {
             }),
         }
     }
+}
+
+/// Failures the repair can do something about.
+fn is_damage(e: &VaultError) -> bool {
+    matches!(
+        e,
+        VaultError::DatabaseCorrupted { .. } | VaultError::Database { .. } | VaultError::VaultKeyDamaged { .. }
+    )
 }

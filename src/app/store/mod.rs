@@ -180,6 +180,7 @@ impl StoreActor {
         };
         let result = match job {
             StoreJob::Unlock(passphrase) => return self.unlock(passphrase),
+            StoreJob::Repair(passphrase) => return self.repair(passphrase),
             StoreJob::CreateVault(passphrase) => return self.create(passphrase),
             StoreJob::Lock => return self.lock(),
             StoreJob::WipeAll => return self.wipe_all(),

@@ -484,3 +484,40 @@ fn a_long_conversation_opens_with_its_newest_page_and_the_older_messages_follow(
     assert_eq!(texts, expected, "every older message, oldest first, and no other");
     assert_eq!(damaged, 0);
 }
+
+#[test]
+fn a_damaged_database_is_offered_for_repair_and_the_repair_opens_the_vault_with_its_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    one_conversation_saying_hello(&root, "kept safe");
+    // One bit of sled's checksummed config: it refuses the database.
+    let conf = root.join("db/conf");
+    let mut bytes = std::fs::read(&conf).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&conf, bytes).unwrap();
+    let messages = run(
+        &root,
+        vec![
+            StoreJob::Unlock(Some(passphrase())),
+            StoreJob::Repair(Some(passphrase())),
+        ],
+    );
+    let offered = messages.iter().position(|m| {
+        matches!(m, Msg::VaultDamaged { message, needs_passphrase: true }
+            if message.contains("corrupted data") && message.contains("damaged database aside"))
+    });
+    let opened = messages.iter().position(|m| {
+        matches!(m, Msg::VaultOpened { conversations, findings, .. }
+            if conversations.len() == 1 && conversations[0].title == "kept safe" && *findings >= 1)
+    });
+    let told = messages
+        .iter()
+        .position(|m| matches!(m, Msg::StoreRepaired(text) if text.contains("rebuilt by 'sotto repair'")));
+    assert!(
+        matches!((offered, opened, told), (Some(a), Some(b), Some(c)) if a < b && b < c),
+        "{messages:?}"
+    );
+    let vault = reopen(&root);
+    assert_eq!(vault.list_conversations().unwrap().conversations.len(), 1);
+}

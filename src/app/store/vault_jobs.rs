@@ -212,7 +212,7 @@ pub fn run_vault_job(
             });
         }
         // The store thread itself handles these (they change what it holds).
-        StoreJob::Unlock(_) | StoreJob::CreateVault(_) | StoreJob::Lock | StoreJob::WipeAll => {}
+        StoreJob::Unlock(_) | StoreJob::Repair(_) | StoreJob::CreateVault(_) | StoreJob::Lock | StoreJob::WipeAll => {}
         // Handled by `run_conversation_job` above.
         StoreJob::ListConversations
         | StoreJob::OpenConversation(_)

@@ -104,11 +104,15 @@ pub(super) fn to_json(
 
 fn loss_json(loss: &StorageLoss) -> Value {
     match loss {
-        StorageLoss::Conversation { id, messages } => {
-            json!({"kind": "conversation", "conversation": id, "messages": messages})
+        StorageLoss::Conversation { id, messages, name } => {
+            json!({"kind": "conversation", "conversation": id, "messages": messages,
+                   "title": name.as_ref().map(|n| &n.title),
+                   "last_message_at": name.as_ref().and_then(|n| n.last_message_at).map(|t| t.to_rfc3339())})
         }
-        StorageLoss::Messages { id, from, to } => {
-            json!({"kind": "messages", "conversation": id, "from": from, "to": to})
+        StorageLoss::Messages { id, from, to, name } => {
+            json!({"kind": "messages", "conversation": id, "from": from, "to": to,
+                   "title": name.as_ref().map(|n| &n.title),
+                   "last_message_at": name.as_ref().and_then(|n| n.last_message_at).map(|t| t.to_rfc3339())})
         }
         StorageLoss::AuditEvents { from, to } => json!({"kind": "audit_events", "from": from, "to": to}),
         StorageLoss::Unverifiable { reason } => json!({"kind": "unverifiable", "reason": reason}),
