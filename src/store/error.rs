@@ -77,8 +77,11 @@ pub enum VaultError {
         source: io::Error,
     },
 
-    #[error("could not write '{}': {reason}. What sotto reported as saved is safe. Free some space (or raise the limit), then open the vault again: the database takes no more writes until it is reopened (/lock and unlock in the chat screen, or run the command again)", .path.display())]
+    #[error("could not write '{}': {reason}. What sotto reported as saved is safe. Free some space (or raise the limit), then open the vault again: the database takes no more writes until it is reopened (quit sotto and start it again, or run the command again)", .path.display())]
     DiskFull { path: PathBuf, reason: &'static str },
+
+    #[error("the vault database at '{}' takes no more writes from this sotto process: a write to it failed (the error then said why). What sotto reported as saved is safe; fix the cause (free some space, or make the file system writable), then quit sotto and start it again, or run the command again", .path.display())]
+    WritesStopped { path: PathBuf },
 
     #[error("no snapshot was taken in '{}': it would leave less than 64 MiB free ({free} bytes free, {needed} needed). The vault itself is unaffected, but 'sotto repair' can only go back to an older snapshot; free some space", .path.display())]
     NoRoomForSnapshot { path: PathBuf, free: u64, needed: u64 },

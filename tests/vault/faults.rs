@@ -28,11 +28,11 @@ fn c(text: &str) -> CString {
     CString::new(text).unwrap()
 }
 
-/// A small tmpfs on `dir`, in a mount namespace of this process only.
-fn mount_tmpfs(dir: &Path) -> bool {
-    let target = c(dir.to_str().unwrap());
-    // SAFETY: plain syscalls on valid NUL-terminated strings; the namespace
-    // is this child process's own, so nothing outside it sees the mount.
+/// Moves this process into a mount namespace of its own, so that what it
+/// mounts (and the programs it starts) is seen by nothing outside it, and is
+/// undone when the process ends. False where the kernel does not allow it.
+pub(super) fn private_mount_namespace() -> bool {
+    // SAFETY: plain syscalls on valid NUL-terminated strings.
     unsafe {
         libc::unshare(libc::CLONE_NEWNS) == 0
             && libc::mount(
@@ -42,14 +42,23 @@ fn mount_tmpfs(dir: &Path) -> bool {
                 libc::MS_REC | libc::MS_PRIVATE,
                 std::ptr::null(),
             ) == 0
-            && libc::mount(
+    }
+}
+
+/// A small tmpfs on `dir`, in a mount namespace of this process only.
+fn mount_tmpfs(dir: &Path) -> bool {
+    let target = c(dir.to_str().unwrap());
+    private_mount_namespace()
+        // SAFETY: as in `private_mount_namespace`.
+        && unsafe {
+            libc::mount(
                 c("tmpfs").as_ptr(),
                 target.as_ptr(),
                 c("tmpfs").as_ptr(),
                 0,
                 c("size=16m,mode=0700").as_ptr().cast(),
             ) == 0
-    }
+        }
 }
 
 fn remount(dir: &Path, read_only: bool) {
@@ -138,7 +147,7 @@ fn append_until_refused(vault: &mut Vault, id: ConversationId, from: usize) -> (
     panic!("20,000 appends of 2 KB all succeeded: the disk never filled");
 }
 
-fn stored_texts(root: &Path, id: ConversationId) -> Vec<String> {
+pub(super) fn stored_texts(root: &Path, id: ConversationId) -> Vec<String> {
     let vault = reopen(root);
     assert!(vault.verify().unwrap().is_intact(), "the vault has damaged records");
     texts(&vault.newest_messages(id, usize::MAX).unwrap())
@@ -230,6 +239,7 @@ fn disk_fault_child(dir: &Path, tmpfs_allowed: bool) {
         println!("the read-only case needs a mount, which this run does not have");
     }
     if let Limit::Tmpfs = limit {
+        cli_send_on_a_full_disk(dir, &root, id, &acked);
         // The file system turned read-only (Linux refuses to remount it so
         // while the vault has files open for writing, so between sessions).
         remount(dir, true);
@@ -242,6 +252,91 @@ fn disk_fault_child(dir: &Path, tmpfs_allowed: bool) {
         assert_eq!(stored_texts(&root, id), acked);
     }
     println!("disk fault scenario passed");
+}
+
+/// The real binary on the full tmpfs: `sotto ask` fails with the clear
+/// message, stores nothing half, leaves no partial snapshot, and once there
+/// is room again `sotto verify` finds the vault clean.
+/// Runs the real binary on the vault at `root` (made by `new_vault`, so
+/// unlocked by the test passphrase), with `stdin` as its input. A run that
+/// has not ended after a minute is killed, and the test fails: a command
+/// must never hang on a failing disk.
+pub(super) fn sotto(root: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let outside = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+    let file = |name: &str| outside.path().join(name);
+    std::fs::write(file("passphrase"), super::support::PASSPHRASE).unwrap();
+    std::fs::write(file("config.toml"), "").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sotto"))
+        .args(args)
+        .env("SOTTO_DATA_DIR", root)
+        .env("SOTTO_CONFIG", file("config.toml"))
+        .env("SOTTO_PASSPHRASE_FILE", file("passphrase"))
+        .env_remove("SOTTO_PASSPHRASE_COMMAND")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(file("stdout")).unwrap())
+        .stderr(std::fs::File::create(file("stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    // The child may refuse before it reads all of a long input.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "sotto {args:?} hung; its stderr: {}",
+                std::fs::read_to_string(file("stderr")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: std::fs::read(file("stdout")).unwrap(),
+        stderr: std::fs::read(file("stderr")).unwrap(),
+    }
+}
+
+fn cli_send_on_a_full_disk(dir: &Path, root: &Path, id: ConversationId, acked: &[String]) {
+    let filler = fill_leaving(dir, 0);
+    // Larger than the room sled has left in its log file, so it must grow.
+    let question = format!("a question on a full disk {}", "lorem ipsum dolor ".repeat(40_000));
+    let out = sotto(root, &["ask", "--conversation", &id.to_string()], &question);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("sotto ask on a full disk: {stderr}");
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("the disk is full") && stderr.contains("Free some space"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("question on a full"),
+        "{stderr}"
+    );
+    std::fs::remove_file(filler).unwrap();
+    let partial = std::fs::read_dir(root.join("snapshots"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with(".partial"))
+        })
+        .unwrap_or(false);
+    assert!(!partial, "a partial snapshot was left");
+    let out = sotto(root, &["verify"], "");
+    assert!(
+        out.status.success(),
+        "verify after space returned: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = stored_texts(root, id);
+    assert!(stored.starts_with(acked), "acknowledged messages are all there");
+    assert!(
+        stored.len() <= acked.len() + 2,
+        "nothing but the refused exchange, whole, at most"
+    );
 }
 
 #[test]

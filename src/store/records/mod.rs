@@ -8,14 +8,20 @@
 //!
 //! Once armed with the vault's integrity state, every commit also rewrites
 //! the sealed state record in the same transaction (see `integrity`).
+//!
+//! sled's handles themselves, their opening and closing, and its errors in
+//! sotto's words are in `engine`.
+
+mod engine;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs::File;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
-use super::db_files::{blob_names, refuse_planted_entries};
+use super::db_files::blob_names;
 use super::error::VaultError;
 use super::fsutil;
 use super::integrity::{self, StateRecord, Tracker};
@@ -23,14 +29,16 @@ pub use super::sealing::RecordError;
 pub(crate) use super::sealing::{Change, open_value, seal_value};
 pub(crate) use super::trees::{FAILED_UNLOCK_IMPORT_KEY, SETTINGS_KEY, TreeId, VAULT_KEY_ID};
 use crate::crypto::{DataKey, Sealed};
+use engine::{Engine, storage_error};
 
 /// A record as read back: its key and its sealed bytes.
 pub(crate) type StoredRecord = (sled::IVec, sled::IVec);
 
 pub(crate) struct Records {
     path: PathBuf,
-    db: sled::Db,
-    trees: [sled::Tree; 6],
+    /// Dropped by hand (see `Drop`): after a failure sled's own drop may wait
+    /// for ever (see `poisoned`).
+    engine: ManuallyDrop<Engine>,
     /// sled's log file. sled's own flush on Linux is `sync_file_range`, which
     /// neither empties the disk's write cache nor records the file's new size,
     /// so every flush is followed by an `fdatasync` of this file.
@@ -39,9 +47,13 @@ pub(crate) struct Records {
     /// synced. sled writes them with a plain `write_all` and never syncs them,
     /// so each flush syncs the new ones and the directory.
     synced_blobs: RefCell<HashSet<OsString>>,
-    /// Set by the first failed flush. Linux reports a failed write-back only
-    /// once, so after that nothing can be trusted to be on disk, and nothing
-    /// may claim it is (the watermark is not raised).
+    /// Set by the first failed flush or commit. Linux reports a failed
+    /// write-back only once, so after that nothing can be trusted to be on
+    /// disk, and nothing may claim it is (the watermark is not raised). sled
+    /// is not asked again either: in 0.34 a commit that failed writing a
+    /// blob leaves a log reservation that is never completed, and every later
+    /// flush, its own drop's too, waits for it for ever (seen with `sotto
+    /// ask` on a full disk).
     poisoned: Cell<bool>,
     /// Commits not yet flushed. sled's own flusher thread (which woke every
     /// 500 ms, for ever) is off: whoever commits flushes, at the latest when
@@ -53,51 +65,18 @@ pub(crate) struct Records {
     commits: Cell<u64>,
 }
 
-/// sled's page cache. Its default, 1 GiB, let an import of 100,000 messages
-/// grow the process past 60 MB; the chat reads a page of a conversation at a
-/// time, which a few megabytes hold (the OS caches the file beneath).
-const SLED_CACHE_BYTES: u64 = 8 * 1024 * 1024;
-
 impl Records {
     /// Opens (creating if needed) the database at `path`.
-    ///
-    /// Callers hold the vault lock, so no other process uses this database. If
-    /// sled still finds its own file lock taken, the holder is a database this
-    /// process just closed whose background threads have not let go yet; sled
-    /// 0.34 releases it asynchronously, so the open is retried for a while.
     pub fn open(path: &Path) -> Result<Self, VaultError> {
         fsutil::restrict_umask();
-        refuse_planted_entries(path)?;
-        let deadline = std::time::Instant::now() + SLED_LOCK_PATIENCE;
-        let db = loop {
-            match sled::Config::new()
-                .path(path)
-                .flush_every_ms(None)
-                .cache_capacity(SLED_CACHE_BYTES)
-                .open()
-            {
-                Ok(db) => break db,
-                Err(e) if is_sled_lock_conflict(&e) && std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                Err(e) => return Err(storage_error(path, e)),
-            }
-        };
-        let mut trees = Vec::with_capacity(TreeId::ALL.len());
-        for id in TreeId::ALL {
-            trees.push(db.open_tree(id.name()).map_err(|e| storage_error(path, e))?);
-        }
-        let trees: [sled::Tree; 6] = trees
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("one tree was opened per TreeId"));
+        let engine = Engine::open(path)?;
         let log_path = path.join("db");
         let log = File::open(&log_path).map_err(VaultError::io("open the vault database log", log_path))?;
         // Blobs present at open were synced by the session that wrote them.
         let synced_blobs = blob_names(&path.join("blobs")).map_err(VaultError::io("list", path.join("blobs")))?;
         Ok(Records {
             path: path.to_owned(),
-            db,
-            trees,
+            engine: ManuallyDrop::new(engine),
             log,
             synced_blobs: RefCell::new(synced_blobs),
             poisoned: Cell::new(false),
@@ -108,13 +87,15 @@ impl Records {
     }
 
     fn tree(&self, id: TreeId) -> &sled::Tree {
-        &self.trees[id as usize]
+        &self.engine.trees[id as usize]
     }
 
     /// Makes every write so far durable: sled's flush, then `fdatasync` of its
     /// log. Nothing is acknowledged to the user before this returns.
     pub fn flush(&self) -> Result<(), VaultError> {
+        self.refuse_if_poisoned()?;
         let result = self
+            .engine
             .db
             .flush()
             .map_err(|e| self.storage(e))
@@ -142,9 +123,18 @@ impl Records {
         if self.unflushed.get() { self.flush() } else { Ok(()) }
     }
 
-    /// Whether a flush has failed in this session (see `poisoned`).
+    /// Whether a flush or commit has failed in this session (see `poisoned`).
     pub fn is_poisoned(&self) -> bool {
         self.poisoned.get()
+    }
+
+    fn refuse_if_poisoned(&self) -> Result<(), VaultError> {
+        if self.poisoned.get() {
+            return Err(VaultError::WritesStopped {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn sync_new_blobs(&self) -> Result<(), VaultError> {
@@ -295,7 +285,8 @@ impl Records {
     fn apply<'a>(&self, changes: impl Iterator<Item = &'a Change> + Clone) -> Result<(), VaultError> {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
-        let trees: Vec<&sled::Tree> = self.trees.iter().collect();
+        self.refuse_if_poisoned()?;
+        let trees: Vec<&sled::Tree> = self.engine.trees.iter().collect();
         self.unflushed.set(true);
         self.commits.set(self.commits.get() + 1);
         let result = trees.as_slice().transaction(|views| {
@@ -324,7 +315,10 @@ impl Records {
                 fsutil::hex(&key),
                 tree.name()
             )),
-            TransactionError::Storage(e) => self.storage(e),
+            TransactionError::Storage(e) => {
+                self.poisoned.set(true);
+                self.storage(e)
+            }
         })
     }
 
@@ -358,41 +352,15 @@ impl Records {
     }
 }
 
-/// How long to wait for sled to release its own lock after a close.
-const SLED_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
-
-fn is_sled_lock_conflict(e: &sled::Error) -> bool {
-    // sled 0.34 reports its lock file as a plain I/O error with this text.
-    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
-}
-
-fn storage_error(path: &Path, e: sled::Error) -> VaultError {
-    match e {
-        sled::Error::Io(source) => VaultError::from_io("use the vault database", path.to_owned(), source),
-        // sled's own text ("Read corrupted data at file offset None
-        // backtrace ()") tells the user nothing they can act on.
-        sled::Error::Corruption { .. } => VaultError::DatabaseCorrupted { path: path.to_owned() },
-        sled::Error::Unsupported(what) => VaultError::Database {
-            path: path.to_owned(),
-            message: format!("the storage engine refused an operation ({what})"),
-        },
-        sled::Error::ReportableBug(_) => VaultError::Database {
-            path: path.to_owned(),
-            message: "the storage engine met a state it cannot handle".into(),
-        },
-        sled::Error::CollectionNotFound(_) => VaultError::Database {
-            path: path.to_owned(),
-            message: "one of its trees is missing".into(),
-        },
-    }
-}
-
 impl Drop for Records {
     /// Nothing committed is left to the operating system's whim at close
-    /// (after a failed flush nothing more is tried: see `poisoned`).
+    /// (after a failure nothing more is tried: see `poisoned`).
     fn drop(&mut self) {
         if !self.poisoned.get() {
             let _ = self.flush_pending();
         }
+        // SAFETY: `engine` is taken only here, and `self` is never used again.
+        let engine = unsafe { ManuallyDrop::take(&mut self.engine) };
+        engine.close(&self.path, self.poisoned.get());
     }
 }
