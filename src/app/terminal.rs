@@ -80,9 +80,16 @@ impl TerminalGuard {
             .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
     }
 
+    /// Back to TUI mode after `suspend`, every cell to be drawn again.
+    /// `repaint`, not `Terminal::clear`: the cursor query that one starts
+    /// with failed now and then under load (its answer went to the input
+    /// thread's reader, or came too late), the error came before its buffer
+    /// reset, and the next frame drew only the cells that had changed onto
+    /// the freshly cleared alternate screen: a blank chat with just the
+    /// draft on it.
     pub fn resume(&mut self) -> std::io::Result<()> {
         enter()?;
-        self.terminal.clear()
+        self.repaint()
     }
 }
 
