@@ -323,13 +323,24 @@ fn export_100k_messages_json(bencher: Bencher) {
 /// size). The file's size is printed once: the disk it takes.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn snapshot_1000_conversations_100k_messages(bencher: Bencher) {
-    static SIZE_TOLD: std::sync::Once = std::sync::Once::new();
-    let fixture = large_vault();
+    bench_snapshot(bencher, large_vault());
+}
+
+/// The same for 50 conversations of 40 messages: a vault under the 4 MiB
+/// below which a snapshot is taken after every job that changed it.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn snapshot_50_conversations_2k_messages(bencher: Bencher) {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    bench_snapshot(bencher, FIXTURE.get_or_init(|| build(50, 40)));
+}
+
+fn bench_snapshot(bencher: Bencher, fixture: &'static Fixture) {
+    let told = std::sync::Once::new();
     bencher
         .with_inputs(|| opened_copy(fixture))
         .bench_local_values(|(dir, mut vault)| {
             let taken = vault.take_snapshot().unwrap();
-            SIZE_TOLD.call_once(|| {
+            told.call_once(|| {
                 let database = dir_size(&dir.path().join("vault/db"));
                 eprintln!(
                     "snapshot: {} records, {} bytes (the sled database: {database} bytes)",

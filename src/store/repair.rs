@@ -236,7 +236,8 @@ impl LockedVault {
         };
         let snapshots = snapshot::list(&paths.snapshots());
         let candidates: Vec<&VaultIdentity> = identity.candidates.iter().map(|c| &c.identity).collect();
-        let Some((owner, vault_key)) = find_vault_key(salvaged.as_ref(), &snapshots, &candidates) else {
+        let Some((owner, vault_key, wrapped_vault_key)) = find_vault_key(salvaged.as_ref(), &snapshots, &candidates)
+        else {
             return Err(VaultError::VaultKeyDamaged {
                 reason: "neither the damaged database nor any snapshot holds a vault key this identity opens; \
                          restore the data directory from a backup"
@@ -282,6 +283,12 @@ impl LockedVault {
                     .snapshots_unreadable
                     .push(format!("{}: {why}", snapshot.path.display())),
             }
+        }
+        // The key that opened everything is kept even when no source's copy
+        // of its record survived as a record (a snapshot's own chunk of the
+        // keys tree damaged, its header whole): without it nothing reads.
+        if let Some(sealed) = auth.check(TreeId::Keys, VAULT_KEY_ID, &wrapped_vault_key) {
+            rebuild.offer(TreeId::Keys, VAULT_KEY_ID, sealed)?;
         }
         for (tree, _) in &rebuild.written {
             match tree {
@@ -330,15 +337,17 @@ fn is_integrity_record(tree: TreeId, key: &[u8]) -> bool {
 
 /// The vault key, and the identity that opens it: the damaged database's
 /// own if it still reads, else the newest snapshot's.
+/// The vault key, the identity that opens it, and its wrapped record.
 fn find_vault_key<'a>(
     salvaged: Option<&Records>,
     snapshots: &[SnapshotFile],
     candidates: &[&'a VaultIdentity],
-) -> Option<(&'a VaultIdentity, DataKey)> {
+) -> Option<(&'a VaultIdentity, DataKey, Vec<u8>)> {
     let unwrap = |wrapped: &[u8]| {
-        candidates
-            .iter()
-            .find_map(|identity| Some((*identity, keys::unwrap(wrapped, KeyPurpose::Vault, identity).ok()?)))
+        candidates.iter().find_map(|identity| {
+            let key = keys::unwrap(wrapped, KeyPurpose::Vault, identity).ok()?;
+            Some((*identity, key, wrapped.to_vec()))
+        })
     };
     if let Some(found) = salvaged
         .and_then(|records| records.get(TreeId::Keys, VAULT_KEY_ID).ok().flatten())

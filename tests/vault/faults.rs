@@ -257,21 +257,32 @@ fn disk_fault_child(dir: &Path, tmpfs_allowed: bool) {
 /// The real binary on the full tmpfs: `sotto ask` fails with the clear
 /// message, stores nothing half, leaves no partial snapshot, and once there
 /// is room again `sotto verify` finds the vault clean.
-/// Runs the real binary on the vault at `root` (made by `new_vault`, so
-/// unlocked by the test passphrase), with `stdin` as its input. A run that
-/// has not ended after a minute is killed, and the test fails: a command
-/// must never hang on a failing disk.
+/// The real binary, set to use the vault at `root` (made by `new_vault`, so
+/// unlocked by the test passphrase, which `outside` holds) and nothing of
+/// the machine's own configuration; its stdin, stdout and stderr are left
+/// to the caller.
+pub(super) fn sotto_command(root: &Path, outside: &Path) -> Command {
+    let passphrase = outside.join("passphrase");
+    let config = outside.join("config.toml");
+    std::fs::write(&passphrase, super::support::PASSPHRASE).unwrap();
+    std::fs::write(&config, "").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sotto"));
+    command
+        .env("SOTTO_DATA_DIR", root)
+        .env("SOTTO_CONFIG", config)
+        .env("SOTTO_PASSPHRASE_FILE", passphrase)
+        .env_remove("SOTTO_PASSPHRASE_COMMAND");
+    command
+}
+
+/// Runs the real binary on the vault at `root` with `stdin` as its input.
+/// A run that has not ended after a minute is killed, and the test fails:
+/// a command must never hang on a failing disk.
 pub(super) fn sotto(root: &Path, args: &[&str], stdin: &str) -> std::process::Output {
     let outside = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
     let file = |name: &str| outside.path().join(name);
-    std::fs::write(file("passphrase"), super::support::PASSPHRASE).unwrap();
-    std::fs::write(file("config.toml"), "").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sotto"))
+    let mut child = sotto_command(root, outside.path())
         .args(args)
-        .env("SOTTO_DATA_DIR", root)
-        .env("SOTTO_CONFIG", file("config.toml"))
-        .env("SOTTO_PASSPHRASE_FILE", file("passphrase"))
-        .env_remove("SOTTO_PASSPHRASE_COMMAND")
         .stdin(std::process::Stdio::piped())
         .stdout(std::fs::File::create(file("stdout")).unwrap())
         .stderr(std::fs::File::create(file("stderr")).unwrap())

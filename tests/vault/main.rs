@@ -15,6 +15,7 @@ mod forgery;
 mod read_only;
 mod recovery;
 mod repair;
+mod repair_kill;
 mod rollback;
 mod symlinks;
 mod tampering;
