@@ -25,29 +25,32 @@ impl StoreActor {
         self.snapshot_on_close();
         self.storage = Storage::Missing;
         self.scratch = MemoryConversations::default();
-        let reopened = LockedVault::open(&self.data_dir).and_then(|locked| {
-            let needs = locked.needs_passphrase()?;
-            Ok((locked, needs))
-        });
-        match reopened {
-            Ok((locked, needs_passphrase)) => {
-                let prompt = match &locked.manifest().protection {
-                    crate::store::Protection::Passphrase => String::new(),
-                    crate::store::Protection::IdentityFile { path } => {
-                        format!("The passphrase of your identity file '{}'", path.display())
-                    }
-                };
-                self.storage = Storage::Locked(Some(locked));
-                self.send(Msg::Locked {
-                    needs_passphrase,
-                    prompt,
-                });
-            }
+        match self.relock() {
+            Ok((needs_passphrase, prompt)) => self.send(Msg::Locked {
+                needs_passphrase,
+                prompt,
+            }),
             Err(e) => self.send(Msg::UnlockFailed {
                 message: format!("the vault could not be locked again: {e}"),
                 fatal: true,
             }),
         }
+    }
+
+    /// Takes the lock on the vault's directory again and keeps the locked
+    /// vault for the next unlock. Returns whether that unlock needs a
+    /// passphrase, and what the form asks for.
+    fn relock(&mut self) -> Result<(bool, String), VaultError> {
+        let locked = LockedVault::open(&self.data_dir)?;
+        let needs_passphrase = locked.needs_passphrase()?;
+        let prompt = match &locked.manifest().protection {
+            crate::store::Protection::Passphrase => String::new(),
+            crate::store::Protection::IdentityFile { path } => {
+                format!("The passphrase of your identity file '{}'", path.display())
+            }
+        };
+        self.storage = Storage::Locked(Some(locked));
+        Ok((needs_passphrase, prompt))
     }
 
     /// Destroys the open vault. Either way there is no vault left to use, so
@@ -208,14 +211,11 @@ impl StoreActor {
              rebuilds the vault from every record that still reads and the newest snapshot, and says what \
              came back and what is lost"
         );
-        match LockedVault::open(&self.data_dir).and_then(|locked| Ok((locked.needs_passphrase()?, locked))) {
-            Ok((needs_passphrase, locked)) => {
-                self.storage = Storage::Locked(Some(locked));
-                self.send(Msg::VaultDamaged {
-                    message,
-                    needs_passphrase,
-                });
-            }
+        match self.relock() {
+            Ok((needs_passphrase, _)) => self.send(Msg::VaultDamaged {
+                message,
+                needs_passphrase,
+            }),
             Err(e) => self.send(Msg::UnlockFailed {
                 message: format!("{message} ({e})"),
                 fatal: true,
