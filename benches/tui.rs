@@ -147,15 +147,31 @@ fn streaming_frame_with_a_20_kb_reply(bencher: Bencher) {
     });
 }
 
-/// Markdown of a growing 20 KB reply: incremental per delta...
-#[divan::bench]
-fn markdown_per_delta_incremental(bencher: Bencher) {
+/// A reply as models write them: prose, a table, code, a list, with
+/// blank lines between blocks.
+const MIXED_REPLY: &str = "## Comparing the options\n\nHere is **what matters** when you choose, with `code` and a [link](https://example.org).\n\n\
+| Option | Speed | Notes |\n|:--|--:|:-:|\n| sled | fast | embedded |\n| files | slow | simple to back up |\n\n\
+```python\ndef pick(options: list[str]) -> str:\n    \"\"\"Pick the first option.\"\"\"\n    return options[0]  # the simplest\n```\n\n\
+1. Install it.\n2. Run `sotto --help`.\n   - nested detail\n\n> A quoted caveat that runs long enough to wrap in a narrow pane.\n\n";
+
+/// Per delta of a growing 20 KB reply: the Markdown view brought up to date
+/// after one more word. `blocks` is the reply's shape: no blank lines (the
+/// old benchmark's text), models' usual mix, or one 20 KB code block.
+#[divan::bench(args = ["dense", "mixed", "one_code_block"])]
+fn markdown_per_delta_incremental(bencher: Bencher, blocks: &str) {
     let theme = Theme::fallback(false);
-    let mut text = REPLY.repeat(20_000 / REPLY.len());
+    let (mut text, word) = match blocks {
+        "dense" => (REPLY.repeat(20_000 / REPLY.len()), "word "),
+        "mixed" => (MIXED_REPLY.repeat(20_000 / MIXED_REPLY.len()), "word "),
+        _ => {
+            let line = "    let value = compute(x, y) * 2; // a line of code\n";
+            (format!("```rust\n{}", line.repeat(20_000 / line.len())), "x = 1;\n")
+        }
+    };
     let mut view = MarkdownView::default();
     view.update(&text, &theme, 1);
     bencher.bench_local(|| {
-        text.push_str("word ");
+        text.push_str(word);
         view.update(&text, &theme, 1);
     });
 }

@@ -221,8 +221,8 @@ fn markdown_renderer_and_sanitiser() {
     fuzz("markdown", pieces, |input| {
         let text = String::from_utf8_lossy(input);
         let whole = render(&text, &theme, 1);
-        for line in &whole {
-            for span in line.first.iter().chain(&line.rest).chain(&line.spans) {
+        for block in &whole {
+            for span in block.spans() {
                 assert_eq!(
                     crate::sanitize::for_terminal(&span.content),
                     span.content,
@@ -242,7 +242,7 @@ fn markdown_renderer_and_sanitiser() {
             view.update(&text[..end], &theme, 1);
         }
         view.update(&text, &theme, 1);
-        let streamed: Vec<_> = view.lines().cloned().collect();
+        let streamed: Vec<_> = view.blocks().cloned().collect();
         assert_eq!(streamed, whole, "streaming changed the rendering");
     });
 }

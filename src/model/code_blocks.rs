@@ -1,54 +1,72 @@
-//! Fenced code blocks: where they open and close, and what they hold. The
-//! chat pane numbers the blocks it draws and `/copy N` copies block N, so
-//! both read the fences through these functions.
+//! Code blocks of a message, as the Markdown parser sees them. The chat pane
+//! numbers the blocks it draws and `/copy N` copies block N, so both count
+//! blocks with the same parser and the same options.
 
-/// The contents of each fenced code block of `source`, in order (for copying).
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// The Markdown dialect of replies: CommonMark with GitHub's tables,
+/// strikethrough, task lists and footnotes.
+pub const MARKDOWN: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_FOOTNOTES);
+
+/// Whether `source` could hold a code block at all: a fence, or a line
+/// indented by four columns. Most messages have neither, and a conversation
+/// of thousands is counted when it opens.
+fn may_hold_code(source: &str) -> bool {
+    source.contains("```") || source.contains("~~~") || source.contains("    ") || source.contains('\t')
+}
+
+/// The contents of each code block of `source` (fenced or indented), in order.
 pub fn code_blocks(source: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<((char, usize), String)> = None;
-    for line in source.lines() {
-        match &mut current {
-            None => {
-                if let Some((fence, _)) = fence_open(line) {
-                    current = Some((fence, String::new()));
-                }
-            }
-            Some((fence, text)) => {
-                if closes(line, *fence) {
-                    blocks.push(std::mem::take(text));
-                    current = None;
-                } else {
-                    text.push_str(line);
-                    text.push('\n');
-                }
-            }
-        }
+    if !may_hold_code(source) {
+        return Vec::new();
     }
-    if let Some((_, text)) = current {
-        blocks.push(text);
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for event in Parser::new_ext(source, MARKDOWN) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => current = Some(String::new()),
+            Event::Text(text) => {
+                if let Some(block) = &mut current {
+                    block.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
+            _ => {}
+        }
     }
     blocks
 }
 
-/// A fence opening: its character, length and info string.
-pub fn fence_open(line: &str) -> Option<((char, usize), &str)> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
+/// How many code blocks `source` holds.
+pub fn count(source: &str) -> usize {
+    if !may_hold_code(source) {
+        return 0;
     }
-    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = trimmed.chars().take_while(|x| *x == c).count();
-    if len < 3 {
-        return None;
-    }
-    let info = trimmed[len..].trim();
-    if c == '`' && info.contains('`') {
-        return None;
-    }
-    Some(((c, len), info))
+    Parser::new_ext(source, MARKDOWN)
+        .filter(|e| matches!(e, Event::Start(Tag::CodeBlock(_))))
+        .count()
 }
 
-pub fn closes(line: &str, (c, len): (char, usize)) -> bool {
-    let trimmed = line.trim();
-    trimmed.len() >= len && trimmed.chars().all(|x| x == c)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenced_indented_and_nested_blocks_are_found_in_order() {
+        let source = "text\n```rust\nlet x = 1;\n```\n\n    indented\n\n- item\n\n  ~~~\n  in a list\n  ~~~\n\n> ```\n> quoted\n> ```\n";
+        assert_eq!(
+            code_blocks(source),
+            ["let x = 1;\n", "indented\n", "in a list\n", "quoted\n"]
+        );
+        assert_eq!(count(source), 4);
+    }
+
+    #[test]
+    fn an_unclosed_fence_runs_to_the_end_and_prose_has_none() {
+        assert_eq!(code_blocks("```\nstreaming"), ["streaming"]);
+        assert_eq!(count("just words, `inline code` and ``two``"), 0);
+    }
 }

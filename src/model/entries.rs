@@ -135,7 +135,7 @@ impl Entry {
     }
 
     pub fn code_blocks(&self) -> usize {
-        crate::model::code_blocks::code_blocks(&self.text).len()
+        crate::model::code_blocks::count(&self.text)
     }
 }
 

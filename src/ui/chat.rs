@@ -66,10 +66,7 @@ impl ChatCache {
     pub(crate) fn held_text(&self) -> String {
         let mut text = String::new();
         for laid in self.laid.iter().flatten() {
-            let rendered = laid
-                .markdown
-                .lines()
-                .flat_map(|l| l.first.iter().chain(&l.rest).chain(&l.spans));
+            let rendered = laid.markdown.blocks().flat_map(|b| b.spans());
             for span in laid
                 .rows
                 .iter()
@@ -297,19 +294,19 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
                 std::borrow::Cow::Owned(state.redaction_map.unmask(&entry.text))
             };
             laid.markdown.update(&shown, theme, entry.first_code);
-            let done = laid.markdown.done_lines();
+            let done = laid.markdown.done_blocks();
             if laid.done_epoch != laid.markdown.epoch() || done.len() < laid.done_count {
                 laid.done_rows.clear();
                 laid.done_count = 0;
                 laid.done_epoch = laid.markdown.epoch();
             }
-            for line in &done[laid.done_count..] {
-                laid.done_rows.extend(wrap_styled(line, width));
+            for block in &done[laid.done_count..] {
+                laid.done_rows.extend(block.rows(width));
             }
             laid.done_count = done.len();
             rows.extend(laid.done_rows.iter().cloned());
-            for line in laid.markdown.tail_lines() {
-                rows.extend(wrap_styled(line, width));
+            for block in laid.markdown.tail_blocks() {
+                rows.extend(block.rows(width));
             }
             if entry.state == ReplyState::Streaming {
                 rows.push(Line::from(Span::styled("▍", theme.accent())));

@@ -3,7 +3,7 @@
 
 use sotto::store::Role;
 
-use super::support::http::{TestServer, delta, done, finish, sse};
+use super::support::http::{Script, Step, TestServer, delta, done, finish, sse};
 use super::support::reopen;
 use super::*;
 
@@ -402,6 +402,110 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     }
     let body = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
     assert!(!body.contains("4111") && body.contains("[CREDIT_CARD_1]"), "{body}");
+    screen.keys(&["C-c"]);
+    screen.wait_for("EXIT=0");
+}
+
+/// A reply with a table and a code block, as a loopback backend streams it:
+/// in uneven pieces that cut through the table's rows, the fence and the
+/// keywords, with pauses so the screen draws the halves.
+const TABLE_AND_CODE: &str = "Here you go:\n\n| Option | Cost |\n|:--|--:|\n| sled | 10 |\n| files | 200 |\n\n```python\ndef greet(name: str) -> str:\n    return f\"hi {name}\"  # a greeting\n```\n\nDone.";
+
+fn streamed_in_uneven_pieces(text: &str) -> Script {
+    let mut steps = Vec::new();
+    let (mut at, mut size) = (0, 1);
+    while at < text.len() {
+        let mut end = (at + size).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        steps.push(Step::Bytes(delta(&text[at..end]).into_bytes()));
+        steps.push(Step::Pause(Duration::from_millis(15)));
+        at = end;
+        size = size % 7 + 3;
+    }
+    steps.push(Step::Bytes(finish("stop").into_bytes()));
+    steps.push(Step::Bytes(done().into_bytes()));
+    Script::new(200, "text/event-stream", steps)
+}
+
+/// The distinct foreground colours (SGR 38;...) on the screen row showing `needle`.
+fn colours_on_the_row_with(screen: &Screen, needle: &str) -> std::collections::BTreeSet<String> {
+    let plain = screen.text();
+    let row = plain
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no row shows {needle:?}:\n{plain}"));
+    let styled = screen.tmux(&["capture-pane", "-p", "-e"]);
+    let line = styled.lines().nth(row).expect("the same row, styled");
+    let mut colours = std::collections::BTreeSet::new();
+    for sgr in line.split("\u{1b}[").skip(1) {
+        let params = sgr.split('m').next().unwrap_or("");
+        let parts: Vec<&str> = params.split(';').collect();
+        let mut i = 0;
+        while i < parts.len() {
+            // 38;2;r;g;b and 38;5;n set the foreground (48;... the background).
+            let wide = match parts.get(i + 1) {
+                Some(&"2") => 5,
+                Some(&"5") => 3,
+                _ => 1,
+            };
+            match parts[i] {
+                "38" => {
+                    colours.insert(parts[i..(i + wide).min(parts.len())].join(";"));
+                    i += wide;
+                }
+                "48" => i += wide,
+                p if matches!(p.parse::<u8>(), Ok(30..=37 | 90..=97)) => {
+                    colours.insert(p.to_owned());
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+    colours
+}
+
+#[test]
+fn a_streamed_reply_shows_its_table_as_a_table_and_its_code_in_colour() {
+    if !have_tmux() {
+        return;
+    }
+    let server = TestServer::always(|| streamed_in_uneven_pieces(TABLE_AND_CODE));
+    let sandbox = Sandbox::new();
+    let config = sandbox.llama_config(&server.base_url());
+    let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
+    screen.wait_for("redaction mask");
+    screen.send("compare the options and show code");
+    let shown = screen.wait_for("Done.");
+    // The table: drawn with borders, its columns sized to the content and
+    // the numbers right-aligned, and no Markdown pipes or dashes left.
+    for row in [
+        "┌────────┬──────┐",
+        "│ Option │ Cost │",
+        "├────────┼──────┤",
+        "│ sled   │   10 │",
+        "│ files  │  200 │",
+        "└────────┴──────┘",
+    ] {
+        assert!(shown.contains(row), "no {row:?} on screen:\n{shown}");
+    }
+    assert!(!shown.contains("|:--|") && !shown.contains("| sled |"), "{shown}");
+    // The code: numbered, verbatim, and in several colours.
+    assert!(shown.contains("[1] python"), "{shown}");
+    assert!(shown.contains("def greet(name: str) -> str:"), "{shown}");
+    // Colours a prose row has too (borders, the text colour) do not count.
+    let prose = colours_on_the_row_with(&screen, "Here you go:");
+    let colours: Vec<String> = colours_on_the_row_with(&screen, "def greet")
+        .difference(&prose)
+        .cloned()
+        .collect();
+    assert!(
+        colours.len() >= 3,
+        "the code line has {} colours: {colours:?}",
+        colours.len()
+    );
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }

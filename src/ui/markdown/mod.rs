@@ -1,187 +1,320 @@
-//! Markdown for the chat pane: headings, emphasis, inline code, fenced code
-//! blocks (numbered, so `/copy N` can name them), lists, block quotes, rules
-//! and links shown with their URL. Every source line is sanitised first, so
-//! nothing in a reply can reach the terminal as a control sequence.
+//! Markdown for the chat pane: CommonMark and GitHub's tables,
+//! strikethrough, task lists and footnotes, parsed by pulldown-cmark and
+//! drawn as styled lines and tables. Code blocks are numbered (so `/copy N`
+//! can name them) and highlighted by syntect. Every piece of text passes the
+//! sanitiser, so nothing in a reply can reach the terminal as a control
+//! sequence.
 //!
-//! Rendering is line by line with a little block state (inside a fence or
-//! not), so a streaming reply is rendered incrementally: [`MarkdownView`]
-//! keeps the lines already rendered and only renders lines that completed
-//! since the last delta, plus the unfinished last line. Emphasis does not span
-//! source lines (chat replies put one thought per line; this keeps the
-//! incremental rendering exact).
+//! Rendering stays incremental while a reply streams: [`MarkdownView`] cuts
+//! the text into parts at stable block boundaries (`parts`), keeps what the
+//! finished parts rendered, and at each delta parses only the part still
+//! growing, whose finished code lines come highlighted from a cache. The
+//! cuts depend only on the text before them, so rendering in pieces gives
+//! exactly what rendering the whole text at once gives.
 
-mod blocks;
-mod inline;
+mod cache;
+mod fence;
+mod parts;
+mod render;
+mod table;
 
-use ratatui::text::Span;
+use std::collections::BTreeMap;
 
+use ratatui::text::{Line, Span};
 use zeroize::Zeroize;
 
-use crate::model::code_blocks::{closes, fence_open};
-use crate::model::wrap::StyledLine;
-use crate::sanitize;
+use crate::model::wrap::{StyledLine, wrap_styled};
 use crate::theme::Theme;
 
-use blocks::block_line;
-pub use inline::inline;
+use cache::HighlightCache;
+use fence::OpenFence;
+use parts::Cuts;
+use render::Context;
+pub use table::Table;
 
-/// Where the renderer is between lines.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct BlockState {
-    /// Inside a fenced code block: its fence character and length.
-    fence: Option<(char, usize)>,
-    /// The open block's info string (its language), for highlighting.
-    info: String,
-    /// Code blocks opened so far in this text.
-    code_blocks: usize,
+/// One drawn element of a reply: a line (wrapped at draw time) or a table
+/// (laid out at draw time).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Line(StyledLine),
+    Table(Table),
+}
+
+impl Block {
+    /// The rows of the block at `width` columns.
+    pub fn rows(&self, width: usize) -> Vec<Line<'static>> {
+        match self {
+            Block::Line(line) => wrap_styled(line, width),
+            Block::Table(table) => table.rows(width),
+        }
+    }
+
+    /// Every span of text the block holds.
+    pub fn spans(&self) -> Box<dyn Iterator<Item = &Span<'static>> + '_> {
+        match self {
+            Block::Line(line) => Box::new(line.first.iter().chain(&line.rest).chain(&line.spans)),
+            Block::Table(table) => Box::new(table.spans()),
+        }
+    }
+
+    pub fn zeroize(&mut self) {
+        match self {
+            Block::Line(line) => line.zeroize(),
+            Block::Table(table) => table.zeroize(),
+        }
+    }
 }
 
 /// The incrementally rendered form of one message's text.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct MarkdownView {
-    /// The first code block's number in this message.
     first_code_number: usize,
-    /// Lines rendered from complete source lines.
-    done: Vec<StyledLine>,
-    /// Bytes of the source covered by `done` (always at a line end).
-    consumed: usize,
-    state: BlockState,
-    /// The rendering of the unfinished last source line.
-    tail: Vec<StyledLine>,
-    /// What was rendered, to tell an append from a replacement.
-    source_len: usize,
     theme: String,
     /// Counts renders from scratch, so a cache of wrapped lines knows when
-    /// the done lines were replaced rather than extended.
+    /// the done blocks were replaced rather than extended.
     epoch: u64,
+    /// Length of the text last rendered, to tell an append from a change.
+    source_len: usize,
+    /// Blocks of the finished parts: they never change while the text only
+    /// grows (and no link definition arrives).
+    done: Vec<Block>,
+    /// Where each finished part ends, and how many code blocks it opened.
+    parts: Vec<(usize, usize)>,
+    /// Where the growing part starts.
+    stable: usize,
+    /// Complete lines up to here have been read by `cuts`.
+    scanned: usize,
+    cuts: Cuts,
+    /// Link reference definitions each finished part holds, in order.
+    part_links: Vec<Vec<(String, String)>>,
+    /// The definitions of the whole text, first of a label first, which
+    /// every part was rendered with (a link may use one defined below it).
+    done_links: BTreeMap<String, String>,
+    /// A top-level fenced code block still open at the end of the text.
+    fence: Option<OpenFence>,
+    tail: Vec<Block>,
+    tail_code_blocks: usize,
+    cache: HighlightCache,
 }
 
 impl MarkdownView {
     /// Brings the rendering up to date with `source`. When `source` only grew
-    /// since the last call, only the new part is rendered.
+    /// since the last call, only the growing part is parsed again.
     pub fn update(&mut self, source: &str, theme: &Theme, first_code_number: usize) {
+        // A lone carriage return ends a line for the parser; as a newline it
+        // does for the cuts too. The result only grows as `source` does.
+        let source = &*newlines(source);
         let appended = source.len() >= self.source_len
-            && self.consumed <= source.len()
+            && self.scanned <= source.len()
+            && source.is_char_boundary(self.scanned)
             && self.theme == theme.name
-            && self.first_code_number == first_code_number
-            && source.is_char_boundary(self.consumed);
+            && self.first_code_number == first_code_number;
         if !appended {
-            *self = MarkdownView {
-                first_code_number,
-                theme: theme.name.clone(),
-                epoch: self.epoch + 1,
-                ..Default::default()
-            };
+            let epoch = self.epoch + 1;
+            self.forget();
+            self.epoch = epoch;
+            self.first_code_number = first_code_number;
+            self.theme = theme.name.clone();
         }
-        let rest = &source[self.consumed..];
-        let mut offset = 0;
-        while let Some(newline) = rest[offset..].find('\n') {
-            let line = &rest[offset..offset + newline];
-            render_line(line, &mut self.state, theme, first_code_number, &mut self.done);
-            offset += newline + 1;
+        while let Some(newline) = source[self.scanned..].find('\n') {
+            let start = self.scanned;
+            let end = start + newline + 1;
+            let line = &source[start..start + newline];
+            if self.fence.is_some() {
+                self.fence_line(line, end, theme);
+            } else {
+                if start > self.stable
+                    && self.cuts.candidate(line)
+                    && parts::starts_top_level_block(&source[self.stable..end], start - self.stable)
+                {
+                    self.finish_part(source, start, theme);
+                }
+                if start == self.stable
+                    && let Some(opening) = fence::opens(line)
+                {
+                    let number = self.next_code_number();
+                    let (open, blocks) = OpenFence::new(opening, theme, number, self.done.len());
+                    self.done.extend(blocks);
+                    self.fence = Some(open);
+                }
+            }
+            self.cuts.advance(line);
+            self.scanned = end;
         }
-        self.consumed += offset;
-        self.tail.clear();
-        let unfinished = &source[self.consumed..];
-        if !unfinished.is_empty() {
-            let mut state = self.state.clone();
-            render_line(unfinished, &mut state, theme, first_code_number, &mut self.tail);
+        let tail_links = self.render_tail(source, theme);
+        let mut links = BTreeMap::new();
+        for (label, url) in self.part_links.iter().flatten().chain(&tail_links) {
+            links.entry(label.clone()).or_insert_with(|| url.clone());
+        }
+        if links != self.done_links {
+            // Rare: a definition arrived (or changed as it streams in).
+            let old = std::mem::replace(&mut self.done_links, links);
+            zeroize_links(old);
+            self.render_done_again(source, theme);
+            self.render_tail(source, theme);
         }
         self.source_len = source.len();
+    }
+
+    /// What a part's render needs; `separated` when blocks come before it.
+    fn context<'a>(&'a self, theme: &'a Theme, separated: bool, first_code: usize) -> Context<'a> {
+        Context {
+            theme,
+            first_code,
+            separated,
+            links: &self.done_links,
+        }
+    }
+
+    fn next_code_number(&self) -> usize {
+        self.first_code_number + self.parts.iter().map(|(_, codes)| codes).sum::<usize>()
+    }
+
+    /// The growing part ends at `end`: render it a last time and keep it.
+    fn finish_part(&mut self, source: &str, end: usize, theme: &Theme) {
+        let mut cache = std::mem::take(&mut self.cache);
+        cache.begin();
+        let context = self.context(theme, !self.done.is_empty(), self.next_code_number());
+        let rendered = render::render(&source[self.stable..end], &context, &mut cache);
+        cache.clear();
+        self.cache = cache;
+        self.done.extend(rendered.blocks);
+        self.parts.push((end, rendered.code_blocks));
+        self.part_links.push(rendered.definitions);
+        self.stable = end;
+    }
+
+    /// A finished line of the open fence: a code line, or its end (the
+    /// block is then a part like any other).
+    fn fence_line(&mut self, line: &str, end: usize, theme: &Theme) {
+        let Some(open) = &mut self.fence else { return };
+        if open.closed_by(line) {
+            self.done.push(render::code::footer(theme, Vec::new()));
+            self.fence = None;
+            self.parts.push((end, 1));
+            self.part_links.push(Vec::new());
+            self.stable = end;
+        } else {
+            let block = open.line(line, theme);
+            self.done.push(block);
+        }
+    }
+
+    /// A link definition arrived: the finished parts may use it.
+    fn render_done_again(&mut self, source: &str, theme: &Theme) {
+        // An open fence's blocks hold no links: they are kept as they are.
+        let fence_blocks = match &self.fence {
+            Some(open) => self.done.split_off(open.first_block.min(self.done.len())),
+            None => Vec::new(),
+        };
+        let mut done = Vec::new();
+        let mut start = 0;
+        let mut first_code = self.first_code_number;
+        for &(end, codes) in &self.parts {
+            let context = self.context(theme, !done.is_empty(), first_code);
+            let rendered = render::render(&source[start..end], &context, &mut HighlightCache::default());
+            done.extend(rendered.blocks);
+            first_code += codes;
+            start = end;
+        }
+        for block in &mut self.done {
+            block.zeroize();
+        }
+        if let Some(open) = &mut self.fence {
+            open.first_block = done.len();
+        }
+        done.extend(fence_blocks);
+        self.done = done;
+        self.epoch += 1;
+    }
+
+    /// Renders the growing part; returns the link definitions it holds.
+    fn render_tail(&mut self, source: &str, theme: &Theme) -> Vec<(String, String)> {
+        for block in &mut self.tail {
+            block.zeroize();
+        }
+        if let Some(open) = &self.fence {
+            self.tail = open.tail(&source[self.scanned..], theme);
+            self.tail_code_blocks = 1;
+            return Vec::new();
+        }
+        let mut cache = std::mem::take(&mut self.cache);
+        cache.begin();
+        let context = self.context(theme, !self.done.is_empty(), self.next_code_number());
+        let rendered = render::render(&source[self.stable..], &context, &mut cache);
+        self.cache = cache;
+        self.tail = rendered.blocks;
+        self.tail_code_blocks = rendered.code_blocks;
+        rendered.definitions
     }
 
     pub fn epoch(&self) -> u64 {
         self.epoch
     }
 
-    /// Overwrites every rendered line and starts again from nothing (the
+    /// Overwrites every rendered block and starts again from nothing (the
     /// vault was locked: the text must not linger in freed memory).
     pub fn forget(&mut self) {
-        for line in self.done.iter_mut().chain(self.tail.iter_mut()) {
-            line.zeroize();
+        for block in self.done.iter_mut().chain(self.tail.iter_mut()) {
+            block.zeroize();
         }
-        self.state.info.zeroize();
+        zeroize_links(std::mem::take(&mut self.done_links));
+        for (mut label, mut url) in std::mem::take(&mut self.part_links).into_iter().flatten() {
+            label.zeroize();
+            url.zeroize();
+        }
+        self.cache.clear();
         *self = MarkdownView {
             epoch: self.epoch + 1,
             ..Default::default()
         };
     }
 
-    /// Lines of complete source lines: once rendered, they never change
-    /// while the text only grows.
-    pub fn done_lines(&self) -> &[StyledLine] {
+    /// Blocks of the finished parts: once rendered, they never change while
+    /// the epoch stays the same.
+    pub fn done_blocks(&self) -> &[Block] {
         &self.done
     }
 
-    /// Lines of the unfinished last source line (re-rendered per update).
-    pub fn tail_lines(&self) -> &[StyledLine] {
+    /// Blocks of the part still growing (rendered again at each update).
+    pub fn tail_blocks(&self) -> &[Block] {
         &self.tail
     }
 
-    pub fn lines(&self) -> impl Iterator<Item = &StyledLine> {
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
         self.done.iter().chain(self.tail.iter())
     }
 
     /// How many code blocks the text opens (complete or not).
     pub fn code_blocks(&self) -> usize {
-        let tail_opens = self
-            .tail
-            .iter()
-            .any(|l| l.first.iter().any(|s| s.content.starts_with("╭")));
-        self.state.code_blocks + usize::from(tail_opens)
+        self.parts.iter().map(|(_, codes)| codes).sum::<usize>() + self.tail_code_blocks
+    }
+}
+
+fn newlines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn zeroize_links(links: BTreeMap<String, String>) {
+    for (mut label, mut url) in links {
+        label.zeroize();
+        url.zeroize();
     }
 }
 
 /// Renders a whole text at once.
-pub fn render(source: &str, theme: &Theme, first_code_number: usize) -> Vec<StyledLine> {
+pub fn render(source: &str, theme: &Theme, first_code_number: usize) -> Vec<Block> {
     let mut view = MarkdownView::default();
     view.update(source, theme, first_code_number);
-    view.lines().cloned().collect()
-}
-
-fn clean(line: &str) -> String {
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    sanitize::for_terminal(&line.replace('\t', "    ")).into_owned()
-}
-
-fn render_line(raw: &str, state: &mut BlockState, theme: &Theme, first_code: usize, out: &mut Vec<StyledLine>) {
-    let bar = |text: &str| vec![Span::styled(text.to_owned(), theme.muted())];
-    if let Some(fence) = state.fence {
-        if closes(raw, fence) {
-            state.fence = None;
-            out.push(StyledLine::plain(bar("╰─")));
-        } else {
-            out.push(StyledLine {
-                first: bar("│ "),
-                rest: bar("│ "),
-                spans: super::highlight::code_line(&clean(raw), &state.info, theme),
-                hard: true,
-                ..Default::default()
-            });
-        }
-        return;
-    }
-    if let Some((fence, info)) = fence_open(raw) {
-        state.fence = Some(fence);
-        state.info = clean(info);
-        let number = first_code + state.code_blocks;
-        state.code_blocks += 1;
-        let mut spans = vec![Span::styled(format!("[{number}]"), theme.accent())];
-        let info = clean(info);
-        if !info.is_empty() {
-            spans.push(Span::styled(format!(" {info}"), theme.muted()));
-        }
-        out.push(StyledLine {
-            first: bar("╭─ "),
-            rest: bar("│ "),
-            spans,
-            ..Default::default()
-        });
-        return;
-    }
-    let line = clean(raw);
-    out.push(block_line(&line, theme));
+    view.blocks().cloned().collect()
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod snapshots;

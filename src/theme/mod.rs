@@ -9,16 +9,21 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Color;
 use serde::Deserialize;
+
+mod styles;
+mod syntax;
+use syntax::SyntaxMap;
+pub use syntax::SyntaxRule;
 
 /// The theme used when none is chosen or the chosen one is broken.
 pub const DEFAULT_THEME: &str = "dark";
 
 const BUILT_IN: &[(&str, &str)] = &[
-    ("dark", include_str!("../themes/dark.toml")),
-    ("light", include_str!("../themes/light.toml")),
-    ("high-contrast", include_str!("../themes/high-contrast.toml")),
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
 ];
 
 /// Every colour a theme sets. The names are the keys of a theme file's `[colors]`.
@@ -39,6 +44,18 @@ macro_rules! palette {
 
             fn all_reset() -> Self {
                 Palette { $($field: Color::Reset,)* }
+            }
+
+            /// The colour of the field named `field`.
+            fn get(&self, field: &str) -> Option<Color> {
+                match field {
+                    $(stringify!($field) => Some(self.$field),)*
+                    _ => None,
+                }
+            }
+
+            fn field(name: &str) -> Option<&'static str> {
+                FIELDS.iter().copied().find(|f| *f == name)
             }
         }
     };
@@ -78,6 +95,8 @@ palette!(
 pub struct Theme {
     pub name: String,
     pub colors: Palette,
+    /// Code token styles, from the `[syntax]` table.
+    pub syntax: Vec<SyntaxRule>,
     /// `NO_COLOR`: colours are off; emphasis comes from modifiers alone.
     pub monochrome: bool,
 }
@@ -100,6 +119,15 @@ struct ThemeFile {
     base: Option<String>,
     #[serde(default)]
     colors: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    #[serde(default)]
+    syntax: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+}
+
+/// What theme files set, laid over one another before it is resolved.
+#[derive(Clone, Debug)]
+struct Layers {
+    palette: Palette,
+    syntax: SyntaxMap,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -111,11 +139,11 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// any text gives a theme or an error, never a panic).
 #[cfg(test)]
 pub(crate) fn apply_text(file: &str, text: &str) -> Result<(), ThemeError> {
-    let mut palette = built_in_palette(DEFAULT_THEME).expect("invariant: the default theme is built in");
-    apply(file, text, &mut palette).map(|_| ())
+    let mut layers = built_in_layers(DEFAULT_THEME).expect("invariant: the default theme is built in");
+    apply(file, text, &mut layers).map(|_| ())
 }
 
-fn apply(file: &str, text: &str, palette: &mut Palette) -> Result<ThemeFile, ThemeError> {
+fn apply(file: &str, text: &str, layers: &mut Layers) -> Result<ThemeFile, ThemeError> {
     let error = |offset: usize, message: String| ThemeError {
         file: file.to_owned(),
         line: line_of(text, offset),
@@ -137,7 +165,7 @@ fn apply(file: &str, text: &str, palette: &mut Palette) -> Result<ThemeFile, The
                 ),
             )
         })?;
-        if !palette.set(key.get_ref(), color) {
+        if !layers.palette.set(key.get_ref(), color) {
             return Err(error(
                 key.span().start,
                 format!(
@@ -148,15 +176,24 @@ fn apply(file: &str, text: &str, palette: &mut Palette) -> Result<ThemeFile, The
             ));
         }
     }
+    for (selector, spec) in &parsed.syntax {
+        syntax::check(selector.get_ref(), spec.get_ref()).map_err(|message| error(selector.span().start, message))?;
+        layers
+            .syntax
+            .insert(selector.get_ref().trim().to_owned(), spec.get_ref().clone());
+    }
     Ok(parsed)
 }
 
-fn built_in_palette(name: &str) -> Option<Palette> {
+fn built_in_layers(name: &str) -> Option<Layers> {
     let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name)?;
-    let mut palette = Palette::all_reset();
+    let mut layers = Layers {
+        palette: Palette::all_reset(),
+        syntax: SyntaxMap::new(),
+    };
     // The built-in files are tested to parse; a failure here is a build defect.
-    apply(&format!("themes/{name}.toml"), text, &mut palette).ok()?;
-    Some(palette)
+    apply(&format!("themes/{name}.toml"), text, &mut layers).ok()?;
+    Some(layers)
 }
 
 /// The themes available: the built-in ones and the user's, by name.
@@ -197,11 +234,11 @@ impl ThemeCatalog {
     /// name laid over it; or the user's own theme over its `base`.
     pub fn load(&self, name: &str, no_color: bool) -> Result<Theme, ThemeError> {
         let user_file = self.user_file(name);
-        let mut palette = built_in_palette(name);
+        let mut layers = built_in_layers(name);
         if let Some(path) = user_file {
             let shown = path.display().to_string();
             let text = read_theme_file(&path, &shown)?;
-            let mut over = match palette {
+            let mut over = match layers {
                 Some(p) => p,
                 None => {
                     // A new theme: start from its base (peek at it first).
@@ -211,7 +248,7 @@ impl ThemeCatalog {
                         message: e.message().trim().to_owned(),
                     })?;
                     let base = peek.base.as_deref().unwrap_or(DEFAULT_THEME);
-                    built_in_palette(base).ok_or_else(|| ThemeError {
+                    built_in_layers(base).ok_or_else(|| ThemeError {
                         file: shown.clone(),
                         line: 1,
                         message: format!(
@@ -222,9 +259,9 @@ impl ThemeCatalog {
                 }
             };
             apply(&shown, &text, &mut over)?;
-            palette = Some(over);
+            layers = Some(over);
         }
-        let palette = palette.ok_or_else(|| ThemeError {
+        let layers = layers.ok_or_else(|| ThemeError {
             file: name.to_owned(),
             line: 0,
             message: format!(
@@ -232,7 +269,7 @@ impl ThemeCatalog {
                 self.names().join(", ")
             ),
         })?;
-        Ok(Theme::from_palette(name, palette, no_color))
+        Ok(Theme::from_layers(name, &layers, no_color))
     }
 
     fn user_file(&self, name: &str) -> Option<PathBuf> {
@@ -261,134 +298,29 @@ fn read_theme_file(path: &Path, shown: &str) -> Result<String, ThemeError> {
 }
 
 impl Theme {
-    fn from_palette(name: &str, palette: Palette, no_color: bool) -> Theme {
+    fn from_layers(name: &str, layers: &Layers, no_color: bool) -> Theme {
         Theme {
             name: name.to_owned(),
-            colors: if no_color { Palette::all_reset() } else { palette },
+            colors: if no_color { Palette::all_reset() } else { layers.palette },
+            syntax: syntax::resolve(&layers.syntax, &layers.palette, no_color),
             monochrome: no_color,
         }
     }
 
     /// The built-in default, which always loads.
     pub fn fallback(no_color: bool) -> Theme {
-        let palette = built_in_palette(DEFAULT_THEME).unwrap_or_else(Palette::all_reset);
-        Theme::from_palette(DEFAULT_THEME, palette, no_color)
-    }
-
-    fn fg(&self, color: Color) -> Style {
-        Style::default().fg(color)
-    }
-
-    pub fn base(&self) -> Style {
-        Style::default().fg(self.colors.text).bg(self.colors.background)
-    }
-    pub fn text(&self) -> Style {
-        self.fg(self.colors.text)
-    }
-    pub fn muted(&self) -> Style {
-        let style = self.fg(self.colors.muted);
-        if self.monochrome {
-            style.add_modifier(Modifier::DIM)
-        } else {
-            style
-        }
-    }
-    pub fn accent(&self) -> Style {
-        self.fg(self.colors.accent).add_modifier(Modifier::BOLD)
-    }
-    pub fn user_label(&self) -> Style {
-        self.fg(self.colors.user).add_modifier(Modifier::BOLD)
-    }
-    pub fn bot_label(&self) -> Style {
-        self.fg(self.colors.bot).add_modifier(Modifier::BOLD)
-    }
-    pub fn system_label(&self) -> Style {
-        self.fg(self.colors.system).add_modifier(Modifier::BOLD)
-    }
-    pub fn heading(&self) -> Style {
-        self.fg(self.colors.heading).add_modifier(Modifier::BOLD)
-    }
-    pub fn bold(&self) -> Style {
-        self.fg(self.colors.emphasis).add_modifier(Modifier::BOLD)
-    }
-    pub fn italic(&self) -> Style {
-        self.fg(self.colors.emphasis).add_modifier(Modifier::ITALIC)
-    }
-    pub fn strike(&self) -> Style {
-        self.fg(self.colors.muted).add_modifier(Modifier::CROSSED_OUT)
-    }
-    pub fn code(&self) -> Style {
-        self.fg(self.colors.code).bg(self.colors.code_background)
-    }
-    pub fn code_keyword(&self) -> Style {
-        let style = self.fg(self.colors.code_keyword);
-        if self.monochrome {
-            style.add_modifier(Modifier::BOLD)
-        } else {
-            style
-        }
-    }
-    pub fn code_string(&self) -> Style {
-        self.fg(self.colors.code_string)
-    }
-    pub fn code_comment(&self) -> Style {
-        self.fg(self.colors.code_comment).add_modifier(Modifier::ITALIC)
-    }
-    pub fn code_number(&self) -> Style {
-        self.fg(self.colors.code_number)
-    }
-    pub fn link(&self) -> Style {
-        self.fg(self.colors.link).add_modifier(Modifier::UNDERLINED)
-    }
-    pub fn quote(&self) -> Style {
-        self.fg(self.colors.quote).add_modifier(Modifier::ITALIC)
-    }
-    pub fn warning(&self) -> Style {
-        self.fg(self.colors.warning).add_modifier(Modifier::BOLD)
-    }
-    pub fn error(&self) -> Style {
-        self.fg(self.colors.error).add_modifier(Modifier::BOLD)
-    }
-    pub fn ok(&self) -> Style {
-        self.fg(self.colors.ok)
-    }
-    pub fn border(&self, focused: bool) -> Style {
-        if focused {
-            let style = self.fg(self.colors.border_focus);
-            if self.monochrome {
-                style.add_modifier(Modifier::BOLD)
-            } else {
-                style
-            }
-        } else {
-            self.fg(self.colors.border)
-        }
-    }
-    pub fn status(&self) -> Style {
-        let style = Style::default()
-            .fg(self.colors.status)
-            .bg(self.colors.status_background);
-        if self.monochrome {
-            style.add_modifier(Modifier::REVERSED)
-        } else {
-            style
-        }
-    }
-    pub fn selection(&self) -> Style {
-        let style = Style::default()
-            .fg(self.colors.selection)
-            .bg(self.colors.selection_background);
-        if self.monochrome {
-            style.add_modifier(Modifier::REVERSED)
-        } else {
-            style
-        }
+        let layers = built_in_layers(DEFAULT_THEME).unwrap_or_else(|| Layers {
+            palette: Palette::all_reset(),
+            syntax: SyntaxMap::new(),
+        });
+        Theme::from_layers(DEFAULT_THEME, &layers, no_color)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ratatui::style::{Modifier, Style};
 
     fn catalog_with(files: &[(&str, &str)]) -> (tempfile::TempDir, ThemeCatalog) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -402,8 +334,23 @@ mod tests {
     #[test]
     fn every_built_in_theme_sets_every_colour() {
         for (name, text) in BUILT_IN {
-            let mut palette = Palette::all_reset();
-            let parsed = apply(name, text, &mut palette).expect("built-in theme parses");
+            let mut layers = Layers {
+                palette: Palette::all_reset(),
+                syntax: SyntaxMap::new(),
+            };
+            let parsed = apply(name, text, &mut layers).expect("built-in theme parses");
+            for scope in [
+                "comment",
+                "string",
+                "constant.numeric",
+                "keyword",
+                "entity.name.function",
+            ] {
+                assert!(
+                    layers.syntax.keys().any(|k| k.split(',').any(|s| s.trim() == scope)),
+                    "{name} does not map '{scope}'"
+                );
+            }
             assert_eq!(parsed.name.as_deref(), Some(*name));
             let keys: Vec<&str> = parsed.colors.keys().map(|k| k.get_ref().as_str()).collect();
             for field in FIELDS {
@@ -448,6 +395,36 @@ mod tests {
         assert!(e.message.contains("unknown colour 'accnet'"), "{}", e.message);
         let e = catalog.load("syntax", false).expect_err("syntax");
         assert_eq!(e.line, 1, "{e}");
+    }
+
+    #[test]
+    fn a_user_file_maps_scopes_of_its_own_and_recolours_through_colour_fields() {
+        let (_dir, catalog) = catalog_with(&[
+            (
+                "dark.toml",
+                "[colors]\ncode_keyword = \"#010203\"\n[syntax]\n\"variable.parameter\" = \"red underline\"\n",
+            ),
+            ("bad.toml", "base = \"dark\"\n[syntax]\n\"keyword\" = \"blod\"\n"),
+        ]);
+        let theme = catalog.load("dark", false).expect("loads");
+        let rule = |selector: &str| theme.syntax.iter().find(|r| r.selector == selector).map(|r| r.style);
+        assert_eq!(
+            rule("variable.parameter"),
+            Some(Style::default().fg(Color::Red).add_modifier(Modifier::UNDERLINED))
+        );
+        let keyword = theme
+            .syntax
+            .iter()
+            .find(|r| r.selector.contains("keyword"))
+            .expect("keyword rule");
+        assert_eq!(
+            keyword.style.fg,
+            Some(Color::Rgb(1, 2, 3)),
+            "keywords follow code_keyword"
+        );
+        let e = catalog.load("bad", false).expect_err("a bad style");
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("'blod'"), "{}", e.message);
     }
 
     #[test]
