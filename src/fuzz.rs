@@ -206,6 +206,21 @@ fn markdown_renderer_and_sanitiser() {
         b"[x](y)",
         b"---\n",
         b"| a | b |\n",
+        b"|:--|--:|\n",
+        b"|",
+        b"===\n",
+        b"- [ ] ",
+        b"- [x] ",
+        b"~~",
+        b"[^1]",
+        b"[^1]: ",
+        b"[r]: http://r\n",
+        b"![alt](i.png)",
+        b"<!--",
+        b"-->",
+        b"<div>\n",
+        b"\\\n",
+        b"\r",
         b"    ",
         b"\t",
         b"\x1b[2J",
@@ -228,6 +243,16 @@ fn markdown_renderer_and_sanitiser() {
                     span.content,
                     "a control character reached the screen"
                 );
+            }
+        }
+        // Laid out at any width (tables too), nothing panics or overflows.
+        for width in [1, 9, 40] {
+            for block in &whole {
+                for row in block.rows(width) {
+                    // A wide character takes two columns even where one is
+                    // left for text (the frame clips that one column).
+                    assert!(row.width() <= width + 1, "a row wider than the pane");
+                }
             }
         }
         // Streamed in pieces, the incremental renderer gives the same lines.

@@ -10,6 +10,7 @@ mod replies;
 mod startup;
 pub mod store;
 pub mod terminal;
+mod warm_up;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -112,6 +113,9 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         .map_err(AppError::Store)?;
 
     let mut guard = terminal::TerminalGuard::new().map_err(AppError::Terminal)?;
+    // This thread draws: code in a language not ready yet is drawn plain
+    // until a background thread has made it ready.
+    ui::highlight::defer_cold_languages();
     let input_pause = Arc::new(InputPause::default());
     spawn_input(events.clone(), input_pause.clone());
     let _signals = spawn_signals(events.clone());
@@ -197,6 +201,7 @@ impl Runtime {
                 drawn_screen = Some(shown);
                 dirty = false;
                 self.warm_up_once_shown(state);
+                self.ready_code_languages();
             }
             if state.exit.is_some() {
                 return Ok(());
@@ -260,20 +265,6 @@ impl Runtime {
                 next = inbox.try_recv().ok();
             }
         }
-    }
-
-    /// The detectors compile their patterns and load the phone numbering
-    /// plans on first use (tens of milliseconds of CPU). Started in the
-    /// background once the chat screen shows its conversation, that work
-    /// neither delays the first frame nor makes the first send wait.
-    fn warm_up_once_shown(&mut self, state: &State) {
-        if self.warmed_up || !matches!(state.screen, Screen::Chat) || state.opening.is_some() {
-            return;
-        }
-        self.warmed_up = true;
-        let _ = std::thread::Builder::new()
-            .name("sotto-warm-up".into())
-            .spawn(crate::redact::warm_up);
     }
 
     /// Brings the state's clock up to now (and with it checkpoints, fading

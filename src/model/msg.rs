@@ -26,6 +26,9 @@ pub enum Msg {
     Tick {
         now: crate::time::Timestamp,
     },
+    /// Code languages the screen asked for were made ready in the
+    /// background: code drawn plain until now can be drawn in colour.
+    CodeColoursReady,
     /// The terminal cannot be read any more.
     InputFailed(String),
     /// SIGTERM or SIGHUP (a closed SSH session): stop the reply, keep what
@@ -240,6 +243,7 @@ impl std::fmt::Debug for Msg {
             Msg::Mouse(_) => "Mouse",
             Msg::Resize { .. } => "Resize",
             Msg::Tick { .. } => "Tick",
+            Msg::CodeColoursReady => "CodeColoursReady",
             Msg::Terminate => "Terminate",
             Msg::InputFailed(_) => "InputFailed",
             Msg::ScrollResolved { .. } => "ScrollResolved",

@@ -47,7 +47,7 @@ impl Laid {
 /// conversation, a lock) they are overwritten, not just freed.
 #[derive(Default)]
 pub struct ChatCache {
-    key: (u64, usize, String, bool, usize),
+    key: (u64, usize, String, bool, usize, u64),
     laid: Vec<Option<Laid>>,
 }
 
@@ -88,6 +88,8 @@ impl ChatCache {
             state.theme.name.clone(),
             state.show_timestamps,
             state.redaction_map.len(),
+            // Code drawn plain until its language was ready goes in colour.
+            super::highlight::generation(),
         );
         if self.key != key {
             self.key = key;

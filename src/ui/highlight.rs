@@ -8,8 +8,19 @@
 //! and a [`CodeHighlighter`] carries the parser's state from line to line, so
 //! a finished line is highlighted once. The text is already sanitised; this
 //! only picks styles.
+//!
+//! Compiling a language costs tens of milliseconds and megabytes (bash: about
+//! 35 ms and 13 MB the first time), too much for a frame. So the chat screen
+//! asks for deferral ([`defer_cold_languages`]): a block in a language not
+//! ready yet is drawn plain and the language is noted; the runtime makes the
+//! noted languages ready on a thread of its own ([`take_wanted`], [`warm`])
+//! and the screen is drawn again in colour ([`generation`] changes).
+//! Everything else (tests, benchmarks, exports) highlights at once.
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ratatui::style::Style;
@@ -33,18 +44,63 @@ fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(two_face::syntax::extra_newlines)
 }
 
-/// The language an info string names (`rust`, `py`, `c++`, `Dockerfile`,
-/// `sh`...), if sotto knows it.
-fn language(info: &str) -> Option<&'static SyntaxReference> {
+/// Languages made ready (by their info-string token).
+static WARM: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+/// Changes each time languages are made ready.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Whether this thread draws cold languages plain (the chat screen).
+    static DEFER: Cell<bool> = const { Cell::new(false) };
+    /// Cold languages this thread drew plain, to be made ready.
+    static WANTED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// From now on, this thread draws code in a language not ready yet plain,
+/// and notes the language for [`take_wanted`].
+pub fn defer_cold_languages() {
+    DEFER.with(|d| d.set(true));
+}
+
+/// The languages this thread drew plain since the last call.
+pub fn take_wanted() -> Vec<String> {
+    WANTED.with(|w| std::mem::take(&mut *w.borrow_mut()).into_iter().collect())
+}
+
+/// Changes whenever [`warm`] has made languages ready: what was drawn
+/// plain for want of them can be drawn again.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Makes `tokens`' languages ready: loads the syntax set and compiles each
+/// language's main patterns by parsing a sample. For a background thread.
+pub fn warm(tokens: &[String]) {
+    const SAMPLE: &str = "x = 1 # note\nlet f = foo(\"s\", 'c', 2.5) // note\nif (a) { return b; } /* c */\n";
+    for token in tokens {
+        if let Some(syntax) = language(token) {
+            let mut state = ParseState::new(syntax);
+            for line in SAMPLE.split_inclusive('\n') {
+                if state.parse_line(line, syntaxes()).is_err() {
+                    break;
+                }
+            }
+        }
+        WARM.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone());
+    }
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The token of an info string that names its language (`rust`, `c++`,
+/// `Dockerfile`...), lower-cased, with common aliases mapped; None for none
+/// or for plain text.
+fn token(info: &str) -> Option<String> {
     let token = info
         .split([' ', ',', '{'])
         .next()
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if token.is_empty() {
-        return None;
-    }
     let token = match token.as_str() {
         "shell" | "console" | "zsh" | "shellsession" | "sh-session" | "ksh" => "bash",
         "jsx" | "mjs" | "cjs" | "node" => "js",
@@ -53,12 +109,28 @@ fn language(info: &str) -> Option<&'static SyntaxReference> {
         "patch" => "diff",
         "csharp" => "cs",
         "objc" | "objective-c" => "m",
-        "text" | "txt" | "plain" | "plaintext" => return None,
+        "" | "text" | "txt" | "plain" | "plaintext" => return None,
         other => other,
     };
+    // An info string is the reply's text: a token is short or it is none.
+    (token.len() <= 32).then(|| token.to_owned())
+}
+
+/// The language a token names, if sotto knows it.
+fn language(token: &str) -> Option<&'static SyntaxReference> {
     let set = syntaxes();
     set.find_syntax_by_token(token)
-        .or_else(|| set.find_syntax_by_name(info.trim()))
+        .or_else(|| set.find_syntax_by_name(token))
+}
+
+/// Whether a block in `token`'s language is drawn in colour now; if not,
+/// the language is noted as wanted.
+fn ready(token: &str) -> bool {
+    if !DEFER.with(Cell::get) || WARM.lock().unwrap_or_else(|p| p.into_inner()).contains(token) {
+        return true;
+    }
+    WANTED.with(|w| w.borrow_mut().insert(token.to_owned()));
+    false
 }
 
 /// A theme's `[syntax]` rules as a syntect theme. Each rule's foreground
@@ -147,10 +219,13 @@ impl CodeHighlighter {
         let compiled = compiled(theme);
         let mut styles = vec![base];
         styles.extend(compiled.rules.iter().map(|rule| base.patch(rule.style)));
-        let parser = language(info).map(|syntax| {
-            let highlight = HighlightState::new(&Highlighter::new(&compiled.theme), ScopeStack::new());
-            (ParseState::new(syntax), highlight, compiled)
-        });
+        let parser = token(info)
+            .filter(|t| ready(t))
+            .and_then(|t| language(&t))
+            .map(|syntax| {
+                let highlight = HighlightState::new(&Highlighter::new(&compiled.theme), ScopeStack::new());
+                (ParseState::new(syntax), highlight, compiled)
+            });
         CodeHighlighter { base, styles, parser }
     }
 
@@ -253,9 +328,13 @@ mod tests {
             "jsx",
             "tsx",
         ] {
-            assert!(language(info).is_some(), "'{info}' is not known");
+            assert!(
+                token(info).and_then(|t| language(&t)).is_some(),
+                "'{info}' is not known"
+            );
         }
-        assert!(language("").is_none() && language("text").is_none() && language("klingon").is_none());
+        assert!(token("").is_none() && token("text").is_none());
+        assert!(token("klingon").and_then(|t| language(&t)).is_none());
     }
 
     #[test]
@@ -283,6 +362,29 @@ mod tests {
                 .all(|s| s.style.fg.is_none_or(|c| c == ratatui::style::Color::Reset))
         );
         assert!(spans[0].style.add_modifier.contains(ratatui::style::Modifier::ITALIC));
+    }
+
+    #[test]
+    fn where_deferred_a_cold_language_is_drawn_plain_then_in_colour_once_ready() {
+        // Deferral is per thread: this test's alone. Lua is no other test's.
+        defer_cold_languages();
+        let theme = Theme::fallback(false);
+        let line = "local x = 1 -- note";
+        assert_eq!(
+            CodeHighlighter::new("lua", &theme).line(line).len(),
+            1,
+            "plain while cold"
+        );
+        assert_eq!(take_wanted(), ["lua"]);
+        assert!(take_wanted().is_empty(), "taken once");
+        let before = generation();
+        warm(&["lua".to_owned()]);
+        assert!(generation() > before);
+        assert!(
+            CodeHighlighter::new("lua", &theme).line(line).len() > 1,
+            "coloured once ready"
+        );
+        assert!(take_wanted().is_empty());
     }
 
     #[test]

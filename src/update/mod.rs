@@ -46,6 +46,8 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             state.viewport = (width, height);
             (Vec::new(), true)
         }
+        // Only a redraw: the chat pane lays code out again in colour.
+        Msg::CodeColoursReady => (Vec::new(), true),
         Msg::Tick { now } => {
             state.clock = now;
             if state.last_activity.as_unix_ms() == 0 {

@@ -496,16 +496,26 @@ fn a_streamed_reply_shows_its_table_as_a_table_and_its_code_in_colour() {
     assert!(shown.contains("[1] python"), "{shown}");
     assert!(shown.contains("def greet(name: str) -> str:"), "{shown}");
     // Colours a prose row has too (borders, the text colour) do not count.
-    let prose = colours_on_the_row_with(&screen, "Here you go:");
-    let colours: Vec<String> = colours_on_the_row_with(&screen, "def greet")
-        .difference(&prose)
-        .cloned()
-        .collect();
-    assert!(
-        colours.len() >= 3,
-        "the code line has {} colours: {colours:?}",
-        colours.len()
-    );
+    // The language is made ready in the background: the code may show
+    // plain for a moment, then in colour.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let prose = colours_on_the_row_with(&screen, "Here you go:");
+        let colours: Vec<String> = colours_on_the_row_with(&screen, "def greet")
+            .difference(&prose)
+            .cloned()
+            .collect();
+        if colours.len() >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the code line has {} colours: {colours:?}\n{}",
+            colours.len(),
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }

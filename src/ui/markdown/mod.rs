@@ -70,6 +70,9 @@ impl Block {
 pub struct MarkdownView {
     first_code_number: usize,
     theme: String,
+    /// The highlighter's generation the blocks were drawn with: code drawn
+    /// plain while its language was not ready is drawn again once it is.
+    colours: u64,
     /// Counts renders from scratch, so a cache of wrapped lines knows when
     /// the done blocks were replaced rather than extended.
     epoch: u64,
@@ -108,13 +111,15 @@ impl MarkdownView {
             && self.scanned <= source.len()
             && source.is_char_boundary(self.scanned)
             && self.theme == theme.name
-            && self.first_code_number == first_code_number;
+            && self.first_code_number == first_code_number
+            && self.colours == crate::ui::highlight::generation();
         if !appended {
             let epoch = self.epoch + 1;
             self.forget();
             self.epoch = epoch;
             self.first_code_number = first_code_number;
             self.theme = theme.name.clone();
+            self.colours = crate::ui::highlight::generation();
         }
         while let Some(newline) = source[self.scanned..].find('\n') {
             let start = self.scanned;
