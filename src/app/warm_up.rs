@@ -27,7 +27,7 @@ impl Runtime {
     /// costs tens of milliseconds, too much for a frame): compile the
     /// languages on a thread of their own, then draw again in colour.
     pub(super) fn ready_code_languages(&self) {
-        let wanted = ui::highlight::take_wanted();
+        let mut wanted = ui::highlight::take_wanted();
         if wanted.is_empty() {
             return;
         }
@@ -36,6 +36,10 @@ impl Runtime {
             .name("sotto-code-colours".into())
             .spawn(move || {
                 ui::highlight::warm(&wanted);
+                // Info strings are the reply's text: not left in freed memory.
+                for token in &mut wanted {
+                    zeroize::Zeroize::zeroize(token);
+                }
                 let _ = events.send(Event::Msg(Msg::CodeColoursReady));
             });
     }

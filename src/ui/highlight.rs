@@ -44,7 +44,8 @@ fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(two_face::syntax::extra_newlines)
 }
 
-/// Languages made ready (by their info-string token).
+/// Languages made ready, by their syntax's name (a public name such as
+/// "Python": nothing of a reply is kept here).
 static WARM: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 /// Changes each time languages are made ready.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -85,8 +86,10 @@ pub fn warm(tokens: &[String]) {
                     break;
                 }
             }
+            WARM.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(syntax.name.clone());
         }
-        WARM.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone());
     }
     GENERATION.fetch_add(1, Ordering::AcqRel);
 }
@@ -123,11 +126,19 @@ fn language(token: &str) -> Option<&'static SyntaxReference> {
         .or_else(|| set.find_syntax_by_name(token))
 }
 
-/// Whether a block in `token`'s language is drawn in colour now; if not,
-/// the language is noted as wanted.
+/// Whether a block in `token`'s language can be drawn now without compiling
+/// anything (ready, or not a language sotto knows); if not, the token is
+/// noted as wanted. Before the syntax set is loaded, no token is known.
 fn ready(token: &str) -> bool {
-    if !DEFER.with(Cell::get) || WARM.lock().unwrap_or_else(|p| p.into_inner()).contains(token) {
+    if !DEFER.with(Cell::get) {
         return true;
+    }
+    if SYNTAXES.get().is_some() {
+        match language(token) {
+            None => return true,
+            Some(syntax) if WARM.lock().unwrap_or_else(|p| p.into_inner()).contains(&syntax.name) => return true,
+            Some(_) => {}
+        }
     }
     WANTED.with(|w| w.borrow_mut().insert(token.to_owned()));
     false
