@@ -143,6 +143,7 @@ fn streaming(bin: &Path, scratch: &Path, runs: usize) {
     )
     .expect("the config");
     let mut times = Vec::new();
+    let mut firsts = Vec::new();
     for _ in 0..runs {
         let mut command = sotto(bin, &home, &scratch.join("no-vault"));
         command.arg("--incognito").arg("--config").arg(&config);
@@ -162,18 +163,45 @@ fn streaming(bin: &Path, scratch: &Path, runs: usize) {
         std::thread::sleep(Duration::from_secs(1));
         let sent = Instant::now();
         terminal.send("go\r");
+        // The first frame with any token of the reply on it.
+        let first = loop {
+            let Some((at, chunk)) = terminal.next_chunk(Duration::from_secs(30)) else {
+                panic!("streaming: no token shown:\n{}", screen.screen().contents());
+            };
+            screen.process(&chunk);
+            let contents = screen.screen().contents();
+            if contents
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'w' && w[1].is_ascii_digit())
+            {
+                break at;
+            }
+        };
         let shown = wait_for(&mut terminal, &mut screen, "LASTTOKEN");
+        firsts.push((first - sent).as_secs_f64() * 1e3);
         times.push((shown - sent).as_secs_f64() * 1e3);
         terminal.send("\x03");
         let status = terminal.wait(Duration::from_secs(30));
         assert!(status.success(), "streaming: sotto ended with {status}");
     }
-    times.sort_by(f64::total_cmp);
     println!(
-        "{TOKENS} streamed tokens: Enter → last token on screen {:.1} ms (min {:.1}, max {:.1})",
+        "  each run, Enter → first tokens / last token (ms): {}",
+        firsts
+            .iter()
+            .zip(&times)
+            .map(|(f, t)| format!("{f:.0}/{t:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    times.sort_by(f64::total_cmp);
+    firsts.sort_by(f64::total_cmp);
+    println!(
+        "{TOKENS} streamed tokens: Enter → last token on screen {:.1} ms (min {:.1}, max {:.1}); first tokens {:.1} ms",
         times[times.len() / 2],
         times[0],
-        times[times.len() - 1]
+        times[times.len() - 1],
+        firsts[firsts.len() / 2]
     );
 }
 
