@@ -191,8 +191,16 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
 /// `width` columns. Always at least one row.
 pub fn wrap_styled(line: &StyledLine, width: usize) -> Vec<Line<'static>> {
     if let Some(c) = line.fill {
+        // A rule inside a quote or a list keeps the quote's bars or the hang.
         let style = line.spans.first().map_or(Style::default(), |s| s.style);
-        return vec![Line::from(Span::styled(c.to_string().repeat(width.max(1)), style))];
+        let mut spans = if spans_width(&line.first) < width {
+            line.first.clone()
+        } else {
+            Vec::new()
+        };
+        let left = width.saturating_sub(spans_width(&spans)).max(1);
+        spans.push(Span::styled(c.to_string().repeat(left), style));
+        return vec![Line::from(spans)];
     }
     let prefix_width = spans_width(&line.first).max(spans_width(&line.rest));
     // A prefix wider than the pane would leave no room: drop it.

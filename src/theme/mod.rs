@@ -180,7 +180,7 @@ fn apply(file: &str, text: &str, layers: &mut Layers) -> Result<ThemeFile, Theme
         syntax::check(selector.get_ref(), spec.get_ref()).map_err(|message| error(selector.span().start, message))?;
         layers
             .syntax
-            .insert(selector.get_ref().trim().to_owned(), spec.get_ref().clone());
+            .set(selector.get_ref().trim().to_owned(), spec.get_ref().clone());
     }
     Ok(parsed)
 }
@@ -347,7 +347,10 @@ mod tests {
                 "entity.name.function",
             ] {
                 assert!(
-                    layers.syntax.keys().any(|k| k.split(',').any(|s| s.trim() == scope)),
+                    layers
+                        .syntax
+                        .selectors()
+                        .any(|k| k.split(',').any(|s| s.trim() == scope)),
                     "{name} does not map '{scope}'"
                 );
             }
@@ -422,6 +425,13 @@ mod tests {
             Some(Color::Rgb(1, 2, 3)),
             "keywords follow code_keyword"
         );
+        // An equal match: the user's rule comes first, so it wins.
+        let first = theme.syntax.iter().position(|r| r.selector == "variable.parameter");
+        let built_in = theme
+            .syntax
+            .iter()
+            .position(|r| r.selector.starts_with("variable.parameter,"));
+        assert!(first < built_in, "{:?}", theme.syntax);
         let e = catalog.load("bad", false).expect_err("a bad style");
         assert_eq!(e.line, 3);
         assert!(e.message.contains("'blod'"), "{}", e.message);

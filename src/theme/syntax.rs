@@ -9,7 +9,6 @@
 //! the code block's own colour. Under `NO_COLOR` the colours go and the
 //! modifiers stay, so keywords still stand out in bold.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -24,8 +23,27 @@ pub struct SyntaxRule {
 }
 
 /// The `[syntax]` entries as written, laid over one another (built-in theme,
-/// then the user's file); resolved against the palette once loading is done.
-pub(super) type SyntaxMap = BTreeMap<String, String>;
+/// then the user's file) in the order they were laid: an entry for a
+/// selector already there replaces it and moves to the end. Resolved
+/// against the palette once loading is done.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SyntaxMap(Vec<(String, String)>);
+
+impl SyntaxMap {
+    pub fn new() -> Self {
+        SyntaxMap(Vec::new())
+    }
+
+    pub fn set(&mut self, selector: String, spec: String) {
+        self.0.retain(|(s, _)| *s != selector);
+        self.0.push((selector, spec));
+    }
+
+    #[cfg(test)]
+    pub fn selectors(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(s, _)| s)
+    }
+}
 
 const MODIFIERS: &[(&str, Modifier)] = &[
     ("bold", Modifier::BOLD),
@@ -62,9 +80,14 @@ pub(super) fn check(selector: &str, spec: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The rules of `map`, with palette names replaced by the palette's colours.
+/// The rules of `map`, with palette names replaced by the palette's colours,
+/// the last laid first: where two selectors match a token equally well, the
+/// highlighter takes the first, so the user's file wins over the theme it
+/// overrides.
 pub(super) fn resolve(map: &SyntaxMap, palette: &Palette, monochrome: bool) -> Vec<SyntaxRule> {
-    map.iter()
+    map.0
+        .iter()
+        .rev()
         .map(|(selector, spec)| {
             let mut style = Style::default();
             for word in spec.split_whitespace() {
@@ -106,7 +129,8 @@ mod tests {
     fn palette_names_resolve_and_no_color_keeps_only_modifiers() {
         let mut palette = Palette::all_reset();
         palette.code_keyword = Color::Rgb(1, 2, 3);
-        let map: SyntaxMap = [("keyword".to_owned(), "code_keyword bold".to_owned())].into();
+        let mut map = SyntaxMap::new();
+        map.set("keyword".to_owned(), "code_keyword bold".to_owned());
         let rules = resolve(&map, &palette, false);
         assert_eq!(
             rules[0].style,

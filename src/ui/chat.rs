@@ -298,6 +298,9 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
             laid.markdown.update(&shown, theme, entry.first_code);
             let done = laid.markdown.done_blocks();
             if laid.done_epoch != laid.markdown.epoch() || done.len() < laid.done_count {
+                for row in &mut laid.done_rows {
+                    zeroize_spans(&mut row.spans);
+                }
                 laid.done_rows.clear();
                 laid.done_count = 0;
                 laid.done_epoch = laid.markdown.epoch();
@@ -335,6 +338,9 @@ fn lay_out(laid: &mut Laid, entry: &Entry, state: &State, width: usize) {
         }
     }
     rows.push(Line::default());
+    for row in &mut laid.rows {
+        zeroize_spans(&mut row.spans);
+    }
     laid.rows = rows;
     laid.text_len = entry.text.len();
     laid.state = Some(entry.state);

@@ -20,7 +20,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ratatui::style::Style;
@@ -49,6 +49,9 @@ fn syntaxes() -> &'static SyntaxSet {
 static WARM: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 /// Changes each time languages are made ready.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// A warm-up is under way: languages noted meanwhile wait for the next one,
+/// so frames drawn during one do not start more threads compiling the same.
+static WARMING: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// Whether this thread draws cold languages plain (the chat screen).
@@ -63,9 +66,17 @@ pub fn defer_cold_languages() {
     DEFER.with(|d| d.set(true));
 }
 
-/// The languages this thread drew plain since the last call.
+/// The languages this thread drew plain, to hand to [`warm`]; none while a
+/// warm-up is under way (they are kept for the next call).
 pub fn take_wanted() -> Vec<String> {
-    WANTED.with(|w| std::mem::take(&mut *w.borrow_mut()).into_iter().collect())
+    if WARMING.load(Ordering::Acquire) {
+        return Vec::new();
+    }
+    let wanted: Vec<String> = WANTED.with(|w| std::mem::take(&mut *w.borrow_mut()).into_iter().collect());
+    if !wanted.is_empty() {
+        WARMING.store(true, Ordering::Release);
+    }
+    wanted
 }
 
 /// Changes whenever [`warm`] has made languages ready: what was drawn
@@ -77,6 +88,15 @@ pub fn generation() -> u64 {
 /// Makes `tokens`' languages ready: loads the syntax set and compiles each
 /// language's main patterns by parsing a sample. For a background thread.
 pub fn warm(tokens: &[String]) {
+    // Even if compiling panics, the next warm-up may start.
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            GENERATION.fetch_add(1, Ordering::AcqRel);
+            WARMING.store(false, Ordering::Release);
+        }
+    }
+    let _done = Done;
     const SAMPLE: &str = "x = 1 # note\nlet f = foo(\"s\", 'c', 2.5) // note\nif (a) { return b; } /* c */\n";
     for token in tokens {
         if let Some(syntax) = language(token) {
@@ -252,8 +272,8 @@ impl CodeHighlighter {
         // The `newlines` syntaxes expect each line with its newline.
         let with_newline = format!("{line}\n");
         let Ok(ops) = parse.parse_line(&with_newline, syntaxes()) else {
-            // A pattern the engine gave up on (its backtracking limit): the
-            // rest of the block is shown plain rather than wrong.
+            // The parser's own error (a syntax definition it cannot follow):
+            // the rest of the block is shown plain rather than wrong.
             self.parser = None;
             return plain();
         };

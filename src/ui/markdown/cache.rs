@@ -82,6 +82,7 @@ impl HighlightCache {
 
     fn forget_from(&mut self, k: usize) {
         for mut block in self.blocks.drain(k.min(self.blocks.len())..) {
+            block.info.zeroize();
             for (text, spans) in &mut block.lines {
                 text.zeroize();
                 zeroize_spans(spans);

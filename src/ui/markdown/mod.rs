@@ -12,55 +12,49 @@
 //! cuts depend only on the text before them, so rendering in pieces gives
 //! exactly what rendering the whole text at once gives.
 
+mod block;
 mod cache;
 mod fence;
+mod links;
 mod parts;
 mod render;
 mod table;
 
 use std::collections::BTreeMap;
 
-use ratatui::text::{Line, Span};
 use zeroize::Zeroize;
 
-use crate::model::wrap::{StyledLine, wrap_styled};
 use crate::theme::Theme;
 
+pub use block::Block;
 use cache::HighlightCache;
 use fence::OpenFence;
+use links::zeroize_links;
 use parts::Cuts;
 use render::Context;
 pub use table::Table;
 
-/// One drawn element of a reply: a line (wrapped at draw time) or a table
-/// (laid out at draw time).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Block {
-    Line(StyledLine),
-    Table(Table),
+/// A finished part of the text.
+struct Part {
+    /// Where it ends in the text (it starts where the one before ended).
+    end: usize,
+    code_blocks: usize,
+    /// Its blocks among the view's finished blocks.
+    blocks: std::ops::Range<usize>,
+    /// The link reference definitions it holds, and the labels it used
+    /// without defining them (normalised).
+    definitions: Vec<(String, String)>,
+    asked: Vec<String>,
 }
 
-impl Block {
-    /// The rows of the block at `width` columns.
-    pub fn rows(&self, width: usize) -> Vec<Line<'static>> {
-        match self {
-            Block::Line(line) => wrap_styled(line, width),
-            Block::Table(table) => table.rows(width),
+impl Part {
+    fn zeroize(&mut self) {
+        for (label, url) in &mut self.definitions {
+            label.zeroize();
+            url.zeroize();
         }
-    }
-
-    /// Every span of text the block holds.
-    pub fn spans(&self) -> Box<dyn Iterator<Item = &Span<'static>> + '_> {
-        match self {
-            Block::Line(line) => Box::new(line.first.iter().chain(&line.rest).chain(&line.spans)),
-            Block::Table(table) => Box::new(table.spans()),
-        }
-    }
-
-    pub fn zeroize(&mut self) {
-        match self {
-            Block::Line(line) => line.zeroize(),
-            Block::Table(table) => table.zeroize(),
+        for label in &mut self.asked {
+            label.zeroize();
         }
     }
 }
@@ -81,15 +75,13 @@ pub struct MarkdownView {
     /// Blocks of the finished parts: they never change while the text only
     /// grows (and no link definition arrives).
     done: Vec<Block>,
-    /// Where each finished part ends, and how many code blocks it opened.
-    parts: Vec<(usize, usize)>,
+    /// The finished parts, in order.
+    parts: Vec<Part>,
     /// Where the growing part starts.
     stable: usize,
     /// Complete lines up to here have been read by `cuts`.
     scanned: usize,
     cuts: Cuts,
-    /// Link reference definitions each finished part holds, in order.
-    part_links: Vec<Vec<(String, String)>>,
     /// The definitions of the whole text, first of a label first, which
     /// every part was rendered with (a link may use one defined below it).
     done_links: BTreeMap<String, String>,
@@ -106,7 +98,8 @@ impl MarkdownView {
     pub fn update(&mut self, source: &str, theme: &Theme, first_code_number: usize) {
         // A lone carriage return ends a line for the parser; as a newline it
         // does for the cuts too. The result only grows as `source` does.
-        let source = &*newlines(source);
+        let normalised = newlines(source);
+        let source = &*normalised;
         let appended = source.len() >= self.source_len
             && self.scanned <= source.len()
             && source.is_char_boundary(self.scanned)
@@ -128,11 +121,17 @@ impl MarkdownView {
             if self.fence.is_some() {
                 self.fence_line(line, end, theme);
             } else {
-                if start > self.stable
-                    && self.cuts.candidate(line)
-                    && parts::starts_top_level_block(&source[self.stable..end], start - self.stable)
-                {
+                if start - self.stable >= parts::MAX_PART {
                     self.finish_part(source, start, theme);
+                    self.cuts.cut(start);
+                } else if self.cuts.candidate(line, self.stable, start) {
+                    self.cuts.asked(end - self.stable);
+                    if parts::starts_top_level_block(&source[self.stable..end], start - self.stable) {
+                        self.finish_part(source, start, theme);
+                        self.cuts.cut(start);
+                    } else {
+                        self.cuts.refused(self.stable, start);
+                    }
                 }
                 if start == self.stable
                     && let Some(opening) = fence::opens(line)
@@ -146,46 +145,85 @@ impl MarkdownView {
             self.cuts.advance(line);
             self.scanned = end;
         }
-        let tail_links = self.render_tail(source, theme);
+        let mut tail_links = self.render_tail(source, theme);
         let mut links = BTreeMap::new();
-        for (label, url) in self.part_links.iter().flatten().chain(&tail_links) {
+        for (label, url) in self.parts.iter().flat_map(|p| &p.definitions).chain(&tail_links) {
             links.entry(label.clone()).or_insert_with(|| url.clone());
         }
+        for (label, url) in &mut tail_links {
+            label.zeroize();
+            url.zeroize();
+        }
         if links != self.done_links {
-            // Rare: a definition arrived (or changed as it streams in).
+            // Rare: a definition arrived (or changes as it streams in).
             let old = std::mem::replace(&mut self.done_links, links);
+            let mut changed: Vec<String> = old
+                .iter()
+                .filter(|(label, url)| self.done_links.get(*label) != Some(*url))
+                .map(|(label, _)| label.clone())
+                .chain(
+                    self.done_links
+                        .keys()
+                        .filter(|label| !old.contains_key(*label))
+                        .cloned(),
+                )
+                .collect();
+            self.render_again_where_used(source, theme, &changed);
             zeroize_links(old);
-            self.render_done_again(source, theme);
+            for label in &mut changed {
+                label.zeroize();
+            }
             self.render_tail(source, theme);
+        } else {
+            zeroize_links(links);
         }
         self.source_len = source.len();
+        if let std::borrow::Cow::Owned(mut copy) = normalised {
+            copy.zeroize();
+        }
     }
 
-    /// What a part's render needs; `separated` when blocks come before it.
-    fn context<'a>(&'a self, theme: &'a Theme, separated: bool, first_code: usize) -> Context<'a> {
+    /// What a part's render needs; `separated` when blocks come before it,
+    /// `earlier` the definitions of the parts before it.
+    fn context<'a>(
+        &'a self,
+        theme: &'a Theme,
+        separated: bool,
+        first_code: usize,
+        earlier: &'a BTreeMap<String, String>,
+    ) -> Context<'a> {
         Context {
             theme,
             first_code,
             separated,
             links: &self.done_links,
+            earlier,
         }
     }
 
     fn next_code_number(&self) -> usize {
-        self.first_code_number + self.parts.iter().map(|(_, codes)| codes).sum::<usize>()
+        self.first_code_number + self.parts.iter().map(|p| p.code_blocks).sum::<usize>()
     }
 
     /// The growing part ends at `end`: render it a last time and keep it.
     fn finish_part(&mut self, source: &str, end: usize, theme: &Theme) {
         let mut cache = std::mem::take(&mut self.cache);
         cache.begin();
-        let context = self.context(theme, !self.done.is_empty(), self.next_code_number());
+        let earlier = self.earlier_definitions(self.parts.len());
+        let context = self.context(theme, !self.done.is_empty(), self.next_code_number(), &earlier);
         let rendered = render::render(&source[self.stable..end], &context, &mut cache);
+        zeroize_links(earlier);
         cache.clear();
         self.cache = cache;
+        let first = self.done.len();
         self.done.extend(rendered.blocks);
-        self.parts.push((end, rendered.code_blocks));
-        self.part_links.push(rendered.definitions);
+        self.parts.push(Part {
+            end,
+            code_blocks: rendered.code_blocks,
+            blocks: first..self.done.len(),
+            definitions: rendered.definitions,
+            asked: rendered.asked,
+        });
         self.stable = end;
     }
 
@@ -195,42 +233,19 @@ impl MarkdownView {
         let Some(open) = &mut self.fence else { return };
         if open.closed_by(line) {
             self.done.push(render::code::footer(theme, Vec::new()));
+            self.parts.push(Part {
+                end,
+                code_blocks: 1,
+                blocks: open.first_block..self.done.len(),
+                definitions: Vec::new(),
+                asked: Vec::new(),
+            });
             self.fence = None;
-            self.parts.push((end, 1));
-            self.part_links.push(Vec::new());
             self.stable = end;
         } else {
             let block = open.line(line, theme);
             self.done.push(block);
         }
-    }
-
-    /// A link definition arrived: the finished parts may use it.
-    fn render_done_again(&mut self, source: &str, theme: &Theme) {
-        // An open fence's blocks hold no links: they are kept as they are.
-        let fence_blocks = match &self.fence {
-            Some(open) => self.done.split_off(open.first_block.min(self.done.len())),
-            None => Vec::new(),
-        };
-        let mut done = Vec::new();
-        let mut start = 0;
-        let mut first_code = self.first_code_number;
-        for &(end, codes) in &self.parts {
-            let context = self.context(theme, !done.is_empty(), first_code);
-            let rendered = render::render(&source[start..end], &context, &mut HighlightCache::default());
-            done.extend(rendered.blocks);
-            first_code += codes;
-            start = end;
-        }
-        for block in &mut self.done {
-            block.zeroize();
-        }
-        if let Some(open) = &mut self.fence {
-            open.first_block = done.len();
-        }
-        done.extend(fence_blocks);
-        self.done = done;
-        self.epoch += 1;
     }
 
     /// Renders the growing part; returns the link definitions it holds.
@@ -245,8 +260,10 @@ impl MarkdownView {
         }
         let mut cache = std::mem::take(&mut self.cache);
         cache.begin();
-        let context = self.context(theme, !self.done.is_empty(), self.next_code_number());
+        let earlier = self.earlier_definitions(self.parts.len());
+        let context = self.context(theme, !self.done.is_empty(), self.next_code_number(), &earlier);
         let rendered = render::render(&source[self.stable..], &context, &mut cache);
+        zeroize_links(earlier);
         self.cache = cache;
         self.tail = rendered.blocks;
         self.tail_code_blocks = rendered.code_blocks;
@@ -264,9 +281,8 @@ impl MarkdownView {
             block.zeroize();
         }
         zeroize_links(std::mem::take(&mut self.done_links));
-        for (mut label, mut url) in std::mem::take(&mut self.part_links).into_iter().flatten() {
-            label.zeroize();
-            url.zeroize();
+        for part in &mut self.parts {
+            part.zeroize();
         }
         self.cache.clear();
         *self = MarkdownView {
@@ -292,22 +308,18 @@ impl MarkdownView {
 
     /// How many code blocks the text opens (complete or not).
     pub fn code_blocks(&self) -> usize {
-        self.parts.iter().map(|(_, codes)| codes).sum::<usize>() + self.tail_code_blocks
+        self.parts.iter().map(|p| p.code_blocks).sum::<usize>() + self.tail_code_blocks
     }
 }
 
 fn newlines(text: &str) -> std::borrow::Cow<'_, str> {
     if text.contains('\r') {
-        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+        let mut crlf = text.replace("\r\n", "\n");
+        let lone = crlf.replace('\r', "\n");
+        crlf.zeroize();
+        std::borrow::Cow::Owned(lone)
     } else {
         std::borrow::Cow::Borrowed(text)
-    }
-}
-
-fn zeroize_links(links: BTreeMap<String, String>) {
-    for (mut label, mut url) in links {
-        label.zeroize();
-        url.zeroize();
     }
 }
 

@@ -10,41 +10,63 @@
 //! further down starts a list of its own. Fenced code and HTML blocks that
 //! run on are the parser's to know, which is why it is asked. The one thing
 //! that does reach back, a link reference definition below its use, is
-//! taken from each part's parse and handed to every part.
+//! taken from each part's parse and handed to every part; and no cut is
+//! made right after a definition's line, whose title may go on below.
 
 use pulldown_cmark::{Event, Parser};
 
 use crate::model::code_blocks::MARKDOWN;
 
+/// A part grows to at most this many bytes. Past it (a list or a quote of
+/// thousands of lines: no model writes that, a hostile server might) the
+/// part is cut at the next line end, parser or not, so a delta never parses
+/// more than this. The price, only there: a list split there shows as two.
+pub(super) const MAX_PART: usize = 32 * 1024;
+
 /// The line-by-line state of the cut finder.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Cuts {
-    /// Inside what looks like a top-level fenced code block. Only a shortcut
-    /// (the parser decides): no cut is tried until the fence closes.
-    fence: Option<(char, usize)>,
+    /// A cut is not tried before this offset: each failed try parses the
+    /// whole growing part, so after one the next waits until the part has
+    /// grown by a quarter (the tries then cost a few times the part's size
+    /// in all, not its size times its lines).
+    next_try: usize,
+    /// The line before could be a link reference definition, whose title
+    /// may continue on the next lines: no cut right after it.
+    after_definition: bool,
+    /// Bytes the parser has read to decide cuts (for the tests).
+    pub(super) parsed: usize,
 }
 
 impl Cuts {
-    /// Whether a part could end before `line`, pending the parser's word.
-    pub fn candidate(&self, line: &str) -> bool {
-        self.fence.is_none() && line.chars().next().is_some_and(|c| !c.is_whitespace())
+    /// Whether a part starting at `stable` could end before the line at
+    /// `start`, pending the parser's word.
+    pub fn candidate(&self, line: &str, stable: usize, start: usize) -> bool {
+        start > stable
+            && start >= self.next_try
+            && !self.after_definition
+            && line.chars().next().is_some_and(|c| !c.is_whitespace())
+    }
+
+    /// The parser was asked about `bytes` of text.
+    pub fn asked(&mut self, bytes: usize) {
+        self.parsed += bytes;
+    }
+
+    /// The parser refused a cut at `start` in a part from `stable`.
+    pub fn refused(&mut self, stable: usize, start: usize) {
+        self.next_try = start + (start - stable) / 4;
+    }
+
+    /// A part ended at `start`.
+    pub fn cut(&mut self, start: usize) {
+        self.next_try = start;
     }
 
     /// Takes a complete line.
     pub fn advance(&mut self, line: &str) {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        match self.fence {
-            Some(fence) => {
-                if super::fence::closes(line, fence) {
-                    self.fence = None;
-                }
-            }
-            None => {
-                if let Some((fence, _)) = fence_open(line) {
-                    self.fence = Some(fence);
-                }
-            }
-        }
+        let body = line.trim_start_matches(' ');
+        self.after_definition = line.len() - body.len() <= 3 && body.starts_with('[') && body.contains("]:");
     }
 }
 

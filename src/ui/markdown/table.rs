@@ -91,7 +91,8 @@ impl Table {
                 let mut spans = vec![Span::styled("│", self.border)];
                 for (c, lines) in cells.iter().enumerate() {
                     let line = lines.get(k).cloned().unwrap_or_default();
-                    let free = widths[c].saturating_sub(line.width());
+                    // Measured as the wrapping measured it (a ZWJ sequence is two).
+                    let free = widths[c].saturating_sub(spans_width(&line.spans));
                     let (before, after) = match self.aligns.get(c) {
                         Some(Alignment::Right) => (free, 0),
                         Some(Alignment::Center) => (free / 2, free - free / 2),

@@ -1,6 +1,7 @@
 use super::*;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
 
 fn theme() -> Theme {
     Theme::fallback(false)
@@ -101,6 +102,14 @@ fn links_show_their_url_images_their_alt_and_html_stays_text() {
             "ref docs (https://docs.rs)",
         ]
     );
+}
+
+#[test]
+fn a_link_cannot_hide_its_destination_and_empty_items_and_rules_keep_their_place() {
+    // The second link's text joins the first's span; its URL still shows.
+    assert_eq!(rendered("[x](x)[z**y**](y)"), ["xzy (y)"]);
+    assert_eq!(rendered("- a\n-\n- c"), ["• a", "•", "• c"]);
+    assert_eq!(rows_at("> above\n>\n> ---\n", 10), ["▎ above", "▎", "▎ ────────"]);
 }
 
 #[test]
@@ -240,6 +249,7 @@ fn cutting_into_parts_does_not_change_what_the_parser_sees() {
         first_code: 1,
         separated: false,
         links: &links,
+        earlier: &links,
     };
     let one_part = render::render(MIXED, &context, &mut HighlightCache::default());
     assert_eq!(cut, one_part.blocks);
@@ -256,6 +266,34 @@ fn a_long_reply_is_parsed_again_only_from_its_last_cut() {
     }
     assert!(view.stable > text.len() - 100, "the growing part is the last paragraph");
     assert_eq!(view.parts.len(), 199);
+}
+
+#[test]
+fn a_reply_of_one_endless_block_costs_linear_parsing_and_a_bounded_part() {
+    // A quote, a list and a table never end on their own: no cut is ever
+    // confirmed inside them. A hostile server could send one of a megabyte.
+    let t = theme();
+    for line in ["> quoted line\n", "- item\n", "| a | b |\n"] {
+        let mut view = MarkdownView::default();
+        let text = line.repeat(100 * 1024 / line.len());
+        let mut end = 0;
+        while end < text.len() {
+            end = (end + 499).min(text.len());
+            view.update(&text[..end], &t, 1);
+            // At most the bound, the line that crossed it, and the unfinished one.
+            assert!(
+                end - view.stable <= parts::MAX_PART + 2 * line.len(),
+                "the growing part is bounded"
+            );
+        }
+        assert!(
+            view.cuts.parsed <= 8 * text.len(),
+            "{line:?}: the parser read {} bytes to decide cuts in a {}-byte reply",
+            view.cuts.parsed,
+            text.len()
+        );
+        assert!(view.parts.len() >= 3, "cut at the bound: {} parts", view.parts.len());
+    }
 }
 
 #[test]
@@ -304,6 +342,9 @@ const SNIPPETS: &[&str] = &[
     "[^1]: a note\n",
     "see[^1] and [ref]\n",
     "[ref]: https://r.example\n",
+    "[ref]: <https://second.example> 'a title\n",
+    "[Ref]: /third\n",
+    "that goes on'\n",
     "\n",
     "\n",
     "text with `code` and **bold**\n",
@@ -338,6 +379,7 @@ fn random_documents_render_the_same_cut_or_whole_and_streamed_or_at_once() {
             first_code: 1,
             separated: false,
             links: &no_links,
+            earlier: &no_links,
         };
         let whole = render::render(&newlines(&text), &context, &mut HighlightCache::default());
         assert_eq!(cut, whole.blocks, "cut into {} parts: {text:?}", view.parts.len());
@@ -351,4 +393,24 @@ fn random_documents_render_the_same_cut_or_whole_and_streamed_or_at_once() {
         let streamed: Vec<Block> = streamed.blocks().cloned().collect();
         assert_eq!(streamed, cut, "streamed: {text:?}");
     }
+}
+
+#[test]
+fn a_link_definition_arriving_redraws_only_the_parts_that_use_its_label() {
+    let t = theme();
+    let mut view = MarkdownView::default();
+    let text = "# One\n\nsee [docs]\n\n# Two\n\nplain\n\n";
+    view.update(text, &t, 1);
+    let epoch = view.epoch();
+    // A definition nobody uses: nothing finished is drawn again.
+    let text = format!("{text}[other]: https://o.example\n\n# Three\n");
+    view.update(&text, &t, 1);
+    assert_eq!(view.epoch(), epoch);
+    // The one used above: that part shows the link now.
+    let text = format!("{text}\n[docs]: https://d.example\n\nend");
+    view.update(&text, &t, 1);
+    assert!(view.epoch() > epoch);
+    let rows: Vec<String> = view.blocks().flat_map(|b| b.rows(80)).map(|l| row_text(&l)).collect();
+    assert!(rows.contains(&"see docs (https://d.example)".to_owned()), "{rows:#?}");
+    assert_eq!(view.blocks().cloned().collect::<Vec<_>>(), render(&text, &t, 1));
 }

@@ -4,6 +4,7 @@
 
 use ratatui::style::Style;
 use ratatui::text::Span;
+use zeroize::Zeroize;
 
 use super::{Writer, clean};
 
@@ -38,11 +39,12 @@ impl Writer<'_, '_> {
     pub(super) fn link_ends(&mut self) {
         self.pop_style();
         if let Some((url, from)) = self.links.pop() {
-            let shown: String = self.line[from.min(self.line.len())..]
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect();
-            let same = url == shown || url.strip_prefix("mailto:") == Some(shown.as_str());
+            // `from` counts bytes of the line's text, not spans: the link's
+            // first text may have joined a span before it.
+            let mut line: String = self.line.iter().map(|s| s.content.as_ref()).collect();
+            let shown = line.get(from..).unwrap_or(&line);
+            let same = url == shown || url.strip_prefix("mailto:") == Some(shown);
+            line.zeroize();
             if !url.is_empty() && !same {
                 self.text(&format!(" ({url})"), self.theme.muted());
             }

@@ -5,78 +5,23 @@
 //! Links show their URL, images show as `[image: alt] url`, and HTML is shown
 //! as text, never interpreted. Every piece of text passes the sanitiser.
 
-use std::collections::BTreeMap;
-
-use pulldown_cmark::{BrokenLink, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
 pub(super) mod code;
 mod containers;
 mod inline;
+mod part;
+
+pub(super) use part::{Context, clean, render};
 
 use super::Block;
 use super::cache::HighlightCache;
 use super::table::Table;
-use crate::model::code_blocks::MARKDOWN;
 use crate::model::wrap::{StyledLine, display_width};
-use crate::sanitize;
 use crate::theme::Theme;
 use containers::{Container, List};
-
-/// What a part needs from the rest of the reply.
-pub(super) struct Context<'a> {
-    pub theme: &'a Theme,
-    /// The number the part's first code block gets.
-    pub first_code: usize,
-    /// A blank line before the first block (every part but the first).
-    pub separated: bool,
-    /// Link reference definitions of the whole reply, by normalised label.
-    pub links: &'a BTreeMap<String, String>,
-}
-
-/// A rendered part: its blocks, how many code blocks it opened, and the
-/// link reference definitions it holds (normalised label, destination).
-pub(super) struct Rendered {
-    pub blocks: Vec<Block>,
-    pub code_blocks: usize,
-    pub definitions: Vec<(String, String)>,
-}
-
-pub(super) fn clean(text: &str) -> String {
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    sanitize::for_terminal(&text.replace('\t', "    ")).into_owned()
-}
-
-/// A link label as CommonMark compares them: case-folded, spaces collapsed.
-pub(super) fn normalise_label(label: &str) -> String {
-    label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
-
-pub(super) fn render(text: &str, context: &Context<'_>, cache: &mut HighlightCache) -> Rendered {
-    let mut resolve = |broken: BrokenLink<'_>| {
-        let url = context.links.get(&normalise_label(&broken.reference))?;
-        Some((CowStr::from(url.clone()), CowStr::from("")))
-    };
-    let mut parser = Parser::new_with_broken_link_callback(text, MARKDOWN, Some(&mut resolve));
-    let mut writer = Writer::new(context, cache);
-    for event in parser.by_ref() {
-        writer.event(event);
-    }
-    writer.flush();
-    // In the order they appear, as the first definition of a label wins.
-    let mut definitions: Vec<(String, String, usize)> = parser
-        .reference_definitions()
-        .iter()
-        .map(|(label, def)| (normalise_label(label), def.dest.to_string(), def.span.start))
-        .collect();
-    definitions.sort_by_key(|(_, _, at)| *at);
-    Rendered {
-        code_blocks: writer.code_blocks,
-        blocks: writer.out,
-        definitions: definitions.into_iter().map(|(label, url, _)| (label, url)).collect(),
-    }
-}
 
 struct Code {
     /// Text of the line not yet ended.
@@ -93,7 +38,8 @@ struct Writer<'a, 'c> {
     lists: Vec<List>,
     line: Vec<Span<'static>>,
     styles: Vec<Style>,
-    /// Open links: (destination, where the link's text starts in `line`).
+    /// Open links: (destination, where the link's text starts in the text
+    /// of `line`, in bytes).
     links: Vec<(String, usize)>,
     images: Vec<String>,
     code: Option<Code>,
@@ -311,7 +257,8 @@ impl<'a, 'c> Writer<'a, 'c> {
             Tag::Strikethrough => self.push_style(self.theme.strike()),
             Tag::Superscript | Tag::Subscript => self.push_style(Style::default()),
             Tag::Link { dest_url, .. } => {
-                self.links.push((dest_url.to_string(), self.line.len()));
+                let from = self.line.iter().map(|s| s.content.len()).sum();
+                self.links.push((dest_url.to_string(), from));
                 self.push_style(self.theme.link());
             }
             Tag::Image { dest_url, .. } => {
@@ -345,6 +292,10 @@ impl<'a, 'c> Writer<'a, 'c> {
             }
             TagEnd::Item => {
                 self.flush();
+                // An empty item still shows its bullet.
+                if matches!(self.containers.last(), Some(Container::Item { marker: Some(_), .. })) {
+                    self.push_line(Vec::new(), false);
+                }
                 self.containers.pop();
             }
             TagEnd::FootnoteDefinition => {
