@@ -156,13 +156,16 @@ const MIXED_REPLY: &str = "## Comparing the options\n\nHere is **what matters** 
 
 /// Per delta of a growing 20 KB reply: the Markdown view brought up to date
 /// after one more word. `blocks` is the reply's shape: no blank lines (the
-/// old benchmark's text), models' usual mix, or one 20 KB code block.
-#[divan::bench(args = ["dense", "mixed", "one_code_block"])]
+/// old benchmark's text), models' usual mix, one 20 KB code block, or a
+/// list that never ends (100 KB of items: a hostile server's reply, bounded
+/// by the 32 KiB cut).
+#[divan::bench(args = ["dense", "mixed", "one_code_block", "endless_list"])]
 fn markdown_per_delta_incremental(bencher: Bencher, blocks: &str) {
     let theme = Theme::fallback(false);
     let (mut text, word) = match blocks {
         "dense" => (REPLY.repeat(20_000 / REPLY.len()), "word "),
         "mixed" => (MIXED_REPLY.repeat(20_000 / MIXED_REPLY.len()), "word "),
+        "endless_list" => ("- an item of the list\n".repeat(100_000 / 22), "word "),
         _ => {
             let line = "    let value = compute(x, y) * 2; // a line of code\n";
             (format!("```rust\n{}", line.repeat(20_000 / line.len())), "x = 1;\n")
