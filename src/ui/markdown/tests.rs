@@ -25,6 +25,20 @@ fn rows_at(source: &str, width: usize) -> Vec<String> {
         .collect()
 }
 
+/// The whole text in one parse, with no help from other parts:
+/// pulldown-cmark's own reading of it.
+fn one_parse(text: &str, theme: &Theme) -> Vec<Block> {
+    let none = BTreeMap::new();
+    let context = Context {
+        theme,
+        first_code: 1,
+        separated: false,
+        links: &none,
+        earlier: &none,
+    };
+    render::render(text, &context, &mut HighlightCache::default()).blocks
+}
+
 fn rendered(source: &str) -> Vec<String> {
     rows_at(source, 200)
 }
@@ -243,16 +257,7 @@ fn cutting_into_parts_does_not_change_what_the_parser_sees() {
     let mut view = MarkdownView::default();
     view.update(MIXED, &t, 1);
     assert!(view.parts.len() >= 8, "{} parts", view.parts.len());
-    let links = BTreeMap::new();
-    let context = Context {
-        theme: &t,
-        first_code: 1,
-        separated: false,
-        links: &links,
-        earlier: &links,
-    };
-    let one_part = render::render(MIXED, &context, &mut HighlightCache::default());
-    assert_eq!(cut, one_part.blocks);
+    assert_eq!(cut, one_parse(MIXED, &t));
 }
 
 #[test]
@@ -370,19 +375,9 @@ fn random_documents_render_the_same_cut_or_whole_and_streamed_or_at_once() {
         let mut view = MarkdownView::default();
         view.update(&text, &t, 1);
         let cut: Vec<Block> = view.blocks().cloned().collect();
-        // The whole text in one parse, with no help: pulldown-cmark's own
-        // reading (of the text with its line ends made newlines, as the view
-        // reads it).
-        let no_links = BTreeMap::new();
-        let context = Context {
-            theme: &t,
-            first_code: 1,
-            separated: false,
-            links: &no_links,
-            earlier: &no_links,
-        };
-        let whole = render::render(&newlines(&text), &context, &mut HighlightCache::default());
-        assert_eq!(cut, whole.blocks, "cut into {} parts: {text:?}", view.parts.len());
+        // Line ends made newlines, as the view reads them.
+        let whole = one_parse(&newlines(&text), &t);
+        assert_eq!(cut, whole, "cut into {} parts: {text:?}", view.parts.len());
         assert_eq!(view.code_blocks(), crate::model::code_blocks::count(&text), "{text:?}");
         let mut streamed = MarkdownView::default();
         let mut end = 0;
