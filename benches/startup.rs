@@ -211,6 +211,8 @@ struct Sample {
     wall: Duration,
     cpu: Duration,
     threads: u64,
+    /// The threads' names at the first frame (`/proc/PID/task/*/comm`).
+    names: Vec<String>,
     resident_kb: u64,
     idle: Option<(Duration, u64, u64)>,
 }
@@ -241,6 +243,7 @@ fn first_frame(bin: &Path, home: &Path, vault: &Path, case: &Case, idle: bool, i
     };
     let cpu = process_cpu(pid);
     let (threads, resident_kb) = (status_field(pid, "Threads:"), status_field(pid, "VmHWM:"));
+    let names = thread_names(pid);
     let idle = idle.then(|| {
         // The detectors' background warm-up and the first frame's follow-up
         // work finish first.
@@ -257,6 +260,7 @@ fn first_frame(bin: &Path, home: &Path, vault: &Path, case: &Case, idle: bool, i
         wall: painted_at - start,
         cpu,
         threads,
+        names,
         resident_kb,
         idle,
     }
@@ -284,6 +288,9 @@ fn report(case: &Case, samples: &[Sample]) {
          peak resident {rss:.1} MB (max {rss_max:.1}), threads {threads} (max {threads_max})",
         case.name
     );
+    if let Some(most) = samples.iter().max_by_key(|s| s.names.len()) {
+        let _ = write!(line, " [{}]", most.names.join(", "));
+    }
     if let Some((cpu, switches, threads)) = samples[0].idle {
         let _ = write!(
             line,
@@ -358,6 +365,18 @@ fn status_field(pid: i32, field: &str) -> u64 {
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
+}
+
+fn thread_names(pid: i32) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 fn context_switches(pid: i32) -> u64 {

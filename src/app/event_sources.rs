@@ -1,11 +1,9 @@
-//! The threads that feed the loop besides the store and the replies:
-//! terminal input (pausable while `$EDITOR` owns the terminal) and signals
-//! (SIGTERM and SIGHUP end the session cleanly).
+//! The thread that feeds the loop with terminal input, pausable while
+//! `$EDITOR` owns the terminal. (Signals go to the helper thread, `helper`.)
 //!
-//! Neither wakes while nothing happens: the input thread blocks in
-//! crossterm's poll with no timeout (crossterm watches the terminal and
-//! SIGWINCH itself), and the signal thread blocks until a signal comes. The
-//! timer is not a thread at all: the loop arms a timeout only while
+//! It does not wake while nothing happens: it blocks in crossterm's poll
+//! with no timeout (crossterm watches the terminal and SIGWINCH itself).
+//! The timer is not a thread at all: the loop arms a timeout only while
 //! something moves (see `model::clock`).
 
 use std::sync::Arc;
@@ -84,18 +82,4 @@ pub(super) fn spawn_input(events: Sender<Event>, pause: Arc<InputPause>) {
             }
         }
     });
-}
-
-/// SIGTERM and SIGHUP become a clean quit. The handle unregisters them
-/// when dropped.
-pub(super) fn spawn_signals(events: Sender<Event>) -> Option<signal_hook::iterator::Handle> {
-    use signal_hook::consts::{SIGHUP, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).ok()?;
-    let handle = signals.handle();
-    let _ = std::thread::Builder::new().name("sotto-signals".into()).spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = events.send(Event::Msg(Msg::Terminate));
-        }
-    });
-    Some(handle)
 }

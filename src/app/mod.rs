@@ -6,6 +6,7 @@
 
 mod event_sources;
 mod external_editor;
+mod helper;
 mod replies;
 mod startup;
 pub mod store;
@@ -27,7 +28,8 @@ use crate::store::VaultError;
 use crate::theme::{Theme, ThemeCatalog};
 use crate::ui;
 use crate::update::update;
-use event_sources::{InputPause, spawn_input, spawn_signals};
+use event_sources::{InputPause, spawn_input};
+use helper::Helper;
 use startup::first_screen;
 use store::{StoreActor, StoreInput};
 
@@ -113,12 +115,14 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         .map_err(AppError::Store)?;
 
     let mut guard = terminal::TerminalGuard::new().map_err(AppError::Terminal)?;
-    // This thread draws: code in a language not ready yet is drawn plain
-    // until a background thread has made it ready.
-    ui::highlight::defer_cold_languages();
     let input_pause = Arc::new(InputPause::default());
     spawn_input(events.clone(), input_pause.clone());
-    let _signals = spawn_signals(events.clone());
+    let helper = Helper::start(events.clone());
+    if helper.is_some() {
+        // This thread draws: code in a language not ready yet is drawn
+        // plain until the helper thread has made it ready.
+        ui::highlight::defer_cold_languages();
+    }
 
     let mut runtime = Runtime {
         store,
@@ -128,6 +132,7 @@ pub fn run(options: TuiOptions) -> Result<TuiExit, AppError> {
         catalog,
         no_color,
         input_pause,
+        helper,
         warmed_up: false,
     };
     let size = guard.terminal.size().unwrap_or_default();
@@ -176,6 +181,10 @@ struct Runtime {
     catalog: ThemeCatalog,
     no_color: bool,
     input_pause: Arc<InputPause>,
+    /// Signals, and work that helps later, one job at a time (`helper`);
+    /// `None` if its thread could not start (then that work is done when
+    /// needed, and signals end the process at once).
+    helper: Option<Helper>,
     /// Whether the detectors' warm-up has been started.
     warmed_up: bool,
 }
@@ -200,8 +209,8 @@ impl Runtime {
                 last_draw = Instant::now();
                 drawn_screen = Some(shown);
                 dirty = false;
-                self.warm_up_once_shown(state);
                 self.ready_code_languages();
+                self.warm_up_once_shown(state);
             }
             if state.exit.is_some() {
                 return Ok(());

@@ -1,6 +1,7 @@
 //! Work started in the background once the chat is on screen, so that it
-//! neither delays a frame nor makes the user wait later: the detectors'
-//! patterns, and the code languages drawn plain for want of them.
+//! neither delays a frame nor makes the user wait later: the code languages
+//! drawn plain for want of them, and the detectors' patterns. Both go to
+//! the helper thread (`helper`), colours first: they are seen.
 
 use super::{Event, Runtime};
 use crate::model::msg::Msg;
@@ -18,29 +19,31 @@ impl Runtime {
             return;
         }
         self.warmed_up = true;
-        let _ = std::thread::Builder::new()
-            .name("sotto-warm-up".into())
-            .spawn(crate::redact::warm_up);
+        if let Some(helper) = &self.helper {
+            helper.submit(crate::redact::warm_up);
+        }
     }
 
     /// Code in a language not compiled yet was drawn plain (compiling one
     /// costs tens of milliseconds, too much for a frame): compile the
-    /// languages on a thread of their own, then draw again in colour.
+    /// languages in the background, then draw again in colour.
     pub(super) fn ready_code_languages(&self) {
+        // Without a helper, nothing was deferred (see `run`).
+        let Some(helper) = &self.helper else {
+            return;
+        };
         let mut wanted = ui::highlight::take_wanted();
         if wanted.is_empty() {
             return;
         }
         let events = self.events.clone();
-        let _ = std::thread::Builder::new()
-            .name("sotto-code-colours".into())
-            .spawn(move || {
-                ui::highlight::warm(&wanted);
-                // Info strings are the reply's text: not left in freed memory.
-                for token in &mut wanted {
-                    zeroize::Zeroize::zeroize(token);
-                }
-                let _ = events.send(Event::Msg(Msg::CodeColoursReady));
-            });
+        helper.submit(move || {
+            ui::highlight::warm(&wanted);
+            // Info strings are the reply's text: not left in freed memory.
+            for token in &mut wanted {
+                zeroize::Zeroize::zeroize(token);
+            }
+            let _ = events.send(Event::Msg(Msg::CodeColoursReady));
+        });
     }
 }

@@ -134,3 +134,60 @@ fn no_network_thread_runs_before_the_first_request_or_after_the_reply() {
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
+
+/// Until the first request, the process runs at most four threads: the
+/// loop, input, the store, and the helper (signals, and background work:
+/// code colours, then the detectors). sled opens
+/// without starting its I/O pool. Sampled every millisecond from the unlock
+/// screen until the chat, its code block coloured, has been idle a while.
+#[test]
+fn at_most_four_threads_run_from_unlock_to_the_first_request() {
+    if !have_tmux() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    {
+        let mut vault = new_vault(&sandbox.vault());
+        let id = vault.create_conversation("a script").unwrap();
+        vault.append_message(id, NewMessage::user("a loop in bash?")).unwrap();
+        let reply = "Like this:\n\n```bash\nfor f in *; do echo \"$f\"; done\n```\n";
+        vault.append_message(id, NewMessage::assistant(reply)).unwrap();
+    }
+    let screen = Screen::sotto(&sandbox, "", &[]);
+    screen.wait_for("Unlock your vault");
+    let pid = screen.sotto_pid();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut most, mut seen) = (Vec::new(), std::collections::BTreeSet::new());
+            let mut samples = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let names = thread_names(pid);
+                seen.extend(names.iter().cloned());
+                if names.len() > most.len() {
+                    most = names;
+                }
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            (most, seen, samples)
+        })
+    };
+    screen.unlock();
+    screen.wait_for("done");
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (most, seen, samples) = sampler.join().unwrap();
+    assert!(samples > 100, "the sampler ran {samples} times");
+    assert!(
+        most.len() <= 4 && !most.iter().any(|n| n.starts_with("sled-io")),
+        "threads at most, before any request: {most:?}"
+    );
+    // The colours and the warm-up did run, on the background thread.
+    assert!(seen.contains("sotto-helper"), "{seen:?}");
+    // SIGTERM still ends the session cleanly, now through the helper.
+    // SAFETY: a signal to the child we started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGTERM) }, 0);
+    screen.wait_for("EXIT=143");
+}
