@@ -57,6 +57,9 @@ pub(crate) fn report_unlock(vault: &mut Vault) {
     if vault.unlock_report().recovery_key_dropped {
         eprintln!("sotto: warning: {}", crate::store::RECOVERY_KEY_DROPPED);
     }
+    if let Some(note) = vault.unlock_report().cut_imports_note() {
+        eprintln!("sotto: warning: {note}.");
+    }
     let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
     let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
     if waiting > 0 {

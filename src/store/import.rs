@@ -1,16 +1,43 @@
 //! Importing conversations read back from an export: each keeps its id, its
 //! messages' sequence numbers (which `replaces=SEQ` links point at) and its
-//! times, and is written in one atomic commit with a new data key; the
+//! times, and is written with a new data key, all of it or none; the
 //! importer makes the whole import durable with one flush.
+//!
+//! A conversation of up to `IMPORT_CHUNK` messages is one atomic commit. A
+//! longer one is written in commits of that many messages, because sled
+//! holds a whole transaction, and every page version it makes, until it
+//! commits (a 10,000-message conversation in one commit peaked at 77 MB,
+//! BENCHMARKS.md). Its first commit also writes a sealed pending-import
+//! marker in `meta`; its last writes the conversation's key and index entry
+//! and removes the marker. Until then the conversation does not exist (no
+//! key, no index entry), and its messages are sealed under a key that was
+//! never stored. If the import is cut short, the next unlock finds the
+//! marker and removes those messages (`remove_cut_imports`), so a
+//! conversation is still in the vault whole or not at all.
+
+use serde::{Deserialize, Serialize};
 
 use super::conversations::IndexRecord;
 use super::error::VaultError;
 use super::ids::{ConversationId, message_key};
 use super::messages::{MessageMeta, MessageRecord, Role};
-use super::records::{Change, TreeId, seal_value};
+use super::records::{Change, TreeId, open_value, seal_value};
 use super::vault::Vault;
 use crate::crypto::{DataKey, KeyPurpose, keys};
 use crate::time::Timestamp;
+
+/// Messages per commit of a long conversation's import.
+pub(crate) const IMPORT_CHUNK: usize = 500;
+
+/// In `meta`, before a conversation id: an import of that conversation in
+/// several commits has begun and not finished.
+pub(crate) const PENDING_IMPORT_PREFIX: &[u8] = b"import-pending/";
+
+/// What a pending-import marker holds (sealed, so it cannot be planted).
+#[derive(Serialize, Deserialize)]
+struct PendingImport {
+    started: Timestamp,
+}
 
 /// A conversation as an export holds it.
 pub struct ImportedConversation {
@@ -30,6 +57,10 @@ pub struct ImportedMessage {
     pub at: Timestamp,
     pub text: String,
     pub meta: MessageMeta,
+}
+
+pub(crate) fn pending_import_key(id: ConversationId) -> Vec<u8> {
+    [PENDING_IMPORT_PREFIX, id.as_bytes()].concat()
 }
 
 impl Vault {
@@ -57,11 +88,6 @@ impl Vault {
             last_message_at: None,
             retention: conversation.retention,
         };
-        let mut changes = vec![Change::Create {
-            tree: TreeId::Keys,
-            key: id.as_bytes().to_vec(),
-            value: keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity),
-        }];
         for message in &conversation.messages {
             let next = message
                 .seq
@@ -70,24 +96,135 @@ impl Vault {
             index.next_seq = index.next_seq.max(next);
             index.first_message_at = Some(index.first_message_at.map_or(message.at, |t| t.min(message.at)));
             index.last_message_at = Some(index.last_message_at.map_or(message.at, |t| t.max(message.at)));
-            let record_key = message_key(id, message.seq);
-            let record = MessageRecord {
-                role: message.role,
-                at: message.at,
-                text: message.text.clone(),
-                meta: message.meta.clone(),
-            };
-            changes.push(Change::Create {
-                tree: TreeId::Messages,
-                key: record_key.to_vec(),
-                value: seal_value(&key, TreeId::Messages, &record_key, &record),
+        }
+        let messages = &conversation.messages;
+        // The last chunk goes with the key and the index entry; the ones
+        // before it each make a commit of their own.
+        let last = messages.len().saturating_sub(1) / IMPORT_CHUNK * IMPORT_CHUNK;
+        let marker = pending_import_key(id);
+        for (n, chunk) in messages[..last].chunks(IMPORT_CHUNK).enumerate() {
+            let mut changes = self.sealed_messages(id, &key, chunk);
+            if n == 0 {
+                let pending = PendingImport {
+                    started: Timestamp::now(),
+                };
+                changes.push(Change::Create {
+                    tree: TreeId::Meta,
+                    key: marker.clone(),
+                    value: seal_value(&self.vault_key, TreeId::Meta, &marker, &pending),
+                });
+            }
+            self.records.commit(&changes)?;
+        }
+        let mut changes = self.sealed_messages(id, &key, &messages[last..]);
+        changes.push(Change::Create {
+            tree: TreeId::Keys,
+            key: id.as_bytes().to_vec(),
+            value: keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity),
+        });
+        changes.push(self.index_change(id, &index));
+        if last > 0 {
+            changes.push(Change::Remove {
+                tree: TreeId::Meta,
+                key: marker,
             });
         }
-        changes.push(self.index_change(id, &index));
         // Atomic, but not yet durable: the caller flushes once for a whole
         // import (`Vault::flush_pending`), not once per conversation.
         self.records.commit(&changes)?;
         self.conversation_keys.borrow_mut().insert(id, key);
         Ok(())
+    }
+
+    fn sealed_messages(&self, id: ConversationId, key: &DataKey, messages: &[ImportedMessage]) -> Vec<Change> {
+        messages
+            .iter()
+            .map(|message| {
+                let record_key = message_key(id, message.seq);
+                let record = MessageRecord {
+                    role: message.role,
+                    at: message.at,
+                    text: message.text.clone(),
+                    meta: message.meta.clone(),
+                };
+                Change::Create {
+                    tree: TreeId::Messages,
+                    key: record_key.to_vec(),
+                    value: seal_value(key, TreeId::Messages, &record_key, &record),
+                }
+            })
+            .collect()
+    }
+
+    /// Removes what imports cut short left: for each pending-import marker,
+    /// the messages of a conversation that never got its key and index
+    /// entry (sealed under a key nobody has), then the marker, in commits
+    /// of `IMPORT_CHUNK` removals. A marker whose conversation does exist
+    /// (which the last commit of an import rules out) goes alone: nothing
+    /// of a conversation in the vault is ever removed here. Returns how many
+    /// cut imports were removed.
+    pub(crate) fn remove_cut_imports(&mut self) -> Result<usize, VaultError> {
+        let mut markers = Vec::new();
+        for item in self.records.scan_prefix(TreeId::Meta, PENDING_IMPORT_PREFIX) {
+            let (key, sealed) = item?;
+            // Only a marker sealed by this vault is acted on.
+            if open_value::<PendingImport>(&self.vault_key, TreeId::Meta, &key, &sealed).is_err() {
+                continue;
+            }
+            let Ok(id) = <[u8; 16]>::try_from(&key[PENDING_IMPORT_PREFIX.len()..]) else {
+                continue;
+            };
+            markers.push((key.to_vec(), ConversationId::from_bytes(id)));
+        }
+        let mut removed = 0;
+        for (marker, id) in markers {
+            if !self.has_conversation(id)? {
+                loop {
+                    let changes: Vec<Change> = self
+                        .records
+                        .scan_prefix(TreeId::Messages, id.as_bytes())
+                        .take(IMPORT_CHUNK)
+                        .map(|item| {
+                            item.map(|(key, _)| Change::Remove {
+                                tree: TreeId::Messages,
+                                key: key.to_vec(),
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    if changes.is_empty() {
+                        break;
+                    }
+                    self.records.commit(&changes)?;
+                }
+                removed += 1;
+            }
+            self.records.commit(&[Change::Remove {
+                tree: TreeId::Meta,
+                key: marker,
+            }])?;
+        }
+        if removed > 0 {
+            self.records.flush()?;
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vault::UnlockReport;
+
+    #[test]
+    fn an_unlock_that_removed_a_cut_import_says_how_many_and_what_to_do() {
+        assert_eq!(UnlockReport::default().cut_imports_note(), None);
+        let report = UnlockReport {
+            cut_imports_removed: 2,
+            ..UnlockReport::default()
+        };
+        let note = report.cut_imports_note().unwrap();
+        assert!(
+            note.contains("2 conversation(s)") && note.contains("'sotto import' again"),
+            "{note}"
+        );
     }
 }

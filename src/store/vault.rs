@@ -55,9 +55,24 @@ pub struct UnlockReport {
     /// recovery key (the migration trusts no recovery recipient `vault.toml`
     /// names): the user must make a new one.
     pub recovery_key_dropped: bool,
+    /// Conversations of an import cut short (killed, or a failed write)
+    /// whose partial records this unlock removed: they were never in the
+    /// vault, and importing the same file again brings them in.
+    pub cut_imports_removed: usize,
 }
 
 impl UnlockReport {
+    /// What the unlock removed of imports cut short, if anything.
+    pub fn cut_imports_note(&self) -> Option<String> {
+        (self.cut_imports_removed > 0).then(|| {
+            format!(
+                "an import was cut short before {} conversation(s) were complete; what it had written of them \
+                 was removed (they were never in the vault). Run the same 'sotto import' again to bring them in",
+                self.cut_imports_removed
+            )
+        })
+    }
+
     /// "2 failed attempts to unlock this vault since … (the last at …)", if any.
     pub fn summary(&self) -> Option<String> {
         let count = self.failed_attempts.len() as u64 + self.more_attempts;
@@ -265,6 +280,9 @@ impl LockedVault {
         vault.record_unlock_findings(check, &losses, &mut tampering)?;
         vault.watermark_armed = true;
         vault.import_failed_unlocks()?;
+        // An import cut short leaves messages of a conversation that never
+        // came to exist; they go before anything reads the vault.
+        vault.unlock_report.cut_imports_removed = vault.remove_cut_imports()?;
         vault.migrate_if_needed()?;
         vault.sync_manifest_recovery()?;
         vault.unlock_report.storage_losses = losses;

@@ -12,6 +12,7 @@ mod durability;
 mod exchange;
 mod faults;
 mod forgery;
+mod import_kill;
 mod read_only;
 mod recovery;
 mod repair;

@@ -102,6 +102,9 @@ impl StoreActor {
         if vault.unlock_report().recovery_key_dropped {
             warnings.push(crate::store::RECOVERY_KEY_DROPPED.to_owned());
         }
+        if let Some(note) = vault.unlock_report().cut_imports_note() {
+            warnings.push(format!("{note}."));
+        }
         let told = vault.unlock_report().tampering.len() + vault.unlock_report().storage_losses.len();
         let waiting = vault.unacknowledged_findings().len().saturating_sub(told);
         if waiting > 0 {

@@ -235,6 +235,41 @@ fn bump_atomic_lsn(atomic_lsn: &AtomicLsn, to: Lsn) {
 use std::convert::{TryFrom, TryInto};
 
 #[inline]
+/// Fills `len` bytes at `at` with the shred byte (`MessageKind::Corrupted`),
+/// the way recovery erases what lies past the log's tip and in free
+/// segments.
+///
+/// sotto's patch (vendor/README.md): bytes that already read as shredded are
+/// not written again. sled rewrote them at every open (a whole segment per
+/// free segment, and the rest of the active one, which it then syncs), so
+/// merely opening a vault dirtied megabytes and made the following sync
+/// write them out. The content on disk is the same either way; callers that
+/// sync still sync.
+pub(crate) fn shred(
+    file: &std::fs::File,
+    len: usize,
+    at: LogOffset,
+) -> std::io::Result<()> {
+    let shredded: u8 = MessageKind::Corrupted.into();
+    // Compared a piece at a time through one small buffer: a buffer of the
+    // region's size (a whole segment) cost more in page faults than the
+    // reading.
+    const PIECE: usize = 64 * 1024;
+    let mut piece = vec![0_u8; PIECE.min(len)];
+    let mut offset = 0;
+    while offset < len {
+        let n = PIECE.min(len - offset);
+        let bytes = &mut piece[..n];
+        let same = pread_exact(file, bytes, at + offset as LogOffset).is_ok()
+            && bytes.iter().all(|b| *b == shredded);
+        if !same {
+            return pwrite_all(file, &vec![shredded; len], at);
+        }
+        offset += n;
+    }
+    Ok(())
+}
+
 pub(crate) fn lsn_to_arr(number: Lsn) -> [u8; 8] {
     number.to_le_bytes()
 }
