@@ -56,11 +56,17 @@ impl Helper {
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                         Err(_) => return,
                     }
-                    if TERMINATE.swap(false, Ordering::SeqCst) {
-                        let _ = events.send(Event::Msg(Msg::Terminate));
-                    }
-                    while let Some(job) = next_job(&queue) {
-                        job();
+                    // A signal is looked for before every job, so it waits
+                    // for one job at most, not for the queue.
+                    loop {
+                        if TERMINATE.swap(false, Ordering::SeqCst) {
+                            let _ = events.send(Event::Msg(Msg::Terminate));
+                        }
+                        let Some(job) = next_job(&queue) else { break };
+                        // A job that panics must not take the thread with
+                        // it: signals would go unheard for the rest of the
+                        // session. (The panic hook has reported it.)
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                     }
                 }
             })
@@ -116,7 +122,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn jobs_run_in_order_on_the_helper_thread_and_a_sighup_becomes_a_clean_quit() {
+    fn jobs_run_in_order_on_the_helper_thread_even_after_a_panic_and_a_sighup_becomes_a_clean_quit() {
         let (events, inbox) = mpsc::channel();
         let helper = Helper::start(events).expect("a helper thread");
         let (done, finished) = mpsc::channel();
@@ -138,6 +144,17 @@ mod tests {
         assert_eq!(ran.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
         assert!(ran.iter().all(|r| r.1 == ran[0].1), "one thread ran them all");
         assert_ne!(ran[0].1, std::thread::current().id());
+
+        // A job that panics leaves the thread taking jobs and signals.
+        helper.submit(|| panic!("a background job failed"));
+        let after = done.clone();
+        helper.submit(move || after.send((5, std::thread::current().id())).unwrap());
+        let (n, thread) = finished.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(
+            (n, thread),
+            (5, ran[0].1),
+            "the job after a panic ran on the same thread"
+        );
 
         // SAFETY: a signal to this process, whose handler is the helper's.
         assert_eq!(unsafe { libc::raise(libc::SIGHUP) }, 0);

@@ -102,38 +102,72 @@ impl Vault {
         // before it each make a commit of their own.
         let last = messages.len().saturating_sub(1) / IMPORT_CHUNK * IMPORT_CHUNK;
         let marker = pending_import_key(id);
-        for (n, chunk) in messages[..last].chunks(IMPORT_CHUNK).enumerate() {
-            let mut changes = self.sealed_messages(id, &key, chunk);
+        let written = self.write_messages_before_last(id, &key, &messages[..last], &marker);
+        let finished = written.and_then(|()| self.write_last_chunk(id, &key, &index, &messages[last..], last > 0));
+        if let Err(e) = finished {
+            // What the earlier commits wrote goes now if it can; if not
+            // (writes stopped), the next unlock removes it.
+            if last > 0 {
+                let _ = self.remove_cut_imports();
+            }
+            return Err(e);
+        }
+        self.conversation_keys.borrow_mut().insert(id, key);
+        Ok(())
+    }
+
+    /// The commits before the last of a long conversation's import, the
+    /// first with the pending marker.
+    fn write_messages_before_last(
+        &self,
+        id: ConversationId,
+        key: &DataKey,
+        messages: &[ImportedMessage],
+        marker: &[u8],
+    ) -> Result<(), VaultError> {
+        for (n, chunk) in messages.chunks(IMPORT_CHUNK).enumerate() {
+            let mut changes = self.sealed_messages(id, key, chunk);
             if n == 0 {
                 let pending = PendingImport {
                     started: Timestamp::now(),
                 };
                 changes.push(Change::Create {
                     tree: TreeId::Meta,
-                    key: marker.clone(),
-                    value: seal_value(&self.vault_key, TreeId::Meta, &marker, &pending),
+                    key: marker.to_vec(),
+                    value: seal_value(&self.vault_key, TreeId::Meta, marker, &pending),
                 });
             }
             self.records.commit(&changes)?;
         }
-        let mut changes = self.sealed_messages(id, &key, &messages[last..]);
+        Ok(())
+    }
+
+    /// The last commit: the last messages, the key and the index entry, and
+    /// the marker's removal if there were commits before it.
+    fn write_last_chunk(
+        &self,
+        id: ConversationId,
+        key: &DataKey,
+        index: &IndexRecord,
+        messages: &[ImportedMessage],
+        had_earlier: bool,
+    ) -> Result<(), VaultError> {
+        let mut changes = self.sealed_messages(id, key, messages);
         changes.push(Change::Create {
             tree: TreeId::Keys,
             key: id.as_bytes().to_vec(),
-            value: keys::wrap(&key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity),
+            value: keys::wrap(key, KeyPurpose::Conversation(*id.as_bytes()), &self.identity),
         });
-        changes.push(self.index_change(id, &index));
-        if last > 0 {
+        changes.push(self.index_change(id, index));
+        if had_earlier {
             changes.push(Change::Remove {
                 tree: TreeId::Meta,
-                key: marker,
+                key: pending_import_key(id),
             });
         }
         // Atomic, but not yet durable: the caller flushes once for a whole
         // import (`Vault::flush_pending`), not once per conversation.
-        self.records.commit(&changes)?;
-        self.conversation_keys.borrow_mut().insert(id, key);
-        Ok(())
+        self.records.commit(&changes)
     }
 
     fn sealed_messages(&self, id: ConversationId, key: &DataKey, messages: &[ImportedMessage]) -> Vec<Change> {

@@ -59,11 +59,22 @@ pub struct UnlockReport {
     /// whose partial records this unlock removed: they were never in the
     /// vault, and importing the same file again brings them in.
     pub cut_imports_removed: usize,
+    /// Why what an import cut short left could not be removed now (the
+    /// next unlock tries again).
+    pub cut_imports_not_removed: Option<String>,
 }
 
 impl UnlockReport {
-    /// What the unlock removed of imports cut short, if anything.
+    /// What the unlock removed of imports cut short, or could not remove,
+    /// if anything.
     pub fn cut_imports_note(&self) -> Option<String> {
+        if let Some(error) = &self.cut_imports_not_removed {
+            return Some(format!(
+                "an import was cut short, and what it had written could not be removed now ({error}); it is \
+                 not in the vault and nothing reads it. The next unlock tries again; then run the same \
+                 'sotto import' again"
+            ));
+        }
         (self.cut_imports_removed > 0).then(|| {
             format!(
                 "an import was cut short before {} conversation(s) were complete; what it had written of them \
@@ -282,7 +293,13 @@ impl LockedVault {
         vault.import_failed_unlocks()?;
         // An import cut short leaves messages of a conversation that never
         // came to exist; they go before anything reads the vault.
-        vault.unlock_report.cut_imports_removed = vault.remove_cut_imports()?;
+        // Best effort: what is left is unreadable and listed nowhere, so a
+        // failure (a full disk) must not keep the vault from opening; the
+        // next unlock tries again.
+        match vault.remove_cut_imports() {
+            Ok(removed) => vault.unlock_report.cut_imports_removed = removed,
+            Err(e) => vault.unlock_report.cut_imports_not_removed = Some(e.to_string()),
+        }
         vault.migrate_if_needed()?;
         vault.sync_manifest_recovery()?;
         vault.unlock_report.storage_losses = losses;

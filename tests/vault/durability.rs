@@ -139,10 +139,8 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let out = reader.join().unwrap();
-        // Only complete lines were acknowledged; a line cut by the kill was not.
-        let complete = &out[..out.rfind('\n').map_or(0, |i| i + 1)];
         let acks = ["user ", "reply ", "done "];
-        for line in complete.lines().filter(|l| acks.iter().any(|a| l.starts_with(a))) {
+        for line in acknowledged_lines(&out).filter(|l| acks.iter().any(|a| l.starts_with(a))) {
             acked.take(line);
         }
         let vault = reopen(&root);

@@ -97,8 +97,7 @@ fn a_send_killed_at_any_moment_leaves_all_of_its_durable_part_or_none() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let out = reader.join().unwrap();
-        let complete = &out[..out.rfind('\n').map_or(0, |i| i + 1)];
-        for line in complete.lines().filter_map(|l| l.strip_prefix("start ")) {
+        for line in acknowledged_lines(&out).filter_map(|l| l.strip_prefix("start ")) {
             let mut parts = line.splitn(3, ' ');
             let (id, seq, text) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
             acknowledged.push((id.parse().unwrap(), seq.parse().unwrap(), text.to_owned()));

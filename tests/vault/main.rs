@@ -50,6 +50,18 @@ fn spawn_child_test(test: &str, env: &str, value: String) -> std::process::Child
         .unwrap()
 }
 
+/// The complete lines a killed child printed (a line the kill cut short was
+/// not acknowledged), without the "test NAME ... " libtest prints before the
+/// first of them.
+fn acknowledged_lines(out: &str) -> impl Iterator<Item = &str> {
+    let complete = &out[..out.rfind('\n').map_or(0, |i| i + 1)];
+    complete.lines().map(|line| {
+        line.strip_prefix("test ")
+            .and_then(|rest| rest.split_once(" ... "))
+            .map_or(line, |(_, after)| after)
+    })
+}
+
 /// Waits until the child prints a line ending in `word` (libtest prints
 /// "test <name> ... " first, on the same line); false if it never does.
 fn child_says(child: &mut std::process::Child, word: &str) -> bool {

@@ -335,8 +335,9 @@ fn scan_segment_headers_and_tail(
 
     // sotto's patch: the headers are read in this thread, one after
     // another. sled read each on its IO pool, which started pool threads
-    // at every open for a few hundred small reads that the page cache
-    // answers in microseconds (vendor/README.md).
+    // at every open for a few hundred small reads: microseconds each from
+    // the page cache; from a cold disk, serial reads where the pool (two
+    // threads since the patch) overlapped two (vendor/README.md).
     let headers: Vec<(LogOffset, SegmentHeader)> =
         (0..segments).filter_map(|idx| fetch(idx, min, config)).collect();
 

@@ -234,17 +234,19 @@ fn bump_atomic_lsn(atomic_lsn: &AtomicLsn, to: Lsn) {
 
 use std::convert::{TryFrom, TryInto};
 
-#[inline]
 /// Fills `len` bytes at `at` with the shred byte (`MessageKind::Corrupted`),
 /// the way recovery erases what lies past the log's tip and in free
 /// segments.
 ///
-/// sotto's patch (vendor/README.md): bytes that already read as shredded are
-/// not written again. sled rewrote them at every open (a whole segment per
-/// free segment, and the rest of the active one, which it then syncs), so
-/// merely opening a vault dirtied megabytes and made the following sync
-/// write them out. The content on disk is the same either way; callers that
-/// sync still sync.
+/// sotto's patch (vendor/README.md): bytes that already read back as
+/// shredded are not written again. sled rewrote them at every open (a whole
+/// segment per free segment, and the rest of the active one, which it then
+/// syncs), so merely opening a vault dirtied megabytes and made the
+/// following sync write them out. What is read back comes from the page
+/// cache, so the skip trusts that what the cache holds reached the disk:
+/// true unless an earlier write-back failed, which the sync that followed
+/// it reported (and sotto stops writing to a vault whose flush failed).
+/// Callers that sync still sync.
 pub(crate) fn shred(
     file: &std::fs::File,
     len: usize,
@@ -270,6 +272,7 @@ pub(crate) fn shred(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn lsn_to_arr(number: Lsn) -> [u8; 8] {
     number.to_le_bytes()
 }
