@@ -111,9 +111,11 @@ pub fn import(
         summary.messages += conversation.messages.len() as u64;
         Ok(())
     });
-    // Each conversation was one atomic commit; the audit event's commit
-    // flushes them all (an import cut short is finished by running it again:
-    // what is already in the vault is skipped).
+    // Each conversation is in the vault whole or not at all (one commit, or
+    // for a long one several behind a pending marker that the next unlock
+    // acts on: store::import); the audit event's commit flushes them all (an
+    // import cut short is finished by running it again: what is already in
+    // the vault is skipped).
     let audited = vault.record_audit(AuditEvent::Import {
         conversations: summary.conversations,
         messages: summary.messages,
