@@ -111,7 +111,6 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
         write_until_killed(Path::new(root), id.parse().unwrap(), round.parse().unwrap());
     }
     use rand::Rng;
-    use std::io::Read;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
@@ -123,22 +122,12 @@ fn acknowledged_messages_survive_sigkill_at_random_moments() {
     let mut rng = rand::thread_rng();
     const ROUNDS: u32 = 50;
     for round in 0..ROUNDS {
-        let mut child = spawn_child_test(
+        let out = output_until_killed(
             "durability::acknowledged_messages_survive_sigkill_at_random_moments",
             CHILD_ENV,
             format!("{}|{id}|{round}", root.display()),
+            Duration::from_millis(rng.gen_range(5..150)),
         );
-        // Read while the child writes, or a full pipe would stall it.
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut out = String::new();
-            stdout.read_to_string(&mut out).unwrap();
-            out
-        });
-        std::thread::sleep(Duration::from_millis(rng.gen_range(5..150)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let out = reader.join().unwrap();
         let acks = ["user ", "reply ", "done "];
         for line in acknowledged_lines(&out).filter(|l| acks.iter().any(|a| l.starts_with(a))) {
             acked.take(line);

@@ -73,7 +73,6 @@ fn a_send_killed_at_any_moment_leaves_all_of_its_durable_part_or_none() {
         exchange_until_killed(Path::new(root), round.parse().unwrap());
     }
     use rand::Rng;
-    use std::io::Read;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
@@ -82,21 +81,12 @@ fn a_send_killed_at_any_moment_leaves_all_of_its_durable_part_or_none() {
     let mut acknowledged: Vec<(ConversationId, u64, String)> = Vec::new();
     const ROUNDS: u32 = 20;
     for round in 0..ROUNDS {
-        let mut child = spawn_child_test(
+        let out = output_until_killed(
             "exchange::a_send_killed_at_any_moment_leaves_all_of_its_durable_part_or_none",
             CHILD_ENV,
             format!("{}|{round}", root.display()),
+            Duration::from_millis(rng.gen_range(5..120)),
         );
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut out = String::new();
-            stdout.read_to_string(&mut out).unwrap();
-            out
-        });
-        std::thread::sleep(Duration::from_millis(rng.gen_range(5..120)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let out = reader.join().unwrap();
         for line in acknowledged_lines(&out).filter_map(|l| l.strip_prefix("start ")) {
             let mut parts = line.splitn(3, ' ');
             let (id, seq, text) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());

@@ -66,7 +66,6 @@ fn an_import_killed_at_any_moment_leaves_each_conversation_whole_or_absent() {
         import_until_killed(Path::new(root), round.parse().unwrap());
     }
     use rand::Rng;
-    use std::io::Read;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("v");
@@ -76,21 +75,12 @@ fn an_import_killed_at_any_moment_leaves_each_conversation_whole_or_absent() {
     let mut all_done: Vec<(u32, Vec<u32>)> = Vec::new();
     const ROUNDS: u32 = 8;
     for round in 0..ROUNDS {
-        let mut child = spawn_child_test(
+        let out = output_until_killed(
             "import_kill::an_import_killed_at_any_moment_leaves_each_conversation_whole_or_absent",
             CHILD_ENV,
             format!("{}|{round}", root.display()),
+            Duration::from_millis(rng.gen_range(40..400)),
         );
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut out = String::new();
-            stdout.read_to_string(&mut out).unwrap();
-            out
-        });
-        std::thread::sleep(Duration::from_millis(rng.gen_range(40..400)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let out = reader.join().unwrap();
         let done: Vec<u32> = acknowledged_lines(&out)
             .filter_map(|l| l.strip_prefix("imported ")?.parse().ok())
             .collect();

@@ -50,6 +50,24 @@ fn spawn_child_test(test: &str, env: &str, value: String) -> std::process::Child
         .unwrap()
 }
 
+/// Runs the test `test` as a child with `env` set to `value`, SIGKILLs it
+/// after `delay`, and returns all it printed (read while it runs, or a full
+/// pipe would stall it).
+fn output_until_killed(test: &str, env: &str, value: String, delay: Duration) -> String {
+    use std::io::Read;
+    let mut child = spawn_child_test(test, env, value);
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).unwrap();
+        out
+    });
+    std::thread::sleep(delay);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
 /// The complete lines a killed child printed (a line the kill cut short was
 /// not acknowledged), without the "test NAME ... " libtest prints before the
 /// first of them.
