@@ -5,7 +5,9 @@
 //! memory at that moment; then, once, idle CPU and context switches over ten
 //! seconds. It builds its vaults itself: it writes JSON exports and runs
 //! `sotto import` (whose throughput and peak memory it reports too). The
-//! vaults are protected by a plain age key file, so no KDF runs.
+//! vaults are protected by a plain age key file, so no KDF runs. Each vault
+//! is timed twice: starts without the startup record (the first after a
+//! command or a crash) and starts with it (after a clean close).
 //!
 //! Last, the streaming regression case: a loopback OpenAI-compatible server
 //! streams 5,000 tokens, and the figure is Enter → the last token on screen.
@@ -111,11 +113,27 @@ fn main() {
                 peak_kb as f64 / 1024.0
             );
         }
-        let mut samples = Vec::new();
-        for run in 0..runs {
-            samples.push(first_frame(&bin, &home, &vault, case, run == 0, idle_secs));
+        // Two roads: a start after a clean close of the chat screen draws
+        // its first frame from the startup record while the database opens;
+        // the first start after a command (or a crash) has no record and
+        // waits for the database. Each is timed on its own.
+        let record = vault.join("startup.sealed");
+        let mut without = Vec::new();
+        for _ in 0..runs {
+            remove_if_present(&record);
+            without.push(first_frame(&bin, &home, &vault, case, false, idle_secs));
         }
-        report(case, &samples);
+        report(case, "without a startup record", &without);
+        assert!(
+            record.exists(),
+            "{}: the chat screen closed without a startup record",
+            case.name
+        );
+        let mut with = Vec::new();
+        for run in 0..runs {
+            with.push(first_frame(&bin, &home, &vault, case, run == 0, idle_secs));
+        }
+        report(case, "with the startup record", &with);
     }
     streaming(&bin, scratch, runs);
 }
@@ -273,7 +291,15 @@ fn frame_complete(screen: &vt100::Screen, wanted: &str) -> bool {
     !last_row.trim().is_empty() && screen.contents().contains(wanted)
 }
 
-fn report(case: &Case, samples: &[Sample]) {
+fn remove_if_present(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("cannot remove '{}': {e}", path.display()),
+    }
+}
+
+fn report(case: &Case, road: &str, samples: &[Sample]) {
     let median = |mut values: Vec<f64>| {
         values.sort_by(f64::total_cmp);
         (values[values.len() / 2], values[0], values[values.len() - 1])
@@ -284,7 +310,7 @@ fn report(case: &Case, samples: &[Sample]) {
     let (rss, _, rss_max) = median(samples.iter().map(|s| s.resident_kb as f64 / 1024.0).collect());
     let (threads, _, threads_max) = median(samples.iter().map(|s| s.threads as f64).collect());
     let mut line = format!(
-        "{}: first frame {wall:.1} ms (min {wall_min:.1}, max {wall_max:.1}), CPU {cpu:.1} ms, \
+        "{} ({road}): first frame {wall:.1} ms (min {wall_min:.1}, max {wall_max:.1}), CPU {cpu:.1} ms, \
          peak resident {rss:.1} MB (max {rss_max:.1}), threads {threads} (max {threads_max})",
         case.name
     );

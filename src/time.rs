@@ -100,6 +100,11 @@ impl Span {
 }
 
 impl Timestamp {
+    /// `self` plus `span` (saturating at the far future).
+    pub fn plus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_add(span.0))
+    }
+
     /// `self` minus `span` (saturating at the epoch's far past).
     pub fn minus(self, span: Span) -> Timestamp {
         Timestamp(self.0.saturating_sub(span.0))

@@ -17,6 +17,7 @@ use hmac::Mac;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use zeroize::Zeroizing;
 
+use super::keys::DataKey;
 use crate::time::Timestamp;
 
 /// The scrypt work factor (`N = 2^log_n`) that protects a passphrase-protected
@@ -85,6 +86,9 @@ const AUTHENTICATED_KEYS_MARK: &str = "# sotto vault format: 2 (wrapped keys aut
 
 /// What the HMAC key for wrapped keys is derived for (HKDF info).
 const WRAP_MAC_INFO: &[u8] = b"sotto/wrapped-key-mac/v1";
+
+/// What the key of the startup record is derived for (HKDF info).
+const STARTUP_RECORD_INFO: &[u8] = b"sotto/startup-record/v1";
 
 /// The vault's own age X25519 identity. Zeroized on drop; never printed.
 pub struct VaultIdentity {
@@ -161,6 +165,20 @@ impl VaultIdentity {
     pub(crate) fn wrap_mac(&self) -> hmac::Hmac<sha2::Sha256> {
         <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(self.wrap_mac_key.expose_secret())
             .expect("invariant: HMAC takes a key of any length")
+    }
+
+    /// The key that seals the startup record (`store::startup_record`): it
+    /// must open before the database does, so it cannot be wrapped inside
+    /// it. Derived from the secret key like the wrapped-key MAC key, so only
+    /// the identity's holder can make a record that opens, and a rotation
+    /// (rekey, wipe, new recovery key) leaves every older record unreadable.
+    pub(crate) fn startup_record_key(&self) -> DataKey {
+        let secret = self.age.to_string();
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, secret.expose_secret().as_bytes());
+        DataKey::derived(|key| {
+            hkdf.expand(STARTUP_RECORD_INFO, key)
+                .expect("invariant: 32 bytes is a valid HKDF-SHA256 output length")
+        })
     }
 
     /// The identity in the text format `age-keygen` writes, with the mark of

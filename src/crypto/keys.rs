@@ -53,6 +53,11 @@ impl DataKey {
         }))
     }
 
+    /// A key derived in place (no copy of it is left on the stack).
+    pub(super) fn derived(fill: impl FnOnce(&mut [u8; DATA_KEY_LEN])) -> Self {
+        DataKey(SecretBox::init_with_mut(fill))
+    }
+
     fn from_slice(bytes: &[u8]) -> Self {
         DataKey(SecretBox::init_with_mut(|key: &mut [u8; DATA_KEY_LEN]| {
             key.copy_from_slice(bytes)

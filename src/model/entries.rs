@@ -11,7 +11,7 @@ use crate::store::{ConversationId, ReplyState, Role};
 use crate::time::Timestamp;
 
 /// A conversation in the sidebar.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationItem {
     pub id: ConversationId,
     pub title: String,
@@ -47,7 +47,7 @@ impl Drop for ConversationItem {
 }
 
 /// One message of the open conversation as shown.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// Its sequence number in the vault, once stored.
     pub seq: Option<u64>,

@@ -21,6 +21,7 @@ pub mod msg;
 pub mod notice;
 pub mod popups;
 pub mod screens;
+pub mod startup_screen;
 pub mod state;
 pub mod store_job;
 pub mod wrap;

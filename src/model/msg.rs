@@ -43,6 +43,9 @@ pub enum Msg {
     },
 
     // ─── Store ───
+    /// The chat screen as the vault last closed (the startup record), to
+    /// draw while the database opens. `VaultOpened` follows and replaces it.
+    Preview(Box<super::startup_screen::StartupScreen>),
     /// The vault is open (unlocked or just created). The store follows it
     /// with `ConversationOpened` for the newest conversation (the first of
     /// `conversations`), if there is one, before answering any job (only the
@@ -247,6 +250,7 @@ impl std::fmt::Debug for Msg {
             Msg::Terminate => "Terminate",
             Msg::InputFailed(_) => "InputFailed",
             Msg::ScrollResolved { .. } => "ScrollResolved",
+            Msg::Preview(_) => "Preview",
             Msg::VaultOpened { .. } => "VaultOpened",
             Msg::UnlockFailed { .. } => "UnlockFailed",
             Msg::VaultDamaged { .. } => "VaultDamaged",

@@ -188,6 +188,9 @@ pub struct State {
     /// The open conversation whose older messages are still coming (it
     /// opened with its newest page): sends wait for them.
     pub history_pending: Option<ConversationId>,
+    /// The first frame shows the startup record while the vault opens: the
+    /// input that arrives meanwhile, held for the real chat.
+    pub preview: Option<Vec<super::msg::Msg>>,
     /// The time, as the last tick brought it (update reads no clock).
     pub clock: Timestamp,
     /// The terminal's size, for page scrolling.
@@ -267,6 +270,7 @@ impl State {
             pending_jump: None,
             opening: None,
             history_pending: None,
+            preview: None,
             clock: Timestamp::from_unix_ms(0),
             viewport: (80, 24),
             unlock_memory: None,

@@ -103,6 +103,9 @@ pub enum VaultError {
     #[error("the vault database at '{}' is damaged: the storage engine found corrupted data in its files and stopped, so the vault cannot be opened. Nothing more was changed. Run 'sotto repair': it moves the damaged database aside (it is kept, never deleted), rebuilds the vault from its newest snapshot and every record that still reads, and says what came back and what is lost. Or restore the data directory from a backup", .path.display())]
     DatabaseCorrupted { path: PathBuf },
 
+    #[error("the startup record would be {size} bytes, more than it may hold; the next start reads the database first")]
+    StartupRecordTooLarge { size: usize },
+
     #[error("'{}' is damaged: {what}", .path.display())]
     FileDamaged { path: PathBuf, what: String },
 

@@ -109,6 +109,27 @@ impl Vault {
         self.records.flush()
     }
 
+    /// The first moment a sweep would wipe something, if any rule expires
+    /// messages: a conversation's oldest message (or its creation, when
+    /// older or it has none) as old as its rule allows. Before that moment a
+    /// sweep finds nothing, so a copy of the screen made now may be shown.
+    pub fn retention_deadline(&self) -> Result<Option<Timestamp>, VaultError> {
+        let default = self.default_retention()?;
+        let deadline = self
+            .list_conversations()?
+            .conversations
+            .iter()
+            .filter_map(|c| match Retention::effective(c.retention, default) {
+                Retention::For(span) => {
+                    let oldest = c.first_message_at.map_or(c.created, |first| first.min(c.created));
+                    Some(oldest.plus(span))
+                }
+                Retention::Forever => None,
+            })
+            .min();
+        Ok(deadline)
+    }
+
     /// Wipes every message older than its conversation's rule allows at
     /// `now`, in one rotation. `None` when nothing had expired (then nothing
     /// was written).

@@ -197,6 +197,9 @@ impl LockedVault {
                 message: "its directory is missing".into(),
             });
         }
+        // Whatever this opening goes on to change, no copy of the screen from
+        // before it may outlive it (see `startup_record`).
+        super::startup_record::discard(&self.paths)?;
         let records = Records::open(&db_path)?;
         let wrapped = records
             .get(TreeId::Keys, VAULT_KEY_ID)?

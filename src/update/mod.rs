@@ -6,6 +6,7 @@
 mod keys;
 mod lock;
 mod popup_keys;
+mod preview;
 mod reply;
 pub(crate) mod screens;
 mod scroll;
@@ -22,7 +23,12 @@ use store_events::{open_conversation, opened, store_failed, unlock_failed};
 /// Applies `msg` to `state`. Returns the effects, and whether anything
 /// visible changed (the runtime draws only then).
 pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
+    if matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_)) && preview::holding(state) {
+        preview::hold(state, msg);
+        return (Vec::new(), false);
+    }
     match msg {
+        Msg::Preview(screen) => (preview::show(state, *screen), true),
         Msg::Key(key) => {
             state.last_activity = state.clock;
             (keys::key(state, key), true)
@@ -63,6 +69,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             needs_passphrase,
             prompt,
         } => {
+            preview::abandon(state);
             lock::locked(state, needs_passphrase, prompt);
             (Vec::new(), true)
         }
@@ -106,9 +113,14 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             if let Some(mode) = redaction.and_then(|m| m.parse().ok()) {
                 state.redaction = mode;
             }
-            (opened(state, conversations, warnings, theme, created), true)
+            let mut effects = opened(state, conversations, warnings, theme, created);
+            if state.opening.is_none() {
+                effects.extend(preview::end(state));
+            }
+            (effects, true)
         }
         Msg::UnlockFailed { message, fatal } => {
+            preview::abandon(state);
             unlock_failed(state, message, fatal);
             (Vec::new(), true)
         }
@@ -116,6 +128,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             message,
             needs_passphrase,
         } => {
+            preview::abandon(state);
             store_events::vault_damaged(state, message, needs_passphrase);
             (Vec::new(), true)
         }
@@ -138,6 +151,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             damaged,
             history_pending,
         } => {
+            let mut effects = Vec::new();
             if open_conversation(state, id, entries, damaged) {
                 state.redaction_map = map;
                 state.history_pending = history_pending.then_some(id);
@@ -145,8 +159,9 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                     // A jump to a message that is not there has nowhere to go.
                     state.pending_jump = None;
                 }
+                effects = preview::end(state);
             }
-            (Vec::new(), true)
+            (effects, true)
         }
         Msg::ConversationHistory {
             id,
@@ -204,7 +219,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             }
             (Vec::new(), true)
         }
-        Msg::StoreFailed { what, message } => (store_failed(state, &what, message), true),
+        Msg::StoreFailed { what, message } => {
+            let mut effects = store_failed(state, &what, message);
+            effects.extend(preview::end(state));
+            (effects, true)
+        }
         Msg::StoreRepaired(message) => {
             state.error(message);
             (Vec::new(), true)

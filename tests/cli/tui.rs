@@ -234,6 +234,9 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
     screen.send("/quit");
     screen.wait_for("EXIT=0");
     drop(screen);
+    // The clean close left the startup record the next start draws first.
+    let record = sandbox.vault().join("startup.sealed");
+    assert!(record.exists());
 
     let screen = Screen::sotto(&sandbox, "", &[]);
     screen.wait_for("Unlock your vault");
@@ -248,6 +251,7 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
         "{shown}"
     );
     screen.wait_for("help-desk bot");
+    assert!(!record.exists(), "an open vault has no startup record");
     // /lock: back to the passphrase, then the history again.
     screen.send("/lock");
     screen.wait_for("Locked. The history and keys left memory.");
@@ -257,8 +261,10 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     drop(screen);
+    assert!(record.exists());
 
     let vault = reopen(&sandbox.vault());
+    assert!(!record.exists(), "any opening of the database shreds it");
     let list = vault.list_conversations().unwrap().conversations;
     assert_eq!(list.len(), 2);
     for conversation in &list {

@@ -18,6 +18,7 @@ mod recovery;
 mod repair;
 mod repair_kill;
 mod rollback;
+mod startup_record;
 mod symlinks;
 mod tampering;
 mod unlock;

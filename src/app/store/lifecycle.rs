@@ -23,6 +23,7 @@ impl StoreActor {
         }
         self.finish_begun();
         self.snapshot_on_close();
+        self.save_startup_record();
         self.storage = Storage::Missing;
         self.scratch = MemoryConversations::default();
         match self.relock() {
@@ -146,6 +147,13 @@ impl StoreActor {
         };
         let unlocked = vault.unlock(passphrase.as_ref());
         drop(passphrase);
+        // The first frame, while the database opens (the events channel
+        // alone: the locked vault is still borrowed).
+        if let Ok(identity) = &unlocked
+            && let Some(preview) = super::startup::preview(&vault, identity)
+        {
+            let _ = self.events.send(Event::Msg(preview));
+        }
         match unlocked {
             Ok(identity) => match vault.open_unlocked(identity) {
                 Ok(vault) => self.settle_opened(vault),

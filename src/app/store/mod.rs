@@ -14,6 +14,7 @@ mod conversations;
 mod lifecycle;
 mod memory;
 mod search;
+mod startup;
 #[cfg(test)]
 mod tests;
 mod vault_jobs;
@@ -132,6 +133,7 @@ impl StoreActor {
         }
         self.finish_begun();
         self.snapshot_on_close();
+        self.save_startup_record();
         // Dropping the vault flushes it and raises the watermark.
         self.storage = Storage::Missing;
     }

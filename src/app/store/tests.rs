@@ -521,3 +521,39 @@ fn a_damaged_database_is_offered_for_repair_and_the_repair_opens_the_vault_with_
     let vault = reopen(&root);
     assert_eq!(vault.list_conversations().unwrap().conversations.len(), 1);
 }
+
+#[test]
+fn a_clean_close_leaves_a_startup_record_that_the_next_unlock_shows_before_the_vault_opens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("vault");
+    vault_at(&root);
+    let id = one_conversation_saying_hello(&root, "greeting");
+    let record = root.join("startup.sealed");
+    assert!(!record.exists(), "only the chat screen's close writes one");
+
+    let first = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    assert!(!first.iter().any(|m| matches!(m, Msg::Preview(_))), "{first:?}");
+    assert!(record.exists(), "the close wrote the record");
+
+    let second = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    let names: Vec<String> = second.iter().take(3).map(|m| format!("{m:?}")).collect();
+    assert_eq!(names, ["Preview", "VaultOpened", "ConversationOpened"]);
+    let Msg::Preview(screen) = &second[0] else {
+        unreachable!()
+    };
+    let titles: Vec<&str> = screen.conversations.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["greeting"]);
+    let page = screen.newest.as_ref().expect("the newest page");
+    assert_eq!(page.id, id);
+    let texts: Vec<&str> = page.entries.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts, ["hello"]);
+
+    // Anything else that opens the database shreds it first, so what it
+    // changes (here a delete) is never shown from an older record.
+    let mut vault = reopen(&root);
+    assert!(!record.exists(), "opening the database removed the record");
+    vault.wipe_conversation(id).unwrap();
+    drop(vault);
+    let third = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    assert!(!third.iter().any(|m| matches!(m, Msg::Preview(_))), "{third:?}");
+}
