@@ -53,6 +53,22 @@ pub struct NewestPage {
     pub older: bool,
 }
 
+/// What the state keeps while the picture shows (`update::preview`).
+#[derive(Debug)]
+pub struct Preview {
+    /// Keys, pastes and wheel turns, held for the real chat.
+    pub held: Vec<super::msg::Msg>,
+    /// `VaultOpened` has come.
+    pub opened: bool,
+    /// The newest conversation has opened for real (or failed, or there is none).
+    pub conversation_settled: bool,
+    /// Whether the backend in use has consent is known (or could not be read).
+    pub consent_settled: bool,
+    /// What the picture replaced, put back if the unlock fails after all.
+    pub backend_before: super::state::ActiveBackend,
+    pub redaction_before: crate::redact::egress::Mode,
+}
+
 impl StartupScreen {
     /// The screen from the conversation list (newest first) and the newest
     /// conversation's latest page, cut to the budgets.
@@ -94,9 +110,16 @@ impl StartupScreen {
         }
     }
 
-    /// The record's bytes.
+    /// The record's bytes. Measured first and written into a buffer of
+    /// that size: a growing buffer would leave its earlier, unzeroed copies
+    /// of the text behind in freed memory.
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(serde_json::to_vec(self).expect("invariant: plain data serializes"))
+        let mut size = ByteCount(0);
+        serde_json::to_writer(&mut size, self).expect("invariant: plain data serializes");
+        let mut bytes = Zeroizing::new(Vec::with_capacity(size.0));
+        serde_json::to_writer(&mut *bytes, self).expect("invariant: plain data serializes");
+        debug_assert_eq!(bytes.len(), size.0);
+        bytes
     }
 
     /// The screen a record holds, if it is of this version and may still be
@@ -105,6 +128,20 @@ impl StartupScreen {
         let screen: StartupScreen = serde_json::from_slice(bytes).ok()?;
         let expired = screen.retention_deadline.is_some_and(|deadline| now >= deadline);
         (screen.version == VERSION && !expired).then_some(screen)
+    }
+}
+
+/// A writer that only counts what it is given.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -190,7 +190,7 @@ pub struct State {
     pub history_pending: Option<ConversationId>,
     /// The first frame shows the startup record while the vault opens: the
     /// input that arrives meanwhile, held for the real chat.
-    pub preview: Option<Vec<super::msg::Msg>>,
+    pub preview: Option<super::startup_screen::Preview>,
     /// The time, as the last tick brought it (update reads no clock).
     pub clock: Timestamp,
     /// The terminal's size, for page scrolling.

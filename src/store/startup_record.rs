@@ -75,6 +75,12 @@ impl Vault {
     /// Seals `contents` as the startup record for the next session, written
     /// atomically (a record lost to a crash only means a slower start).
     pub fn save_startup_record(&self, contents: &[u8]) -> Result<(), VaultError> {
+        // A legacy identity's vault is migrated at its next unlock, which
+        // makes a new identity: a record sealed under this one would never
+        // be read.
+        if self.identity.is_legacy() {
+            return Ok(());
+        }
         if contents.len() > MAX_RECORD {
             return Err(VaultError::StartupRecordTooLarge { size: contents.len() });
         }
@@ -87,19 +93,32 @@ impl Vault {
 }
 
 /// Shreds the startup record: overwritten with noise and synced, then
-/// removed. Runs at every opening of the database, before it opens.
+/// removed; so is a temporary copy a crash left between writing and
+/// renaming it. Runs at every opening of the database, before it opens.
+/// (A file under that name that is not sotto's own, such as a hard link or
+/// a symlink someone planted, is only removed: see `DirHandle::shred`.)
 pub(crate) fn discard(paths: &VaultPaths) -> Result<(), VaultError> {
     let root = paths.root();
-    let path = root.join(FILE_NAME);
-    if std::fs::symlink_metadata(&path).is_err() {
+    let temporary = format!(".{FILE_NAME}.tmp-");
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map_err(VaultError::io("list", root))?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name == FILE_NAME || name.starts_with(&temporary))
+        .collect();
+    if names.is_empty() {
         return Ok(());
     }
+    names.sort();
     let dir = fsutil::DirHandle::open(root).map_err(VaultError::io("open", root))?;
-    dir.shred(FILE_NAME)
-        .map_err(VaultError::io("overwrite the startup record", &path))?;
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(VaultError::io("remove the startup record", &path)(e)),
+    for name in names {
+        let path = root.join(&name);
+        dir.shred(&name)
+            .map_err(VaultError::io("overwrite the startup record", &path))?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(VaultError::io("remove the startup record", &path)(e)),
+        }
     }
+    Ok(())
 }

@@ -190,6 +190,9 @@ impl LockedVault {
     /// failed attempts into the audit log.
     pub fn open_unlocked(self, identity: UnlockedIdentity) -> Result<Vault, VaultError> {
         let UnlockedIdentity { candidates, resealer } = identity;
+        // Whatever this opening goes on to change, no copy of the screen from
+        // before it may outlive it (see `startup_record`).
+        super::startup_record::discard(&self.paths)?;
         let db_path = self.paths.database();
         if !db_path.is_dir() {
             return Err(VaultError::Database {
@@ -197,9 +200,6 @@ impl LockedVault {
                 message: "its directory is missing".into(),
             });
         }
-        // Whatever this opening goes on to change, no copy of the screen from
-        // before it may outlive it (see `startup_record`).
-        super::startup_record::discard(&self.paths)?;
         let records = Records::open(&db_path)?;
         let wrapped = records
             .get(TreeId::Keys, VAULT_KEY_ID)?

@@ -24,8 +24,9 @@ use store_events::{open_conversation, opened, store_failed, unlock_failed};
 /// visible changed (the runtime draws only then).
 pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
     if matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_)) && preview::holding(state) {
-        preview::hold(state, msg);
-        return (Vec::new(), false);
+        let effects = preview::hold(state, msg);
+        let quitting = !effects.is_empty();
+        return (effects, quitting);
     }
     match msg {
         Msg::Preview(screen) => (preview::show(state, *screen), true),
@@ -114,9 +115,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                 state.redaction = mode;
             }
             let mut effects = opened(state, conversations, warnings, theme, created);
-            if state.opening.is_none() {
-                effects.extend(preview::end(state));
-            }
+            effects.extend(preview::vault_opened(state));
             (effects, true)
         }
         Msg::UnlockFailed { message, fatal } => {
@@ -159,7 +158,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                     // A jump to a message that is not there has nowhere to go.
                     state.pending_jump = None;
                 }
-                effects = preview::end(state);
+                effects = preview::conversation_opened(state);
             }
             (effects, true)
         }
@@ -217,11 +216,11 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
             if state.backend.choice.name == backend {
                 state.backend.consented = given || !state.backend.choice.channel.leaves_machine();
             }
-            (Vec::new(), true)
+            (preview::consent_known(state, &backend), true)
         }
         Msg::StoreFailed { what, message } => {
             let mut effects = store_failed(state, &what, message);
-            effects.extend(preview::end(state));
+            effects.extend(preview::store_failed(state, &what));
             (effects, true)
         }
         Msg::StoreRepaired(message) => {

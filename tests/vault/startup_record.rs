@@ -29,8 +29,14 @@ fn the_startup_record_opens_before_the_database_and_the_database_opening_shreds_
     let (locked, identity) = unlocked(&root);
     let contents = locked.startup_record(&identity).expect("it opens");
     assert_eq!(contents.as_slice(), b"the screen as it closed");
+    // Held open across the opening: what the file's blocks hold afterwards.
+    let mut still_open = std::fs::File::open(root.join(RECORD)).unwrap();
     let vault = locked.open_unlocked(identity).unwrap();
-    assert!(!root.join(RECORD).exists(), "opening the database shreds it");
+    assert!(!root.join(RECORD).exists(), "opening the database removes it");
+    let mut after = Vec::new();
+    std::io::Read::read_to_end(&mut still_open, &mut after).unwrap();
+    assert_eq!(after.len(), sealed.len());
+    assert_ne!(after, sealed, "it was overwritten before it was removed");
     drop(vault);
 
     let (locked, identity) = unlocked(&root);
@@ -68,6 +74,19 @@ fn a_startup_record_altered_or_made_for_another_vault_does_not_open() {
     let forged = age::encrypt(&recipient, b"a forged screen").unwrap();
     std::fs::write(mine.join(RECORD), forged).unwrap();
     assert!(locked.startup_record(&identity).is_none());
+}
+
+#[test]
+fn a_temporary_copy_left_by_a_crash_while_writing_is_removed_by_the_next_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let vault = new_vault(&root);
+    vault.save_startup_record(b"the screen").unwrap();
+    drop(vault);
+    let left = root.join(format!(".{RECORD}.tmp-a1b2c3d4e5f6"));
+    std::fs::copy(root.join(RECORD), &left).unwrap();
+    drop(reopen(&root));
+    assert!(!left.exists() && !root.join(RECORD).exists());
 }
 
 #[test]

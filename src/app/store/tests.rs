@@ -549,11 +549,20 @@ fn a_clean_close_leaves_a_startup_record_that_the_next_unlock_shows_before_the_v
     assert_eq!(texts, ["hello"]);
 
     // Anything else that opens the database shreds it first, so what it
-    // changes (here a delete) is never shown from an older record.
+    // changes (here a wipe) is never shown from an older record.
     let mut vault = reopen(&root);
     assert!(!record.exists(), "opening the database removed the record");
     vault.wipe_conversation(id).unwrap();
+    let kept = vault.create_conversation("kept").unwrap();
     drop(vault);
     let third = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
     assert!(!third.iter().any(|m| matches!(m, Msg::Preview(_))), "{third:?}");
+    // That session's close wrote what is there now, and nothing wiped.
+    let fourth = run(&root, vec![StoreJob::Unlock(Some(passphrase()))]);
+    let Some(Msg::Preview(screen)) = fourth.first() else {
+        panic!("{fourth:?}")
+    };
+    let ids: Vec<ConversationId> = screen.conversations.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [kept]);
+    assert_eq!(screen.newest.as_ref().map(|p| p.id), Some(kept));
 }
