@@ -93,12 +93,21 @@ fn a_repair_killed_at_any_moment_keeps_the_damaged_database_and_a_second_repair_
     let whole = started.elapsed();
     assert_eq!(messages(&reopen(&timing)), expected);
 
-    let rounds: u32 = 40;
-    let mut killed = 0;
-    for round in 0..rounds {
+    // One pass of kills spread over the whole repair, then more passes (each
+    // at moments between the last pass's) while fewer than half of them
+    // landed: a machine busier or quieter than during the timing moves the
+    // moments, not what each kill must leave behind.
+    let spread: u32 = 40;
+    let wanted = spread / 2;
+    let (mut killed, mut rounds) = (0, 0);
+    while rounds < spread || (killed < wanted && rounds < 3 * spread) {
+        let round = rounds;
+        rounds += 1;
         let root = dir.path().join(format!("round-{round}"));
         copy_dir(&pristine, &root);
-        let delay = whole.mul_f64(1.2 * f64::from(round) / f64::from(rounds));
+        let pass = f64::from(round / spread);
+        let step = (f64::from(round % spread) + pass / 3.0) / f64::from(spread);
+        let delay = whole.mul_f64(1.2 * step);
         killed += u32::from(repair_killed_after(&root, Some(delay)));
 
         let kept = std::fs::read_dir(&root)
@@ -122,5 +131,8 @@ fn a_repair_killed_at_any_moment_keeps_the_damaged_database_and_a_second_repair_
         std::fs::remove_dir_all(&root).unwrap();
     }
     println!("{rounds} repairs killed at moments spread over {whole:?}: {killed} were running when killed");
-    assert!(killed >= rounds / 2, "too few kills landed while repair ran: {killed}");
+    assert!(
+        killed >= wanted,
+        "too few kills landed while repair ran: {killed} in {rounds} rounds"
+    );
 }
