@@ -50,6 +50,32 @@ fn associated_data(format: u8, slot: RecordSlot<'_>) -> Vec<u8> {
     aad
 }
 
+/// `value` as JSON, in a buffer sized exactly before it is filled (so no
+/// reallocation leaves a copy of the plaintext behind) and zeroized when
+/// dropped: what is about to be sealed.
+pub fn json_plaintext<T: serde::Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
+    let mut size = ByteCounter(0);
+    serde_json::to_writer(&mut size, value).expect("invariant: plain data serializes to JSON");
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(size.0));
+    serde_json::to_writer(&mut *plaintext, value).expect("invariant: plain data serializes to JSON");
+    debug_assert_eq!(plaintext.len(), size.0);
+    plaintext
+}
+
+/// Counts bytes written to it, to size a buffer before serializing into it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Seals `plaintext` for `slot` under `key`.
 pub fn seal(key: &DataKey, slot: RecordSlot<'_>, plaintext: &[u8]) -> Sealed {
     let cipher = XChaCha20Poly1305::new(key.expose().into());

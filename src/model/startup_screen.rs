@@ -110,16 +110,9 @@ impl StartupScreen {
         }
     }
 
-    /// The record's bytes. Measured first and written into a buffer of
-    /// that size: a growing buffer would leave its earlier, unzeroed copies
-    /// of the text behind in freed memory.
+    /// The record's bytes (sized exactly and zeroized: `seal::json_plaintext`).
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut size = ByteCount(0);
-        serde_json::to_writer(&mut size, self).expect("invariant: plain data serializes");
-        let mut bytes = Zeroizing::new(Vec::with_capacity(size.0));
-        serde_json::to_writer(&mut *bytes, self).expect("invariant: plain data serializes");
-        debug_assert_eq!(bytes.len(), size.0);
-        bytes
+        crate::crypto::seal::json_plaintext(self)
     }
 
     /// The screen a record holds, if it is of this version and may still be
@@ -128,20 +121,6 @@ impl StartupScreen {
         let screen: StartupScreen = serde_json::from_slice(bytes).ok()?;
         let expired = screen.retention_deadline.is_some_and(|deadline| now >= deadline);
         (screen.version == VERSION && !expired).then_some(screen)
-    }
-}
-
-/// A writer that only counts what it is given.
-struct ByteCount(usize);
-
-impl std::io::Write for ByteCount {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -6,7 +6,6 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
 
 use super::records::TreeId;
 use crate::crypto::seal::{self, RecordSlot, SealError};
@@ -42,30 +41,11 @@ pub enum RecordError {
     Decode(String),
 }
 
-/// Serializes `value` and seals it for `(tree, key)`. The plaintext buffer is
-/// sized exactly before it is filled, so no reallocation leaves a copy behind,
-/// and it is zeroized when dropped.
+/// Serializes `value` and seals it for `(tree, key)`; the plaintext is
+/// sized exactly and zeroized (`seal::json_plaintext`).
 pub(crate) fn seal_value<T: Serialize>(data_key: &DataKey, tree: TreeId, key: &[u8], value: &T) -> Sealed {
-    let mut counter = ByteCounter(0);
-    serde_json::to_writer(&mut counter, value).expect("invariant: record types serialize to JSON");
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
-    serde_json::to_writer(&mut *plaintext, value).expect("invariant: record types serialize to JSON");
-    debug_assert_eq!(plaintext.len(), plaintext.capacity());
+    let plaintext = seal::json_plaintext(value);
     seal::seal(data_key, RecordSlot { tree: tree.name(), key }, &plaintext)
-}
-
-/// Counts bytes written to it, to size a buffer before serializing into it.
-struct ByteCounter(usize);
-
-impl std::io::Write for ByteCounter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Opens a value sealed by [`seal_value`] for the same `(tree, key)`.
