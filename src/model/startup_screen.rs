@@ -32,13 +32,18 @@ pub struct StartupScreen {
     /// The newest first, as the sidebar lists them.
     pub conversations: Vec<ConversationItem>,
     pub newest: Option<NewestPage>,
-    /// The remembered theme, backend and redaction mode (vault settings).
-    pub theme: Option<String>,
-    pub backend: Option<String>,
-    pub redaction: Option<String>,
+    pub remembered: Remembered,
     /// The first moment a retention sweep would wipe something: from then
     /// on the record may show what is gone, so it is not shown.
     pub retention_deadline: Option<Timestamp>,
+}
+
+/// The chat screen's choices the vault remembers (its settings), by name.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Remembered {
+    pub theme: Option<String>,
+    pub backend: Option<String>,
+    pub redaction: Option<String>,
 }
 
 /// The newest messages of the newest conversation.
@@ -75,7 +80,7 @@ impl StartupScreen {
     pub fn new(
         mut conversations: Vec<ConversationItem>,
         newest: Option<NewestPage>,
-        settings: [Option<String>; 3],
+        remembered: Remembered,
         retention_deadline: Option<Timestamp>,
     ) -> Self {
         conversations.truncate(LISTED);
@@ -98,14 +103,11 @@ impl StartupScreen {
             page.entries.drain(..cut);
             page
         });
-        let [theme, backend, redaction] = settings;
         StartupScreen {
             version: VERSION,
             conversations,
             newest,
-            theme,
-            backend,
-            redaction,
+            remembered,
             retention_deadline,
         }
     }
@@ -127,22 +129,11 @@ impl StartupScreen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{ReplyState, Role};
+    use crate::store::{MessageMeta, Role};
 
     fn entry(text: &str) -> Entry {
-        Entry {
-            seq: Some(1),
-            role: Role::User,
-            at: Timestamp::from_unix_ms(1_000),
-            text: text.into(),
-            state: ReplyState::Complete,
-            backend: None,
-            first_code: 0,
-            superseded: false,
-            replaces: None,
-            sent: None,
-            withheld: 0,
-        }
+        let at = Timestamp::from_unix_ms(1_000);
+        Entry::with_meta(1, Role::User, at, text.into(), &MessageMeta::default())
     }
 
     fn page(entries: Vec<Entry>) -> NewestPage {
@@ -165,7 +156,11 @@ mod tests {
         let screen = StartupScreen::new(
             vec![item("a"), item("b")],
             Some(newest),
-            [Some("light".into()), Some("local".into()), None],
+            Remembered {
+                theme: Some("light".into()),
+                backend: Some("local".into()),
+                redaction: None,
+            },
             None,
         );
         let back = StartupScreen::decode(&screen.encode(), Timestamp::from_unix_ms(10)).expect("it reads");
@@ -174,16 +169,16 @@ mod tests {
         assert_eq!(page.id, id);
         assert_eq!(page.entries, screen.newest.as_ref().unwrap().entries);
         assert!(!page.older);
-        assert_eq!(back.theme.as_deref(), Some("light"));
-        assert_eq!(back.backend.as_deref(), Some("local"));
-        assert_eq!(back.redaction, None);
+        assert_eq!(back.remembered.theme.as_deref(), Some("light"));
+        assert_eq!(back.remembered.backend.as_deref(), Some("local"));
+        assert_eq!(back.remembered.redaction, None);
     }
 
     #[test]
     fn the_newest_messages_are_kept_within_the_budget_and_the_rest_is_marked_older() {
         let big = "x".repeat(TEXT_BUDGET / 3);
         let entries = (0..5).map(|i| entry(&format!("{i}{big}"))).collect();
-        let screen = StartupScreen::new(Vec::new(), Some(page(entries)), [None, None, None], None);
+        let screen = StartupScreen::new(Vec::new(), Some(page(entries)), Remembered::default(), None);
         let page = screen.newest.expect("a page");
         assert_eq!(
             page.entries.len(),
@@ -194,14 +189,14 @@ mod tests {
         assert!(page.older);
         // A single message over the budget is still shown.
         let huge = vec![entry(&"y".repeat(TEXT_BUDGET * 2))];
-        let screen = StartupScreen::new(Vec::new(), Some(self::page(huge)), [None, None, None], None);
+        let screen = StartupScreen::new(Vec::new(), Some(self::page(huge)), Remembered::default(), None);
         assert_eq!(screen.newest.expect("a page").entries.len(), 1);
     }
 
     #[test]
     fn the_sidebar_keeps_only_its_first_conversations() {
         let many = (0..LISTED + 50).map(|i| item(&i.to_string())).collect();
-        let screen = StartupScreen::new(many, None, [None, None, None], None);
+        let screen = StartupScreen::new(many, None, Remembered::default(), None);
         assert_eq!(screen.conversations.len(), LISTED);
         assert_eq!(screen.conversations[0].title, "0");
     }
@@ -211,7 +206,7 @@ mod tests {
         let screen = StartupScreen::new(
             vec![item("a")],
             None,
-            [None, None, None],
+            Remembered::default(),
             Some(Timestamp::from_unix_ms(100)),
         );
         let bytes = screen.encode();

@@ -124,6 +124,8 @@ impl ActiveBackend {
 
 /// The vault setting that remembers the backend chosen with `/backend`.
 pub const BACKEND_SETTING: &str = "ui.backend";
+/// The vault setting that remembers the theme chosen with `/theme`.
+pub const THEME_SETTING: &str = "ui.theme";
 
 /// A send that waits for something first (consent, the backend to be ready).
 #[derive(Clone, PartialEq, Eq)]

@@ -298,7 +298,7 @@ pub fn update(state: &mut State, msg: Msg) -> (Vec<Effect>, bool) {
                     state.notify(format!("theme '{name}'"));
                     if !state.incognito {
                         effects.push(Effect::Store(StoreJob::SaveSetting {
-                            name: "ui.theme".into(),
+                            name: crate::model::state::THEME_SETTING.into(),
                             value: name,
                         }));
                     }

@@ -17,7 +17,7 @@ use super::store_events::open_conversation;
 use super::update;
 use crate::model::editor::Editor;
 use crate::model::msg::{Effect, Msg};
-use crate::model::startup_screen::{Preview, StartupScreen};
+use crate::model::startup_screen::{Preview, Remembered, StartupScreen};
 use crate::model::state::{Screen, State};
 
 /// Shows the record's screen. Only while the unlock is still running: any
@@ -29,9 +29,11 @@ pub(super) fn show(state: &mut State, screen: StartupScreen) -> Vec<Effect> {
     let StartupScreen {
         conversations,
         newest,
-        theme,
-        backend,
-        redaction,
+        remembered: Remembered {
+            theme,
+            backend,
+            redaction,
+        },
         ..
     } = screen;
     state.preview = Some(Preview {
@@ -197,23 +199,12 @@ mod tests {
     use crate::model::state::tests_support::{chat_state, local_choice, remote_choice};
     use crate::model::state::{ActiveBackend, ConversationItem, Entry, Popup};
     use crate::redact::mask::RedactionMap;
-    use crate::store::{ConversationId, ReplyState, Role};
+    use crate::store::{ConversationId, MessageMeta, Role};
     use crate::time::Timestamp;
 
     fn entry(seq: u64, role: Role, text: &str) -> Entry {
-        Entry {
-            seq: Some(seq),
-            role,
-            at: Timestamp::from_unix_ms(1_000),
-            text: text.into(),
-            state: ReplyState::Complete,
-            backend: None,
-            first_code: 0,
-            superseded: false,
-            replaces: None,
-            sent: None,
-            withheld: 0,
-        }
+        let at = Timestamp::from_unix_ms(1_000);
+        Entry::with_meta(seq, role, at, text.into(), &MessageMeta::default())
     }
 
     fn last_time() -> Vec<Entry> {
@@ -241,22 +232,21 @@ mod tests {
             map: RedactionMap::default(),
             older: false,
         };
-        let screen = StartupScreen::new(vec![item(id)], Some(page), [None, Some(backend.into()), None], None);
+        let screen = StartupScreen::new(
+            vec![item(id)],
+            Some(page),
+            Remembered {
+                backend: Some(backend.into()),
+                ..Remembered::default()
+            },
+            None,
+        );
         update(&mut state, Msg::Preview(Box::new(screen)));
         state
     }
 
     fn vault_opened(conversations: Vec<ConversationItem>, backend: &str) -> Msg {
-        Msg::VaultOpened {
-            backend: Some(backend.into()),
-            conversations,
-            warnings: Vec::new(),
-            theme: None,
-            redaction: None,
-            retention_default: None,
-            created: false,
-            findings: 0,
-        }
+        crate::update::tests::vault_opened_listing(conversations, Some(backend))
     }
 
     fn conversation_opened(id: ConversationId) -> Msg {
@@ -449,7 +439,7 @@ mod tests {
             map: RedactionMap::default(),
             older: false,
         };
-        let screen = StartupScreen::new(Vec::new(), Some(page), [None, None, None], None);
+        let screen = StartupScreen::new(Vec::new(), Some(page), Remembered::default(), None);
         update(&mut state, Msg::Preview(Box::new(screen)));
         assert!(state.preview.is_none());
         assert_eq!(state.current, None);
@@ -462,7 +452,7 @@ mod tests {
             text: "Unlocking…".into(),
             can_cancel: true,
         };
-        let screen = StartupScreen::new(Vec::new(), None, [None, None, None], None);
+        let screen = StartupScreen::new(Vec::new(), None, Remembered::default(), None);
         update(&mut state, Msg::Preview(Box::new(screen)));
         type_text(&mut state, "a");
         update(&mut state, vault_opened(Vec::new(), "local"));

@@ -1607,9 +1607,14 @@ fn redact_with_a_mistyped_mode_says_what_the_modes_are() {
 }
 
 fn vault_opened(backend: Option<&str>) -> Msg {
+    vault_opened_listing(Vec::new(), backend)
+}
+
+/// The vault opened, listing `conversations`, remembering `backend`.
+pub(super) fn vault_opened_listing(conversations: Vec<ConversationItem>, backend: Option<&str>) -> Msg {
     Msg::VaultOpened {
         backend: backend.map(str::to_owned),
-        conversations: Vec::new(),
+        conversations,
         warnings: Vec::new(),
         theme: None,
         redaction: None,

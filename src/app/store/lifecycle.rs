@@ -122,9 +122,11 @@ impl StoreActor {
             }
         };
         let newest = conversations.first().map(|c| c.id);
-        let theme = vault.setting("ui.theme").ok().flatten();
-        let redaction = vault.setting(crate::redact::egress::MODE_SETTING).ok().flatten();
-        let backend = vault.setting(crate::model::state::BACKEND_SETTING).ok().flatten();
+        let crate::model::startup_screen::Remembered {
+            theme,
+            backend,
+            redaction,
+        } = super::startup::remembered(vault);
         self.send(Msg::VaultOpened {
             backend,
             conversations,

@@ -8,7 +8,7 @@ use super::conversations::{ConversationStore, FIRST_PAGE};
 use super::vault_jobs::{BegunReplies, VaultConversations, list};
 use super::{Storage, StoreActor};
 use crate::model::msg::Msg;
-use crate::model::startup_screen::{NewestPage, StartupScreen};
+use crate::model::startup_screen::{NewestPage, Remembered, StartupScreen};
 use crate::store::{LockedVault, UnlockedIdentity, Vault, VaultError};
 use crate::time::Timestamp;
 
@@ -55,15 +55,21 @@ fn startup_screen(vault: &mut Vault) -> Result<Option<StartupScreen>, VaultError
         }
         None => None,
     };
-    let settings = [
-        vault.setting("ui.theme")?,
-        vault.setting(crate::model::state::BACKEND_SETTING)?,
-        vault.setting(crate::redact::egress::MODE_SETTING)?,
-    ];
     Ok(Some(StartupScreen::new(
         conversations,
         newest,
-        settings,
+        remembered(vault),
         vault.retention_deadline()?,
     )))
+}
+
+/// The chat screen's choices the vault remembers; one that cannot be read
+/// is not remembered (the defaults apply, as at any unlock).
+pub(super) fn remembered(vault: &Vault) -> Remembered {
+    let setting = |name| vault.setting(name).ok().flatten();
+    Remembered {
+        theme: setting(crate::model::state::THEME_SETTING),
+        backend: setting(crate::model::state::BACKEND_SETTING),
+        redaction: setting(crate::redact::egress::MODE_SETTING),
+    }
 }
