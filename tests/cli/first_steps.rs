@@ -106,7 +106,7 @@ fn the_backend_chosen_with_slash_backend_is_the_one_at_the_next_start_unless_one
     let bar = status_row(&shown);
     assert!(bar.contains("llama") && !bar.contains("local"), "{bar:?}");
     screen.send("which backend is this?");
-    screen.wait_for("From the llama.");
+    screen.wait_for_finished_reply("From the llama.");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     drop(screen);

@@ -175,6 +175,15 @@ impl Screen {
         }
     }
 
+    /// Waits until a bot reply showing `needle` has finished arriving: its
+    /// last words can be on screen while the stream's end is still on the
+    /// way, and a Ctrl-C then would stop the reply instead of quitting.
+    pub(super) fn wait_for_finished_reply(&self, needle: &str) -> String {
+        self.wait_for(needle);
+        self.wait_until_gone("writing…", Duration::from_secs(20));
+        self.text()
+    }
+
     pub(super) fn send(&self, message: &str) {
         self.type_text(message);
         self.keys(&["Enter"]);
@@ -484,7 +493,7 @@ fn a_streamed_reply_shows_its_table_as_a_table_and_its_code_in_colour() {
     let screen = Screen::sotto(&sandbox, &format!("--incognito --config '{}'", config.display()), &[]);
     screen.wait_for("redaction mask");
     screen.send("compare the options and show code");
-    let shown = screen.wait_for("Done.");
+    let shown = screen.wait_for_finished_reply("Done.");
     // The table: drawn with borders, its columns sized to the content and
     // the numbers right-aligned, and no Markdown pipes or dashes left.
     for row in [
