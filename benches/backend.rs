@@ -240,6 +240,22 @@ fn local_answer_on_the_built_in_base(bencher: Bencher, question: &str) {
     bencher.bench(|| bot.reply(question));
 }
 
+/// A bot made afresh: what choosing the built-in backend costs.
+#[divan::bench]
+fn local_new_bot() -> LocalBot {
+    LocalBot::from_sections("bench".into(), knowledge::built_in(), 0, Vec::new())
+}
+
+/// A bot made afresh and its first answer: the index, then, at that
+/// first question, the meanings of the base's terms and phrasings.
+#[divan::bench]
+fn local_first_answer_of_a_new_bot(bencher: Bencher) {
+    bencher.bench(|| {
+        let bot = LocalBot::from_sections("bench".into(), knowledge::built_in(), 0, Vec::new());
+        bot.reply(QUESTIONS[0])
+    });
+}
+
 #[divan::bench(args = QUESTIONS)]
 fn local_answer_over_1000_sections(bencher: Bencher, question: &str) {
     let bot = thousand_section_bot();

@@ -31,6 +31,20 @@ const FOLLOW_UP_OPENERS: &[&str] = &["and", "also", "but", "so", "then", "or", "
 /// Words that point back at the previous question ("undo that").
 const POINTERS: &[&str] = &["that", "it", "this", "those", "them", "there", "ones"];
 
+/// A section the words alone do not settle is still the answer when the
+/// question is this alike in meaning to one of its phrasings and no other
+/// section is nearer: a rewording that shares few words with the base.
+const MIN_MEANING: f64 = 0.8;
+/// …and still covers this much of it: words the base knows nothing near
+/// count against a question's meaning too, but a question that is mostly
+/// about something else can still read like a phrasing ("block spam calls
+/// on my phone" and recognising phishing).
+const MEANT_MIN_COVERAGE: f64 = 0.3;
+
+fn is_meant(hit: &Hit) -> bool {
+    hit.nearest_in_meaning && hit.meaning >= MIN_MEANING && hit.coverage >= MEANT_MIN_COVERAGE
+}
+
 fn is_confident(hit: &Hit) -> bool {
     hit.coverage >= MIN_COVERAGE
         && hit.topic_coverage >= MIN_TOPIC_COVERAGE
@@ -39,25 +53,27 @@ fn is_confident(hit: &Hit) -> bool {
 }
 
 /// The answer the ranked `hits` (best first) support: the best section when
-/// it is good enough and clearly ahead of the runner-up.
+/// it is good enough and clearly ahead of the runner-up, or when its meaning
+/// clearly is what was asked.
 pub fn decide(hits: &[Hit]) -> Answer {
     let nearest = || hits.iter().map(|h| h.section).collect();
     match hits {
-        [best, ..] if !is_confident(best) => Answer::Unknown { nearest: nearest() },
-        [best] => Answer::Found {
-            section: best.section,
-            related: Vec::new(),
-        },
-        [best, second, ..] if best.rank() >= MARGIN * second.rank() => Answer::Found {
-            section: best.section,
-            related: hits[1..]
-                .iter()
-                .filter(|h| h.rank() * RELATED_WITHIN >= best.rank() && is_confident(h))
-                .map(|h| h.section)
-                .collect(),
-        },
-        [_, _, ..] => Answer::DidYouMean { nearest: nearest() },
         [] => Answer::Unknown { nearest: Vec::new() },
+        [best, rest @ ..]
+            if is_meant(best)
+                || (is_confident(best) && rest.first().is_none_or(|second| best.rank() >= MARGIN * second.rank())) =>
+        {
+            Answer::Found {
+                section: best.section,
+                related: rest
+                    .iter()
+                    .filter(|h| h.rank() * RELATED_WITHIN >= best.rank() && is_confident(h))
+                    .map(|h| h.section)
+                    .collect(),
+            }
+        }
+        [best, ..] if !is_confident(best) => Answer::Unknown { nearest: nearest() },
+        _ => Answer::DidYouMean { nearest: nearest() },
     }
 }
 
@@ -69,4 +85,69 @@ pub fn is_follow_up(words: &[String]) -> bool {
     let opens = FOLLOW_UP_OPENERS.contains(&word(0)) || (matches!(word(0), "what" | "how") && word(1) == "about");
     let content = words.iter().filter(|w| !text::is_stop_word(w)).count();
     opens || (content <= 4 && words.iter().any(|w| POINTERS.contains(&w.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hit the words alone settle, unless changed.
+    fn hit(section: usize) -> Hit {
+        Hit {
+            section,
+            score: 8.0,
+            coverage: 0.9,
+            topic_coverage: 0.9,
+            phrasing: 0.8,
+            meaning: 0.5,
+            nearest_in_meaning: false,
+        }
+    }
+
+    #[test]
+    fn a_clear_best_is_the_answer_and_a_close_runner_up_asks_which() {
+        assert!(matches!(
+            decide(&[hit(1), Hit { score: 4.0, ..hit(2) }]),
+            Answer::Found { section: 1, .. }
+        ));
+        assert_eq!(decide(&[hit(1), hit(2)]), Answer::DidYouMean { nearest: vec![1, 2] });
+        let weak = Hit {
+            coverage: 0.2,
+            ..hit(1)
+        };
+        assert_eq!(decide(&[weak]), Answer::Unknown { nearest: vec![1] });
+    }
+
+    #[test]
+    fn a_question_clearly_meaning_one_section_is_answered_from_it() {
+        let meant = |h: Hit| Hit {
+            meaning: 0.9,
+            nearest_in_meaning: true,
+            ..h
+        };
+        // Too close to the runner-up in words, but nearest in meaning.
+        assert!(matches!(
+            decide(&[meant(hit(1)), hit(2)]),
+            Answer::Found { section: 1, .. }
+        ));
+        // Covering too little in words for it.
+        let sparse = Hit {
+            coverage: 0.35,
+            ..hit(1)
+        };
+        assert!(matches!(decide(&[meant(sparse)]), Answer::Found { section: 1, .. }));
+        let mostly_else = Hit {
+            coverage: 0.2,
+            ..hit(1)
+        };
+        assert!(matches!(decide(&[meant(mostly_else)]), Answer::Unknown { .. }));
+        // Near in meaning, but another section is nearer, or not near enough.
+        let not_nearest = Hit { meaning: 0.9, ..hit(1) };
+        assert!(matches!(decide(&[not_nearest, hit(2)]), Answer::DidYouMean { .. }));
+        let vague = Hit {
+            meaning: 0.7,
+            ..meant(hit(1))
+        };
+        assert!(matches!(decide(&[vague, hit(2)]), Answer::DidYouMean { .. }));
+    }
 }

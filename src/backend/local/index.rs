@@ -4,13 +4,21 @@
 //! more than its body; each field has its own length normalisation. A word
 //! the base has never seen is corrected to the nearest known word when it is
 //! one typo away (two for long words) and starts with the same letter, so
-//! "delet my convresation" still finds the wipe section.
+//! "delet my convresation" still finds the wipe section. A word the base
+//! never uses, spelt right, stands for the base's term nearest to it in
+//! meaning, at a discount; and every section is scored for how alike the
+//! question is in meaning to its nearest phrasing (`semantics`).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::knowledge::Section;
-use super::text::{Analyzer, is_stop_word, known_words, words};
-use super::typos::edit_distance;
+use super::semantics::Semantics;
+use super::text::{Analyzer, known_words, words};
+use super::vectors;
+use query::Query;
+
+mod query;
 
 const K1: f64 = 1.2;
 /// How much a word the base has never seen weighs, against the average known
@@ -18,6 +26,10 @@ const K1: f64 = 1.2;
 const UNSEEN_WEIGHT: f64 = 2.0;
 /// How much a question that reads like one of a section's phrasings lifts it.
 const PHRASING_BOOST: f64 = 1.0;
+/// How much a term standing in for an unseen word adds to a section's
+/// score, against the term itself (times how near in meaning it is). It
+/// adds nothing to what the section covers: the word stays unseen there.
+const STAND_IN_WEIGHT: f64 = 0.5;
 
 /// A field of a section: its weight against a body word, and how strongly
 /// its length is normalised (BM25's b).
@@ -55,6 +67,9 @@ pub struct Index {
     /// Per section: its own heading and each "asked as" phrasing, as term
     /// ids with the phrasing's norm (the root of its terms' squared IDFs).
     phrasings: Vec<Vec<(Vec<u32>, f64)>>,
+    /// Built at the first question: reading the word vectors costs a few
+    /// milliseconds, which the start of a session need not pay.
+    semantics: OnceLock<Semantics>,
 }
 
 /// One section holding a term.
@@ -82,6 +97,11 @@ pub struct Hit {
     /// How closely the question matches the nearest single phrasing (the
     /// heading, or one "asked as" line), as an IDF-weighted cosine, 0 to 1.
     pub phrasing: f64,
+    /// How alike in meaning the question is to the nearest phrasing, about
+    /// -1 to 1 (a cosine of word vectors, less for words they lack).
+    pub meaning: f64,
+    /// Whether no section, ranked or not, is nearer in meaning.
+    pub nearest_in_meaning: bool,
 }
 
 impl Hit {
@@ -207,11 +227,17 @@ impl Index {
             idf,
             vocabulary: by_length,
             phrasings,
+            semantics: OnceLock::new(),
         }
     }
 
     pub fn sections(&self) -> &[Section] {
         &self.sections
+    }
+
+    fn semantics(&self) -> &Semantics {
+        self.semantics
+            .get_or_init(|| Semantics::new(&self.sections, &self.analyzer, &self.terms))
     }
 
     /// The best `limit` sections for `question`, best first; empty if no word matches.
@@ -227,7 +253,12 @@ impl Index {
 
     /// The best `limit` sections for a question made of weighted parts.
     pub fn search_parts(&self, parts: &[QueryPart], limit: usize) -> Vec<Hit> {
-        let query = self.query(parts);
+        let Query {
+            terms: query,
+            stand_ins,
+            meant,
+            unmeant,
+        } = self.query(parts);
         let total_weight: f64 = query.iter().map(|(_, w)| w).sum();
         if total_weight == 0.0 {
             return Vec::new();
@@ -246,6 +277,12 @@ impl Index {
                 }
             }
         }
+        for (id, weight) in &stand_ins {
+            for posting in &self.postings[*id as usize] {
+                let doc = posting.section as usize;
+                score[doc] += weight * posting.tf * (K1 + 1.0) / (posting.tf + K1);
+            }
+        }
         let query_norm = query.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         let weights: HashMap<u32, f64> = query.iter().filter_map(|(id, w)| Some(((*id)?, *w))).collect();
         let phrasing = |section: usize| {
@@ -260,6 +297,11 @@ impl Index {
                 })
                 .fold(0.0, f64::max)
         };
+        let meaning = self.semantics().likeness(&vectors::phrase(
+            meant.iter().map(|(w, weight)| (w.as_str(), *weight)),
+            unmeant,
+        ));
+        let nearest = meaning.iter().copied().fold(f32::MIN, f32::max);
         let mut hits: Vec<Hit> = (0..self.sections.len())
             .filter(|&section| score[section] > 0.0)
             .map(|section| Hit {
@@ -268,88 +310,13 @@ impl Index {
                 coverage: covered[section] / total_weight,
                 topic_coverage: on_topic[section] / total_weight,
                 phrasing: phrasing(section),
+                meaning: f64::from(meaning[section]),
+                nearest_in_meaning: meaning[section] >= nearest && nearest > 0.0,
             })
             .collect();
         hits.sort_by(|a, b| b.rank().total_cmp(&a.rank()).then(a.section.cmp(&b.section)));
         hits.truncate(limit);
         hits
-    }
-
-    /// The question's terms with their weights (IDF times the part's
-    /// weight); `None` for a word the base does not know.
-    fn query(&self, parts: &[QueryPart]) -> Vec<(Option<u32>, f64)> {
-        // Words the base has never seen count against coverage like an
-        // ordinary word: a question about something else is mostly unseen.
-        let unseen_weight = UNSEEN_WEIGHT * self.idf.iter().sum::<f64>() / self.idf.len().max(1) as f64;
-        let mut known: HashMap<u32, f64> = HashMap::new();
-        let mut unseen: HashMap<String, f64> = HashMap::new();
-        for part in parts {
-            for word in words(part.text) {
-                let Some(term) = self.analyzer.term(&word) else {
-                    continue;
-                };
-                let direct = self.terms.get(&term).copied();
-                let corrected = if direct.is_none() { self.correct(&word) } else { None };
-                // A misspelt stop word ("wher") is still a stop word.
-                if corrected.is_some_and(is_stop_word) {
-                    continue;
-                }
-                let id = direct.or_else(|| self.terms.get(&self.analyzer.term(corrected?)?).copied());
-                match id {
-                    Some(id) => {
-                        let weight = self.idf[id as usize] * part.weight;
-                        let entry = known.entry(id).or_default();
-                        *entry = entry.max(weight);
-                    }
-                    None => {
-                        // An unseen word with digits in it is an identifier, a
-                        // date or an example ("Summer2024"): it says little
-                        // about the topic.
-                        let base = if word.chars().any(|c| c.is_ascii_digit()) {
-                            unseen_weight / 4.0
-                        } else {
-                            unseen_weight
-                        };
-                        let entry = unseen.entry(term).or_default();
-                        *entry = entry.max(base * part.weight);
-                    }
-                }
-            }
-        }
-        let mut query: Vec<(Option<u32>, f64)> = known.into_iter().map(|(id, w)| (Some(id), w)).collect();
-        query.extend(unseen.into_values().map(|w| (None, w)));
-        query.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        query
-    }
-
-    /// The known word one typo away from `word` (two for words of eight
-    /// letters or more) with the same first letter, if there is one; the
-    /// first in order on a tie.
-    fn correct(&self, word: &str) -> Option<&str> {
-        let length = word.chars().count();
-        if length < 4 || !word.chars().all(char::is_alphabetic) {
-            return None;
-        }
-        let limit = if length >= 8 { 2 } else { 1 };
-        let mut best: Option<(usize, &str)> = None;
-        for bucket in self
-            .vocabulary
-            .get(length - limit..=length + limit)
-            .into_iter()
-            .flatten()
-        {
-            // People rarely mistype a word's first letter, and a different
-            // first letter makes another word ("flight" is not "light").
-            for candidate in bucket.iter().filter(|c| c.chars().next() == word.chars().next()) {
-                let ceiling = best.map_or(limit, |(d, _)| d.saturating_sub(1));
-                if let Some(d) = edit_distance(word, candidate, ceiling)
-                    && best.is_none_or(|(b, _)| d < b)
-                {
-                    best = Some((d, candidate));
-                }
-            }
-        }
-        best.filter(|(d, _)| *d > 0).map(|(_, w)| w)
     }
 }
 
@@ -420,5 +387,32 @@ mod tests {
         ];
         let hit = index.search_parts(&parts, 1)[0];
         assert_eq!(index.sections()[hit.section].headings.last().unwrap(), "Passphrases");
+    }
+
+    #[test]
+    fn a_word_the_base_never_uses_finds_the_term_nearest_in_meaning_without_covering_it() {
+        let index = Index::new(parse(
+            "t.md",
+            "t.md",
+            "## Riding a bicycle\nKeep the chain oiled.\n## Passphrases\nA strong passphrase has several random words.\n",
+        ));
+        let hits = index.search("bike", 3);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(index.sections()[hits[0].section].headings[0], "Riding a bicycle");
+        // It ranks the section, but the question's word is still unseen there.
+        assert!(hits[0].score > 0.0 && hits[0].coverage == 0.0, "{:?}", hits[0]);
+    }
+
+    #[test]
+    fn a_rewording_is_nearest_in_meaning_to_its_sections_phrasing() {
+        let index = index();
+        let hits = index.search("how do I get rid of a conversation", 3);
+        let nearest: Vec<&str> = hits
+            .iter()
+            .filter(|h| h.nearest_in_meaning)
+            .map(|h| index.sections()[h.section].headings[0].as_str())
+            .collect();
+        assert_eq!(nearest, ["Wiping a conversation"], "{hits:?}");
+        assert!(hits.iter().all(|h| (-1.0..=1.0).contains(&h.meaning)));
     }
 }

@@ -11,9 +11,11 @@
 mod decision;
 pub mod index;
 pub mod knowledge;
+mod semantics;
 mod small_talk;
 pub mod text;
 mod typos;
+mod vectors;
 
 use std::path::PathBuf;
 
