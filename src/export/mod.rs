@@ -8,6 +8,7 @@ pub mod document;
 mod keys;
 pub mod markdown;
 pub mod output;
+mod plaintext;
 pub mod read;
 mod stream;
 

@@ -63,6 +63,80 @@ pub(crate) fn pending_import_key(id: ConversationId) -> Vec<u8> {
     [PENDING_IMPORT_PREFIX, id.as_bytes()].concat()
 }
 
+/// A conversation from an export with its messages sealed under a new data
+/// key: the part of its import that needs nothing of the vault, so that it
+/// can run on another thread while the vault writes the one before.
+pub struct SealedImport {
+    id: ConversationId,
+    key: DataKey,
+    index: IndexRecord,
+    /// The message records, sealed, in the export's order.
+    messages: Vec<Change>,
+    /// A sequence number at its maximum: refused when written (no next one).
+    seq_at_maximum: bool,
+}
+
+impl SealedImport {
+    pub fn id(&self) -> ConversationId {
+        self.id
+    }
+
+    pub fn message_count(&self) -> u64 {
+        self.messages.len() as u64
+    }
+}
+
+impl ImportedConversation {
+    /// Seals the messages under a new data key and works out the index entry.
+    pub fn seal(&self) -> SealedImport {
+        let key = DataKey::generate();
+        let mut index = IndexRecord {
+            title: self.title.clone(),
+            created: self.created,
+            updated: self.updated,
+            message_count: self.messages.len() as u64,
+            next_seq: 0,
+            first_message_at: None,
+            last_message_at: None,
+            retention: self.retention,
+        };
+        let mut seq_at_maximum = false;
+        for message in &self.messages {
+            match message.seq.checked_add(1) {
+                Some(next) => index.next_seq = index.next_seq.max(next),
+                None => seq_at_maximum = true,
+            }
+            index.first_message_at = Some(index.first_message_at.map_or(message.at, |t| t.min(message.at)));
+            index.last_message_at = Some(index.last_message_at.map_or(message.at, |t| t.max(message.at)));
+        }
+        let messages = self
+            .messages
+            .iter()
+            .map(|message| {
+                let record_key = message_key(self.id, message.seq);
+                let record = MessageRecord {
+                    role: message.role,
+                    at: message.at,
+                    text: message.text.clone(),
+                    meta: message.meta.clone(),
+                };
+                Change::Create {
+                    tree: TreeId::Messages,
+                    key: record_key.to_vec(),
+                    value: seal_value(&key, TreeId::Messages, &record_key, &record),
+                }
+            })
+            .collect();
+        SealedImport {
+            id: self.id,
+            key,
+            index,
+            messages,
+            seq_at_maximum,
+        }
+    }
+}
+
 impl Vault {
     /// Whether a conversation with this id is in the vault (readable or not).
     pub fn has_conversation(&self, id: ConversationId) -> Result<bool, VaultError> {
@@ -73,37 +147,32 @@ impl Vault {
     /// Adds `conversation` with its own id, sequence numbers and times, all of
     /// it or nothing. An id already in the vault is refused.
     pub fn import_conversation(&mut self, conversation: &ImportedConversation) -> Result<(), VaultError> {
-        let id = conversation.id;
+        self.import_sealed(conversation.seal())
+    }
+
+    /// [`import_conversation`](Self::import_conversation) of a conversation
+    /// already sealed.
+    pub fn import_sealed(&mut self, sealed: SealedImport) -> Result<(), VaultError> {
+        let SealedImport {
+            id,
+            key,
+            index,
+            mut messages,
+            seq_at_maximum,
+        } = sealed;
         if self.has_conversation(id)? {
             return Err(VaultError::ConversationExists(id));
         }
-        let key = DataKey::generate();
-        let mut index = IndexRecord {
-            title: conversation.title.clone(),
-            created: conversation.created,
-            updated: conversation.updated,
-            message_count: conversation.messages.len() as u64,
-            next_seq: 0,
-            first_message_at: None,
-            last_message_at: None,
-            retention: conversation.retention,
-        };
-        for message in &conversation.messages {
-            let next = message
-                .seq
-                .checked_add(1)
-                .ok_or_else(|| self.records.inconsistent("a message sequence number is at its maximum"))?;
-            index.next_seq = index.next_seq.max(next);
-            index.first_message_at = Some(index.first_message_at.map_or(message.at, |t| t.min(message.at)));
-            index.last_message_at = Some(index.last_message_at.map_or(message.at, |t| t.max(message.at)));
+        if seq_at_maximum {
+            return Err(self.records.inconsistent("a message sequence number is at its maximum"));
         }
-        let messages = &conversation.messages;
         // The last chunk goes with the key and the index entry; the ones
         // before it each make a commit of their own.
         let last = messages.len().saturating_sub(1) / IMPORT_CHUNK * IMPORT_CHUNK;
+        let last_chunk = messages.split_off(last);
         let marker = pending_import_key(id);
-        let written = self.write_messages_before_last(id, &key, &messages[..last], &marker);
-        let finished = written.and_then(|()| self.write_last_chunk(id, &key, &index, &messages[last..], last > 0));
+        let written = self.write_messages_before_last(messages, &marker);
+        let finished = written.and_then(|()| self.write_last_chunk(id, &key, &index, last_chunk, last > 0));
         if let Err(e) = finished {
             // What the earlier commits wrote goes now if it can; if not
             // (writes stopped), the next unlock removes it.
@@ -118,16 +187,12 @@ impl Vault {
 
     /// The commits before the last of a long conversation's import, the
     /// first with the pending marker.
-    fn write_messages_before_last(
-        &self,
-        id: ConversationId,
-        key: &DataKey,
-        messages: &[ImportedMessage],
-        marker: &[u8],
-    ) -> Result<(), VaultError> {
-        for (n, chunk) in messages.chunks(IMPORT_CHUNK).enumerate() {
-            let mut changes = self.sealed_messages(id, key, chunk);
-            if n == 0 {
+    fn write_messages_before_last(&self, messages: Vec<Change>, marker: &[u8]) -> Result<(), VaultError> {
+        let mut messages = messages.into_iter().peekable();
+        let mut first = true;
+        while messages.peek().is_some() {
+            let mut changes: Vec<Change> = messages.by_ref().take(IMPORT_CHUNK).collect();
+            if first {
                 let pending = PendingImport {
                     started: Timestamp::now(),
                 };
@@ -136,6 +201,7 @@ impl Vault {
                     key: marker.to_vec(),
                     value: seal_value(&self.vault_key, TreeId::Meta, marker, &pending),
                 });
+                first = false;
             }
             self.records.commit(&changes)?;
         }
@@ -149,10 +215,9 @@ impl Vault {
         id: ConversationId,
         key: &DataKey,
         index: &IndexRecord,
-        messages: &[ImportedMessage],
+        mut changes: Vec<Change>,
         had_earlier: bool,
     ) -> Result<(), VaultError> {
-        let mut changes = self.sealed_messages(id, key, messages);
         changes.push(Change::Create {
             tree: TreeId::Keys,
             key: id.as_bytes().to_vec(),
@@ -168,26 +233,6 @@ impl Vault {
         // Atomic, but not yet durable: the caller flushes once for a whole
         // import (`Vault::flush_pending`), not once per conversation.
         self.records.commit(&changes)
-    }
-
-    fn sealed_messages(&self, id: ConversationId, key: &DataKey, messages: &[ImportedMessage]) -> Vec<Change> {
-        messages
-            .iter()
-            .map(|message| {
-                let record_key = message_key(id, message.seq);
-                let record = MessageRecord {
-                    role: message.role,
-                    at: message.at,
-                    text: message.text.clone(),
-                    meta: message.meta.clone(),
-                };
-                Change::Create {
-                    tree: TreeId::Messages,
-                    key: record_key.to_vec(),
-                    value: seal_value(key, TreeId::Messages, &record_key, &record),
-                }
-            })
-            .collect()
     }
 
     /// Removes what imports cut short left: for each pending-import marker,

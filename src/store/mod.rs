@@ -53,7 +53,7 @@ pub use failed_unlocks::{FailedUnlock, FailedUnlockReason};
 pub use findings::RecordedFinding;
 pub use identity_guard::Repair;
 pub use ids::{BadConversationId, ConversationId};
-pub use import::{ImportedConversation, ImportedMessage};
+pub use import::{ImportedConversation, ImportedMessage, SealedImport};
 pub use integrity::Tampering;
 pub use inventory::{Inventory, ProtectionInfo};
 pub use layout::VaultPaths;

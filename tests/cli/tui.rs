@@ -417,6 +417,18 @@ fn the_chat_screen_sends_placeholders_and_shows_the_reply_with_the_values_back()
     }
     let body = String::from_utf8_lossy(&server.requests()[1].body).into_owned();
     assert!(!body.contains("4111") && body.contains("[CREDIT_CARD_1]"), "{body}");
+    // Ctrl-C while the second reply is being written stops it instead of
+    // quitting: wait for it to be whole.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while screen.text().matches("I will mail jane.doe@example.org now.").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second reply never came:\n{}",
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    screen.wait_until_gone("writing…", Duration::from_secs(20));
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
 }
@@ -546,7 +558,8 @@ fn the_incognito_chat_screen_leaves_every_byte_of_an_existing_vault_unchanged() 
     let screen = Screen::sotto(&sandbox, "--incognito", &[]);
     screen.wait_for("not opened (incognito)");
     screen.send("a canary-4521 message that must stay in memory");
-    screen.wait_for("Bot · local (automated)");
+    // Ctrl-C while the reply is being written stops it instead of quitting.
+    screen.wait_for_finished_reply("Bot · local (automated)");
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     assert_eq!(
