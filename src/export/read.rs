@@ -109,7 +109,7 @@ pub fn import(
         summary.conversations += 1;
         summary.messages += messages;
         Ok(())
-    });
+    })?;
     // Each conversation is in the vault whole or not at all (one commit, or
     // for a long one several behind a pending marker that the next unlock
     // acts on: store::import); the audit event's commit flushes them all (an
@@ -135,11 +135,13 @@ pub fn import(
 /// overlap the vault's writes (on two cores about a quarter of an import's
 /// time). One sealed conversation waits between them at most, which bounds
 /// memory. The first error stops both: a reading error is returned as it
-/// is, and a writing error ends the reading at its next conversation.
+/// is, and a writing error ends the reading at its next conversation. The
+/// outer error is a thread that could not start (nothing was written).
+/// Conversations the vault already has are sealed too, and then skipped.
 fn read_and_write(
     input: Plaintext,
     mut write: impl FnMut(SealedImport) -> Result<(), ImportError>,
-) -> Result<(), ImportError> {
+) -> Result<Result<(), ImportError>, ImportError> {
     let (sealed, arrived) = std::sync::mpsc::sync_channel::<Result<SealedImport, ImportError>>(1);
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
@@ -147,9 +149,12 @@ fn read_and_write(
             .spawn_scoped(scope, move || {
                 let read = for_each_conversation(input, |c| {
                     let conversation = checked(c)?;
+                    let ready = conversation.seal();
+                    // Its plaintext goes before the wait for the writer.
+                    drop(conversation);
                     // The writer has stopped (its error is the one returned).
                     sealed
-                        .send(Ok(conversation.seal()))
+                        .send(Ok(ready))
                         .map_err(|_| ImportError::Read("the import stopped".into()))
                 });
                 if let Err(e) = read {
@@ -163,7 +168,7 @@ fn read_and_write(
         if let Err(panic) = reader.join() {
             std::panic::resume_unwind(panic);
         }
-        written
+        Ok(written)
     })
 }
 
@@ -192,6 +197,13 @@ fn checked(c: ConversationJson) -> Result<ImportedConversation, ImportError> {
     let mut seqs = BTreeSet::new();
     let mut messages = Vec::with_capacity(c.messages.len());
     for m in &c.messages {
+        // The conversation's next number would not fit.
+        if m.seq == u64::MAX {
+            return Err(ImportError::Invalid(format!(
+                "conversation '{}' has a message numbered {}, the largest number there is",
+                c.id, m.seq
+            )));
+        }
         if !seqs.insert(m.seq) {
             return Err(ImportError::Invalid(format!(
                 "conversation '{}' has two messages numbered {}",

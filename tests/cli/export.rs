@@ -516,24 +516,33 @@ fn an_export_damaged_after_its_first_conversations_imports_none_of_them() {
     for (i, conversation) in conversations.iter_mut().enumerate() {
         conversation["id"] = serde_json::json!(format!("{:032x}", 0xabc0 + i));
     }
-    let mut damaged = conversations[0].clone();
-    damaged["id"] = serde_json::json!(format!("{:032x}", 0xdef0));
-    damaged["messages"][0]["at"] = serde_json::json!("yesterday");
-    conversations.push(damaged);
-    let file = sandbox.file("late-damage.json", &document.to_string());
+    let mut last = conversations[0].clone();
+    last["id"] = serde_json::json!(format!("{:032x}", 0xdef0));
+    conversations.push(last);
+    // A time that is not one, and a message number with no next one.
+    let damages = [
+        (
+            "at",
+            serde_json::json!("yesterday"),
+            "'yesterday' is not an RFC 3339 time",
+        ),
+        ("seq", serde_json::json!(u64::MAX), "the largest number there is"),
+    ];
+    for (field, value, expected) in damages {
+        let mut document = document.clone();
+        let conversations = document["conversations"].as_array_mut().unwrap();
+        conversations.last_mut().unwrap()["messages"][0][field] = value;
+        let file = sandbox.file("late-damage.json", &document.to_string());
 
-    let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("'yesterday' is not an RFC 3339 time"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
-    let view: serde_json::Value =
-        serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
-    assert_eq!(
-        view["contents"]["conversations"], 2,
-        "the conversations before the damage were not imported"
-    );
+        let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
+        assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+        let view: serde_json::Value =
+            serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
+        assert_eq!(
+            view["contents"]["conversations"], 2,
+            "the conversations before the damage were not imported"
+        );
+    }
 }

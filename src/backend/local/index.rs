@@ -26,6 +26,9 @@ const K1: f64 = 1.2;
 const UNSEEN_WEIGHT: f64 = 2.0;
 /// How much a question that reads like one of a section's phrasings lifts it.
 const PHRASING_BOOST: f64 = 1.0;
+/// How alike in meaning the nearest section must be to a question to be
+/// offered among its topics when its words do not rank it.
+const OFFER_MEANING: f64 = 0.5;
 /// How much a term standing in for an unseen word adds to a section's
 /// score, against the term itself (times how near in meaning it is). It
 /// adds nothing to what the section covers: the word stays unseen there.
@@ -97,10 +100,12 @@ pub struct Hit {
     /// How closely the question matches the nearest single phrasing (the
     /// heading, or one "asked as" line), as an IDF-weighted cosine, 0 to 1.
     pub phrasing: f64,
-    /// How alike in meaning the question is to the nearest phrasing, about
-    /// -1 to 1 (a cosine of word vectors, less for words they lack).
+    /// How alike in meaning the question is to the nearest phrasing, 0 to
+    /// 1 (a cosine of word vectors, less for words they lack; 0 when the
+    /// question is nearer the opposite).
     pub meaning: f64,
-    /// Whether no section, ranked or not, is nearer in meaning.
+    /// Whether every other section, ranked or not, is less near in meaning
+    /// (a tie, as between two sections with the same heading, is no lead).
     pub nearest_in_meaning: bool,
 }
 
@@ -302,20 +307,36 @@ impl Index {
             unmeant,
         ));
         let nearest = meaning.iter().copied().fold(f32::MIN, f32::max);
+        let alone = meaning.iter().filter(|&&m| m >= nearest).count() == 1;
+        let hit = |section: usize| Hit {
+            section,
+            score: score[section],
+            coverage: covered[section] / total_weight,
+            topic_coverage: on_topic[section] / total_weight,
+            phrasing: phrasing(section),
+            meaning: f64::from(meaning[section]),
+            nearest_in_meaning: alone && meaning[section] >= nearest && nearest > 0.0,
+        };
         let mut hits: Vec<Hit> = (0..self.sections.len())
             .filter(|&section| score[section] > 0.0)
-            .map(|section| Hit {
-                section,
-                score: score[section],
-                coverage: covered[section] / total_weight,
-                topic_coverage: on_topic[section] / total_weight,
-                phrasing: phrasing(section),
-                meaning: f64::from(meaning[section]),
-                nearest_in_meaning: meaning[section] >= nearest && nearest > 0.0,
-            })
+            .map(hit)
             .collect();
         hits.sort_by(|a, b| b.rank().total_cmp(&a.rank()).then(a.section.cmp(&b.section)));
         hits.truncate(limit);
+        // The section nearest in meaning is offered even when the words
+        // alone rank it lower: it takes the last of three places. After a
+        // lone hit it comes second, but a section the words did not rank
+        // has no score, so it never decides the margin rule.
+        let offered = meaning
+            .iter()
+            .position(|&m| alone && m >= nearest && f64::from(m) >= OFFER_MEANING);
+        if let Some(section) = offered
+            && limit >= 3
+            && !hits.iter().any(|h| h.section == section)
+        {
+            hits.truncate(limit - 1);
+            hits.push(hit(section));
+        }
         hits
     }
 }
@@ -414,5 +435,39 @@ mod tests {
             .collect();
         assert_eq!(nearest, ["Wiping a conversation"], "{hits:?}");
         assert!(hits.iter().all(|h| (-1.0..=1.0).contains(&h.meaning)));
+    }
+
+    #[test]
+    fn two_sections_equally_near_in_meaning_give_neither_the_lead() {
+        let index = Index::new(parse(
+            "t.md",
+            "t.md",
+            "# Printer\n## Installing\nRun the installer.\n# Scanner\n## Installing\nCopy the driver.\n",
+        ));
+        let hits = index.search("installing", 3);
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert!(
+            hits.iter().all(|h| h.meaning > 0.9 && !h.nearest_in_meaning),
+            "{hits:?}"
+        );
+    }
+
+    #[test]
+    fn the_section_nearest_in_meaning_is_offered_when_the_words_do_not_rank_it() {
+        let index = Index::new(parse(
+            "t.md",
+            "t.md",
+            "## Cleaning knives\nBoil water, italian style.\n## Storing jars\nBoil water, italian style.\n\
+             ## Labelling shelves\nBoil water, italian style.\n## Baking bread\nFlour and yeast.\n",
+        ));
+        let hits = index.search("boil water italian", 3);
+        let titles: Vec<&str> = hits
+            .iter()
+            .map(|h| index.sections()[h.section].headings[0].as_str())
+            .collect();
+        assert_eq!(titles.len(), 3, "{hits:?}");
+        // The words rank the first three; the last place goes to meaning.
+        assert_eq!(titles[2], "Baking bread", "{hits:?}");
+        assert!(hits[2].score == 0.0 && hits[2].nearest_in_meaning, "{hits:?}");
     }
 }

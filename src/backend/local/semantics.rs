@@ -7,7 +7,7 @@
 //! in the base when its meaning clearly points at one section
 //! (`decision`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::knowledge::Section;
 use super::text::{Analyzer, words};
@@ -17,9 +17,10 @@ use super::vectors::{self, Meaning};
 const STAND_IN_LIKENESS: f32 = 0.7;
 
 pub(super) struct Semantics {
-    /// Per term id: the mean direction of the base's words that make it
-    /// (none when the table knows none of them).
-    terms: Vec<Option<Meaning>>,
+    /// The terms the table knows a word of, by id, each with the mean
+    /// direction of the base's words that make it (a user's base may hold
+    /// many more terms: identifiers, log tokens).
+    terms: Vec<(u32, Meaning)>,
     /// Per section: the meaning of its own heading and of each "asked as"
     /// phrasing.
     phrasings: Vec<Vec<Meaning>>,
@@ -28,7 +29,8 @@ pub(super) struct Semantics {
 impl Semantics {
     pub fn new(sections: &[Section], analyzer: &Analyzer, terms: &HashMap<String, u32>) -> Self {
         // Each distinct word once: stemming is the cost here.
-        let mut counts: HashMap<String, f32> = HashMap::new();
+        // In a fixed order, so that the sums are the same in every run.
+        let mut counts: BTreeMap<String, f32> = BTreeMap::new();
         for section in sections {
             let text = [
                 section.headings.join(" "),
@@ -39,14 +41,14 @@ impl Semantics {
                 *counts.entry(word).or_default() += 1.0;
             }
         }
-        let mut sums: Vec<Option<Meaning>> = vec![None; terms.len()];
+        let mut sums: BTreeMap<u32, Meaning> = BTreeMap::new();
         for (word, count) in &counts {
             let Some(&id) = analyzer.term(word).and_then(|t| terms.get(&t)) else {
                 continue;
             };
             if let Some(mut meaning) = vectors::word(word) {
                 meaning.iter_mut().for_each(|x| *x *= count);
-                vectors::add(sums[id as usize].get_or_insert([0.0; vectors::DIMS]), &meaning);
+                vectors::add(sums.entry(id).or_insert([0.0; vectors::DIMS]), &meaning);
             }
         }
         let phrasings = sections
@@ -58,11 +60,13 @@ impl Semantics {
                     .into_iter()
                     .chain(&section.asked)
                     .map(|phrasing| vectors::phrase(words(phrasing).iter().map(|w| (w.as_str(), 1.0)), 0.0))
+                    // A phrasing of words the table lacks is near nothing.
+                    .filter(|meaning| meaning.iter().any(|x| *x != 0.0))
                     .collect()
             })
             .collect();
         Semantics {
-            terms: sums.into_iter().map(|sum| sum.map(vectors::unit)).collect(),
+            terms: sums.into_iter().map(|(id, sum)| (id, vectors::unit(sum))).collect(),
             phrasings,
         }
     }
@@ -77,8 +81,7 @@ impl Semantics {
         let meaning = vectors::word(word)?;
         self.terms
             .iter()
-            .enumerate()
-            .filter_map(|(id, term)| Some((id as u32, vectors::likeness(&meaning, term.as_ref()?))))
+            .map(|(id, term)| (*id, vectors::likeness(&meaning, term)))
             .filter(|(_, likeness)| *likeness >= STAND_IN_LIKENESS)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     }

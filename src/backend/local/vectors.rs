@@ -23,9 +23,10 @@ pub type Meaning = [f32; DIMS];
 const WORDS: &str = include_str!("vectors/words.txt");
 const ROWS: &[u8] = include_bytes!("vectors/vectors.bin");
 
-/// How frequent a word must be to weigh half as much as a rare one: with
+/// How frequent a word must be to weigh half as much as the rarest: with
 /// the weight `r / (r + COMMONNESS)` for the word's frequency rank `r`,
-/// "the" and "how" weigh almost nothing and "passphrase" nearly one.
+/// "the" and "how" weigh almost nothing, "laptop" (rank 10,224) 0.09 and
+/// "passphrase" (rank 232,504) 0.70.
 const COMMONNESS: f32 = 100_000.0;
 
 struct Table {

@@ -10,6 +10,11 @@ use super::super::text::{is_stop_word, words};
 use super::super::typos::edit_distance;
 use super::{Index, QueryPart, STAND_IN_WEIGHT, UNSEEN_WEIGHT};
 
+/// How many unseen words of a question are looked up for a stand-in: each
+/// lookup compares the word with every term the table knows (a pasted log
+/// line is full of unseen words).
+const MAX_STAND_IN_LOOKUPS: usize = 8;
+
 /// What a question's words amount to.
 pub(super) struct Query {
     /// Its terms with their weights (IDF times the part's weight); `None`
@@ -37,6 +42,7 @@ impl Index {
         let mut stand_ins: HashMap<u32, f64> = HashMap::new();
         let mut meant = Vec::new();
         let mut unmeant = 0.0;
+        let mut looked_up = 0;
         for part in parts {
             for word in words(part.text) {
                 let Some(term) = self.analyzer.term(&word) else {
@@ -49,7 +55,8 @@ impl Index {
                     continue;
                 }
                 let id = direct.or_else(|| self.terms.get(&self.analyzer.term(corrected?)?).copied());
-                let stand_in = if id.is_none() && corrected.is_none() {
+                let stand_in = if id.is_none() && corrected.is_none() && looked_up < MAX_STAND_IN_LOOKUPS {
+                    looked_up += 1;
                     self.semantics().stand_in(&word)
                 } else {
                     None
