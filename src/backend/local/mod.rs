@@ -16,6 +16,7 @@ mod small_talk;
 pub mod text;
 mod typos;
 mod vectors;
+mod wordlists;
 
 use std::path::PathBuf;
 

@@ -3,334 +3,14 @@
 //! letters and digits, English stop words dropped, Snowball stemming (so
 //! "wiping" matches "wipe").
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// Words too common to tell sections apart: English function words, and the
-/// verbs and fillers every question is built from ("how can I make…", "quick
-/// question", "yesterday").
-const STOP_WORDS: &[&str] = &[
-    "a",
-    "able",
-    "about",
-    "actually",
-    "after",
-    "again",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "anyone",
-    "anything",
-    "anyway",
-    "are",
-    "as",
-    "at",
-    "basically",
-    "be",
-    "because",
-    "been",
-    "being",
-    "both",
-    "but",
-    "by",
-    "can",
-    "could",
-    "d",
-    "did",
-    "do",
-    "does",
-    "doing",
-    "done",
-    "each",
-    "eight",
-    "else",
-    "even",
-    "ever",
-    "every",
-    "everything",
-    "five",
-    "for",
-    "four",
-    "from",
-    "get",
-    "gets",
-    "getting",
-    "go",
-    "goes",
-    "going",
-    "got",
-    "had",
-    "happen",
-    "happens",
-    "has",
-    "have",
-    "having",
-    "he",
-    "hello",
-    "her",
-    "here",
-    "hey",
-    "hi",
-    "him",
-    "his",
-    "how",
-    "i",
-    "if",
-    "in",
-    "into",
-    "is",
-    "it",
-    "its",
-    "just",
-    "kind",
-    "know",
-    "lately",
-    "let",
-    "like",
-    "ll",
-    "m",
-    "make",
-    "makes",
-    "may",
-    "me",
-    "mean",
-    "means",
-    "might",
-    "more",
-    "most",
-    "much",
-    "must",
-    "my",
-    "need",
-    "needs",
-    "not",
-    "now",
-    "o",
-    "of",
-    "ok",
-    "okay",
-    "on",
-    "one",
-    "only",
-    "or",
-    "other",
-    "our",
-    "out",
-    "over",
-    "please",
-    "pls",
-    "plz",
-    "put",
-    "q",
-    "question",
-    "quick",
-    "re",
-    "really",
-    "right",
-    "s",
-    "said",
-    "same",
-    "say",
-    "says",
-    "seven",
-    "she",
-    "should",
-    "six",
-    "so",
-    "some",
-    "someone",
-    "something",
-    "still",
-    "stuff",
-    "sure",
-    "t",
-    "tell",
-    "than",
-    "that",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "thing",
-    "things",
-    "think",
-    "this",
-    "those",
-    "three",
-    "to",
-    "today",
-    "tomorrow",
-    "too",
-    "tried",
-    "try",
-    "two",
-    "uh",
-    "um",
-    "up",
-    "us",
-    "use",
-    "used",
-    "using",
-    "ve",
-    "very",
-    "w",
-    "want",
-    "was",
-    "way",
-    "we",
-    "week",
-    "well",
-    "were",
-    "what",
-    "when",
-    "where",
-    "whether",
-    "which",
-    "while",
-    "who",
-    "why",
-    "will",
-    "with",
-    "won",
-    "would",
-    "yes",
-    "yesterday",
-    "yet",
-    "you",
-    "your",
-    "yours",
-];
-
-/// Words people use for the same thing, folded onto one word so a question in
-/// everyday words finds a section written in sotto's words. General domain
-/// vocabulary, not tuned to particular questions.
-const SYNONYMS: &[(&str, &[&str])] = &[
-    (
-        "conversation",
-        &[
-            "chat",
-            "chats",
-            "conversations",
-            "thread",
-            "threads",
-            "transcript",
-            "transcripts",
-            "convo",
-            "convos",
-        ],
-    ),
-    (
-        "wipe",
-        &[
-            "delete", "deleting", "deleted", "erase", "erasing", "remove", "removing", "destroy", "shred", "purge",
-        ],
-    ),
-    (
-        "passphrase",
-        &["password", "passwords", "passphrases", "passcode", "passwd", "pw"],
-    ),
-    (
-        "damaged",
-        &["corrupt", "corrupted", "corruption", "broken", "damage", "integrity"],
-    ),
-    (
-        "compromise",
-        &[
-            "hacked",
-            "hack",
-            "hacker",
-            "compromised",
-            "breach",
-            "breached",
-            "intrusion",
-            "stolen",
-            "stole",
-            "theft",
-            "lost",
-            "lose",
-            "losing",
-        ],
-    ),
-    (
-        "phishing",
-        &["scam", "scams", "scammer", "fraud", "fraudulent", "spoofed", "spoof"],
-    ),
-    (
-        "computer",
-        &[
-            "computers",
-            "laptop",
-            "laptops",
-            "pc",
-            "desktop",
-            "machine",
-            "machines",
-            "device",
-            "devices",
-            "notebook",
-        ],
-    ),
-    (
-        "store",
-        &[
-            "stores", "stored", "storing", "keep", "keeps", "kept", "keeping", "save", "saves", "saved", "saving",
-            "hold", "holds", "held", "holding",
-        ],
-    ),
-    (
-        "network",
-        &[
-            "internet", "online", "cloud", "send", "sends", "sent", "sending", "upload", "uploaded", "uploads", "web",
-        ],
-    ),
-    ("directory", &["folder", "folders", "disk", "drive", "path"]),
-    (
-        "encrypted",
-        &["encrypt", "encryption", "cipher", "ciphers", "crypto", "cryptography"],
-    ),
-    ("configuration", &["config", "settings", "toml"]),
-    ("link", &["links", "url", "urls", "hyperlink"]),
-    ("server", &["servers", "remote", "endpoint"]),
-    ("key", &["keys", "token", "tokens", "credential", "credentials"]),
-    ("bot", &["assistant", "chatbot", "ai", "human", "person"]),
-    ("incognito", &["private", "privately", "anonymous"]),
-    (
-        "retention",
-        &[
-            "expire",
-            "expiry",
-            "expiration",
-            "disappear",
-            "disappearing",
-            "autodelete",
-        ],
-    ),
-    ("export", &["exporting", "exported", "download"]),
-    ("backup", &["backups", "backing", "restore", "restoring"]),
-    ("vault", &["vaults", "database", "databases", "db"]),
-    ("strong", &["good", "secure", "solid", "robust"]),
-    ("view", &["see", "seeing", "show", "showing", "inventory", "look"]),
-    (
-        "start",
-        &[
-            "setup",
-            "install",
-            "installing",
-            "begin",
-            "beginning",
-            "init",
-            "initialise",
-            "initialize",
-        ],
-    ),
-];
+use super::wordlists::{STOP_WORDS, SYNONYMS};
 
 /// Every word the analyser knows without a knowledge base: stop words and
 /// the synonym table. A misspelt word is corrected towards these too.
@@ -344,14 +24,25 @@ pub fn known_words() -> impl Iterator<Item = &'static str> {
 
 /// Whether `word` (already lower case) carries no topic.
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(&word)
+    // Every word of a question and of the base is looked up: the list is
+    // kept sorted (a test checks it) so that this is a binary search.
+    STOP_WORDS.binary_search(&word).is_ok()
 }
 
+/// Each everyday word of the synonym table, with the base's word for it
+/// (the first group that lists it).
+static CANONICAL: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    for (canonical, others) in SYNONYMS {
+        for other in *others {
+            map.entry(*other).or_insert(*canonical);
+        }
+    }
+    map
+});
+
 fn canonical(word: &str) -> &str {
-    SYNONYMS
-        .iter()
-        .find(|(_, others)| others.contains(&word))
-        .map_or(word, |(canonical, _)| canonical)
+    CANONICAL.get(word).copied().unwrap_or(word)
 }
 
 pub struct Analyzer {
@@ -417,6 +108,15 @@ mod tests {
         ] {
             assert_eq!(analyzer.terms(everyday), analyzer.terms(base), "{everyday}");
         }
+    }
+
+    #[test]
+    fn the_stop_word_list_is_sorted_for_its_binary_search() {
+        assert!(
+            STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "STOP_WORDS must be sorted and unique"
+        );
+        assert!(is_stop_word("a") && is_stop_word("yours") && !is_stop_word("passphrase"));
     }
 
     #[test]
