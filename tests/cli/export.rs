@@ -369,6 +369,14 @@ fn an_export_never_replaces_a_file_unasked_and_is_private() {
     );
 }
 
+/// `sotto import FILE` fails, says `expected` and that nothing was imported.
+fn assert_import_refused(sandbox: &Sandbox, file: &Path, expected: &str) {
+    let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
+    assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+}
+
 #[test]
 fn import_refuses_what_is_not_a_json_export_and_changes_nothing() {
     let sandbox = Sandbox::new();
@@ -399,10 +407,7 @@ fn import_refuses_what_is_not_a_json_export_and_changes_nothing() {
         ),
     ];
     for (file, expected) in cases {
-        let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
-        assert_eq!(code(&out), 1, "{}", stderr(&out));
-        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
-        assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+        assert_import_refused(&sandbox, &file, expected);
     }
     let view: serde_json::Value =
         serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
@@ -534,10 +539,7 @@ fn an_export_damaged_after_its_first_conversations_imports_none_of_them() {
         conversations.last_mut().unwrap()["messages"][0][field] = value;
         let file = sandbox.file("late-damage.json", &document.to_string());
 
-        let out = sandbox.run(&["import", file.to_str().unwrap()], Some(PASSPHRASE));
-        assert_eq!(code(&out), 1, "{}", stderr(&out));
-        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
-        assert!(stderr(&out).contains("Nothing was imported"), "{}", stderr(&out));
+        assert_import_refused(&sandbox, &file, expected);
         let view: serde_json::Value =
             serde_json::from_slice(&sandbox.run(&["view", "--json"], Some(PASSPHRASE)).stdout).unwrap();
         assert_eq!(

@@ -197,10 +197,7 @@ impl Index {
             .iter()
             .map(|section| {
                 section
-                    .headings
-                    .last()
-                    .into_iter()
-                    .chain(&section.asked)
+                    .phrasings()
                     .map(|phrasing| {
                         let mut ids: Vec<u32> = analyzer
                             .terms(phrasing)

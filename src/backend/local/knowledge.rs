@@ -28,6 +28,12 @@ impl Section {
     pub fn title(&self) -> String {
         self.headings.join(" › ")
     }
+
+    /// The ways it is named: its own (innermost) heading, then each "asked
+    /// as" phrasing.
+    pub fn phrasings(&self) -> impl Iterator<Item = &String> {
+        self.headings.last().into_iter().chain(&self.asked)
+    }
 }
 
 /// The knowledge base sotto ships: how it works, and privacy practice.

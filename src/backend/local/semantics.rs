@@ -55,10 +55,7 @@ impl Semantics {
             .iter()
             .map(|section| {
                 section
-                    .headings
-                    .last()
-                    .into_iter()
-                    .chain(&section.asked)
+                    .phrasings()
                     .map(|phrasing| vectors::phrase(words(phrasing).iter().map(|w| (w.as_str(), 1.0)), 0.0))
                     // A phrasing of words the table lacks is near nothing.
                     .filter(|meaning| meaning.iter().any(|x| *x != 0.0))
