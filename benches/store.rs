@@ -364,3 +364,51 @@ fn dir_size(dir: &Path) -> u64 {
         })
         .sum()
 }
+
+/// sled alone, without any of sotto's work: 1,000 conversations of 100
+/// message-sized values (300 bytes, about a sealed message), each
+/// conversation one transaction over two trees (its records and an index
+/// entry), as `sotto import` writes them, then one flush; sotto's cache
+/// setting, no flusher thread. What an import that keeps one record a
+/// message pays at the least (BENCHMARKS.md, issue 17). With 12 messages a
+/// record, the same bytes go in a twelfth of the records.
+#[divan::bench(args = [1, 12], sample_count = 5, sample_size = 1)]
+fn sled_alone_1000_conversations_of_100_values(bencher: Bencher, messages_per_record: usize) {
+    use sled::Transactional;
+    const CONVERSATIONS: u64 = 1_000;
+    const MESSAGES: usize = 100;
+    const VALUE: usize = 300;
+    let value = vec![0x5a_u8; VALUE * messages_per_record];
+    bencher
+        .counter(BytesCount::new(CONVERSATIONS as usize * MESSAGES * VALUE))
+        .with_inputs(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let db = sled::Config::new()
+                .path(dir.path().join("db"))
+                .flush_every_ms(None)
+                .cache_capacity(8 * 1024 * 1024)
+                .open()
+                .unwrap();
+            let trees = [db.open_tree("messages").unwrap(), db.open_tree("index").unwrap()];
+            (dir, db, trees)
+        })
+        .bench_local_values(|(dir, db, trees)| {
+            for c in 0..CONVERSATIONS {
+                // Ids as random as a conversation's: spread over the key space.
+                let id = c.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_be_bytes();
+                (&trees[0], &trees[1])
+                    .transaction(|(messages, index)| {
+                        for first in (0..MESSAGES).step_by(messages_per_record) {
+                            let key = [&id[..], &[0; 8], &(first as u64).to_be_bytes()].concat();
+                            let len = VALUE * messages_per_record.min(MESSAGES - first);
+                            messages.insert(key, &value[..len])?;
+                        }
+                        index.insert(&id, &value[..64])?;
+                        Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+                    })
+                    .unwrap();
+            }
+            db.flush().unwrap();
+            (dir, db, trees)
+        });
+}

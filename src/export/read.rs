@@ -149,9 +149,9 @@ fn read_and_write(
             .spawn_scoped(scope, move || {
                 let read = for_each_conversation(input, |c| {
                     let conversation = checked(c)?;
+                    // Sealing consumes its plaintext, which is gone before
+                    // the wait for the writer.
                     let ready = conversation.seal();
-                    // Its plaintext goes before the wait for the writer.
-                    drop(conversation);
                     // The writer has stopped (its error is the one returned).
                     sealed
                         .send(Ok(ready))
@@ -196,7 +196,8 @@ fn checked(c: ConversationJson) -> Result<ImportedConversation, ImportError> {
     let (created, updated) = (time(&c.created, "created")?, time(&c.updated, "updated")?);
     let mut seqs = BTreeSet::new();
     let mut messages = Vec::with_capacity(c.messages.len());
-    for m in &c.messages {
+    // Each text is moved, not copied: a long conversation is held once.
+    for m in c.messages {
         // The conversation's next number would not fit.
         if m.seq == u64::MAX {
             return Err(ImportError::Invalid(format!(
@@ -210,12 +211,14 @@ fn checked(c: ConversationJson) -> Result<ImportedConversation, ImportError> {
                 c.id, m.seq
             )));
         }
+        let at = time(&m.at, &format!("message #{}'s time", m.seq))?;
+        let meta = m.meta();
         messages.push(ImportedMessage {
             seq: m.seq,
             role: m.role,
-            at: time(&m.at, &format!("message #{}'s time", m.seq))?,
-            text: m.text.clone(),
-            meta: m.meta(),
+            at,
+            text: m.text,
+            meta,
         });
     }
     Ok(ImportedConversation {

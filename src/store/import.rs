@@ -88,7 +88,7 @@ impl SealedImport {
 
 impl ImportedConversation {
     /// Seals the messages under a new data key and works out the index entry.
-    pub fn seal(&self) -> SealedImport {
+    pub fn seal(self) -> SealedImport {
         let key = DataKey::generate();
         let mut index = IndexRecord {
             title: self.title.clone(),
@@ -109,18 +109,21 @@ impl ImportedConversation {
             index.first_message_at = Some(index.first_message_at.map_or(message.at, |t| t.min(message.at)));
             index.last_message_at = Some(index.last_message_at.map_or(message.at, |t| t.max(message.at)));
         }
+        let id = self.id;
         let messages = self
             .messages
-            .iter()
+            .into_iter()
             .map(|message| {
-                let record_key = message_key(self.id, message.seq);
+                let record_key = message_key(id, message.seq);
                 let record = MessageRecord {
                     role: message.role,
                     at: message.at,
-                    text: message.text.clone(),
-                    meta: message.meta.clone(),
+                    text: message.text,
+                    meta: message.meta,
                 };
-                Change::Create {
+                // A record already under this key is refused once for the
+                // whole conversation (`import_sealed`), not once a message.
+                Change::Put {
                     tree: TreeId::Messages,
                     key: record_key.to_vec(),
                     value: seal_value(&key, TreeId::Messages, &record_key, &record),
@@ -146,7 +149,7 @@ impl Vault {
 
     /// Adds `conversation` with its own id, sequence numbers and times, all of
     /// it or nothing. An id already in the vault is refused.
-    pub fn import_conversation(&mut self, conversation: &ImportedConversation) -> Result<(), VaultError> {
+    pub fn import_conversation(&mut self, conversation: ImportedConversation) -> Result<(), VaultError> {
         self.import_sealed(conversation.seal())
     }
 
@@ -162,6 +165,14 @@ impl Vault {
         } = sealed;
         if self.has_conversation(id)? {
             return Err(VaultError::ConversationExists(id));
+        }
+        // The messages are written as puts, so what they would overwrite is
+        // refused here: any record under the conversation's id (a vault
+        // whose records contradict each other). One look for the whole
+        // conversation costs less than one a message.
+        if let Some(stray) = self.records.scan_prefix(TreeId::Messages, id.as_bytes()).next() {
+            let (key, _) = stray?;
+            return Err(self.records.already_there(TreeId::Messages, &key));
         }
         if seq_at_maximum {
             return Err(self.records.inconsistent("a message sequence number is at its maximum"));

@@ -51,7 +51,7 @@ fn import_until_killed(root: &Path, round: u32) -> ! {
     let mut vault = reopen(root);
     let mut out = std::io::stdout().lock();
     for n in 0.. {
-        vault.import_conversation(&conversation(round, n)).unwrap();
+        vault.import_conversation(conversation(round, n)).unwrap();
         vault.flush_pending().unwrap();
         writeln!(out, "imported {n}").unwrap();
         out.flush().unwrap();

@@ -365,3 +365,56 @@ fn a_record_planted_at_the_end_of_the_audit_log_neither_locks_the_vault_nor_fill
     );
     assert!(!vault.verify().unwrap().is_intact());
 }
+
+/// An import writes a conversation's messages without looking for each one
+/// first, so a record already under the conversation's id (planted, or
+/// left by damage) must stop it before anything is written.
+#[test]
+fn an_import_refuses_a_conversation_whose_id_already_has_a_message_record() {
+    use sotto::store::{ImportedConversation, ImportedMessage};
+    use sotto::time::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v");
+    let (kept, _) = two_conversations(&root, ["kept", "other"], 2);
+    let id = ConversationId::from_bytes([7; 16]);
+    let planted = b"not a sealed record".to_vec();
+    tamper(&root, "messages", |tree| {
+        tree.insert(message_key(id, 5), planted.clone()).unwrap();
+    });
+    let mut vault = reopen(&root);
+    let at = Timestamp::from_unix_ms(1_700_000_000_000);
+    let conversation = ImportedConversation {
+        id,
+        title: "imported".into(),
+        created: at,
+        updated: at,
+        retention: None,
+        messages: (0..8)
+            .map(|seq| ImportedMessage {
+                seq,
+                role: Role::User,
+                at,
+                text: format!("imported {seq}"),
+                meta: Default::default(),
+            })
+            .collect(),
+    };
+    let err = vault.import_conversation(conversation).unwrap_err();
+    assert!(
+        err.to_string().contains("refusing to overwrite") && err.to_string().contains("sotto verify"),
+        "{err}"
+    );
+    assert!(!vault.has_conversation(id).unwrap());
+    assert_eq!(vault.list_conversations().unwrap().conversations.len(), 2);
+    assert_eq!(texts(&vault.newest_messages(kept, 10).unwrap()), ["kept 0", "kept 1"]);
+    drop(vault);
+    let db = support::open_sled_directly(&root);
+    let messages = db.open_tree("messages").unwrap();
+    assert_eq!(messages.get(message_key(id, 5)).unwrap().unwrap().to_vec(), planted);
+    for seq in (0..8).filter(|&s| s != 5) {
+        assert!(
+            messages.get(message_key(id, seq)).unwrap().is_none(),
+            "message {seq} was written"
+        );
+    }
+}

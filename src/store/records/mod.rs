@@ -160,6 +160,16 @@ impl Records {
         storage_error(&self.path, e)
     }
 
+    /// A write refused because a record is already under `key`: a record
+    /// that should not exist, so damage (a new record never replaces one).
+    pub fn already_there(&self, tree: TreeId, key: &[u8]) -> VaultError {
+        self.inconsistent(format!(
+            "record '{}' in tree '{}' already exists; refusing to overwrite it (run 'sotto verify')",
+            fsutil::hex(key),
+            tree.name()
+        ))
+    }
+
     /// Records that contradict each other: damage, whatever the cause.
     pub fn inconsistent(&self, what: impl std::fmt::Display) -> VaultError {
         VaultError::Database {
@@ -310,11 +320,7 @@ impl Records {
             Ok(())
         });
         result.map_err(|e: TransactionError<(TreeId, Vec<u8>)>| match e {
-            TransactionError::Abort((tree, key)) => self.inconsistent(format!(
-                "record '{}' in tree '{}' already exists; refusing to overwrite it (run 'sotto verify')",
-                fsutil::hex(&key),
-                tree.name()
-            )),
+            TransactionError::Abort((tree, key)) => self.already_there(tree, &key),
             TransactionError::Storage(e) => {
                 self.poisoned.set(true);
                 self.storage(e)
