@@ -34,6 +34,22 @@ impl Section {
     pub fn phrasings(&self) -> impl Iterator<Item = &String> {
         self.headings.last().into_iter().chain(&self.asked)
     }
+
+    /// Whether `other` is the same topic for another thing: under the same
+    /// outer headings, with a heading of as many words (at least two) that
+    /// differs in one of them ("Connecting to vLLM", "Connecting to OpenAI").
+    pub fn is_sibling_of(&self, other: &Section) -> bool {
+        let (Some((own, outer)), Some((theirs, their_outer))) =
+            (self.headings.split_last(), other.headings.split_last())
+        else {
+            return false;
+        };
+        let (own, theirs) = (super::text::words(own), super::text::words(theirs));
+        outer == their_outer
+            && own.len() >= 2
+            && own.len() == theirs.len()
+            && own.iter().zip(&theirs).filter(|(a, b)| a != b).count() == 1
+    }
 }
 
 /// The knowledge base sotto ships: how it works, and privacy practice.
@@ -247,6 +263,22 @@ fn asked_as(line: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sibling_is_the_same_heading_for_another_thing_under_the_same_parent() {
+        let text = "# Backends\nb\n## Connecting to vLLM\nb\n## Connecting to OpenAI\nb\n## Choosing a backend\nb\n\
+                    ## Connecting\nb\n## Linking\nb\n# Other\nb\n## Connecting to Ollama\nb\n";
+        let s = parse("x.md", "x.md", text);
+        let [_, vllm, openai, choosing, connecting, linking, _, ollama] = &s[..] else {
+            panic!("{} sections", s.len());
+        };
+        assert!(vllm.is_sibling_of(openai) && openai.is_sibling_of(vllm));
+        // Not itself, not two words apart, not one-word headings, not under another parent.
+        assert!(!vllm.is_sibling_of(vllm));
+        assert!(!vllm.is_sibling_of(choosing));
+        assert!(!connecting.is_sibling_of(linking));
+        assert!(!vllm.is_sibling_of(ollama));
+    }
 
     #[test]
     fn sections_are_cut_at_headings_and_keep_their_path() {

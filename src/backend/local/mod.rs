@@ -134,6 +134,16 @@ impl LocalBot {
         if !follow_up && matches!(alone, Answer::Found { .. }) {
             return alone;
         }
+        // "And for OpenAI?" after a question about vLLM asks the same about
+        // a sibling topic: its own words name the answer, however much the
+        // previous question's words favour the section it was answered from.
+        if follow_up
+            && let Answer::Found { section, .. } = alone
+            && let Answer::Found { section: before, .. } = decide(&self.index.search(previous, 3))
+            && self.sections()[section].is_sibling_of(&self.sections()[before])
+        {
+            return alone;
+        }
         let parts = [
             QueryPart {
                 text: &question,
