@@ -42,6 +42,9 @@ fn built_in_bot() -> LocalBot {
 /// synonyms and the thresholds), and the fifth of it kept out of all tuning.
 pub const TUNING_SET: &str = include_str!("../data/kb_questions.toml");
 pub const HELD_OUT_SET: &str = include_str!("../data/kb_questions_holdout.toml");
+/// A second held-out part, written later by a helper that saw only the
+/// sections' texts (the file's header says how); never tuned on.
+pub const FRESH_SET: &str = include_str!("../data/kb_questions_fresh.toml");
 
 const SMALL_TALK: [&str; 4] = ["greeting", "thanks", "help", "goodbye"];
 
@@ -188,6 +191,18 @@ const HELD_OUT_FLOORS: Floors = Floors {
     follow_ups: 0.53,
 };
 
+/// The fresh part's figures at its first look (2026-12-07): 99 of 150
+/// (66.0 %) answered from the right section, 135 (90.0 %) with it on
+/// screen, 27 of 30 out-of-scope questions declined. Issue 15's goals
+/// (90 %, 97 %, all declined) are not met on it either. It has no
+/// follow-ups.
+const FRESH_FLOORS: Floors = Floors {
+    top1: 0.659,
+    top3: 0.899,
+    declined: 0.9,
+    follow_ups: 0.0,
+};
+
 /// Checks one part of the set against its floors.
 fn assert_gates(part: &str, scores: &Scores, floors: &Floors) {
     println!("{part}: {}", scores.summary());
@@ -223,8 +238,26 @@ fn plain_questions_reach_the_right_section_in_the_held_out_set() {
 }
 
 #[test]
+fn plain_questions_reach_the_right_section_in_the_fresh_held_out_set() {
+    assert_gates(
+        "fresh held-out set",
+        &evaluate(&built_in_bot(), FRESH_SET),
+        &FRESH_FLOORS,
+    );
+}
+
+#[test]
 fn the_sets_are_big_enough_and_every_expected_section_exists() {
     let bot = built_in_bot();
+    let fresh: QuestionSet = toml::from_str(FRESH_SET).unwrap();
+    for q in &fresh.question {
+        assert!(
+            q.expect == "unknown" || bot.sections().iter().any(|s| s.id == q.expect),
+            "no section '{}'",
+            q.expect
+        );
+    }
+    assert!(fresh.question.len() >= 150, "{} fresh questions", fresh.question.len());
     let sets: Vec<QuestionSet> = [TUNING_SET, HELD_OUT_SET]
         .iter()
         .map(|s| toml::from_str(s).unwrap())
