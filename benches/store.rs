@@ -368,10 +368,12 @@ fn dir_size(dir: &Path) -> u64 {
 /// sled alone, without any of sotto's work: 1,000 conversations of 100
 /// message-sized values (300 bytes, about a sealed message), each
 /// conversation one transaction over two trees (its records and an index
-/// entry), as `sotto import` writes them, then one flush; sotto's cache
-/// setting, no flusher thread. What an import that keeps one record a
-/// message pays at the least (BENCHMARKS.md, issue 17). With 12 messages a
-/// record, the same bytes go in a twelfth of the records.
+/// entry), then one flush; sotto's cache setting, no flusher thread. Less
+/// than `sotto import` asks of sled (its transactions span every tree and
+/// also write the conversation's key and the integrity record, and each
+/// flush is followed by an fdatasync), so what an import that keeps one
+/// record a message pays at the least (BENCHMARKS.md, issue 17). With 12
+/// messages a record, the same bytes go in 9 records a conversation.
 #[divan::bench(args = [1, 12], sample_count = 5, sample_size = 1)]
 fn sled_alone_1000_conversations_of_100_values(bencher: Bencher, messages_per_record: usize) {
     use sled::Transactional;

@@ -91,7 +91,7 @@ impl ImportedConversation {
     pub fn seal(self) -> SealedImport {
         let key = DataKey::generate();
         let mut index = IndexRecord {
-            title: self.title.clone(),
+            title: self.title,
             created: self.created,
             updated: self.updated,
             message_count: self.messages.len() as u64,
@@ -121,9 +121,7 @@ impl ImportedConversation {
                     text: message.text,
                     meta: message.meta,
                 };
-                // A record already under this key is refused once for the
-                // whole conversation (`import_sealed`), not once a message.
-                Change::Put {
+                Change::Create {
                     tree: TreeId::Messages,
                     key: record_key.to_vec(),
                     value: seal_value(&key, TreeId::Messages, &record_key, &record),
@@ -166,10 +164,11 @@ impl Vault {
         if self.has_conversation(id)? {
             return Err(VaultError::ConversationExists(id));
         }
-        // The messages are written as puts, so what they would overwrite is
-        // refused here: any record under the conversation's id (a vault
-        // whose records contradict each other). One look for the whole
-        // conversation costs less than one a message.
+        // Any record already under the conversation's id (a vault whose
+        // records contradict each other) refuses the import before anything
+        // is written. Each message's own create would refuse it too, but in
+        // a long conversation only at its chunk, after earlier commits, and
+        // the clean-up of those would remove the stray record with them.
         if let Some(stray) = self.records.scan_prefix(TreeId::Messages, id.as_bytes()).next() {
             let (key, _) = stray?;
             return Err(self.records.already_there(TreeId::Messages, &key));

@@ -185,23 +185,27 @@ const TUNING_FLOORS: Floors = Floors {
 /// often this part was looked at on the way is in BENCHMARKS.md); a tie in
 /// meaning no longer counts as a lead, the term meanings are summed in a
 /// fixed order and the section nearest in meaning is offered (a review's
-/// fixes, chosen on the tuning part): 73.0 % and top-3 90.8 %.
+/// fixes, chosen on the tuning part): 73.0 % and top-3 90.8 %. Then 21
+/// questions that were also in the tuning part, word for word, or twice in
+/// this one left it (2026-12-07): 121 of 169 (71.6 %), top-3 152 (89.9 %),
+/// 21 of 21 declined.
 const HELD_OUT_FLOORS: Floors = Floors {
-    top1: 0.729,
-    top3: 0.908,
+    top1: 0.715,
+    top3: 0.898,
     declined: 1.0,
     follow_ups: 0.53,
 };
 
 /// The fresh part's figures at its first look (2026-12-07): 99 of 150
 /// (66.0 %) answered from the right section, 135 (90.0 %) with it on
-/// screen, 27 of 30 out-of-scope questions declined. Issue 15's goals
-/// (90 %, 97 %, all declined) are not met on it either. It has no
-/// follow-ups.
+/// screen, 27 of 30 out-of-scope questions declined. Then the 12 questions
+/// it shared word for word with the other parts left it: 91 of 141
+/// (64.5 %), 126 (89.4 %), 24 of 27 declined. Issue 15's goals (90 %,
+/// 97 %, all declined) are not met on it either. It has no follow-ups.
 const FRESH_FLOORS: Floors = Floors {
-    top1: 0.659,
-    top3: 0.899,
-    declined: 0.9,
+    top1: 0.644,
+    top3: 0.893,
+    declined: 0.888,
     follow_ups: 0.0,
 };
 
@@ -251,49 +255,65 @@ fn plain_questions_reach_the_right_section_in_the_fresh_held_out_set() {
 #[test]
 fn the_sets_are_big_enough_and_every_expected_section_exists() {
     let bot = built_in_bot();
-    let fresh: QuestionSet = toml::from_str(FRESH_SET).unwrap();
-    for q in &fresh.question {
-        assert!(
-            q.expect == "unknown" || bot.sections().iter().any(|s| s.id == q.expect),
-            "no section '{}'",
-            q.expect
-        );
-    }
-    assert!(fresh.question.len() >= 150, "{} fresh questions", fresh.question.len());
-    let sets: Vec<QuestionSet> = [TUNING_SET, HELD_OUT_SET]
+    let sets: Vec<QuestionSet> = [TUNING_SET, HELD_OUT_SET, FRESH_SET]
         .iter()
         .map(|s| toml::from_str(s).unwrap())
         .collect();
-    let labels: Vec<&str> = sets
-        .iter()
-        .flat_map(|s| {
-            s.question
-                .iter()
-                .map(|q| q.expect.as_str())
-                .chain(s.followup.iter().map(|f| f.expect.as_str()))
-        })
-        .collect();
+    let labels_of = |set: &QuestionSet| -> Vec<String> {
+        set.question
+            .iter()
+            .map(|q| q.expect.clone())
+            .chain(set.followup.iter().map(|f| f.expect.clone()))
+            .collect()
+    };
+    let labels: Vec<String> = sets.iter().flat_map(labels_of).collect();
     for label in &labels {
         assert!(
-            *label == "unknown" || SMALL_TALK.contains(label) || bot.sections().iter().any(|s| s.id == *label),
+            label == "unknown" || SMALL_TALK.contains(&label.as_str()) || bot.sections().iter().any(|s| s.id == *label),
             "no section '{label}'"
         );
     }
-    let out_of_scope = labels.iter().filter(|l| **l == "unknown").count();
+    let out_of_scope = labels.iter().filter(|l| *l == "unknown").count();
     assert!(
         labels.len() - out_of_scope >= 300,
         "{} labelled questions",
         labels.len() - out_of_scope
     );
     assert!(out_of_scope >= 40, "{out_of_scope} out-of-scope questions");
-    // The held-out part is about a fifth of the whole.
-    let held_out = sets[1].question.len() + sets[1].followup.len();
+    // At least a fifth of the whole is held out.
+    let held_out = labels_of(&sets[1]).len() + labels_of(&sets[2]).len();
     let share = held_out as f64 / labels.len() as f64;
-    assert!(
-        (0.18..=0.25).contains(&share),
-        "the held-out part is {:.0} %",
-        share * 100.0
-    );
+    assert!(share >= 0.2, "the held-out parts are {:.0} %", share * 100.0);
+}
+
+/// A question in two parts would be tuned on and count as held out; one
+/// twice in a held-out part would count twice. Compared as lower-case
+/// words, so "Export?" and "export" are the same question.
+#[test]
+fn no_question_is_in_two_parts_or_twice_in_a_held_out_part() {
+    let words = |text: &str| sotto::backend::local::text::words(text).join(" ");
+    let parts: Vec<(&str, Vec<String>)> = [("tuning", TUNING_SET), ("held-out", HELD_OUT_SET), ("fresh", FRESH_SET)]
+        .into_iter()
+        .map(|(name, set)| {
+            let set: QuestionSet = toml::from_str(set).unwrap();
+            (name, set.question.iter().map(|q| words(&q.text)).collect())
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut repeated = Vec::new();
+    for (name, questions) in &parts {
+        let mut here = std::collections::HashSet::new();
+        for question in questions {
+            let again_here = !here.insert(question.as_str());
+            match seen.get(question.as_str()) {
+                Some(earlier) if earlier != name => repeated.push(format!("'{question}' in {earlier} and {name}")),
+                _ if again_here && *name != "tuning" => repeated.push(format!("'{question}' twice in {name}")),
+                _ => {}
+            }
+            seen.entry(question.as_str()).or_insert(name);
+        }
+    }
+    assert!(repeated.is_empty(), "{repeated:#?}");
 }
 
 /// The tasks README names, by the section that covers each.

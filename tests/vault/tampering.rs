@@ -366,11 +366,20 @@ fn a_record_planted_at_the_end_of_the_audit_log_neither_locks_the_vault_nor_fill
     assert!(!vault.verify().unwrap().is_intact());
 }
 
-/// An import writes a conversation's messages without looking for each one
-/// first, so a record already under the conversation's id (planted, or
-/// left by damage) must stop it before anything is written.
+/// A record already under a conversation's id (planted, or left by damage)
+/// stops its import before anything is written: a long conversation is
+/// written in several commits, and without the look first its earlier
+/// commits went in, and their clean-up removed the stray record with them.
 #[test]
 fn an_import_refuses_a_conversation_whose_id_already_has_a_message_record() {
+    // A conversation of one commit, and one of three (500 messages each)
+    // with the stray record in its last.
+    for (messages, planted_at) in [(8, 5), (1_200, 1_100)] {
+        refused_import_leaves_everything_as_it_was(messages, planted_at);
+    }
+}
+
+fn refused_import_leaves_everything_as_it_was(messages: u64, planted_at: u64) {
     use sotto::store::{ImportedConversation, ImportedMessage};
     use sotto::time::Timestamp;
     let dir = tempfile::tempdir().unwrap();
@@ -379,7 +388,7 @@ fn an_import_refuses_a_conversation_whose_id_already_has_a_message_record() {
     let id = ConversationId::from_bytes([7; 16]);
     let planted = b"not a sealed record".to_vec();
     tamper(&root, "messages", |tree| {
-        tree.insert(message_key(id, 5), planted.clone()).unwrap();
+        tree.insert(message_key(id, planted_at), planted.clone()).unwrap();
     });
     let mut vault = reopen(&root);
     let at = Timestamp::from_unix_ms(1_700_000_000_000);
@@ -389,7 +398,7 @@ fn an_import_refuses_a_conversation_whose_id_already_has_a_message_record() {
         created: at,
         updated: at,
         retention: None,
-        messages: (0..8)
+        messages: (0..messages)
             .map(|seq| ImportedMessage {
                 seq,
                 role: Role::User,
@@ -402,19 +411,31 @@ fn an_import_refuses_a_conversation_whose_id_already_has_a_message_record() {
     let err = vault.import_conversation(conversation).unwrap_err();
     assert!(
         err.to_string().contains("refusing to overwrite") && err.to_string().contains("sotto verify"),
-        "{err}"
+        "{messages} messages: {err}"
     );
     assert!(!vault.has_conversation(id).unwrap());
     assert_eq!(vault.list_conversations().unwrap().conversations.len(), 2);
     assert_eq!(texts(&vault.newest_messages(kept, 10).unwrap()), ["kept 0", "kept 1"]);
     drop(vault);
     let db = support::open_sled_directly(&root);
-    let messages = db.open_tree("messages").unwrap();
-    assert_eq!(messages.get(message_key(id, 5)).unwrap().unwrap().to_vec(), planted);
-    for seq in (0..8).filter(|&s| s != 5) {
-        assert!(
-            messages.get(message_key(id, seq)).unwrap().is_none(),
-            "message {seq} was written"
-        );
-    }
+    let stored: Vec<_> = db
+        .open_tree("messages")
+        .unwrap()
+        .scan_prefix(id.as_bytes())
+        .map(|item| item.unwrap())
+        .collect();
+    assert_eq!(
+        stored,
+        [(
+            sled::IVec::from(message_key(id, planted_at)),
+            sled::IVec::from(planted.clone())
+        )],
+        "{messages} messages: only the planted record is under the id"
+    );
+    let meta = db.open_tree("meta").unwrap();
+    assert_eq!(
+        meta.scan_prefix(b"import-pending/").count(),
+        0,
+        "a pending marker was left"
+    );
 }

@@ -35,17 +35,21 @@ impl Section {
         self.headings.last().into_iter().chain(&self.asked)
     }
 
-    /// Whether `other` is the same topic for another thing: under the same
-    /// outer headings, with a heading of as many words (at least two) that
-    /// differs in one of them ("Connecting to vLLM", "Connecting to OpenAI").
+    /// Whether `other` is the same topic for another thing: in the same file
+    /// under the same outer headings, with a heading of as many words (at
+    /// least two) that differs in one of them ("Connecting to vLLM",
+    /// "Connecting to llama.cpp"). Words are split at spaces only, so a
+    /// name like "llama.cpp" stays one word.
     pub fn is_sibling_of(&self, other: &Section) -> bool {
         let (Some((own, outer)), Some((theirs, their_outer))) =
             (self.headings.split_last(), other.headings.split_last())
         else {
             return false;
         };
-        let (own, theirs) = (super::text::words(own), super::text::words(theirs));
-        outer == their_outer
+        let words = |heading: &str| -> Vec<String> { heading.split_whitespace().map(str::to_lowercase).collect() };
+        let (own, theirs) = (words(own), words(theirs));
+        self.source == other.source
+            && outer == their_outer
             && own.len() >= 2
             && own.len() == theirs.len()
             && own.iter().zip(&theirs).filter(|(a, b)| a != b).count() == 1
@@ -266,13 +270,17 @@ mod tests {
 
     #[test]
     fn a_sibling_is_the_same_heading_for_another_thing_under_the_same_parent() {
-        let text = "# Backends\nb\n## Connecting to vLLM\nb\n## Connecting to OpenAI\nb\n## Choosing a backend\nb\n\
-                    ## Connecting\nb\n## Linking\nb\n# Other\nb\n## Connecting to Ollama\nb\n";
+        let text = "# Backends\nb\n## Connecting to vLLM\nb\n## Connecting to OpenAI\nb\n## Connecting to llama.cpp\nb\n\
+                    ## Choosing a backend\nb\n## Connecting\nb\n## Linking\nb\n# Other\nb\n## Connecting to Ollama\nb\n";
         let s = parse("x.md", "x.md", text);
-        let [_, vllm, openai, choosing, connecting, linking, _, ollama] = &s[..] else {
+        let [_, vllm, openai, llama, choosing, connecting, linking, _, ollama] = &s[..] else {
             panic!("{} sections", s.len());
         };
         assert!(vllm.is_sibling_of(openai) && openai.is_sibling_of(vllm));
+        assert!(llama.is_sibling_of(vllm) && openai.is_sibling_of(llama));
+        // Nor the same headings in another file.
+        let elsewhere = parse("y.md", "y.md", "# Backends\nb\n## Connecting to Ollama\nb\n");
+        assert!(!vllm.is_sibling_of(&elsewhere[1]));
         // Not itself, not two words apart, not one-word headings, not under another parent.
         assert!(!vllm.is_sibling_of(vllm));
         assert!(!vllm.is_sibling_of(choosing));
