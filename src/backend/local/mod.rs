@@ -134,11 +134,10 @@ impl LocalBot {
         if !follow_up && matches!(alone, Answer::Found { .. }) {
             return alone;
         }
-        let before = || decide(&self.index.search(previous, 3));
+        let previous_alone = follow_up.then(|| decide(&self.index.search(previous, 3)));
         // "And for OpenAI?" after a question about vLLM asks the same about
         // a sibling topic: its own words name the answer, however much the
         // previous question's words favour the section it was answered from.
-        let previous_alone = if follow_up { Some(before()) } else { None };
         if let Answer::Found { section, .. } = alone
             && let Some(Answer::Found { section: earlier, .. }) = previous_alone
             && self.sections()[section].is_sibling_of(&self.sections()[earlier])
@@ -159,12 +158,13 @@ impl LocalBot {
         match in_context {
             Answer::Found { .. } => in_context,
             // A follow-up the two questions together do not settle stays
-            // with the previous question's topic ("and can I undo that?").
-            _ if follow_up => match previous_alone.unwrap_or_else(before) {
-                found @ Answer::Found { .. } => found,
-                _ => in_context,
+            // with the previous question's topic ("and can I undo that?");
+            // another question is answered as it reads alone.
+            _ => match previous_alone {
+                Some(found @ Answer::Found { .. }) => found,
+                Some(_) => in_context,
+                None => alone,
             },
-            _ => alone,
         }
     }
 
