@@ -1,7 +1,9 @@
 //! When the bot answers: a section must cover enough of the question, part
 //! of it in what the section is about (its heading and "asked as" lines),
 //! read like one of its phrasings, score high enough, and clearly beat the
-//! runner-up; closer than that, the bot asks which topic was meant. Also what
+//! runner-up; closer than that, the bot asks which topic was meant. A
+//! question that reads more like one of the off-topic themes (other apps,
+//! general knowledge) than clearly like a section is declined. Also what
 //! reads as a follow-up to the previous question. The figures were tuned on
 //! the tuning part of the labelled question set (tests/data/kb_questions.toml).
 
@@ -10,7 +12,7 @@ use super::index::Hit;
 use super::text;
 
 /// The least share of a question's weight a section must cover to be the answer.
-const MIN_COVERAGE: f64 = 0.4;
+const MIN_COVERAGE: f64 = 0.45;
 /// The least share of it that must be in the section's heading or "asked
 /// as" phrasings (what the section is about, not words it uses in passing).
 const MIN_TOPIC_COVERAGE: f64 = 0.1;
@@ -22,6 +24,10 @@ const MIN_SCORE: f64 = 2.0;
 /// How many times the runner-up's rank the best section's must reach to be
 /// the answer; closer than that, the bot asks which topic was meant.
 const MARGIN: f64 = 1.05;
+/// How many times the nearest off-topic theme's rank the best section's
+/// must reach: a question about exporting WhatsApp chats shares "export" and
+/// "chats" with sotto's own export, but it is about WhatsApp.
+const OFF_TOPIC_MARGIN: f64 = 1.25;
 /// A runner-up within this factor of the answer's rank is named under it.
 const RELATED_WITHIN: f64 = 2.0;
 /// How much the previous question counts when reading a follow-up.
@@ -59,6 +65,7 @@ pub fn decide(hits: &[Hit]) -> Answer {
     let nearest = || hits.iter().map(|h| h.section).collect();
     match hits {
         [] => Answer::Unknown { nearest: Vec::new() },
+        [best, ..] if best.rank() < OFF_TOPIC_MARGIN * best.off_topic => Answer::Unknown { nearest: nearest() },
         [best, rest @ ..]
             if is_meant(best)
                 || (is_confident(best) && rest.first().is_none_or(|second| best.rank() >= MARGIN * second.rank())) =>
@@ -101,6 +108,29 @@ mod tests {
             phrasing: 0.8,
             meaning: 0.5,
             nearest_in_meaning: false,
+            off_topic: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_question_nearer_an_off_topic_theme_is_declined_however_meant() {
+        let clear = hit(1);
+        let meant = Hit {
+            meaning: 0.95,
+            nearest_in_meaning: true,
+            ..clear
+        };
+        for best in [clear, meant] {
+            let near_theme = Hit {
+                off_topic: best.rank(),
+                ..best
+            };
+            assert_eq!(decide(&[near_theme]), Answer::Unknown { nearest: vec![1] });
+            let far_theme = Hit {
+                off_topic: best.rank() / 2.0,
+                ..best
+            };
+            assert!(matches!(decide(&[far_theme]), Answer::Found { section: 1, .. }));
         }
     }
 

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use super::knowledge::Section;
 use super::semantics::Semantics;
-use super::text::{Analyzer, known_words, words};
+use super::text::{Analyzer, CachedTerms, known_words, words};
 use super::vectors;
 use query::Query;
 
@@ -59,6 +59,9 @@ pub struct QueryPart<'a> {
 pub struct Index {
     analyzer: Analyzer,
     sections: Vec<Section>,
+    /// How many off-topic themes follow the sections in the postings and
+    /// phrasings: ranked like sections, never a hit (see `Hit::off_topic`).
+    off_topic: usize,
     terms: HashMap<String, u32>,
     /// Per term: the sections holding it, with the field-weighted,
     /// length-normalised term frequency.
@@ -107,6 +110,10 @@ pub struct Hit {
     /// Whether every other section, ranked or not, is less near in meaning
     /// (a tie, as between two sections with the same heading, is no lead).
     pub nearest_in_meaning: bool,
+    /// The rank of the off-topic theme nearest the question (0 if none,
+    /// and for the user's own sections): a built-in section that does not
+    /// rank clearly above it is not what was asked.
+    pub off_topic: f64,
 }
 
 impl Hit {
@@ -114,8 +121,14 @@ impl Hit {
     /// covered, so a section that answers more of the question beats one
     /// that matches a single rare word many times.
     pub fn rank(&self) -> f64 {
-        self.score * (0.5 + self.coverage) * (1.0 + PHRASING_BOOST * self.phrasing)
+        rank(self.score, self.coverage, self.phrasing)
     }
+}
+
+/// BM25F `score` scaled by the share of the question covered and by how
+/// closely it reads like the nearest phrasing.
+fn rank(score: f64, coverage: f64, phrasing: f64) -> f64 {
+    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing)
 }
 
 /// Term counts of one section, per field, before weighting.
@@ -125,10 +138,23 @@ struct FieldCounts {
 }
 
 impl Index {
-    pub fn new(sections: Vec<Section>) -> Self {
+    /// An index of `sections`, with `off_topic` themes ranked beside them:
+    /// questions the sections do not answer, never themselves a hit.
+    pub fn new(sections: Vec<Section>, off_topic: Vec<Section>) -> Self {
         let analyzer = Analyzer::default();
         let mut vocabulary: std::collections::BTreeSet<String> = known_words().map(str::to_owned).collect();
-        let counted: Vec<FieldCounts> = sections
+        let off_topic_count = off_topic.len();
+        // A theme counts by its questions alone: its heading ("Other apps'
+        // chat history") names what the questions share, and would weigh a
+        // heading's worth against sotto's own "export my chat history".
+        let themes = off_topic.into_iter().map(|theme| Section {
+            headings: Vec::new(),
+            body: String::new(),
+            ..theme
+        });
+        let documents: Vec<Section> = sections.iter().cloned().chain(themes).collect();
+        let mut cached = CachedTerms::new(&analyzer);
+        let counted: Vec<FieldCounts> = documents
             .iter()
             .map(|section| {
                 let (outer, own) = section.headings.split_at(section.headings.len().saturating_sub(1));
@@ -141,17 +167,16 @@ impl Index {
                 let mut lengths = [0.0; 3];
                 for (field, text) in texts.iter().enumerate() {
                     for word in words(text) {
-                        if let Some(term) = analyzer.term(&word) {
+                        if let Some(term) = cached.term(&word) {
                             *counts[field].entry(term).or_default() += 1.0;
                             lengths[field] += 1.0;
                         }
-                        vocabulary.insert(word);
                     }
                 }
                 FieldCounts { counts, lengths }
             })
             .collect();
-        let n = sections.len().max(1) as f64;
+        let n = documents.len().max(1) as f64;
         let mut average = [0.0; 3];
         for doc in &counted {
             for (field, length) in doc.lengths.iter().enumerate() {
@@ -193,16 +218,15 @@ impl Index {
             })
             .collect();
         let idf: Vec<f64> = idf;
-        let phrasings = sections
+        let phrasings = documents
             .iter()
             .map(|section| {
                 section
                     .phrasings()
                     .map(|phrasing| {
-                        let mut ids: Vec<u32> = analyzer
-                            .terms(phrasing)
+                        let mut ids: Vec<u32> = words(phrasing)
                             .iter()
-                            .filter_map(|t| terms.get(t).copied())
+                            .filter_map(|word| terms.get(&cached.term(word)?).copied())
                             .collect();
                         ids.sort_unstable();
                         ids.dedup();
@@ -213,6 +237,7 @@ impl Index {
                     .collect()
             })
             .collect();
+        vocabulary.extend(cached.words().cloned());
         let mut by_length: Vec<Vec<String>> = Vec::new();
         for word in vocabulary {
             let length = word.chars().count();
@@ -224,6 +249,7 @@ impl Index {
         Index {
             analyzer,
             sections,
+            off_topic: off_topic_count,
             terms,
             postings,
             idf,
@@ -265,9 +291,10 @@ impl Index {
         if total_weight == 0.0 {
             return Vec::new();
         }
-        let mut score = vec![0.0; self.sections.len()];
-        let mut covered = vec![0.0; self.sections.len()];
-        let mut on_topic = vec![0.0; self.sections.len()];
+        let documents = self.sections.len() + self.off_topic;
+        let mut score = vec![0.0; documents];
+        let mut covered = vec![0.0; documents];
+        let mut on_topic = vec![0.0; documents];
         for (id, weight) in &query {
             let Some(id) = id else { continue };
             for posting in &self.postings[*id as usize] {
@@ -305,6 +332,13 @@ impl Index {
         ));
         let nearest = meaning.iter().copied().fold(f32::MIN, f32::max);
         let alone = meaning.iter().filter(|&&m| m >= nearest).count() == 1;
+        let off_topic = (self.sections.len()..documents)
+            .filter(|&theme| score[theme] > 0.0)
+            .map(|theme| {
+                let coverage = covered[theme] / total_weight;
+                rank(score[theme], coverage, phrasing(theme))
+            })
+            .fold(0.0, f64::max);
         let hit = |section: usize| Hit {
             section,
             score: score[section],
@@ -313,6 +347,13 @@ impl Index {
             phrasing: phrasing(section),
             meaning: f64::from(meaning[section]),
             nearest_in_meaning: alone && meaning[section] >= nearest && nearest > 0.0,
+            // The themes are what the built-in base does not answer; the
+            // user's own notes may well cover them.
+            off_topic: if self.sections[section].is_built_in() {
+                off_topic
+            } else {
+                0.0
+            },
         };
         let mut hits: Vec<Hit> = (0..self.sections.len())
             .filter(|&section| score[section] > 0.0)
@@ -344,13 +385,16 @@ mod tests {
     use super::*;
 
     fn index() -> Index {
-        Index::new(parse(
-            "t.md",
-            "t.md",
-            "## Wiping a conversation\nWipe removes it for good.\n\
+        Index::new(
+            parse(
+                "t.md",
+                "t.md",
+                "## Wiping a conversation\nWipe removes it for good.\n\
              ## Exporting\n<!-- asked as: download my history -->\nExport writes a file with your conversations.\n\
              ## Passphrases\nA strong passphrase has several random words.\n",
-        ))
+            ),
+            Vec::new(),
+        )
     }
 
     fn top(index: &Index, question: &str) -> String {
@@ -409,11 +453,14 @@ mod tests {
 
     #[test]
     fn a_word_the_base_never_uses_finds_the_term_nearest_in_meaning_without_covering_it() {
-        let index = Index::new(parse(
-            "t.md",
-            "t.md",
-            "## Riding a bicycle\nKeep the chain oiled.\n## Passphrases\nA strong passphrase has several random words.\n",
-        ));
+        let index = Index::new(
+            parse(
+                "t.md",
+                "t.md",
+                "## Riding a bicycle\nKeep the chain oiled.\n## Passphrases\nA strong passphrase has several random words.\n",
+            ),
+            Vec::new(),
+        );
         let hits = index.search("bike", 3);
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(index.sections()[hits[0].section].headings[0], "Riding a bicycle");
@@ -435,12 +482,37 @@ mod tests {
     }
 
     #[test]
+    fn an_off_topic_theme_is_ranked_but_never_a_hit() {
+        let exporting = "## Exporting\nExport writes a file with your conversations.\n";
+        let theme = || {
+            parse(
+                "o.md",
+                "o.md",
+                "## Other apps\n<!-- asked as: export my whatsapp chats -->\nOff topic.\n",
+            )
+        };
+        let index = Index::new(parse("sotto: t.md", "t.md", exporting), theme());
+        let hits = index.search("export whatsapp chats", 3);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(index.sections().len(), 1);
+        assert!(hits[0].off_topic > hits[0].rank(), "{hits:?}");
+        // A question the theme does not touch leaves it at nothing.
+        assert_eq!(index.search("writes a file", 3)[0].off_topic, 0.0);
+        // The user's own sections are not weighed against the themes.
+        let users = Index::new(parse("notes/t.md", "t.md", exporting), theme());
+        assert_eq!(users.search("export whatsapp chats", 3)[0].off_topic, 0.0);
+    }
+
+    #[test]
     fn two_sections_equally_near_in_meaning_give_neither_the_lead() {
-        let index = Index::new(parse(
-            "t.md",
-            "t.md",
-            "# Printer\n## Installing\nRun the installer.\n# Scanner\n## Installing\nCopy the driver.\n",
-        ));
+        let index = Index::new(
+            parse(
+                "t.md",
+                "t.md",
+                "# Printer\n## Installing\nRun the installer.\n# Scanner\n## Installing\nCopy the driver.\n",
+            ),
+            Vec::new(),
+        );
         let hits = index.search("installing", 3);
         assert_eq!(hits.len(), 2, "{hits:?}");
         assert!(
@@ -451,12 +523,15 @@ mod tests {
 
     #[test]
     fn the_section_nearest_in_meaning_is_offered_when_the_words_do_not_rank_it() {
-        let index = Index::new(parse(
-            "t.md",
-            "t.md",
-            "## Cleaning knives\nBoil water, italian style.\n## Storing jars\nBoil water, italian style.\n\
+        let index = Index::new(
+            parse(
+                "t.md",
+                "t.md",
+                "## Cleaning knives\nBoil water, italian style.\n## Storing jars\nBoil water, italian style.\n\
              ## Labelling shelves\nBoil water, italian style.\n## Baking bread\nFlour and yeast.\n",
-        ));
+            ),
+            Vec::new(),
+        );
         let hits = index.search("boil water italian", 3);
         let titles: Vec<&str> = hits
             .iter()

@@ -23,7 +23,15 @@ pub struct Section {
     pub body: String,
 }
 
+/// How the source of every built-in section begins.
+const BUILT_IN_SOURCE: &str = "sotto: ";
+
 impl Section {
+    /// Whether it ships with sotto (not from the user's own notes).
+    pub fn is_built_in(&self) -> bool {
+        self.source.starts_with(BUILT_IN_SOURCE)
+    }
+
     /// "Storage › Where your data lives".
     pub fn title(&self) -> String {
         self.headings.join(" › ")
@@ -100,11 +108,24 @@ pub enum KnowledgeError {
     TooMany { path: PathBuf },
 }
 
+/// Questions people type into sotto that the built-in base does not answer
+/// (other apps, operating-system tasks, general knowledge…), grouped by
+/// theme, one section each. They are never answered from: a question about
+/// as near one of these themes as to the best built-in section is declined.
+/// The user's own sections are not weighed against them. Written from the
+/// sections' texts alone, none of them a question of the labelled set.
+const OFF_TOPIC: &str = include_str!("kb/off-topic.md");
+
 pub fn built_in() -> Vec<Section> {
     BUILT_IN
         .iter()
-        .flat_map(|(name, text)| parse(&format!("sotto: {name}"), name, text))
+        .flat_map(|(name, text)| parse(&format!("{BUILT_IN_SOURCE}{name}"), name, text))
         .collect()
+}
+
+/// The off-topic themes: sections that are never an answer (see [`OFF_TOPIC`]).
+pub fn off_topic() -> Vec<Section> {
+    parse(&format!("{BUILT_IN_SOURCE}off-topic.md"), "off-topic.md", OFF_TOPIC)
 }
 
 /// Every `.md` file under `dir` (recursively), cut into sections, in name

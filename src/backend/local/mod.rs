@@ -97,7 +97,7 @@ impl LocalBot {
                 channel: Channel::InProcess,
                 model: Some("help-desk".into()),
             },
-            index: Index::new(sections),
+            index: Index::new(sections, knowledge::off_topic()),
             user_files,
             skipped,
         }

@@ -30,7 +30,7 @@ impl Semantics {
     pub fn new(sections: &[Section], analyzer: &Analyzer, terms: &HashMap<String, u32>) -> Self {
         // Each distinct word once: stemming is the cost here.
         // In a fixed order, so that the sums are the same in every run.
-        let mut counts: BTreeMap<String, f32> = BTreeMap::new();
+        let mut counts: HashMap<String, f32> = HashMap::new();
         for section in sections {
             let text = [
                 section.headings.join(" "),
@@ -41,6 +41,8 @@ impl Semantics {
                 *counts.entry(word).or_default() += 1.0;
             }
         }
+        let mut counts: Vec<(String, f32)> = counts.into_iter().collect();
+        counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut sums: BTreeMap<u32, Meaning> = BTreeMap::new();
         for (word, count) in &counts {
             let Some(&id) = analyzer.term(word).and_then(|t| terms.get(&t)) else {

@@ -59,11 +59,16 @@ impl Default for Analyzer {
 
 /// Lower-cased words of `text` with accents removed, stop words kept.
 pub fn words(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
+    // Plain ASCII, which nearly all of the base is, has nothing to
+    // decompose: the same words, without NFKD's cost per character.
+    let folded: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfkd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -80,6 +85,38 @@ impl Analyzer {
     /// The index term of one word from [`words`], or `None` for a stop word.
     pub fn term(&self, word: &str) -> Option<String> {
         (!is_stop_word(word)).then(|| self.stemmer.stem(canonical(word)).into_owned())
+    }
+}
+
+/// An analyser that remembers each word's term: building an index meets the
+/// same few thousand words tens of thousands of times, and stemming them is
+/// most of its cost.
+pub struct CachedTerms<'a> {
+    analyzer: &'a Analyzer,
+    terms: HashMap<String, Option<String>>,
+}
+
+impl<'a> CachedTerms<'a> {
+    pub fn new(analyzer: &'a Analyzer) -> Self {
+        CachedTerms {
+            analyzer,
+            terms: HashMap::new(),
+        }
+    }
+
+    /// [`Analyzer::term`] of `word`.
+    pub fn term(&mut self, word: &str) -> Option<String> {
+        if let Some(term) = self.terms.get(word) {
+            return term.clone();
+        }
+        let term = self.analyzer.term(word);
+        self.terms.insert(word.to_owned(), term.clone());
+        term
+    }
+
+    /// Every word met so far.
+    pub fn words(&self) -> impl Iterator<Item = &String> {
+        self.terms.keys()
     }
 }
 
