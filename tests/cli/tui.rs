@@ -733,6 +733,8 @@ fn an_identity_file_removed_during_a_chat_is_written_back_and_the_user_is_told()
     screen.wait_for("Bot · local (automated)");
     screen.wait_for("written back");
     assert_eq!(std::fs::read(&identity).unwrap(), original);
+    // Ctrl-C during a reply stops the reply; only after it, sotto.
+    screen.wait_until_gone("writing…", Duration::from_secs(20));
     screen.keys(&["C-c"]);
     screen.wait_for("EXIT=0");
     drop(screen);

@@ -58,14 +58,39 @@ fn is_confident(hit: &Hit) -> bool {
         && hit.score >= MIN_SCORE
 }
 
+/// Whether `hit` does not rank clearly above the off-topic theme nearest
+/// the question (never so for the user's own sections: see `Hit::off_topic`).
+fn reads_off_topic(hit: &Hit) -> bool {
+    hit.rank() < OFF_TOPIC_MARGIN * hit.off_topic
+}
+
+/// Whether the best of `hits` reads more like an off-topic theme than like
+/// itself: what the built-in base does not answer.
+pub fn leads_off_topic(hits: &[Hit]) -> bool {
+    hits.first().is_some_and(reads_off_topic)
+}
+
 /// The answer the ranked `hits` (best first) support: the best section when
 /// it is good enough and clearly ahead of the runner-up, or when its meaning
-/// clearly is what was asked.
+/// clearly is what was asked. A best built-in section that reads off topic
+/// is no answer; the user's own sections below it still may be.
 pub fn decide(hits: &[Hit]) -> Answer {
+    if !leads_off_topic(hits) {
+        return decide_among(hits);
+    }
+    let own: Vec<Hit> = hits.iter().filter(|h| !reads_off_topic(h)).copied().collect();
+    match decide_among(&own) {
+        found @ Answer::Found { .. } => found,
+        _ => Answer::Unknown {
+            nearest: hits.iter().map(|h| h.section).collect(),
+        },
+    }
+}
+
+fn decide_among(hits: &[Hit]) -> Answer {
     let nearest = || hits.iter().map(|h| h.section).collect();
     match hits {
         [] => Answer::Unknown { nearest: Vec::new() },
-        [best, ..] if best.rank() < OFF_TOPIC_MARGIN * best.off_topic => Answer::Unknown { nearest: nearest() },
         [best, rest @ ..]
             if is_meant(best)
                 || (is_confident(best) && rest.first().is_none_or(|second| best.rank() >= MARGIN * second.rank())) =>
@@ -132,6 +157,21 @@ mod tests {
             };
             assert!(matches!(decide(&[far_theme]), Answer::Found { section: 1, .. }));
         }
+    }
+
+    #[test]
+    fn the_users_own_section_under_an_off_topic_best_is_still_the_answer() {
+        let theme = 20.0;
+        let built_in = Hit {
+            off_topic: theme,
+            ..hit(1)
+        };
+        let own = Hit { score: 6.0, ..hit(2) };
+        assert!(built_in.rank() > own.rank() && built_in.rank() < OFF_TOPIC_MARGIN * theme);
+        assert!(matches!(decide(&[built_in, own]), Answer::Found { section: 2, .. }));
+        // Without a confident section of the user's, the offer lists both.
+        let weak = Hit { coverage: 0.1, ..own };
+        assert_eq!(decide(&[built_in, weak]), Answer::Unknown { nearest: vec![1, 2] });
     }
 
     #[test]

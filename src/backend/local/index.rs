@@ -7,7 +7,12 @@
 //! "delet my convresation" still finds the wipe section. A word the base
 //! never uses, spelt right, stands for the base's term nearest to it in
 //! meaning, at a discount; and every section is scored for how alike the
-//! question is in meaning to its nearest phrasing (`semantics`).
+//! question is in meaning to its nearest phrasing (`semantics`). Off-topic
+//! themes, questions the built-in base does not answer, are ranked beside
+//! the sections by their "asked as" lines alone and never returned: each
+//! hit carries the nearest theme's rank for the decision. Their words are
+//! the base's words (in IDF and the fields' average lengths too), but no
+//! typo is corrected towards a word only they use.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -16,8 +21,10 @@ use super::knowledge::Section;
 use super::semantics::Semantics;
 use super::text::{Analyzer, CachedTerms, known_words, words};
 use super::vectors;
+use fields::{ASKED, BODY, FieldCounts, TITLE};
 use query::Query;
 
+mod fields;
 mod query;
 
 const K1: f64 = 1.2;
@@ -33,20 +40,6 @@ const OFFER_MEANING: f64 = 0.5;
 /// score, against the term itself (times how near in meaning it is). It
 /// adds nothing to what the section covers: the word stays unseen there.
 const STAND_IN_WEIGHT: f64 = 0.5;
-
-/// A field of a section: its weight against a body word, and how strongly
-/// its length is normalised (BM25's b).
-struct Field {
-    weight: f64,
-    b: f64,
-}
-
-/// The section's own (innermost) heading.
-const TITLE: Field = Field { weight: 3.0, b: 0.3 };
-/// The "asked as" phrasings.
-const ASKED: Field = Field { weight: 2.0, b: 0.5 };
-/// The body, with the outer headings (shared by every section of a file).
-const BODY: Field = Field { weight: 1.0, b: 0.75 };
 
 /// One weighted piece of a question: the words, and how much they count
 /// (a follow-up's previous question counts less than the follow-up).
@@ -131,51 +124,31 @@ fn rank(score: f64, coverage: f64, phrasing: f64) -> f64 {
     score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing)
 }
 
-/// Term counts of one section, per field, before weighting.
-struct FieldCounts {
-    counts: [HashMap<String, f64>; 3],
-    lengths: [f64; 3],
-}
-
 impl Index {
     /// An index of `sections`, with `off_topic` themes ranked beside them:
     /// questions the sections do not answer, never themselves a hit.
     pub fn new(sections: Vec<Section>, off_topic: Vec<Section>) -> Self {
         let analyzer = Analyzer::default();
         let mut vocabulary: std::collections::BTreeSet<String> = known_words().map(str::to_owned).collect();
-        let off_topic_count = off_topic.len();
         // A theme counts by its questions alone: its heading ("Other apps'
-        // chat history") names what the questions share, and would weigh a
-        // heading's worth against sotto's own "export my chat history".
-        let themes = off_topic.into_iter().map(|theme| Section {
-            headings: Vec::new(),
-            body: String::new(),
-            ..theme
-        });
-        let documents: Vec<Section> = sections.iter().cloned().chain(themes).collect();
-        let mut cached = CachedTerms::new(&analyzer);
-        let counted: Vec<FieldCounts> = documents
-            .iter()
-            .map(|section| {
-                let (outer, own) = section.headings.split_at(section.headings.len().saturating_sub(1));
-                let texts = [
-                    own.join(" "),
-                    section.asked.join(" "),
-                    format!("{} {}", outer.join(" "), section.body),
-                ];
-                let mut counts: [HashMap<String, f64>; 3] = Default::default();
-                let mut lengths = [0.0; 3];
-                for (field, text) in texts.iter().enumerate() {
-                    for word in words(text) {
-                        if let Some(term) = cached.term(&word) {
-                            *counts[field].entry(term).or_default() += 1.0;
-                            lengths[field] += 1.0;
-                        }
-                    }
-                }
-                FieldCounts { counts, lengths }
+        // chat history and exports") names what the questions share, and
+        // would weigh a heading's worth against sotto's own "export my chat
+        // history".
+        let themes: Vec<Section> = off_topic
+            .into_iter()
+            .map(|theme| Section {
+                headings: Vec::new(),
+                body: String::new(),
+                ..theme
             })
             .collect();
+        let documents: Vec<&Section> = sections.iter().chain(&themes).collect();
+        let mut cached = CachedTerms::new(&analyzer);
+        let mut counted: Vec<FieldCounts> = sections.iter().map(|s| FieldCounts::of(s, &mut cached)).collect();
+        // A misspelt word is corrected towards the sections' words only: one
+        // corrected to a theme's word would be taken from the sections.
+        vocabulary.extend(cached.words().cloned());
+        counted.extend(themes.iter().map(|theme| FieldCounts::of(theme, &mut cached)));
         let n = documents.len().max(1) as f64;
         let mut average = [0.0; 3];
         for doc in &counted {
@@ -217,7 +190,6 @@ impl Index {
                 (1.0 + (n - d + 0.5) / (d + 0.5)).ln()
             })
             .collect();
-        let idf: Vec<f64> = idf;
         let phrasings = documents
             .iter()
             .map(|section| {
@@ -237,7 +209,6 @@ impl Index {
                     .collect()
             })
             .collect();
-        vocabulary.extend(cached.words().cloned());
         let mut by_length: Vec<Vec<String>> = Vec::new();
         for word in vocabulary {
             let length = word.chars().count();
@@ -249,7 +220,7 @@ impl Index {
         Index {
             analyzer,
             sections,
-            off_topic: off_topic_count,
+            off_topic: themes.len(),
             terms,
             postings,
             idf,
@@ -266,6 +237,18 @@ impl Index {
     fn semantics(&self) -> &Semantics {
         self.semantics
             .get_or_init(|| Semantics::new(&self.sections, &self.analyzer, &self.terms))
+    }
+
+    /// Whether `text` has a word that only the off-topic themes use ("and
+    /// for WhatsApp?"): it names something the sections never mention.
+    pub fn names_off_topic(&self, text: &str) -> bool {
+        let sections = self.sections.len() as u32;
+        words(text).iter().any(|word| {
+            self.analyzer
+                .term(word)
+                .and_then(|term| self.terms.get(&term))
+                .is_some_and(|&id| self.postings[id as usize].iter().all(|p| p.section >= sections))
+        })
     }
 
     /// The best `limit` sections for `question`, best first; empty if no word matches.
@@ -496,6 +479,7 @@ mod tests {
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(index.sections().len(), 1);
         assert!(hits[0].off_topic > hits[0].rank(), "{hits:?}");
+        assert!(index.names_off_topic("and for whatsapp?") && !index.names_off_topic("and for exports?"));
         // A question the theme does not touch leaves it at nothing.
         assert_eq!(index.search("writes a file", 3)[0].off_topic, 0.0);
         // The user's own sections are not weighed against the themes.

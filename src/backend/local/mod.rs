@@ -20,7 +20,7 @@ mod wordlists;
 
 use std::path::PathBuf;
 
-use self::decision::{CONTEXT_WEIGHT, decide, is_follow_up};
+use self::decision::{CONTEXT_WEIGHT, decide, is_follow_up, leads_off_topic};
 use self::index::{Hit, Index, QueryPart};
 use self::knowledge::Section;
 use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, Completion, Finish};
@@ -87,7 +87,8 @@ impl LocalBot {
         ))
     }
 
-    /// A bot over exactly these sections (for benchmarks and tests).
+    /// A bot over exactly these sections, and the built-in off-topic themes
+    /// (for benchmarks and tests).
     pub fn from_sections(name: String, sections: Vec<Section>, user_files: usize, skipped: Vec<String>) -> Self {
         LocalBot {
             info: BackendInfo {
@@ -154,9 +155,16 @@ impl LocalBot {
                 weight: CONTEXT_WEIGHT,
             },
         ];
-        let in_context = decide(&self.index.search_parts(&parts, 3));
+        let in_context_hits = self.index.search_parts(&parts, 3);
+        let in_context = decide(&in_context_hits);
         match in_context {
             Answer::Found { .. } => in_context,
+            // "And for WhatsApp?" after a question about exports asks about
+            // another app, one only the off-topic themes name: no answer,
+            // not the previous one. "Can I turn it off?" after a question
+            // about disappearing messages names nothing of the kind, however
+            // much it reads like "turn on Signal's disappearing messages".
+            _ if leads_off_topic(&in_context_hits) && self.index.names_off_topic(&question) => in_context,
             // A follow-up the two questions together do not settle stays
             // with the previous question's topic ("and can I undo that?");
             // another question is answered as it reads alone.

@@ -61,18 +61,23 @@ impl Default for Analyzer {
 pub fn words(text: &str) -> Vec<String> {
     // Plain ASCII, which nearly all of the base is, has nothing to
     // decompose: the same words, without NFKD's cost per character.
-    let folded: String = if text.is_ascii() {
+    let folded = if text.is_ascii() {
         text.to_ascii_lowercase()
     } else {
-        text.nfkd()
-            .filter(|c| !is_combining_mark(*c))
-            .flat_map(char::to_lowercase)
-            .collect()
+        folded(text)
     };
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
+        .collect()
+}
+
+/// `text` decomposed (NFKD), without combining marks, in lower case.
+fn folded(text: &str) -> String {
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
         .collect()
 }
 
@@ -91,13 +96,13 @@ impl Analyzer {
 /// An analyser that remembers each word's term: building an index meets the
 /// same few thousand words tens of thousands of times, and stemming them is
 /// most of its cost.
-pub struct CachedTerms<'a> {
+pub(super) struct CachedTerms<'a> {
     analyzer: &'a Analyzer,
     terms: HashMap<String, Option<String>>,
 }
 
 impl<'a> CachedTerms<'a> {
-    pub fn new(analyzer: &'a Analyzer) -> Self {
+    pub(super) fn new(analyzer: &'a Analyzer) -> Self {
         CachedTerms {
             analyzer,
             terms: HashMap::new(),
@@ -105,7 +110,7 @@ impl<'a> CachedTerms<'a> {
     }
 
     /// [`Analyzer::term`] of `word`.
-    pub fn term(&mut self, word: &str) -> Option<String> {
+    pub(super) fn term(&mut self, word: &str) -> Option<String> {
         if let Some(term) = self.terms.get(word) {
             return term.clone();
         }
@@ -115,7 +120,7 @@ impl<'a> CachedTerms<'a> {
     }
 
     /// Every word met so far.
-    pub fn words(&self) -> impl Iterator<Item = &String> {
+    pub(super) fn words(&self) -> impl Iterator<Item = &String> {
         self.terms.keys()
     }
 }
@@ -130,6 +135,12 @@ mod tests {
         assert_eq!(analyzer.terms("Wiping"), analyzer.terms("wipe"));
         assert_eq!(analyzer.terms("Passphrases"), analyzer.terms("passphrase"));
         assert_eq!(words("Naïve CAFÉ"), ["naive", "cafe"]);
+    }
+
+    #[test]
+    fn ascii_text_folds_as_the_unicode_path_would_fold_it() {
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        assert_eq!(every_ascii.to_ascii_lowercase(), folded(&every_ascii));
     }
 
     #[test]
