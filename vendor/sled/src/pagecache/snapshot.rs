@@ -452,6 +452,13 @@ pub fn read_snapshot_or_default(config: &RunningConfig) -> Result<Snapshot> {
 /// Returns `Ok(Some(snapshot))` if there was nothing written.
 fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
     let mut candidates = config.get_snapshot_files()?;
+    // sotto: a `.generating` file is a snapshot whose writer was stopped
+    // before its rename, the step that makes it a snapshot: never read it
+    // (upstream read it, and a process killed mid-write left a database
+    // that no longer opened). The next snapshot written removes it.
+    candidates.retain(|path| {
+        !path.to_string_lossy().ends_with(".generating")
+    });
     if candidates.is_empty() {
         debug!("no previous snapshot found");
         return Ok(None);
@@ -537,8 +544,14 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
 
     let parent = path_1.parent().unwrap();
     std::fs::create_dir_all(parent)?;
-    let mut f =
-        std::fs::OpenOptions::new().write(true).create(true).open(&path_1)?;
+    // sotto: truncated, as a `.generating` file a killed writer left
+    // under the same name may be longer than this snapshot (upstream wrote
+    // over it and kept its tail, which broke the checksum at the end).
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path_1)?;
 
     // write the snapshot bytes, followed by a crc64 checksum at the end
     io_fail!(config, "snap write");
