@@ -488,6 +488,27 @@ mod tests {
     }
 
     #[test]
+    fn no_typo_is_corrected_towards_a_word_only_the_themes_use() {
+        let index = Index::new(
+            parse(
+                "sotto: t.md",
+                "t.md",
+                "## Encrypting the vault\nThe vault is encrypted.\n",
+            ),
+            parse(
+                "o.md",
+                "o.md",
+                "## Disks\n<!-- asked as: encrypt my disk with bitlocker -->\nOff topic.\n",
+            ),
+        );
+        // Spelt right, the theme's word is the theme's.
+        assert!(index.search("vault and bitlocker", 3)[0].off_topic > 0.0);
+        // Misspelt, it is no word of the base's sections: left unseen.
+        let hits = index.search("vault and bitlockr", 3);
+        assert_eq!(hits[0].off_topic, 0.0, "{hits:?}");
+    }
+
+    #[test]
     fn two_sections_equally_near_in_meaning_give_neither_the_lead() {
         let index = Index::new(
             parse(
