@@ -10,11 +10,13 @@
 //! command or a crash) and starts with it (after a clean close).
 //!
 //! Last, the streaming regression case: a loopback OpenAI-compatible server
-//! streams 5,000 tokens, and the figure is Enter → the last token on screen.
+//! streams 5,000 tokens, and the figure is Enter → the last token on screen;
+//! and the built-in bot's first answer, Enter → its source line on screen.
 //!
 //! `cargo bench --bench startup`; STARTUP_RUNS (default 10) and IDLE_SECS
 //! (default 10) change the effort; SOTTO_BIN names another binary to time;
-//! STARTUP_ONLY=streaming runs the streaming case alone. With STARTUP_DIR set, the vaults are kept
+//! STARTUP_ONLY=streaming runs the streaming and built-in bot cases alone,
+//! STARTUP_ONLY=bot the built-in bot's. With STARTUP_DIR set, the vaults are kept
 //! there and reused by the next run (for profiling one case by hand).
 
 #[path = "../tests/support/pty.rs"]
@@ -87,7 +89,7 @@ fn main() {
         bin.display()
     );
     // STARTUP_ONLY=streaming skips the startup cases.
-    let cases = if std::env::var("STARTUP_ONLY").is_ok_and(|v| v == "streaming") {
+    let cases = if std::env::var("STARTUP_ONLY").is_ok_and(|v| v == "streaming" || v == "bot") {
         &CASES[..0]
     } else {
         &CASES[..]
@@ -135,7 +137,12 @@ fn main() {
         }
         report(case, "with the startup record", &with);
     }
+    if std::env::var("STARTUP_ONLY").is_ok_and(|v| v == "bot") {
+        built_in_answer(&bin, scratch, runs);
+        return;
+    }
     streaming(&bin, scratch, runs);
+    built_in_answer(&bin, scratch, runs);
 }
 
 /// Tokens in the streamed reply.
@@ -167,15 +174,6 @@ fn streaming(bin: &Path, scratch: &Path, runs: usize) {
         command.arg("--incognito").arg("--config").arg(&config);
         let mut terminal = pty::spawn_sized(&mut command, ROWS, COLS);
         let mut screen = vt100::Parser::new(ROWS, COLS, 0);
-        let wait_for = |terminal: &mut pty::PtyChild, screen: &mut vt100::Parser, wanted: &str| loop {
-            let Some((at, chunk)) = terminal.next_chunk(Duration::from_secs(30)) else {
-                panic!("streaming: never showed {wanted:?}:\n{}", screen.screen().contents());
-            };
-            screen.process(&chunk);
-            if screen.screen().contents().contains(wanted) {
-                break at;
-            }
-        };
         wait_for(&mut terminal, &mut screen, "Message (Enter");
         // As long as a person takes to type: the detectors' warm-up is done.
         std::thread::sleep(Duration::from_secs(1));
@@ -221,6 +219,56 @@ fn streaming(bin: &Path, scratch: &Path, runs: usize) {
         times[times.len() - 1],
         firsts[firsts.len() / 2]
     );
+}
+
+/// When the screen first shows `wanted`; fails with the screen after 30 s.
+fn wait_for(terminal: &mut pty::PtyChild, screen: &mut vt100::Parser, wanted: &str) -> Instant {
+    loop {
+        let Some((at, chunk)) = terminal.next_chunk(Duration::from_secs(30)) else {
+            panic!("never showed {wanted:?}:\n{}", screen.screen().contents());
+        };
+        screen.process(&chunk);
+        if screen.screen().contents().contains(wanted) {
+            return at;
+        }
+    }
+}
+
+/// The built-in bot's first answer as a person sees it: no config, an
+/// incognito session, a question sent the moment the input box shows (the
+/// bot is still being built on the store thread) or a second later (as long
+/// as typing takes), and Enter → the answer's "Source:" line on screen.
+fn built_in_answer(bin: &Path, scratch: &Path, runs: usize) {
+    let home = scratch.join("home-bot");
+    std::fs::create_dir_all(&home).expect("a home");
+    for (label, pause) in [("at once", Duration::ZERO), ("after 1 s", Duration::from_secs(1))] {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let mut command = sotto(bin, &home, &scratch.join("no-vault"));
+            command.arg("--incognito");
+            let mut terminal = pty::spawn_sized(&mut command, ROWS, COLS);
+            let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+            wait_for(&mut terminal, &mut screen, "Message (Enter");
+            std::thread::sleep(pause);
+            let sent = Instant::now();
+            terminal.send("how do i export my chats\r");
+            let shown = wait_for(&mut terminal, &mut screen, "Source:");
+            times.push((shown - sent).as_secs_f64() * 1e3);
+            // The reply may still be streaming: Esc stops it, then Ctrl-C quits.
+            terminal.send("\x1b");
+            std::thread::sleep(Duration::from_millis(100));
+            terminal.send("\x03");
+            let status = terminal.wait(Duration::from_secs(30));
+            assert!(status.success(), "built-in bot: sotto ended with {status}");
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "built-in bot, question sent {label}: Enter → its answer's source on screen {:.1} ms (min {:.1}, max {:.1})",
+            times[times.len() / 2],
+            times[0],
+            times[times.len() - 1]
+        );
+    }
 }
 
 /// One start: what it took to reach the first complete frame, and (when
