@@ -134,4 +134,9 @@ pub trait Backend: Send + Sync {
 
     /// The models the backend offers, where its protocol can list them.
     fn list_models(&self) -> Result<Option<Vec<String>>, BackendError>;
+
+    /// Does, ahead of the first request, work every request would otherwise
+    /// wait for the first time (the built-in bot's word meanings). Called
+    /// off the UI thread once the backend is in use; nothing by default.
+    fn warm(&self) {}
 }

@@ -28,6 +28,15 @@ const MARGIN: f64 = 1.05;
 /// must reach: a question about exporting WhatsApp chats shares "export" and
 /// "chats" with sotto's own export, but it is about WhatsApp.
 const OFF_TOPIC_MARGIN: f64 = 1.25;
+/// How much nearer in meaning (whitened likeness) to the best section's
+/// phrasings than to the nearest off-topic theme's a question must not fall
+/// short of: "keepass database forgot password" shares words with sotto's
+/// forgotten passphrase, but it reads like the password-manager theme.
+const OFF_TOPIC_MEANING_MARGIN: f64 = 0.1;
+/// …when the theme is at least this alike: a short question ("and what
+/// about ollama?") is mostly its little words, and reads a little like
+/// everything.
+const MIN_OFF_TOPIC_MEANING: f64 = 0.45;
 /// A runner-up within this factor of the answer's rank is named under it.
 const RELATED_WITHIN: f64 = 2.0;
 /// How much the previous question counts when reading a follow-up.
@@ -40,12 +49,14 @@ const POINTERS: &[&str] = &["that", "it", "this", "those", "them", "there", "one
 /// A section the words alone do not settle is still the answer when the
 /// question is this alike in meaning to one of its phrasings and no other
 /// section is nearer: a rewording that shares few words with the base.
-const MIN_MEANING: f64 = 0.8;
+/// (A whitened likeness: the right section's median on the tuning part is
+/// about 0.7.)
+const MIN_MEANING: f64 = 0.6;
 /// …and still covers this much of it: words the base knows nothing near
 /// count against a question's meaning too, but a question that is mostly
 /// about something else can still read like a phrasing ("block spam calls
 /// on my phone" and recognising phishing).
-const MEANT_MIN_COVERAGE: f64 = 0.3;
+const MEANT_MIN_COVERAGE: f64 = 0.2;
 
 fn is_meant(hit: &Hit) -> bool {
     hit.nearest_in_meaning && hit.meaning >= MIN_MEANING && hit.coverage >= MEANT_MIN_COVERAGE
@@ -59,9 +70,12 @@ fn is_confident(hit: &Hit) -> bool {
 }
 
 /// Whether `hit` does not rank clearly above the off-topic theme nearest
-/// the question (never so for the user's own sections: see `Hit::off_topic`).
+/// the question, or is clearly less alike in meaning than it (never so for
+/// the user's own sections: see `Hit::off_topic`).
 fn reads_off_topic(hit: &Hit) -> bool {
     hit.rank() < OFF_TOPIC_MARGIN * hit.off_topic
+        || (hit.off_topic_meaning >= MIN_OFF_TOPIC_MEANING
+            && hit.meaning + OFF_TOPIC_MEANING_MARGIN < hit.off_topic_meaning)
 }
 
 /// Whether the best of `hits` reads more like an off-topic theme than like
@@ -134,6 +148,7 @@ mod tests {
             meaning: 0.5,
             nearest_in_meaning: false,
             off_topic: 0.0,
+            off_topic_meaning: -1.0,
         }
     }
 
@@ -160,8 +175,37 @@ mod tests {
     }
 
     #[test]
+    fn a_question_nearer_in_meaning_to_an_off_topic_theme_is_declined() {
+        let best = Hit {
+            meaning: MIN_OFF_TOPIC_MEANING,
+            ..hit(1)
+        };
+        let theme_nearer = Hit {
+            off_topic_meaning: best.meaning + 2.0 * OFF_TOPIC_MEANING_MARGIN,
+            ..best
+        };
+        assert_eq!(decide(&[theme_nearer]), Answer::Unknown { nearest: vec![1] });
+        let theme_about_as_near = Hit {
+            off_topic_meaning: best.meaning + OFF_TOPIC_MEANING_MARGIN / 2.0,
+            ..best
+        };
+        assert!(matches!(
+            decide(&[theme_about_as_near]),
+            Answer::Found { section: 1, .. }
+        ));
+        // Nearer, but itself barely alike: a question of little words.
+        let faint = Hit {
+            meaning: 0.1,
+            off_topic_meaning: MIN_OFF_TOPIC_MEANING - 0.05,
+            ..best
+        };
+        assert!(matches!(decide(&[faint]), Answer::Found { section: 1, .. }));
+    }
+
+    #[test]
     fn the_users_own_section_under_an_off_topic_best_is_still_the_answer() {
-        let theme = 20.0;
+        // A theme ranked as high as the built-in section.
+        let theme = hit(1).rank();
         let built_in = Hit {
             off_topic: theme,
             ..hit(1)
@@ -207,17 +251,21 @@ mod tests {
         };
         assert!(matches!(decide(&[meant(sparse)]), Answer::Found { section: 1, .. }));
         let mostly_else = Hit {
-            coverage: 0.2,
+            coverage: 0.1,
             ..hit(1)
         };
         assert!(matches!(decide(&[meant(mostly_else)]), Answer::Unknown { .. }));
         // Near in meaning, but another section is nearer, or not near enough.
+        // (The runner-up as near, so that meaning does not lift the best's
+        // rank over it either.)
         let not_nearest = Hit { meaning: 0.9, ..hit(1) };
-        assert!(matches!(decide(&[not_nearest, hit(2)]), Answer::DidYouMean { .. }));
+        let as_near = Hit { meaning: 0.9, ..hit(2) };
+        assert!(matches!(decide(&[not_nearest, as_near]), Answer::DidYouMean { .. }));
         let vague = Hit {
-            meaning: 0.7,
+            meaning: 0.5,
             ..meant(hit(1))
         };
-        assert!(matches!(decide(&[vague, hit(2)]), Answer::DidYouMean { .. }));
+        let as_vague = Hit { meaning: 0.5, ..hit(2) };
+        assert!(matches!(decide(&[vague, as_vague]), Answer::DidYouMean { .. }));
     }
 }

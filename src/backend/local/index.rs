@@ -7,10 +7,11 @@
 //! "delet my convresation" still finds the wipe section. A word the base
 //! never uses, spelt right, stands for the base's term nearest to it in
 //! meaning, at a discount; and every section is scored for how alike the
-//! question is in meaning to its nearest phrasing (`semantics`). Off-topic
-//! themes, questions the built-in base does not answer, are ranked beside
-//! the sections by their "asked as" lines alone and never returned: each
-//! hit carries the nearest theme's rank for the decision. Their words are
+//! question is in meaning to its nearest phrasing (`semantics`), which
+//! lifts its rank. Off-topic themes, questions the built-in base does not
+//! answer, are ranked beside the sections by their "asked as" lines alone
+//! and never returned: each hit carries the nearest theme's rank and
+//! likeness for the decision. Their words are
 //! the base's words (in IDF and the fields' average lengths too), but no
 //! typo is corrected towards a word only they use.
 
@@ -20,7 +21,6 @@ use std::sync::OnceLock;
 use super::knowledge::Section;
 use super::semantics::Semantics;
 use super::text::{Analyzer, CachedTerms, known_words, words};
-use super::vectors;
 use fields::{ASKED, BODY, FieldCounts, TITLE};
 use query::Query;
 
@@ -33,6 +33,8 @@ const K1: f64 = 1.2;
 const UNSEEN_WEIGHT: f64 = 2.0;
 /// How much a question that reads like one of a section's phrasings lifts it.
 const PHRASING_BOOST: f64 = 1.0;
+/// How strongly likeness in meaning lifts a section's rank (`rank`).
+const MEANING_BOOST: f64 = 2.0;
 /// How alike in meaning the nearest section must be to a question to be
 /// offered among its topics when its words do not rank it.
 const OFFER_MEANING: f64 = 0.5;
@@ -52,9 +54,9 @@ pub struct QueryPart<'a> {
 pub struct Index {
     analyzer: Analyzer,
     sections: Vec<Section>,
-    /// How many off-topic themes follow the sections in the postings and
+    /// The off-topic themes, after the sections in the postings and
     /// phrasings: ranked like sections, never a hit (see `Hit::off_topic`).
-    off_topic: usize,
+    themes: Vec<Section>,
     terms: HashMap<String, u32>,
     /// Per term: the sections holding it, with the field-weighted,
     /// length-normalised term frequency.
@@ -66,8 +68,9 @@ pub struct Index {
     /// Per section: its own heading and each "asked as" phrasing, as term
     /// ids with the phrasing's norm (the root of its terms' squared IDFs).
     phrasings: Vec<Vec<(Vec<u32>, f64)>>,
-    /// Built at the first question: reading the word vectors costs a few
-    /// milliseconds, which the start of a session need not pay.
+    /// Built at the first question, or before it when the app warms the
+    /// bot (`warm`): it costs tens of milliseconds, which the start of a
+    /// session need not pay.
     semantics: OnceLock<Semantics>,
 }
 
@@ -107,6 +110,10 @@ pub struct Hit {
     /// and for the user's own sections): a built-in section that does not
     /// rank clearly above it is not what was asked.
     pub off_topic: f64,
+    /// How alike in meaning the question is to the nearest off-topic
+    /// theme's phrasing (-1 for the user's own sections, which no theme
+    /// rules out).
+    pub off_topic_meaning: f64,
 }
 
 impl Hit {
@@ -114,14 +121,15 @@ impl Hit {
     /// covered, so a section that answers more of the question beats one
     /// that matches a single rare word many times.
     pub fn rank(&self) -> f64 {
-        rank(self.score, self.coverage, self.phrasing)
+        rank(self.score, self.coverage, self.phrasing, self.meaning)
     }
 }
 
-/// BM25F `score` scaled by the share of the question covered and by how
-/// closely it reads like the nearest phrasing.
-fn rank(score: f64, coverage: f64, phrasing: f64) -> f64 {
-    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing)
+/// BM25F `score` scaled by the share of the question covered, by how
+/// closely its words match the nearest phrasing, and by how alike it is in
+/// meaning to the nearest phrasing (a likeness of 0.35 more doubles it).
+fn rank(score: f64, coverage: f64, phrasing: f64, meaning: f64) -> f64 {
+    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing) * (MEANING_BOOST * meaning).exp()
 }
 
 impl Index {
@@ -220,7 +228,7 @@ impl Index {
         Index {
             analyzer,
             sections,
-            off_topic: themes.len(),
+            themes,
             terms,
             postings,
             idf,
@@ -234,9 +242,14 @@ impl Index {
         &self.sections
     }
 
+    /// Builds what the first question would otherwise wait for.
+    pub fn warm(&self) {
+        self.semantics();
+    }
+
     fn semantics(&self) -> &Semantics {
         self.semantics
-            .get_or_init(|| Semantics::new(&self.sections, &self.analyzer, &self.terms))
+            .get_or_init(|| Semantics::new(&self.sections, &self.themes, &self.analyzer, &self.terms))
     }
 
     /// Whether `text` has a word that only the off-topic themes use ("and
@@ -267,14 +280,13 @@ impl Index {
         let Query {
             terms: query,
             stand_ins,
-            meant,
-            unmeant,
+            words: question_words,
         } = self.query(parts);
         let total_weight: f64 = query.iter().map(|(_, w)| w).sum();
         if total_weight == 0.0 {
             return Vec::new();
         }
-        let documents = self.sections.len() + self.off_topic;
+        let documents = self.sections.len() + self.themes.len();
         let mut score = vec![0.0; documents];
         let mut covered = vec![0.0; documents];
         let mut on_topic = vec![0.0; documents];
@@ -309,19 +321,19 @@ impl Index {
                 })
                 .fold(0.0, f64::max)
         };
-        let meaning = self.semantics().likeness(&vectors::phrase(
-            meant.iter().map(|(w, weight)| (w.as_str(), *weight)),
-            unmeant,
-        ));
+        let meanings = self.semantics().likeness(&question_words);
+        let (meaning, theme_meaning) = meanings.split_at(self.sections.len());
         let nearest = meaning.iter().copied().fold(f32::MIN, f32::max);
         let alone = meaning.iter().filter(|&&m| m >= nearest).count() == 1;
         let off_topic = (self.sections.len()..documents)
             .filter(|&theme| score[theme] > 0.0)
             .map(|theme| {
                 let coverage = covered[theme] / total_weight;
-                rank(score[theme], coverage, phrasing(theme))
+                let meaning = f64::from(theme_meaning[theme - self.sections.len()]);
+                rank(score[theme], coverage, phrasing(theme), meaning)
             })
             .fold(0.0, f64::max);
+        let off_topic_meaning = theme_meaning.iter().copied().fold(-1.0, f32::max);
         let hit = |section: usize| Hit {
             section,
             score: score[section],
@@ -336,6 +348,11 @@ impl Index {
                 off_topic
             } else {
                 0.0
+            },
+            off_topic_meaning: if self.sections[section].is_built_in() {
+                f64::from(off_topic_meaning)
+            } else {
+                -1.0
             },
         };
         let mut hits: Vec<Hit> = (0..self.sections.len())
@@ -383,6 +400,14 @@ mod tests {
     fn top(index: &Index, question: &str) -> String {
         let hit = index.search(question, 3)[0];
         index.sections()[hit.section].headings.last().unwrap().clone()
+    }
+
+    #[test]
+    fn warming_builds_the_meanings_the_first_question_would_wait_for() {
+        let index = index();
+        assert!(index.semantics.get().is_none());
+        index.warm();
+        assert!(index.semantics.get().is_some());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod small_talk;
 pub mod text;
 mod typos;
 mod vectors;
+mod whitening;
 mod wordlists;
 
 use std::path::PathBuf;
@@ -313,6 +314,10 @@ fn pieces(text: &str) -> impl Iterator<Item = &str> {
 impl Backend for LocalBot {
     fn info(&self) -> &BackendInfo {
         &self.info
+    }
+
+    fn warm(&self) {
+        self.index.warm();
     }
 
     fn setup_note(&self) -> Option<String> {

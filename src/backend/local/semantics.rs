@@ -1,17 +1,19 @@
 //! What the word vectors add to ranking: the base's terms and phrasings as
 //! meanings, built once at the first question (not at start). Two uses:
 //! a word the base never uses stands for the base's term nearest to it in
-//! meaning ("notebook" for "laptop"), and each section gets a likeness
-//! between the question and its nearest phrasing (its heading or an "asked
-//! as" line), which lets the bot answer a question worded unlike anything
-//! in the base when its meaning clearly points at one section
-//! (`decision`).
+//! meaning ("notebook" for "laptop"), and each section and off-topic theme
+//! gets a likeness between the question and its nearest phrasing (its
+//! heading or an "asked as" line), measured after whitening (`whitening`).
+//! The likeness lifts a section's rank and lets the bot answer a question
+//! worded unlike anything in the base when its meaning clearly points at
+//! one section (`decision`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::knowledge::Section;
 use super::text::{Analyzer, words};
 use super::vectors::{self, Meaning};
+use super::whitening::{self, Whitening};
 
 /// How near in meaning a base term must be to stand for an unseen word.
 const STAND_IN_LIKENESS: f32 = 0.7;
@@ -21,13 +23,21 @@ pub(super) struct Semantics {
     /// direction of the base's words that make it (a user's base may hold
     /// many more terms: identifiers, log tokens).
     terms: Vec<(u32, Meaning)>,
-    /// Per section: the meaning of its own heading and of each "asked as"
-    /// phrasing.
+    /// Per section, then per off-topic theme: the whitened meaning of its
+    /// own heading and of each "asked as" phrasing.
     phrasings: Vec<Vec<Meaning>>,
+    whitening: Whitening,
+    /// How much common words are weighed down in a sentence's meaning
+    /// (`vectors::commonness`): less the more the whitening learnt.
+    commonness: f32,
+    /// Directions for the phrasings' words the table lacks (see
+    /// `learn_missing_words`).
+    learnt: HashMap<String, Meaning>,
 }
 
 impl Semantics {
-    pub fn new(sections: &[Section], analyzer: &Analyzer, terms: &HashMap<String, u32>) -> Self {
+    /// The meanings of `sections` and then `themes` (the off-topic ones).
+    pub fn new(sections: &[Section], themes: &[Section], analyzer: &Analyzer, terms: &HashMap<String, u32>) -> Self {
         // Each distinct word once: stemming is the cost here.
         // In a fixed order, so that the sums are the same in every run.
         let mut counts: HashMap<String, f32> = HashMap::new();
@@ -43,30 +53,67 @@ impl Semantics {
         }
         let mut counts: Vec<(String, f32)> = counts.into_iter().collect();
         counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut sums: BTreeMap<u32, Meaning> = BTreeMap::new();
+        let mut term_sums: BTreeMap<u32, Meaning> = BTreeMap::new();
         for (word, count) in &counts {
             let Some(&id) = analyzer.term(word).and_then(|t| terms.get(&t)) else {
                 continue;
             };
             if let Some(mut meaning) = vectors::word(word) {
                 meaning.iter_mut().for_each(|x| *x *= count);
-                vectors::add(sums.entry(id).or_insert([0.0; vectors::DIMS]), &meaning);
+                vectors::add(term_sums.entry(id).or_insert([0.0; vectors::DIMS]), &meaning);
             }
         }
-        let phrasings = sections
+        let count = sections.iter().chain(themes).map(|s| s.phrasings().count()).sum();
+        let trust = whitening::trust(count, sections.len() + themes.len());
+        let commonness = vectors::commonness(trust);
+        let tokenised: Vec<Vec<Vec<String>>> = sections
             .iter()
-            .map(|section| {
-                section
-                    .phrasings()
-                    .map(|phrasing| vectors::phrase(words(phrasing).iter().map(|w| (w.as_str(), 1.0)), 0.0))
+            .chain(themes)
+            .map(|section| section.phrasings().map(|phrasing| words(phrasing)).collect())
+            .collect();
+        // Each distinct word looked up once.
+        let mut table: HashMap<&str, Option<Meaning>> = HashMap::new();
+        for word in tokenised.iter().flatten().flatten() {
+            table.entry(word).or_insert_with(|| vectors::weighted(word, commonness));
+        }
+        let sums: Vec<Vec<Meaning>> = tokenised
+            .iter()
+            .map(|group| group.iter().map(|words| sum_of(words, |w| table[w])).collect())
+            .collect();
+        let learnt = learn_missing_words(&tokenised, &sums, &table);
+        // The same sums with the learnt words added: as `vectors::sentence`
+        // makes a question's meaning.
+        let phrasings: Vec<Vec<Meaning>> = tokenised
+            .iter()
+            .zip(&sums)
+            .map(|(group, sums)| {
+                group
+                    .iter()
+                    .zip(sums)
+                    .map(|(words, sum)| {
+                        let mut sum = *sum;
+                        vectors::add(&mut sum, &sum_of(words, |w| learnt.get(w).copied()));
+                        vectors::unit(sum)
+                    })
                     // A phrasing of words the table lacks is near nothing.
-                    .filter(|meaning| meaning.iter().any(|x| *x != 0.0))
+                    .filter(|m| m.iter().any(|x| *x != 0.0))
                     .collect()
             })
             .collect();
+        let whitening = Whitening::learn(&phrasings, trust);
+        let phrasings = phrasings
+            .iter()
+            .map(|meanings| meanings.iter().map(|m| whitening.apply(m)).collect())
+            .collect();
         Semantics {
-            terms: sums.into_iter().map(|(id, sum)| (id, vectors::unit(sum))).collect(),
+            terms: term_sums
+                .into_iter()
+                .map(|(id, sum)| (id, vectors::unit(sum)))
+                .collect(),
             phrasings,
+            whitening,
+            commonness,
+            learnt,
         }
     }
 
@@ -85,16 +132,71 @@ impl Semantics {
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     }
 
-    /// Per section, how alike `question` is to its nearest phrasing.
-    pub fn likeness(&self, question: &Meaning) -> Vec<f32> {
+    /// Per section, then per off-topic theme, how alike the question is to
+    /// its nearest phrasing: a cosine after whitening, -1 to 1 (0 for a
+    /// question of no known word). The question is made of weighted
+    /// `parts`' words; each part's meaning counts by the root of its weight,
+    /// however many words it has (a follow-up's few words against a long
+    /// previous question). The root gives the previous question more say in
+    /// what a follow-up means than in which words it matches ("and what do
+    /// they do with it?"): 38 of the tuning part's 49 follow-ups, against
+    /// 36 by the weight itself and 37 with every part alike.
+    pub fn likeness(&self, parts: &[(Vec<String>, f32)]) -> Vec<f32> {
+        let mut meaning = [0.0; vectors::DIMS];
+        for (words, weight) in parts {
+            let part = vectors::sentence(words.iter().map(|w| (w.as_str(), 1.0)), self.commonness, &self.learnt);
+            vectors::add(&mut meaning, &part.map(|x| x * weight.sqrt()));
+        }
+        let question = self.whitening.apply(&meaning);
         self.phrasings
             .iter()
             .map(|phrasings| {
+                // A section none of whose phrasings has a known word is
+                // neither near nor far.
                 phrasings
                     .iter()
-                    .map(|p| vectors::likeness(question, p))
-                    .fold(0.0, f32::max)
+                    .map(|p| vectors::likeness(&question, p))
+                    .reduce(f32::max)
+                    .unwrap_or(0.0)
             })
             .collect()
     }
+}
+
+/// The sum of the words' parts in a meaning, as `part` gives them.
+fn sum_of(words: &[String], part: impl Fn(&str) -> Option<Meaning>) -> Meaning {
+    let mut sum = [0.0; vectors::DIMS];
+    for meaning in words.iter().filter_map(|w| part(w)) {
+        vectors::add(&mut sum, &meaning);
+    }
+    sum
+}
+
+/// A direction for each word of the phrasings the table lacks: the mean
+/// meaning (from `sums`, the words the table has) of the phrasings it is
+/// in. The table is older than the names sotto's questions turn on
+/// ("vllm", "ollama", "sotto" itself); without this, "how do I set up
+/// vllm" means "how do I set up" and reads like any other app's setup.
+fn learn_missing_words(
+    tokenised: &[Vec<Vec<String>>],
+    sums: &[Vec<Meaning>],
+    table: &HashMap<&str, Option<Meaning>>,
+) -> HashMap<String, Meaning> {
+    let mut learnt: HashMap<String, Meaning> = HashMap::new();
+    for (words, sum) in tokenised.iter().flatten().zip(sums.iter().flatten()) {
+        if sum.iter().all(|x| *x == 0.0) {
+            continue;
+        }
+        let meaning = vectors::unit(*sum);
+        let mut missing: Vec<&String> = words.iter().filter(|w| table[w.as_str()].is_none()).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for word in missing {
+            vectors::add(learnt.entry(word.clone()).or_insert([0.0; vectors::DIMS]), &meaning);
+        }
+    }
+    learnt
+        .into_iter()
+        .map(|(word, sum)| (word, vectors::unit(sum)))
+        .collect()
 }

@@ -1,8 +1,7 @@
 //! Reading a question into what ranking needs: its terms weighted by IDF
 //! and by the part of the question they come from, a typo corrected to the
 //! nearest word the base knows, a word the base never uses counted as
-//! unseen (and given a stand-in near it in meaning, if there is one), and
-//! the words that carry its meaning.
+//! unseen (and given a stand-in near it in meaning, if there is one).
 
 use std::collections::HashMap;
 
@@ -23,12 +22,10 @@ pub(super) struct Query {
     /// Terms standing in for words the base does not use, with their
     /// weights: they add to a section's score, not to what it covers.
     pub stand_ins: Vec<(u32, f64)>,
-    /// The words that carry its meaning, with their part's weight: the
-    /// base's own (a typo's correction), or ones with a stand-in.
-    pub meant: Vec<(String, f32)>,
-    /// The weight of the words the base knows nothing near: they count as
-    /// missing meaning, as they count against coverage.
-    pub unmeant: f32,
+    /// Per part, every word (stop words too, a typo replaced by its
+    /// correction) and the part's weight: what the question's meaning is
+    /// made of.
+    pub words: Vec<(Vec<String>, f32)>,
 }
 
 impl Index {
@@ -40,16 +37,18 @@ impl Index {
         let mut known: HashMap<u32, f64> = HashMap::new();
         let mut unseen: HashMap<String, f64> = HashMap::new();
         let mut stand_ins: HashMap<u32, f64> = HashMap::new();
-        let mut meant = Vec::new();
-        let mut unmeant = 0.0;
         let mut looked_up = 0;
+        let mut all_words = Vec::new();
         for part in parts {
+            let mut part_words = Vec::new();
             for word in words(part.text) {
                 let Some(term) = self.analyzer.term(&word) else {
+                    part_words.push(word);
                     continue;
                 };
                 let direct = self.terms.get(&term).copied();
                 let corrected = if direct.is_none() { self.correct(&word) } else { None };
+                part_words.push(corrected.unwrap_or(&word).to_owned());
                 // A misspelt stop word ("wher") is still a stop word.
                 if corrected.is_some_and(is_stop_word) {
                     continue;
@@ -63,13 +62,11 @@ impl Index {
                 };
                 match (id, stand_in) {
                     (Some(id), _) => {
-                        meant.push((corrected.unwrap_or(&word).to_owned(), part.weight as f32));
                         let weight = self.idf[id as usize] * part.weight;
                         let entry = known.entry(id).or_default();
                         *entry = entry.max(weight);
                     }
                     (None, Some((id, likeness))) => {
-                        meant.push((word.clone(), part.weight as f32));
                         let likeness = f64::from(likeness);
                         let weight = self.idf[id as usize] * part.weight * STAND_IN_WEIGHT * likeness;
                         let entry = stand_ins.entry(id).or_default();
@@ -84,7 +81,6 @@ impl Index {
                         let base = if word.chars().any(|c| c.is_ascii_digit()) {
                             unseen_weight / 4.0
                         } else {
-                            unmeant += part.weight as f32;
                             unseen_weight
                         };
                         let entry = unseen.entry(term).or_default();
@@ -92,6 +88,7 @@ impl Index {
                     }
                 }
             }
+            all_words.push((part_words, part.weight as f32));
         }
         // A term the question holds itself needs no stand-in.
         stand_ins.retain(|id, _| !known.contains_key(id));
@@ -103,8 +100,7 @@ impl Index {
         Query {
             terms: query,
             stand_ins,
-            meant,
-            unmeant,
+            words: all_words,
         }
     }
 
