@@ -250,6 +250,7 @@ impl Runtime {
                     Event::Backend { name, backend } => {
                         let info = backend.info().clone();
                         let note = backend.setup_note();
+                        self.warm_backend(&backend);
                         self.backends.insert(name, backend);
                         let (mut effects, changed) = update(state, Msg::BackendReady(info.clone()));
                         dirty |= changed;

@@ -1,9 +1,14 @@
 //! Work started in the background once the chat is on screen, so that it
 //! neither delays a frame nor makes the user wait later: the code languages
-//! drawn plain for want of them, and the detectors' patterns. Both go to
-//! the helper thread (`helper`), colours first: they are seen.
+//! drawn plain for want of them, the detectors' patterns, and what a
+//! backend would build at its first request (the built-in bot's word
+//! meanings). All go to the helper thread (`helper`), colours first: they
+//! are seen.
+
+use std::sync::Arc;
 
 use super::{Event, Runtime};
+use crate::backend::Backend;
 use crate::model::msg::Msg;
 use crate::model::screens::Screen;
 use crate::model::state::State;
@@ -21,6 +26,17 @@ impl Runtime {
         self.warmed_up = true;
         if let Some(helper) = &self.helper {
             helper.submit(crate::redact::warm_up);
+        }
+    }
+
+    /// A backend just put to use builds what its first request would wait
+    /// for (`Backend::warm`; tens of milliseconds for the built-in bot) on
+    /// the helper thread: a question sent at once waits for it either way,
+    /// one sent later need not, and the store thread's saves never do.
+    pub(super) fn warm_backend(&self, backend: &Arc<dyn Backend>) {
+        if let Some(helper) = &self.helper {
+            let backend = Arc::clone(backend);
+            helper.submit(move || backend.warm());
         }
     }
 

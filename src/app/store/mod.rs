@@ -224,22 +224,16 @@ impl StoreActor {
             Storage::Open(vault) => Some(&**vault),
             _ => None,
         };
-        match backends::build_backend(&self.config, &self.knowledge, vault, name) {
-            Ok(backend) => {
-                let _ = self.events.send(Event::Backend {
-                    name: name.to_owned(),
-                    backend: backend.clone(),
-                });
-                // After it is in use: a question sent at once waits for the
-                // warming either way, one sent later need not.
-                backend.warm();
-            }
-            Err(message) => {
-                let _ = self.events.send(Event::Msg(Msg::BackendFailed {
-                    backend: name.to_owned(),
-                    message,
-                }));
-            }
-        }
+        let event = match backends::build_backend(&self.config, &self.knowledge, vault, name) {
+            Ok(backend) => Event::Backend {
+                name: name.to_owned(),
+                backend,
+            },
+            Err(message) => Event::Msg(Msg::BackendFailed {
+                backend: name.to_owned(),
+                message,
+            }),
+        };
+        let _ = self.events.send(event);
     }
 }

@@ -71,11 +71,13 @@ fn is_confident(hit: &Hit) -> bool {
 
 /// Whether `hit` does not rank clearly above the off-topic theme nearest
 /// the question, or is clearly less alike in meaning than it (never so for
-/// the user's own sections: see `Hit::off_topic`).
+/// the user's own sections: the themes are what the built-in base does
+/// not answer).
 fn reads_off_topic(hit: &Hit) -> bool {
-    hit.rank() < OFF_TOPIC_MARGIN * hit.off_topic
-        || (hit.off_topic_meaning >= MIN_OFF_TOPIC_MEANING
-            && hit.meaning + OFF_TOPIC_MEANING_MARGIN < hit.off_topic_meaning)
+    hit.built_in
+        && (hit.rank() < OFF_TOPIC_MARGIN * hit.off_topic
+            || (hit.off_topic_meaning >= MIN_OFF_TOPIC_MEANING
+                && hit.meaning + OFF_TOPIC_MEANING_MARGIN < hit.off_topic_meaning))
 }
 
 /// Whether the best of `hits` reads more like an off-topic theme than like
@@ -92,7 +94,10 @@ pub fn decide(hits: &[Hit]) -> Answer {
     if !leads_off_topic(hits) {
         return decide_among(hits);
     }
-    let own: Vec<Hit> = hits.iter().filter(|h| !reads_off_topic(h)).copied().collect();
+    // Only the user's own sections: a built-in section below one that reads
+    // off topic shares its nearest theme, and answering from it would skip
+    // the comparison the best one lost.
+    let own: Vec<Hit> = hits.iter().filter(|h| !h.built_in).copied().collect();
     match decide_among(&own) {
         found @ Answer::Found { .. } => found,
         _ => Answer::Unknown {
@@ -149,6 +154,7 @@ mod tests {
             nearest_in_meaning: false,
             off_topic: 0.0,
             off_topic_meaning: -1.0,
+            built_in: true,
         }
     }
 
@@ -203,6 +209,27 @@ mod tests {
     }
 
     #[test]
+    fn a_built_in_section_under_an_off_topic_best_is_no_answer_however_near_in_meaning() {
+        // The best reads like the theme; the one below it reads less like
+        // the theme than like itself, and would pass on its own.
+        let best = Hit {
+            meaning: 0.3,
+            off_topic_meaning: 0.6,
+            ..hit(1)
+        };
+        let below = Hit {
+            score: 6.0,
+            meaning: 0.9,
+            nearest_in_meaning: true,
+            off_topic_meaning: 0.6,
+            ..hit(2)
+        };
+        assert!(reads_off_topic(&best) && !reads_off_topic(&below));
+        assert!(matches!(decide(&[below]), Answer::Found { section: 2, .. }));
+        assert_eq!(decide(&[best, below]), Answer::Unknown { nearest: vec![1, 2] });
+    }
+
+    #[test]
     fn the_users_own_section_under_an_off_topic_best_is_still_the_answer() {
         // A theme ranked as high as the built-in section.
         let theme = hit(1).rank();
@@ -210,7 +237,11 @@ mod tests {
             off_topic: theme,
             ..hit(1)
         };
-        let own = Hit { score: 6.0, ..hit(2) };
+        let own = Hit {
+            score: 6.0,
+            built_in: false,
+            ..hit(2)
+        };
         assert!(built_in.rank() > own.rank() && built_in.rank() < OFF_TOPIC_MARGIN * theme);
         assert!(matches!(decide(&[built_in, own]), Answer::Found { section: 2, .. }));
         // Without a confident section of the user's, the offer lists both.

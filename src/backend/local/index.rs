@@ -99,9 +99,9 @@ pub struct Hit {
     /// How closely the question matches the nearest single phrasing (the
     /// heading, or one "asked as" line), as an IDF-weighted cosine, 0 to 1.
     pub phrasing: f64,
-    /// How alike in meaning the question is to the nearest phrasing, 0 to
-    /// 1 (a cosine of word vectors, less for words they lack; 0 when the
-    /// question is nearer the opposite).
+    /// How alike in meaning the question is to the nearest phrasing, -1 to
+    /// 1: a cosine of whitened sentence meanings (`semantics`); 0 for a
+    /// question, or a section's phrasings, of no word the table knows.
     pub meaning: f64,
     /// Whether every other section, ranked or not, is less near in meaning
     /// (a tie, as between two sections with the same heading, is no lead).
@@ -114,6 +114,9 @@ pub struct Hit {
     /// theme's phrasing (-1 for the user's own sections, which no theme
     /// rules out).
     pub off_topic_meaning: f64,
+    /// Whether the section is one of sotto's own: the off-topic themes
+    /// rule out only those.
+    pub built_in: bool,
 }
 
 impl Hit {
@@ -354,6 +357,7 @@ impl Index {
             } else {
                 -1.0
             },
+            built_in: self.sections[section].is_built_in(),
         };
         let mut hits: Vec<Hit> = (0..self.sections.len())
             .filter(|&section| score[section] > 0.0)

@@ -1,5 +1,6 @@
 //! What the word vectors add to ranking: the base's terms and phrasings as
-//! meanings, built once at the first question (not at start). Two uses:
+//! meanings, built once, when the app puts the bot to use (on its helper
+//! thread, `Backend::warm`) or else at the first question. Two uses:
 //! a word the base never uses stands for the base's term nearest to it in
 //! meaning ("notebook" for "laptop"), and each section and off-topic theme
 //! gets a likeness between the question and its nearest phrasing (its
@@ -63,24 +64,30 @@ impl Semantics {
                 vectors::add(term_sums.entry(id).or_insert([0.0; vectors::DIMS]), &meaning);
             }
         }
-        let count = sections.iter().chain(themes).map(|s| s.phrasings().count()).sum();
-        let trust = whitening::trust(count, sections.len() + themes.len());
-        let commonness = vectors::commonness(trust);
         let tokenised: Vec<Vec<Vec<String>>> = sections
             .iter()
             .chain(themes)
             .map(|section| section.phrasings().map(|phrasing| words(phrasing)).collect())
             .collect();
         // Each distinct word looked up once.
-        let mut table: HashMap<&str, Option<Meaning>> = HashMap::new();
+        let mut table: HashMap<&str, Option<(Meaning, u32)>> = HashMap::new();
         for word in tokenised.iter().flatten().flatten() {
-            table.entry(word).or_insert_with(|| vectors::weighted(word, commonness));
+            table.entry(word).or_insert_with(|| vectors::lookup(word));
         }
+        // What there is to learn from: the phrasings with a word the table
+        // knows, in the topics that have one.
+        let known = |phrasing: &Vec<String>| phrasing.iter().any(|w| table[w.as_str()].is_some());
+        let phrasings_known = tokenised.iter().flatten().filter(|p| known(p)).count();
+        let topics_known = tokenised.iter().filter(|group| group.iter().any(known)).count();
+        let trust = whitening::trust(phrasings_known, topics_known);
+        let commonness = vectors::commonness(trust);
+        let part =
+            |word: &str| table[word].map(|(meaning, rank)| meaning.map(|x| x * vectors::weight_of(rank, commonness)));
         let sums: Vec<Vec<Meaning>> = tokenised
             .iter()
-            .map(|group| group.iter().map(|words| sum_of(words, |w| table[w])).collect())
+            .map(|group| group.iter().map(|words| sum_of(words, part)).collect())
             .collect();
-        let learnt = learn_missing_words(&tokenised, &sums, &table);
+        let learnt = learn_missing_words(&tokenised, &sums, |w| table[w].is_some());
         // The same sums with the learnt words added: as `vectors::sentence`
         // makes a question's meaning.
         let phrasings: Vec<Vec<Meaning>> = tokenised
@@ -134,25 +141,28 @@ impl Semantics {
 
     /// Per section, then per off-topic theme, how alike the question is to
     /// its nearest phrasing: a cosine after whitening, -1 to 1 (0 for a
-    /// question of no known word). The question is made of weighted
-    /// `parts`' words; each part's meaning counts by the root of its weight,
-    /// however many words it has (a follow-up's few words against a long
-    /// previous question). The root gives the previous question more say in
-    /// what a follow-up means than in which words it matches ("and what do
-    /// they do with it?"): 38 of the tuning part's 49 follow-ups, against
-    /// 36 by the weight itself and 37 with every part alike.
-    pub fn likeness(&self, parts: &[(Vec<String>, f32)]) -> Vec<f32> {
+    /// question of no known word). The question is made of `parts`' words
+    /// (a follow-up and the question before it), and each part's meaning
+    /// counts alike, however many words it has and however little its
+    /// words count in matching: what "and what do they do with it?" means
+    /// is as much the question before it. (On the tuning part's 49
+    /// follow-ups: 39 right this way, 37 and 36 with the parts weighing by
+    /// the root of their matching weight or by the weight itself.)
+    pub fn likeness(&self, parts: &[Vec<String>]) -> Vec<f32> {
         let mut meaning = [0.0; vectors::DIMS];
-        for (words, weight) in parts {
+        for words in parts {
             let part = vectors::sentence(words.iter().map(|w| (w.as_str(), 1.0)), self.commonness, &self.learnt);
-            vectors::add(&mut meaning, &part.map(|x| x * weight.sqrt()));
+            vectors::add(&mut meaning, &part);
         }
-        let question = self.whitening.apply(&meaning);
+        // At unit length, as the phrasings are: the whitening subtracts a
+        // mean, so a longer vector would lose less of it.
+        let question = self.whitening.apply(&vectors::unit(meaning));
         self.phrasings
             .iter()
             .map(|phrasings| {
                 // A section none of whose phrasings has a known word is
-                // neither near nor far.
+                // neither near nor far: 0, where unrelated phrasings are
+                // mostly a little below.
                 phrasings
                     .iter()
                     .map(|p| vectors::likeness(&question, p))
@@ -180,7 +190,7 @@ fn sum_of(words: &[String], part: impl Fn(&str) -> Option<Meaning>) -> Meaning {
 fn learn_missing_words(
     tokenised: &[Vec<Vec<String>>],
     sums: &[Vec<Meaning>],
-    table: &HashMap<&str, Option<Meaning>>,
+    in_table: impl Fn(&str) -> bool,
 ) -> HashMap<String, Meaning> {
     let mut learnt: HashMap<String, Meaning> = HashMap::new();
     for (words, sum) in tokenised.iter().flatten().zip(sums.iter().flatten()) {
@@ -188,7 +198,7 @@ fn learn_missing_words(
             continue;
         }
         let meaning = vectors::unit(*sum);
-        let mut missing: Vec<&String> = words.iter().filter(|w| table[w.as_str()].is_none()).collect();
+        let mut missing: Vec<&String> = words.iter().filter(|w| !in_table(w)).collect();
         missing.sort_unstable();
         missing.dedup();
         for word in missing {

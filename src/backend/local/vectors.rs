@@ -74,12 +74,7 @@ fn row(row: u32) -> impl Iterator<Item = f32> {
 
 /// The direction of one word (lower case), if the table has it.
 pub fn word(word: &str) -> Option<Meaning> {
-    let (at, _) = TABLE.find(word)?;
-    let mut meaning = [0.0; DIMS];
-    for (m, x) in meaning.iter_mut().zip(row(at)) {
-        *m = x;
-    }
-    Some(normalised(meaning))
+    lookup(word).map(|(meaning, _)| meaning)
 }
 
 /// The meaning of a sentence: the direction of the weighted mean of its
@@ -98,24 +93,33 @@ pub fn sentence<'a>(
 ) -> Meaning {
     let mut sum = [0.0; DIMS];
     for (word, weight) in words {
-        if let Some(meaning) = weighted(word, commonness).or_else(|| learnt.get(word).copied()) {
-            add(&mut sum, &meaning.map(|x| x * weight));
-        }
+        let (meaning, scale) = match lookup(word) {
+            Some((meaning, rank)) => (meaning, weight * weight_of(rank, commonness)),
+            None => match learnt.get(word) {
+                Some(meaning) => (*meaning, weight),
+                None => continue,
+            },
+        };
+        add(&mut sum, &meaning.map(|x| x * scale));
     }
     normalised(sum)
 }
 
-/// One word's part in a sentence's meaning (see [`sentence`]): its
-/// direction times `r / (r + commonness)`, if the table has it.
-pub fn weighted(word: &str, commonness: f32) -> Option<Meaning> {
+/// A word's direction and frequency rank, if the table has it.
+pub fn lookup(word: &str) -> Option<(Meaning, u32)> {
     let (at, rank) = TABLE.find(word)?;
-    let r = rank as f32 + 10.0;
-    let scale = r / (r + commonness) / row(at).map(|x| x * x).sum::<f32>().sqrt().max(1.0);
     let mut meaning = [0.0; DIMS];
     for (m, x) in meaning.iter_mut().zip(row(at)) {
-        *m = scale * x;
+        *m = x;
     }
-    Some(meaning)
+    Some((normalised(meaning), rank))
+}
+
+/// How much a word of frequency rank `rank` weighs in a sentence (see
+/// [`sentence`]): `r / (r + commonness)`.
+pub fn weight_of(rank: u32, commonness: f32) -> f32 {
+    let r = rank as f32 + 10.0;
+    r / (r + commonness)
 }
 
 fn normalised(mut v: Meaning) -> Meaning {
@@ -128,8 +132,8 @@ fn normalised(mut v: Meaning) -> Meaning {
     v
 }
 
-/// How alike two meanings are: their cosine for unit directions, less for
-/// a phrase shortened by missing words, 0 when either is nothing.
+/// How alike two meanings are: their cosine for unit directions, 0 when
+/// either is nothing.
 pub fn likeness(a: &Meaning, b: &Meaning) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -7,7 +7,7 @@
 //! section's mean is the variation that says nothing about the topic.
 //! Whitening by that within-topic spread (a Mahalanobis likeness) shrinks
 //! those directions and stretches the ones that separate topics. It is
-//! learnt from the base itself when the bot first needs it, so the user's
+//! learnt from the base itself when the meanings are built, so the user's
 //! own sections count too, and it never sees a question it is judged on.
 //!
 //! Measured on the tuning part (852 questions), the section of the nearest

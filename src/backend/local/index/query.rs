@@ -23,9 +23,8 @@ pub(super) struct Query {
     /// weights: they add to a section's score, not to what it covers.
     pub stand_ins: Vec<(u32, f64)>,
     /// Per part, every word (stop words too, a typo replaced by its
-    /// correction) and the part's weight: what the question's meaning is
-    /// made of.
-    pub words: Vec<(Vec<String>, f32)>,
+    /// correction): what the question's meaning is made of.
+    pub words: Vec<Vec<String>>,
 }
 
 impl Index {
@@ -88,7 +87,7 @@ impl Index {
                     }
                 }
             }
-            all_words.push((part_words, part.weight as f32));
+            all_words.push(part_words);
         }
         // A term the question holds itself needs no stand-in.
         stand_ins.retain(|id, _| !known.contains_key(id));
