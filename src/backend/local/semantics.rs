@@ -210,3 +210,58 @@ fn learn_missing_words(
         .map(|(word, sum)| (word, vectors::unit(sum)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::knowledge::parse;
+    use super::*;
+
+    fn semantics(text: &str) -> (Vec<Section>, Semantics) {
+        let sections = parse("t.md", "t.md", text);
+        let semantics = Semantics::new(&sections, &[], &Analyzer::default(), &HashMap::new());
+        (sections, semantics)
+    }
+
+    fn question(text: &str) -> Vec<Vec<String>> {
+        vec![words(text)]
+    }
+
+    #[test]
+    fn a_name_the_table_lacks_means_what_its_phrasings_mean() {
+        let (_, semantics) = semantics(
+            "## Linking the frobnitzer\n<!-- asked as: connect the frobnitzer to the network | frobnitzer server address -->\nText.\n\
+             ## Baking bread\n<!-- asked as: flour and yeast for a loaf | how long to knead dough -->\nText.\n",
+        );
+        assert!(vectors::word("frobnitzer").is_none());
+        assert!(semantics.learnt.contains_key("frobnitzer"));
+        let likeness = semantics.likeness(&question("frobnitzer"));
+        assert!(likeness[0] > 0.5 && likeness[0] > likeness[1] + 0.5, "{likeness:?}");
+    }
+
+    #[test]
+    fn a_follow_ups_own_words_are_not_drowned_by_a_long_previous_question() {
+        let sections = super::super::knowledge::built_in();
+        let semantics = Semantics::new(&sections, &[], &Analyzer::default(), &HashMap::new());
+        let at = |id: &str| sections.iter().position(|s| s.id == id).unwrap();
+        let (export, wipe) = (
+            at("view-export-wipe#exporting-your-conversations"),
+            at("view-export-wipe#wiping-a-conversation-for-good"),
+        );
+        let long_export = "how do i export all of my conversations to a file on my computer";
+        let before = semantics.likeness(&question(long_export));
+        let after = semantics.likeness(&[words("and delete it for good?"), words(long_export)]);
+        let merged = semantics.likeness(&question(&format!("and delete it for good? {long_export}")));
+        // The long previous question still counts, but does not drown the
+        // follow-up's own few words, as it does when all the words are one
+        // sentence.
+        let alone = semantics.likeness(&question("and delete it for good?"));
+        assert!(
+            after[export] > alone[export] + 0.05,
+            "{} {}",
+            alone[export],
+            after[export]
+        );
+        let (lift, merged_lift) = (after[wipe] - before[wipe], merged[wipe] - before[wipe]);
+        assert!(lift > 0.1 && lift > merged_lift + 0.02, "{lift} {merged_lift}");
+    }
+}
