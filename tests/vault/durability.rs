@@ -263,14 +263,14 @@ fn a_snapshot_written_over_a_longer_half_written_one_keeps_none_of_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     {
-        let tree = sled::open(&db).unwrap();
+        let tree = open_sled(&db).unwrap();
         for i in 0..200u32 {
             tree.insert(i.to_be_bytes(), vec![7u8; 100]).unwrap();
         }
         tree.flush().unwrap();
     }
     // Reopening writes the snapshot of everything above.
-    drop(sled::open(&db).unwrap());
+    drop(open_sled(&db).unwrap());
     let [snapshot] = &snapshot_files(&db)[..] else {
         panic!("{:?}", snapshot_files(&db));
     };
@@ -284,8 +284,26 @@ fn a_snapshot_written_over_a_longer_half_written_one_keeps_none_of_it() {
     std::fs::write(&generating, longer).unwrap();
     std::fs::remove_file(snapshot).unwrap();
     // This open reads the log from its start and writes the same snapshot.
-    drop(sled::open(&db).unwrap());
+    drop(open_sled(&db).unwrap());
     assert_eq!(snapshot_files(&db), std::slice::from_ref(snapshot));
-    let tree = sled::open(&db).expect("the database opens after its snapshot was written again");
+    let tree = open_sled(&db).expect("the database opens after its snapshot was written again");
     assert_eq!(tree.len(), 200);
+}
+
+/// sled lets go of its lock file when the last of its threads lets go of
+/// the database, a moment after the handle is dropped (the vault waits for
+/// that too, `store::records::engine`): opens again once it has, for up
+/// to ten seconds.
+fn open_sled(db: &std::path::Path) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(db) {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
