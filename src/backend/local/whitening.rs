@@ -219,18 +219,22 @@ mod tests {
         assert!((m[7] - 1.0).abs() < 1e-4);
     }
 
-    #[test]
-    fn the_inverse_undoes_the_factor() {
-        let mut l = vec![0.0; DIMS * DIMS];
+    /// A lower triangle (row-major), `diagonal(i)` on the diagonal and
+    /// `off / (1 + i - j)` below it: well conditioned, with every entry used.
+    fn lower(diagonal: impl Fn(usize) -> f64, off: f64) -> Vec<f64> {
+        let mut m = vec![0.0; DIMS * DIMS];
         for i in 0..DIMS {
-            for j in 0..=i {
-                l[i * DIMS + j] = if i == j {
-                    1.5 + (i % 7) as f64 / 10.0
-                } else {
-                    0.3 / (1 + i - j) as f64
-                };
+            m[i * DIMS + i] = diagonal(i);
+            for j in 0..i {
+                m[i * DIMS + j] = off / (1 + i - j) as f64;
             }
         }
+        m
+    }
+
+    #[test]
+    fn the_inverse_undoes_the_factor() {
+        let l = lower(|i| 1.5 + (i % 7) as f64 / 10.0, 0.3);
         let columns = inverse_by_columns(&l);
         let mut at = 0;
         let mut inverse = vec![0.0f64; DIMS * DIMS];
@@ -251,16 +255,7 @@ mod tests {
 
     #[test]
     fn the_factor_reproduces_the_matrix() {
-        let mut a = vec![0.0; DIMS * DIMS];
-        for i in 0..DIMS {
-            for j in 0..=i {
-                a[i * DIMS + j] = if i == j {
-                    2.0 + i as f64 / 10.0
-                } else {
-                    0.5 / (1 + i - j) as f64
-                };
-            }
-        }
+        let a = lower(|i| 2.0 + i as f64 / 10.0, 0.5);
         let l = cholesky(a.clone());
         for i in 0..DIMS {
             for j in 0..=i {
