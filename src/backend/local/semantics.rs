@@ -239,6 +239,20 @@ mod tests {
     }
 
     #[test]
+    fn a_phrasing_asked_word_for_word_is_alike_to_itself() {
+        // Phrasings' meanings are summed from a table of their words, a
+        // question's by `vectors::sentence`: the two must agree.
+        let sections = super::super::knowledge::built_in();
+        let semantics = Semantics::new(&sections, &[], &Analyzer::default(), &HashMap::new());
+        for (at, section) in sections.iter().enumerate().step_by(7) {
+            for phrasing in section.phrasings().take(3) {
+                let likeness = semantics.likeness(&question(phrasing));
+                assert!((likeness[at] - 1.0).abs() < 1e-4, "{phrasing:?}: {}", likeness[at]);
+            }
+        }
+    }
+
+    #[test]
     fn a_follow_ups_own_words_are_not_drowned_by_a_long_previous_question() {
         let sections = super::super::knowledge::built_in();
         let semantics = Semantics::new(&sections, &[], &Analyzer::default(), &HashMap::new());
