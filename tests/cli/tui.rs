@@ -260,6 +260,13 @@ fn first_run_chat_switch_quit_then_unlock_and_see_the_history() {
         "{shown}"
     );
     screen.wait_for("help-desk bot");
+    // The screen can show the history and the bot (drawn from the record)
+    // a moment before the store has opened the database, which shreds the
+    // record: wait for it rather than read the disk once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while record.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(!record.exists(), "an open vault has no startup record");
     // /lock: back to the passphrase, then the history again.
     screen.send("/lock");
