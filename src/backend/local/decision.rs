@@ -1,29 +1,35 @@
-//! When the bot answers: a section must cover enough of the question, part
-//! of it in what the section is about (its heading and "asked as" lines),
-//! read like one of its phrasings, score high enough, and clearly beat the
-//! runner-up; closer than that, the bot asks which topic was meant. A
-//! question that reads more like one of the off-topic themes (other apps,
-//! general knowledge) than clearly like a section is declined. Also what
-//! reads as a follow-up to the previous question. The figures were tuned on
-//! the tuning part of the labelled question set (tests/data/kb_questions.toml).
+//! When the bot answers: when the best-ranked section is likely enough the
+//! right one (`likelihood`, a model learnt from the tuning part of the
+//! labelled question set, tests/data/kb_questions.toml). Otherwise it asks
+//! which topic was meant when the best one fits the question's words well,
+//! and says it does not know, naming the nearest topics, when not. A
+//! built-in best that reads like one of the off-topic themes (other apps,
+//! general knowledge) leaves the answer to the user's own sections. Also
+//! what reads as a follow-up to the previous question.
 
 use super::Answer;
 use super::index::Hit;
 use super::text;
+use likelihood::{ANSWER_AT, likelihood};
 
-/// The least share of a question's weight a section must cover to be the answer.
+#[cfg(test)]
+mod fit;
+mod likelihood;
+
+/// What a section fits the question's words well with (`is_confident`):
+/// such a best section that is not the answer makes the bot ask which topic
+/// was meant, and such a runner-up is named under an answer.
+///
+/// The least share of a question's weight it covers.
 const MIN_COVERAGE: f64 = 0.45;
 /// The least share of it that must be in the section's heading or "asked
 /// as" phrasings (what the section is about, not words it uses in passing).
 const MIN_TOPIC_COVERAGE: f64 = 0.1;
 /// The least likeness to one of the section's phrasings (its heading or an
-/// "asked as" line) an answer must reach.
+/// "asked as" line).
 const MIN_PHRASING: f64 = 0.3;
-/// The least BM25F score an answer must reach.
+/// The least BM25F score.
 const MIN_SCORE: f64 = 2.0;
-/// How many times the runner-up's rank the best section's must reach to be
-/// the answer; closer than that, the bot asks which topic was meant.
-const MARGIN: f64 = 1.05;
 /// How many times the nearest off-topic theme's rank the best section's
 /// must reach: a question about exporting WhatsApp chats shares "export" and
 /// "chats" with sotto's own export, but it is about WhatsApp.
@@ -46,22 +52,7 @@ const FOLLOW_UP_OPENERS: &[&str] = &["and", "also", "but", "so", "then", "or", "
 /// Words that point back at the previous question ("undo that").
 const POINTERS: &[&str] = &["that", "it", "this", "those", "them", "there", "ones"];
 
-/// A section the words alone do not settle is still the answer when the
-/// question is this alike in meaning to one of its phrasings and no other
-/// section is nearer: a rewording that shares few words with the base.
-/// (A whitened likeness: the right section's median on the tuning part is
-/// about 0.7.)
-const MIN_MEANING: f64 = 0.6;
-/// …and still covers this much of it: words the base knows nothing near
-/// count against a question's meaning too, but a question that is mostly
-/// about something else can still read like a phrasing ("block spam calls
-/// on my phone" and recognising phishing).
-const MEANT_MIN_COVERAGE: f64 = 0.2;
-
-fn is_meant(hit: &Hit) -> bool {
-    hit.nearest_in_meaning && hit.meaning >= MIN_MEANING && hit.coverage >= MEANT_MIN_COVERAGE
-}
-
+/// Whether `hit` fits the question's words well (see [`MIN_COVERAGE`]).
 fn is_confident(hit: &Hit) -> bool {
     hit.coverage >= MIN_COVERAGE
         && hit.topic_coverage >= MIN_TOPIC_COVERAGE
@@ -86,45 +77,60 @@ pub fn leads_off_topic(hits: &[Hit]) -> bool {
     hits.first().is_some_and(reads_off_topic)
 }
 
-/// The answer the ranked `hits` (best first) support: the best section when
-/// it is good enough and clearly ahead of the runner-up, or when its meaning
-/// clearly is what was asked. A best built-in section that reads off topic
-/// is no answer; the user's own sections below it still may be.
-pub fn decide(hits: &[Hit]) -> Answer {
+/// The answer the ranked `hits` (best first) support, for a question of
+/// `words` words: the best section when it is likely enough the right one.
+/// A best built-in section that is not, and reads off topic, leaves the
+/// answer to the user's own sections below it.
+pub fn decide(hits: &[Hit], words: usize) -> Answer {
     if !leads_off_topic(hits) {
-        return decide_among(hits);
+        return decide_among(hits, words);
     }
     // Only the user's own sections: a built-in section below one that reads
     // off topic shares its nearest theme, and answering from it would skip
     // the comparison the best one lost.
+    // One of them takes the best one's place only when it also fits the
+    // question's words well: the likelihood was learnt on the built-in
+    // base, where a lone hit is rare and its lead uncapped by a runner-up.
     let own: Vec<Hit> = hits.iter().filter(|h| !h.built_in).copied().collect();
-    match decide_among(&own) {
-        found @ Answer::Found { .. } => found,
+    match decide_among(&own, words) {
+        found @ Answer::Found { .. } if own.first().is_some_and(is_confident) => found,
         _ => Answer::Unknown {
             nearest: hits.iter().map(|h| h.section).collect(),
         },
     }
 }
 
-fn decide_among(hits: &[Hit]) -> Answer {
+fn decide_among(hits: &[Hit], words: usize) -> Answer {
     let nearest = || hits.iter().map(|h| h.section).collect();
     match hits {
         [] => Answer::Unknown { nearest: Vec::new() },
-        [best, rest @ ..]
-            if is_meant(best)
-                || (is_confident(best) && rest.first().is_none_or(|second| best.rank() >= MARGIN * second.rank())) =>
-        {
-            Answer::Found {
-                section: best.section,
-                related: rest
-                    .iter()
-                    .filter(|h| h.rank() * RELATED_WITHIN >= best.rank() && is_confident(h))
-                    .map(|h| h.section)
-                    .collect(),
-            }
-        }
+        [best, rest @ ..] if likelihood(hits, words) >= ANSWER_AT => found(best, rest),
         [best, ..] if !is_confident(best) => Answer::Unknown { nearest: nearest() },
         _ => Answer::DidYouMean { nearest: nearest() },
+    }
+}
+
+/// `best` as the answer, naming the runners-up of `rest` that fit the
+/// question's words well and rank near it.
+fn found(best: &Hit, rest: &[Hit]) -> Answer {
+    Answer::Found {
+        section: best.section,
+        related: rest
+            .iter()
+            .filter(|h| h.rank() * RELATED_WITHIN >= best.rank() && is_confident(h))
+            .map(|h| h.section)
+            .collect(),
+    }
+}
+
+/// The best of `hits` as the answer when it fits the question's words well
+/// and does not read off topic, however unlikely the model finds it: for a
+/// follow-up whose one or two words name a sibling topic ("and for
+/// OpenAI?"), which is too short to look likely on its own.
+pub fn fits_words(hits: &[Hit]) -> Option<Answer> {
+    match hits {
+        [best, rest @ ..] if is_confident(best) && !reads_off_topic(best) => Some(found(best, rest)),
+        _ => None,
     }
 }
 
@@ -140,163 +146,271 @@ pub fn is_follow_up(words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::likelihood::{TYPICAL_THEME_LIKENESS, likelihood};
     use super::*;
 
-    /// A hit the words alone settle, unless changed.
+    /// A question of a few words.
+    const WORDS: usize = 6;
+
+    /// A built-in section the words settle, as the ranking shows it for a
+    /// plainly worded question: most of it covered, alike in meaning, an
+    /// off-topic theme far behind and less alike.
     fn hit(section: usize) -> Hit {
-        Hit {
+        let plain = Hit {
             section,
             score: 8.0,
             coverage: 0.9,
             topic_coverage: 0.9,
             phrasing: 0.8,
-            meaning: 0.5,
-            nearest_in_meaning: false,
-            off_topic: 0.0,
-            off_topic_meaning: -1.0,
-            built_in: true,
-        }
-    }
-
-    #[test]
-    fn a_question_nearer_an_off_topic_theme_is_declined_however_meant() {
-        let clear = hit(1);
-        let meant = Hit {
-            meaning: 0.95,
+            meaning: 0.6,
             nearest_in_meaning: true,
-            ..clear
+            off_topic: 0.0,
+            off_topic_meaning: 0.3,
+            built_in: true,
         };
-        for best in [clear, meant] {
-            let near_theme = Hit {
-                off_topic: best.rank(),
-                ..best
-            };
-            assert_eq!(decide(&[near_theme]), Answer::Unknown { nearest: vec![1] });
-            let far_theme = Hit {
-                off_topic: best.rank() / 2.0,
-                ..best
-            };
-            assert!(matches!(decide(&[far_theme]), Answer::Found { section: 1, .. }));
+        Hit {
+            off_topic: plain.rank() / 8.0,
+            ..plain
+        }
+    }
+
+    /// A section the question shares a word or two with, and little meaning.
+    fn vague(section: usize) -> Hit {
+        Hit {
+            score: 3.0,
+            coverage: 0.3,
+            topic_coverage: 0.3,
+            phrasing: 0.2,
+            meaning: 0.3,
+            nearest_in_meaning: false,
+            ..hit(section)
         }
     }
 
     #[test]
-    fn a_question_nearer_in_meaning_to_an_off_topic_theme_is_declined() {
-        let best = Hit {
-            meaning: MIN_OFF_TOPIC_MEANING,
+    fn a_likely_best_is_the_answer_and_runners_up_that_fit_are_named() {
+        let runner_up = Hit {
+            score: 5.0,
+            nearest_in_meaning: false,
+            ..hit(2)
+        };
+        assert_eq!(
+            decide(&[hit(1), runner_up, vague(3)], WORDS),
+            Answer::Found {
+                section: 1,
+                related: vec![2]
+            }
+        );
+    }
+
+    #[test]
+    fn an_unlikely_best_asks_which_if_it_fits_the_words_and_says_unknown_if_not() {
+        // Two sections that fit the words about as well as each other, and
+        // no better than middling: neither is likely the one.
+        let middling = Hit {
+            score: 5.0,
+            coverage: 0.5,
+            topic_coverage: 0.5,
+            phrasing: 0.35,
+            meaning: 0.45,
+            nearest_in_meaning: false,
+            off_topic_meaning: 0.4,
             ..hit(1)
         };
-        let theme_nearer = Hit {
-            off_topic_meaning: best.meaning + 2.0 * OFF_TOPIC_MEANING_MARGIN,
-            ..best
+        let tie = Hit {
+            off_topic: middling.rank() / 2.0,
+            ..middling
         };
-        assert_eq!(decide(&[theme_nearer]), Answer::Unknown { nearest: vec![1] });
-        let theme_about_as_near = Hit {
-            off_topic_meaning: best.meaning + OFF_TOPIC_MEANING_MARGIN / 2.0,
-            ..best
+        let twin = Hit { section: 2, ..tie };
+        assert!(is_confident(&tie) && likelihood(&[tie, twin], WORDS) < ANSWER_AT);
+        assert_eq!(decide(&[tie, twin], WORDS), Answer::DidYouMean { nearest: vec![1, 2] });
+        assert!(likelihood(&[vague(1)], WORDS) < ANSWER_AT);
+        assert_eq!(decide(&[vague(1)], WORDS), Answer::Unknown { nearest: vec![1] });
+        assert_eq!(decide(&[], WORDS), Answer::Unknown { nearest: Vec::new() });
+        // Two that both fit well: the answer names the other under it.
+        let strong_twin = Hit {
+            section: 2,
+            nearest_in_meaning: false,
+            ..hit(1)
         };
-        assert!(matches!(
-            decide(&[theme_about_as_near]),
-            Answer::Found { section: 1, .. }
-        ));
-        // Nearer, but itself barely alike: a question of little words.
-        let faint = Hit {
-            meaning: 0.1,
-            off_topic_meaning: MIN_OFF_TOPIC_MEANING - 0.05,
-            ..best
+        assert_eq!(
+            decide(
+                &[
+                    Hit {
+                        nearest_in_meaning: false,
+                        ..hit(1)
+                    },
+                    strong_twin
+                ],
+                WORDS
+            ),
+            Answer::Found {
+                section: 1,
+                related: vec![2]
+            }
+        );
+    }
+
+    #[test]
+    fn the_learnt_weights_count_each_piece_of_evidence_the_sensible_way() {
+        // A middling best, then the same with one thing better: each must be
+        // more likely the answer. A refit that weighed any of them the other
+        // way would have learnt something about the set, not about answers.
+        let middling = Hit {
+            score: 5.0,
+            coverage: 0.5,
+            meaning: 0.5,
+            nearest_in_meaning: false,
+            off_topic_meaning: 0.45,
+            ..hit(1)
         };
-        assert!(matches!(decide(&[faint]), Answer::Found { section: 1, .. }));
+        let theme = middling.rank() / 2.0;
+        let middling = Hit {
+            off_topic: theme,
+            ..middling
+        };
+        let runner_up = Hit {
+            score: 4.0,
+            meaning: 0.45,
+            ..vague(2)
+        };
+        let p = |best: Hit| likelihood(&[best, runner_up], WORDS);
+        let base = p(middling);
+        let better = [
+            ("ranks higher", Hit { score: 8.0, ..middling }),
+            (
+                "covers more",
+                Hit {
+                    coverage: 0.8,
+                    ..middling
+                },
+            ),
+            (
+                "nearest in meaning",
+                Hit {
+                    nearest_in_meaning: true,
+                    ..middling
+                },
+            ),
+            (
+                "more alike",
+                Hit {
+                    meaning: 0.7,
+                    ..middling
+                },
+            ),
+            (
+                "theme further behind",
+                Hit {
+                    off_topic: theme / 4.0,
+                    ..middling
+                },
+            ),
+            (
+                "theme less alike",
+                Hit {
+                    off_topic_meaning: 0.2,
+                    ..middling
+                },
+            ),
+        ];
+        for (what, best) in better {
+            assert!(p(best) > base, "{what}: {} is not above {base}", p(best));
+        }
+        let closer_runner_up = Hit {
+            score: 6.0,
+            ..runner_up
+        };
+        assert!(likelihood(&[middling, closer_runner_up], WORDS) < base);
+    }
+
+    #[test]
+    fn a_question_that_reads_like_an_off_topic_theme_is_declined() {
+        // "keepass database forgot password": the words of sotto's forgotten
+        // passphrase, the meaning of the password-manager theme.
+        let like_the_theme = Hit {
+            off_topic: hit(1).rank(),
+            off_topic_meaning: 0.8,
+            ..hit(1)
+        };
+        assert!(reads_off_topic(&like_the_theme));
+        assert_eq!(decide(&[like_the_theme], WORDS), Answer::Unknown { nearest: vec![1] });
+        assert!(matches!(decide(&[hit(1)], WORDS), Answer::Found { section: 1, .. }));
     }
 
     #[test]
     fn a_built_in_section_under_an_off_topic_best_is_no_answer_however_near_in_meaning() {
         // The best reads like the theme; the one below it reads less like
-        // the theme than like itself, and would pass on its own.
+        // the theme than like itself, and would be the answer on its own.
         let best = Hit {
             meaning: 0.3,
-            off_topic_meaning: 0.6,
+            off_topic_meaning: 0.7,
             ..hit(1)
         };
         let below = Hit {
             score: 6.0,
             meaning: 0.9,
-            nearest_in_meaning: true,
-            off_topic_meaning: 0.6,
+            off_topic_meaning: 0.7,
             ..hit(2)
         };
         assert!(reads_off_topic(&best) && !reads_off_topic(&below));
-        assert!(matches!(decide(&[below]), Answer::Found { section: 2, .. }));
-        assert_eq!(decide(&[best, below]), Answer::Unknown { nearest: vec![1, 2] });
+        assert!(matches!(decide(&[below], WORDS), Answer::Found { section: 2, .. }));
+        assert_eq!(decide(&[best, below], WORDS), Answer::Unknown { nearest: vec![1, 2] });
+    }
+
+    #[test]
+    fn a_users_own_section_is_weighed_as_if_a_typical_theme_were_near() {
+        // The ranking gives the user's sections no theme (likeness -1): read
+        // as it stands, that lead in meaning would make any note look certain.
+        let own = Hit {
+            off_topic: 0.0,
+            off_topic_meaning: -1.0,
+            built_in: false,
+            ..vague(1)
+        };
+        let as_built_in = Hit {
+            off_topic: 0.0,
+            off_topic_meaning: TYPICAL_THEME_LIKENESS,
+            built_in: true,
+            ..own
+        };
+        let (p, q) = (likelihood(&[own], WORDS), likelihood(&[as_built_in], WORDS));
+        assert!((p - q).abs() < 1e-12, "{p} and {q}");
+        let certain = Hit { built_in: true, ..own };
+        assert!(likelihood(&[certain], WORDS) > p + 0.1);
     }
 
     #[test]
     fn the_users_own_section_under_an_off_topic_best_is_still_the_answer() {
-        // A theme ranked as high as the built-in section.
-        let theme = hit(1).rank();
+        // A theme ranked as high, and as alike, as the built-in best.
         let built_in = Hit {
-            off_topic: theme,
+            off_topic: hit(1).rank(),
+            off_topic_meaning: 0.8,
             ..hit(1)
         };
+        // The ranking gives the user's own sections no theme.
         let own = Hit {
             score: 6.0,
+            off_topic: 0.0,
+            off_topic_meaning: -1.0,
             built_in: false,
             ..hit(2)
         };
-        assert!(built_in.rank() > own.rank() && built_in.rank() < OFF_TOPIC_MARGIN * theme);
-        assert!(matches!(decide(&[built_in, own]), Answer::Found { section: 2, .. }));
-        // Without a confident section of the user's, the offer lists both.
-        let weak = Hit { coverage: 0.1, ..own };
-        assert_eq!(decide(&[built_in, weak]), Answer::Unknown { nearest: vec![1, 2] });
-    }
-
-    #[test]
-    fn a_clear_best_is_the_answer_and_a_close_runner_up_asks_which() {
+        assert!(built_in.rank() > own.rank() && reads_off_topic(&built_in));
         assert!(matches!(
-            decide(&[hit(1), Hit { score: 4.0, ..hit(2) }]),
-            Answer::Found { section: 1, .. }
+            decide(&[built_in, own], WORDS),
+            Answer::Found { section: 2, .. }
         ));
-        assert_eq!(decide(&[hit(1), hit(2)]), Answer::DidYouMean { nearest: vec![1, 2] });
+        // Without a likely section of the user's, the offer lists both.
         let weak = Hit {
-            coverage: 0.2,
-            ..hit(1)
+            built_in: false,
+            off_topic: 0.0,
+            off_topic_meaning: -1.0,
+            ..vague(2)
         };
-        assert_eq!(decide(&[weak]), Answer::Unknown { nearest: vec![1] });
-    }
-
-    #[test]
-    fn a_question_clearly_meaning_one_section_is_answered_from_it() {
-        let meant = |h: Hit| Hit {
-            meaning: 0.9,
-            nearest_in_meaning: true,
-            ..h
-        };
-        // Too close to the runner-up in words, but nearest in meaning.
-        assert!(matches!(
-            decide(&[meant(hit(1)), hit(2)]),
-            Answer::Found { section: 1, .. }
-        ));
-        // Covering too little in words for it.
-        let sparse = Hit {
-            coverage: 0.35,
-            ..hit(1)
-        };
-        assert!(matches!(decide(&[meant(sparse)]), Answer::Found { section: 1, .. }));
-        let mostly_else = Hit {
-            coverage: 0.1,
-            ..hit(1)
-        };
-        assert!(matches!(decide(&[meant(mostly_else)]), Answer::Unknown { .. }));
-        // Near in meaning, but another section is nearer, or not near enough.
-        // (The runner-up as near, so that meaning does not lift the best's
-        // rank over it either.)
-        let not_nearest = Hit { meaning: 0.9, ..hit(1) };
-        let as_near = Hit { meaning: 0.9, ..hit(2) };
-        assert!(matches!(decide(&[not_nearest, as_near]), Answer::DidYouMean { .. }));
-        let vague = Hit {
-            meaning: 0.5,
-            ..meant(hit(1))
-        };
-        let as_vague = Hit { meaning: 0.5, ..hit(2) };
-        assert!(matches!(decide(&[vague, as_vague]), Answer::DidYouMean { .. }));
+        assert_eq!(
+            decide(&[built_in, weak], WORDS),
+            Answer::Unknown { nearest: vec![1, 2] }
+        );
     }
 }

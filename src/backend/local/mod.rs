@@ -1,12 +1,13 @@
 //! The `local` backend: sotto's built-in help-desk bot. Offline and
 //! deterministic: it answers from a knowledge base of Markdown sections (the
 //! one sotto ships, plus the user's own directories), ranked with BM25F, and
-//! quotes the section it answered from. It answers only when the best
-//! section clearly beats the runner-up; otherwise it asks which of the three
-//! nearest topics was meant. A short follow-up ("and how do I undo that?")
-//! is read with the previous question as context. Greetings, thanks and
-//! "help" get replies of their own; a question the base does not cover gets
-//! an honest "I don't know" with the nearest topics, or the topic list.
+//! quotes the section it answered from. It answers when the best section
+//! is likely enough the right one (a model learnt from labelled questions);
+//! otherwise it asks which of the three nearest topics was meant. A short
+//! follow-up ("and how do I undo that?") is read with the previous question
+//! as context. Greetings, thanks and "help" get replies of their own; a
+//! question the base does not cover gets an honest "I don't know" with the
+//! nearest topics, or the topic list.
 
 mod decision;
 pub mod index;
@@ -21,7 +22,7 @@ mod wordlists;
 
 use std::path::PathBuf;
 
-use self::decision::{CONTEXT_WEIGHT, decide, is_follow_up, leads_off_topic};
+use self::decision::{CONTEXT_WEIGHT, decide, fits_words, is_follow_up, leads_off_topic};
 use self::index::{Hit, Index, QueryPart};
 use self::knowledge::Section;
 use super::{Backend, BackendError, BackendInfo, CancelToken, Channel, Completion, Finish};
@@ -128,7 +129,9 @@ impl LocalBot {
             return answer;
         }
         let question = small_talk::without_greeting(&words);
-        let alone = decide(&self.index.search(&question, 3));
+        let length = text::words(&question).len();
+        let alone_hits = self.index.search(&question, 3);
+        let alone = decide(&alone_hits, length);
         let Some(previous) = previous else {
             return alone;
         };
@@ -136,15 +139,20 @@ impl LocalBot {
         if !follow_up && matches!(alone, Answer::Found { .. }) {
             return alone;
         }
-        let previous_alone = follow_up.then(|| decide(&self.index.search(previous, 3)));
+        let previous_alone = follow_up.then(|| decide(&self.index.search(previous, 3), text::words(previous).len()));
         // "And for OpenAI?" after a question about vLLM asks the same about
         // a sibling topic: its own words name the answer, however much the
-        // previous question's words favour the section it was answered from.
-        if let Answer::Found { section, .. } = alone
+        // previous question's words favour the section it was answered from,
+        // and however few they are (too few, alone, to be likely).
+        let named = match &alone {
+            Answer::Found { .. } => Some(alone.clone()),
+            _ => fits_words(&alone_hits),
+        };
+        if let Some(Answer::Found { section, .. }) = named
             && let Some(Answer::Found { section: earlier, .. }) = previous_alone
             && self.sections()[section].is_sibling_of(&self.sections()[earlier])
         {
-            return alone;
+            return named.unwrap_or(alone);
         }
         let parts = [
             QueryPart {
@@ -157,7 +165,7 @@ impl LocalBot {
             },
         ];
         let in_context_hits = self.index.search_parts(&parts, 3);
-        let in_context = decide(&in_context_hits);
+        let in_context = decide(&in_context_hits, length);
         match in_context {
             Answer::Found { .. } => in_context,
             // "And for WhatsApp?" after a question about exports asks about
