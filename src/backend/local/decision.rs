@@ -43,6 +43,9 @@ const OFF_TOPIC_MEANING_MARGIN: f64 = 0.1;
 /// about ollama?") is mostly its little words, and reads a little like
 /// everything.
 const MIN_OFF_TOPIC_MEANING: f64 = 0.45;
+/// How many times the runner-up's rank a best section taken on its words
+/// alone (`fits_words`) must reach: a near tie is no lead.
+const WORDS_LEAD: f64 = 1.05;
 /// A runner-up within this factor of the answer's rank is named under it.
 const RELATED_WITHIN: f64 = 2.0;
 /// How much the previous question counts when reading a follow-up.
@@ -78,21 +81,21 @@ pub fn leads_off_topic(hits: &[Hit]) -> bool {
 }
 
 /// The answer the ranked `hits` (best first) support, for a question of
-/// `words` words: the best section when it is likely enough the right one.
-/// A best built-in section that is not, and reads off topic, leaves the
-/// answer to the user's own sections below it.
-pub fn decide(hits: &[Hit], words: usize) -> Answer {
+/// `word_count` words: the best section when it is likely enough the right
+/// one. A best built-in section that reads off topic is no answer, however
+/// likely; it leaves the answer to the user's own sections below it.
+pub fn decide(hits: &[Hit], word_count: usize) -> Answer {
     if !leads_off_topic(hits) {
-        return decide_among(hits, words);
+        return decide_among(hits, word_count);
     }
     // Only the user's own sections: a built-in section below one that reads
     // off topic shares its nearest theme, and answering from it would skip
-    // the comparison the best one lost.
-    // One of them takes the best one's place only when it also fits the
-    // question's words well: the likelihood was learnt on the built-in
-    // base, where a lone hit is rare and its lead uncapped by a runner-up.
+    // the comparison the best one lost. One of them takes the best one's
+    // place only when it also fits the question's words well: among the
+    // user's sections alone it often has no runner-up, and the model, learnt
+    // where a lone hit is rare, counts that as the clearest of leads.
     let own: Vec<Hit> = hits.iter().filter(|h| !h.built_in).copied().collect();
-    match decide_among(&own, words) {
+    match decide_among(&own, word_count) {
         found @ Answer::Found { .. } if own.first().is_some_and(is_confident) => found,
         _ => Answer::Unknown {
             nearest: hits.iter().map(|h| h.section).collect(),
@@ -100,11 +103,20 @@ pub fn decide(hits: &[Hit], words: usize) -> Answer {
     }
 }
 
-fn decide_among(hits: &[Hit], words: usize) -> Answer {
+/// The answer among `hits`. A best section no other one rivals in words is
+/// rare where the model was learnt, which counts it as the clearest of
+/// leads; it must also fit the question's words well: a lone note of the
+/// user's that a question barely touches is no answer.
+fn decide_among(hits: &[Hit], word_count: usize) -> Answer {
     let nearest = || hits.iter().map(|h| h.section).collect();
     match hits {
         [] => Answer::Unknown { nearest: Vec::new() },
-        [best, rest @ ..] if likelihood(hits, words) >= ANSWER_AT => found(best, rest),
+        [best, rest @ ..]
+            if likelihood(hits, word_count) >= ANSWER_AT
+                && (rest.first().is_some_and(|second| second.rank() > 0.0) || is_confident(best)) =>
+        {
+            found(best, rest)
+        }
         [best, ..] if !is_confident(best) => Answer::Unknown { nearest: nearest() },
         _ => Answer::DidYouMean { nearest: nearest() },
     }
@@ -123,13 +135,21 @@ fn found(best: &Hit, rest: &[Hit]) -> Answer {
     }
 }
 
-/// The best of `hits` as the answer when it fits the question's words well
-/// and does not read off topic, however unlikely the model finds it: for a
-/// follow-up whose one or two words name a sibling topic ("and for
-/// OpenAI?"), which is too short to look likely on its own.
+/// The best of `hits` as the answer when it fits the question's words well,
+/// leads the runner-up and does not read off topic, however unlikely the
+/// model finds it: for a follow-up whose one or two words name a sibling
+/// topic ("and for OpenAI?"), too short to look likely on its own.
 pub fn fits_words(hits: &[Hit]) -> Option<Answer> {
     match hits {
-        [best, rest @ ..] if is_confident(best) && !reads_off_topic(best) => Some(found(best, rest)),
+        [best, rest @ ..]
+            if is_confident(best)
+                && !reads_off_topic(best)
+                && rest
+                    .first()
+                    .is_none_or(|second| best.rank() >= WORDS_LEAD * second.rank()) =>
+        {
+            Some(found(best, rest))
+        }
         _ => None,
     }
 }
@@ -146,7 +166,7 @@ pub fn is_follow_up(words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::likelihood::{TYPICAL_THEME_LIKENESS, likelihood};
+    use super::likelihood::{TYPICAL_THEME_LEAD, TYPICAL_THEME_LIKENESS, likelihood};
     use super::*;
 
     /// A question of a few words.
@@ -174,7 +194,8 @@ mod tests {
         }
     }
 
-    /// A section the question shares a word or two with, and little meaning.
+    /// A section that covers little of the question and reads little like
+    /// it, with the theme as far behind as in `hit`.
     fn vague(section: usize) -> Hit {
         Hit {
             score: 3.0,
@@ -360,24 +381,33 @@ mod tests {
 
     #[test]
     fn a_users_own_section_is_weighed_as_if_a_typical_theme_were_near() {
-        // The ranking gives the user's sections no theme (likeness -1): read
-        // as it stands, that lead in meaning would make any note look certain.
+        // The ranking gives the user's sections no theme (rank 0, likeness
+        // -1): read as it stands, that would make any note look certain.
         let own = Hit {
             off_topic: 0.0,
             off_topic_meaning: -1.0,
             built_in: false,
             ..vague(1)
         };
-        let as_built_in = Hit {
-            off_topic: 0.0,
+        let against_typical_theme = Hit {
+            off_topic: own.rank() / TYPICAL_THEME_LEAD.exp(),
             off_topic_meaning: TYPICAL_THEME_LIKENESS,
             built_in: true,
             ..own
         };
-        let (p, q) = (likelihood(&[own], WORDS), likelihood(&[as_built_in], WORDS));
-        assert!((p - q).abs() < 1e-12, "{p} and {q}");
-        let certain = Hit { built_in: true, ..own };
-        assert!(likelihood(&[certain], WORDS) > p + 0.1);
+        let (p, q) = (likelihood(&[own], WORDS), likelihood(&[against_typical_theme], WORDS));
+        assert!((p - q).abs() < 1e-9, "{p} and {q}");
+        // A lone note the question barely touches is no answer, however its
+        // lead counts; with a rival in words the model alone decides.
+        assert_eq!(decide(&[own], WORDS), Answer::Unknown { nearest: vec![1] });
+        let rival = Hit {
+            score: 2.0,
+            built_in: false,
+            ..vague(2)
+        };
+        assert!(likelihood(&[own, rival], WORDS) < ANSWER_AT);
+        let no_theme_at_all = Hit { built_in: true, ..own };
+        assert!(likelihood(&[no_theme_at_all], WORDS) > p + 0.1);
     }
 
     #[test]

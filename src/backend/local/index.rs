@@ -368,7 +368,9 @@ impl Index {
         // The section nearest in meaning is offered even when the words
         // alone rank it lower: it takes the last of three places. After a
         // lone hit it comes second, but a section the words did not rank
-        // has no score, so it takes nothing from the best one's lead.
+        // has no score (rank 0), so it takes nothing from the best one's
+        // lead in rank; it does narrow its lead in meaning, as a rival in
+        // meaning should.
         let offered = meaning
             .iter()
             .position(|&m| alone && m >= nearest && f64::from(m) >= OFFER_MEANING);

@@ -1,15 +1,16 @@
 //! Where the answer model's weights come from: a logistic regression on the
 //! tuning part of the labelled question set (tests/data/kb_questions.toml),
-//! every question read as the bot reads it alone (but for those whose best
-//! section reads off topic: the model never sees them). The label is whether the
-//! best-ranked section is the expected one; an out-of-scope question's
-//! best never is. The test fails when the shipped weights are not what the
-//! part teaches, and prints the ones it does: a change to the ranking or to
-//! the part is followed by a refit, never by weights nudged by hand.
+//! every question read as the bot reads it alone, but for those whose best
+//! section reads off topic (the model never sees them). The label is
+//! whether the best-ranked section is the expected one; an out-of-scope
+//! question's best never is. The test fails when the shipped weights, or
+//! the typical theme a user's own section is weighed against, are not what
+//! the part teaches, and prints the ones it does: a change to the ranking
+//! or to the part is followed by a refit, never by a number nudged by hand.
 
 use super::super::{LocalBot, LocalSettings, small_talk, text};
 use super::leads_off_topic;
-use super::likelihood::{EVIDENCE, WEIGHTS, evidence, logistic};
+use super::likelihood::{EVIDENCE, TYPICAL_THEME_LEAD, TYPICAL_THEME_LIKENESS, WEIGHTS, evidence, logistic};
 
 const TUNING_SET: &str = include_str!("../../../../tests/data/kb_questions.toml");
 
@@ -29,8 +30,20 @@ struct QuestionSet {
     question: Vec<Labelled>,
 }
 
-/// Each question's evidence, and whether its best section is the expected one.
-fn examples() -> Vec<([f64; EVIDENCE], bool)> {
+/// One question as the model sees it.
+struct Example {
+    evidence: [f64; EVIDENCE],
+    /// Whether its best section is the expected one.
+    right: bool,
+    /// The likeness in meaning of the off-topic theme nearest it.
+    theme_likeness: f64,
+}
+
+/// The column of the evidence that holds the log lead over the nearest theme.
+const THEME_LEAD: usize = 3;
+
+/// Every question of the tuning part the model sees.
+fn examples() -> Vec<Example> {
     let bot = LocalBot::new(LocalSettings {
         name: "local".into(),
         knowledge_dirs: Vec::new(),
@@ -50,8 +63,11 @@ fn examples() -> Vec<([f64; EVIDENCE], bool)> {
             if leads_off_topic(&hits) {
                 return None;
             }
-            let e = evidence(&hits, text::words(&question).len())?;
-            Some((e, bot.sections()[hits[0].section].id == q.expect))
+            Some(Example {
+                evidence: evidence(&hits, text::words(&question).len())?,
+                right: bot.sections()[hits[0].section].id == q.expect,
+                theme_likeness: hits[0].off_topic_meaning,
+            })
         })
         .collect()
 }
@@ -103,6 +119,7 @@ fn fit(examples: &[([f64; EVIDENCE], bool)]) -> [f64; EVIDENCE] {
         })
         .collect();
     let mut w = [0.0; EVIDENCE];
+    let mut last_step = f64::INFINITY;
     for _ in 0..50 {
         let mut gradient = [0.0; EVIDENCE];
         let mut hessian = [[0.0; EVIDENCE]; EVIDENCE];
@@ -123,7 +140,11 @@ fn fit(examples: &[([f64; EVIDENCE], bool)]) -> [f64; EVIDENCE] {
         for j in 0..EVIDENCE {
             w[j] -= step[j];
         }
+        last_step = step.iter().fold(0.0, |m: f64, x| m.max(x.abs()));
     }
+    // Newton's method on this convex problem settles in a handful of steps;
+    // one that has not would "teach" weights of no meaning.
+    assert!(last_step < 1e-8, "the fit did not settle: last step {last_step}");
     let mut raw = [0.0; EVIDENCE];
     raw[0] = w[0];
     for j in 1..EVIDENCE {
@@ -133,16 +154,35 @@ fn fit(examples: &[([f64; EVIDENCE], bool)]) -> [f64; EVIDENCE] {
     raw
 }
 
+/// The median of `values`.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 #[test]
 fn the_answer_model_is_what_the_tuning_part_teaches() {
     let examples = examples();
     assert!(examples.len() > 1200, "only {} questions", examples.len());
-    let fitted = fit(&examples);
+    let labelled: Vec<([f64; EVIDENCE], bool)> = examples.iter().map(|e| (e.evidence, e.right)).collect();
+    let fitted = fit(&labelled);
     let shown: Vec<String> = fitted.iter().map(|w| format!("{w:.3}")).collect();
     assert!(
         fitted.iter().zip(WEIGHTS).all(|(f, w)| (f - w).abs() < 0.01),
         "likelihood::WEIGHTS should be [{}]",
         shown.join(", ")
+    );
+    let right: Vec<&Example> = examples.iter().filter(|e| e.right).collect();
+    let lead = median(right.iter().map(|e| e.evidence[THEME_LEAD]).collect());
+    let likeness = median(right.iter().map(|e| e.theme_likeness).collect());
+    assert!(
+        (lead - TYPICAL_THEME_LEAD).abs() < 0.01 && (likeness - TYPICAL_THEME_LIKENESS).abs() < 0.01,
+        "likelihood::TYPICAL_THEME_LEAD should be {lead:.3}, TYPICAL_THEME_LIKENESS {likeness:.3}"
     );
 }
 
