@@ -188,12 +188,15 @@ struct Floors {
 /// answer model over them, so they are tuned on); with the model, learnt
 /// from this part: 1,063 of 1,184 (89.8 %), 1,140 (96.3 %), 266 of 291
 /// declined, 57 of 73 follow-ups; 268 declined once a lone hit had to fit
-/// the question's words too (a review's finding).
+/// the question's words too (a review's finding). With 582 more "asked
+/// as" lines from helpers that saw only the sections' texts (this part
+/// measured them blind), the model refitted: 1,066 (90.0 %), 1,153
+/// (97.4 %), 271 of 291 declined, 58 of 73 follow-ups.
 const TUNING_FLOORS: Floors = Floors {
-    top1: 0.897,
-    top3: 0.962,
-    declined: 0.92,
-    follow_ups: 0.78,
+    top1: 0.899,
+    top3: 0.973,
+    declined: 0.931,
+    follow_ups: 0.794,
 };
 
 /// Top-3 was 171 of 185 (92.4 %) until the export sections were rewritten to
@@ -221,11 +224,15 @@ const TUNING_FLOORS: Floors = Floors {
 /// 20 of 21 declined with the model's first version, and 140 (82.8 %), 158
 /// (93.5 %), 18 of 21 declined, 10 of 13 follow-ups with the one shipped,
 /// which also keeps the off-topic rule's veto (chosen on the tuning part)).
+/// With 582 more helper-written "asked as" lines (584 written, kept for
+/// the tuning part's figures; one, word for word a question here, and one
+/// naming three backends' sections, were dropped): 145
+/// (85.8 %), 161 (95.3 %), 18 of 21 declined, 9 of 13 follow-ups.
 const HELD_OUT_FLOORS: Floors = Floors {
-    top1: 0.828,
-    top3: 0.934,
+    top1: 0.857,
+    top3: 0.952,
     declined: 0.857,
-    follow_ups: 0.76,
+    follow_ups: 0.69,
 };
 
 /// The fresh part's figures at its first look (2026-12-07): 99 of 150
@@ -238,11 +245,12 @@ const HELD_OUT_FLOORS: Floors = Floors {
 /// look as the held-out part's): 121 (85.8 %), 134 (95.0 %), 25 of 27
 /// declined. With the learnt answer model (looked at as the held-out part
 /// was): 122 (86.5 %), 135, 23 of 27 declined, then 123 (87.2 %), 135
-/// (95.7 %), 23 of 27 with the one shipped. Issue 15's goals (90 %, 97 %,
-/// all declined) are not met on it either. It has no follow-ups.
+/// (95.7 %), 23 of 27 with the one shipped. With the 582 more "asked as"
+/// lines: 120 (85.1 %), 139 (98.6 %), 23 of 27. Issue 15's top-1 goal (90
+/// %) and every question declined are not met on it. It has no follow-ups.
 const FRESH_FLOORS: Floors = Floors {
-    top1: 0.872,
-    top3: 0.957,
+    top1: 0.851,
+    top3: 0.985,
     declined: 0.851,
     follow_ups: 0.0,
 };
@@ -251,12 +259,13 @@ const FRESH_FLOORS: Floors = Floors {
 /// learnt answer model: 123 of 150 (82.0 %) answered from the right
 /// section, 144 (96.0 %) with it on screen, 26 of 28 out-of-scope questions
 /// declined, 3 of 8 follow-ups. The hand-set thresholds it replaced,
-/// run on it once after: 81 (54.0 %), 144, 26 of 28, 3 of 8.
+/// run on it once after: 81 (54.0 %), 144, 26 of 28, 3 of 8. With the 583
+/// more "asked as" lines: 127 (84.7 %), 146 (97.3 %), 27 of 28, 5 of 8.
 const LATE_FLOORS: Floors = Floors {
-    top1: 0.819,
-    top3: 0.959,
-    declined: 0.928,
-    follow_ups: 0.375,
+    top1: 0.846,
+    top3: 0.973,
+    declined: 0.964,
+    follow_ups: 0.625,
 };
 
 /// Checks one part of the set against its floors.

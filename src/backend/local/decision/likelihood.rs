@@ -32,12 +32,12 @@ const MAX_OFF_TOPIC_MARGIN: f64 = 5.0;
 /// the questions of the tuning part the base answers right, of the log of
 /// the best section's lead over the nearest theme (capped as above) and of
 /// that theme's likeness in meaning. Learnt with the weights (see `fit`).
-pub const TYPICAL_THEME_LEAD: f64 = 2.322;
-pub const TYPICAL_THEME_LIKENESS: f64 = 0.358;
+pub const TYPICAL_THEME_LEAD: f64 = 2.407;
+pub const TYPICAL_THEME_LIKENESS: f64 = 0.356;
 
 /// The weight of each piece of evidence, in the order of [`evidence`]:
 /// learnt from the tuning part (see `fit`).
-pub const WEIGHTS: [f64; EVIDENCE] = [-6.922, 0.397, 0.896, 0.313, 0.947, 2.612, 2.597, 0.833, 1.827, 0.993];
+pub const WEIGHTS: [f64; EVIDENCE] = [-7.605, 0.419, 0.850, 0.274, 1.103, 2.854, 3.143, 1.190, 1.757, 0.929];
 
 /// The best section of `hits` (best first) is the answer when its
 /// likelihood reaches this: more likely right than not.
