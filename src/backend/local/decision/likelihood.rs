@@ -37,7 +37,7 @@ pub const TYPICAL_THEME_LIKENESS: f64 = 0.356;
 
 /// The weight of each piece of evidence, in the order of [`evidence`]:
 /// learnt from the tuning part (see `fit`).
-pub const WEIGHTS: [f64; EVIDENCE] = [-7.605, 0.419, 0.850, 0.274, 1.103, 2.854, 3.143, 1.190, 1.757, 0.929];
+pub const WEIGHTS: [f64; EVIDENCE] = [-7.539, 0.404, 0.866, 0.257, 0.816, 3.605, 3.092, 1.017, 1.840, 0.991];
 
 /// The best section of `hits` (best first) is the answer when its
 /// likelihood reaches this: more likely right than not.
