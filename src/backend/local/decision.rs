@@ -208,6 +208,27 @@ mod tests {
         }
     }
 
+    /// `section` as `hit` has it, but with a theme ranked as high and more
+    /// alike in meaning: it reads off topic.
+    fn like_a_theme(section: usize) -> Hit {
+        Hit {
+            off_topic: hit(section).rank(),
+            off_topic_meaning: 0.8,
+            ..hit(section)
+        }
+    }
+
+    /// `hit` as one of the user's own sections, which the ranking gives no
+    /// theme (rank 0, likeness -1).
+    fn users_own(hit: Hit) -> Hit {
+        Hit {
+            off_topic: 0.0,
+            off_topic_meaning: -1.0,
+            built_in: false,
+            ..hit
+        }
+    }
+
     #[test]
     fn a_likely_best_is_the_answer_and_runners_up_that_fit_are_named() {
         let runner_up = Hit {
@@ -349,11 +370,7 @@ mod tests {
     fn a_question_that_reads_like_an_off_topic_theme_is_declined() {
         // "keepass database forgot password": the words of sotto's forgotten
         // passphrase, the meaning of the password-manager theme.
-        let like_the_theme = Hit {
-            off_topic: hit(1).rank(),
-            off_topic_meaning: 0.8,
-            ..hit(1)
-        };
+        let like_the_theme = like_a_theme(1);
         assert!(reads_off_topic(&like_the_theme));
         assert_eq!(decide(&[like_the_theme], WORDS), Answer::Unknown { nearest: vec![1] });
         assert!(matches!(decide(&[hit(1)], WORDS), Answer::Found { section: 1, .. }));
@@ -383,12 +400,7 @@ mod tests {
     fn a_users_own_section_is_weighed_as_if_a_typical_theme_were_near() {
         // The ranking gives the user's sections no theme (rank 0, likeness
         // -1): read as it stands, that would make any note look certain.
-        let own = Hit {
-            off_topic: 0.0,
-            off_topic_meaning: -1.0,
-            built_in: false,
-            ..vague(1)
-        };
+        let own = users_own(vague(1));
         let against_typical_theme = Hit {
             off_topic: own.rank() / TYPICAL_THEME_LEAD.exp(),
             off_topic_meaning: TYPICAL_THEME_LIKENESS,
@@ -413,31 +425,15 @@ mod tests {
     #[test]
     fn the_users_own_section_under_an_off_topic_best_is_still_the_answer() {
         // A theme ranked as high, and as alike, as the built-in best.
-        let built_in = Hit {
-            off_topic: hit(1).rank(),
-            off_topic_meaning: 0.8,
-            ..hit(1)
-        };
-        // The ranking gives the user's own sections no theme.
-        let own = Hit {
-            score: 6.0,
-            off_topic: 0.0,
-            off_topic_meaning: -1.0,
-            built_in: false,
-            ..hit(2)
-        };
+        let built_in = like_a_theme(1);
+        let own = users_own(Hit { score: 6.0, ..hit(2) });
         assert!(built_in.rank() > own.rank() && reads_off_topic(&built_in));
         assert!(matches!(
             decide(&[built_in, own], WORDS),
             Answer::Found { section: 2, .. }
         ));
         // Without a likely section of the user's, the offer lists both.
-        let weak = Hit {
-            built_in: false,
-            off_topic: 0.0,
-            off_topic_meaning: -1.0,
-            ..vague(2)
-        };
+        let weak = users_own(vague(2));
         assert_eq!(
             decide(&[built_in, weak], WORDS),
             Answer::Unknown { nearest: vec![1, 2] }
