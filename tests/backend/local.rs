@@ -2,7 +2,7 @@
 //! "I don't know", the user's own knowledge, streaming and cancellation.
 
 use serde::Deserialize;
-use sotto::backend::local::knowledge::Section;
+use sotto::backend::local::knowledge::{self, Section};
 use sotto::backend::local::{Answer, LocalBot, LocalSettings};
 
 use super::*;
@@ -41,7 +41,8 @@ fn built_in_bot() -> LocalBot {
 
 /// The set tuned on (the knowledge base's wording, its "asked as" lines, the
 /// synonyms, the thresholds and the answer model's weights), and the parts
-/// of it kept out of all tuning.
+/// of it kept out of all tuning. The tuning part's questions in scope are
+/// "asked as" lines of the base too, so it is scored in folds (`folds`).
 pub const TUNING_SET: &str = include_str!("../data/kb_questions.toml");
 pub const HELD_OUT_SET: &str = include_str!("../data/kb_questions_holdout.toml");
 /// A second held-out part, written later by a helper that saw only the
@@ -153,11 +154,50 @@ fn score(bot: &LocalBot, scores: &mut Scores, previous: Option<&str>, text: &str
 pub fn evaluate(bot: &LocalBot, set: &str) -> Scores {
     let set: QuestionSet = toml::from_str(set).unwrap();
     let mut scores = Scores::default();
-    for q in &set.question {
-        score(bot, &mut scores, None, &q.text, &q.expect);
+    score_all(bot, &mut scores, set.question.iter(), set.followup.iter());
+    scores
+}
+
+/// Adds `bot`'s scores on `questions` and `followups` to `scores`.
+fn score_all<'a>(
+    bot: &LocalBot,
+    scores: &mut Scores,
+    questions: impl Iterator<Item = &'a Labelled>,
+    followups: impl Iterator<Item = &'a FollowUp>,
+) {
+    for q in questions {
+        score(bot, scores, None, &q.text, &q.expect);
     }
-    for f in &set.followup {
-        score(bot, &mut scores, Some(&f.previous), &f.text, &f.expect);
+    for f in followups {
+        score(bot, scores, Some(&f.previous), &f.text, &f.expect);
+    }
+}
+
+/// The tuning part's questions in scope are the base's "asked as" lines
+/// too, so it is read in folds (`knowledge::FOLDS`): per fold, a bot whose
+/// base lacks the fold's questions, and its follow-ups' questions, among
+/// its phrasings, with the questions and follow-ups it reads as new.
+fn folds(set: &QuestionSet) -> impl Iterator<Item = (LocalBot, Vec<&Labelled>, Vec<&FollowUp>)> {
+    (0..knowledge::FOLDS).map(move |fold| {
+        let questions: Vec<&Labelled> = set.question.iter().skip(fold).step_by(knowledge::FOLDS).collect();
+        let followups: Vec<&FollowUp> = set.followup.iter().skip(fold).step_by(knowledge::FOLDS).collect();
+        let held = questions
+            .iter()
+            .map(|q| &q.text)
+            .chain(followups.iter().flat_map(|f| [&f.previous, &f.text]))
+            .map(|text| knowledge::as_phrasing(text))
+            .collect();
+        let bot = LocalBot::from_sections("local".into(), knowledge::built_in_without(&held), 0, Vec::new());
+        (bot, questions, followups)
+    })
+}
+
+/// Scores the tuning part fold by fold (`folds`).
+fn evaluate_tuning() -> Scores {
+    let set: QuestionSet = toml::from_str(TUNING_SET).unwrap();
+    let mut scores = Scores::default();
+    for (bot, questions, followups) in folds(&set) {
+        score_all(&bot, &mut scores, questions.into_iter(), followups.into_iter());
     }
     scores
 }
@@ -193,12 +233,20 @@ struct Floors {
 /// measured them blind), the model refitted: 1,066 (90.0 %), 1,153
 /// (97.4 %), 271 of 291 declined, 58 of 73 follow-ups. With the word
 /// table made again for the base's new words: 1,068 (90.2 %), 1,152
-/// (97.3 %), 271, 58.
+/// (97.3 %), 271, 58. Then (2026-12-08) this part's questions in scope
+/// joined the base as "asked as" lines, and it is read in folds, each
+/// fold by a base without its questions (`folds`): 1,088 (91.9 %), 1,159
+/// (97.9 %), 270 of 291 declined, 62 of 73 follow-ups. Without the lines
+/// the folds read 90.2 % / 97.3 % / 271 / 58 as before; with them but
+/// without the negation a contraction stands for ("can't connect"), 92.1 %
+/// / 97.9 % / 272 / 63, which answered "how do I connect to ollama?" from
+/// the troubleshooting section ("can't connect to ollama" was the same
+/// words).
 const TUNING_FLOORS: Floors = Floors {
-    top1: 0.901,
-    top3: 0.972,
-    declined: 0.931,
-    follow_ups: 0.794,
+    top1: 0.918,
+    top3: 0.978,
+    declined: 0.927,
+    follow_ups: 0.849,
 };
 
 /// Top-3 was 171 of 185 (92.4 %) until the export sections were rewritten to
@@ -230,11 +278,14 @@ const TUNING_FLOORS: Floors = Floors {
 /// the tuning part's figures; one, word for word a question here, and one
 /// naming three backends' sections, were dropped): 145
 /// (85.8 %), 161 (95.3 %), 18 of 21 declined, 9 of 13 follow-ups; the
-/// same with the word table made again.
+/// same with the word table made again. With the tuning part's questions
+/// as "asked as" lines (2026-12-08; chosen on the tuning part's folds,
+/// kept whatever this part showed): 151 (89.3 %), 164 (97.0 %), 19 of 21
+/// declined, 9 of 13 follow-ups.
 const HELD_OUT_FLOORS: Floors = Floors {
-    top1: 0.857,
-    top3: 0.952,
-    declined: 0.857,
+    top1: 0.893,
+    top3: 0.970,
+    declined: 0.904,
     follow_ups: 0.69,
 };
 
@@ -250,12 +301,14 @@ const HELD_OUT_FLOORS: Floors = Floors {
 /// was): 122 (86.5 %), 135, 23 of 27 declined, then 123 (87.2 %), 135
 /// (95.7 %), 23 of 27 with the one shipped. With the 582 more "asked as"
 /// lines: 120 (85.1 %), 139 (98.6 %), 23 of 27; with the word table made
-/// again: 121 (85.8 %), 139, 23. Issue 15's top-1 goal (90 %) and every
-/// question declined are not met on it. It has no follow-ups.
+/// again: 121 (85.8 %), 139, 23. With the tuning part's questions as
+/// "asked as" lines (looked at as the held-out part was): 129 (91.5 %),
+/// 140 (99.3 %), 24 of 27. Every question declined is not met on it. It
+/// has no follow-ups.
 const FRESH_FLOORS: Floors = Floors {
-    top1: 0.858,
-    top3: 0.985,
-    declined: 0.851,
+    top1: 0.914,
+    top3: 0.992,
+    declined: 0.888,
     follow_ups: 0.0,
 };
 
@@ -265,10 +318,12 @@ const FRESH_FLOORS: Floors = Floors {
 /// declined, 3 of 8 follow-ups. The hand-set thresholds it replaced,
 /// run on it once after: 81 (54.0 %), 144, 26 of 28, 3 of 8. With the 583
 /// more "asked as" lines: 127 (84.7 %), 146 (97.3 %), 27 of 28, 5 of 8;
-/// with the word table made again: 130 (86.7 %), 145 (96.7 %), 27, 5.
+/// with the word table made again: 130 (86.7 %), 145 (96.7 %), 27, 5;
+/// with the tuning part's questions as "asked as" lines: 133 (88.7 %),
+/// 149 (99.3 %), 27, 5.
 const LATE_FLOORS: Floors = Floors {
-    top1: 0.866,
-    top3: 0.966,
+    top1: 0.886,
+    top3: 0.993,
     declined: 0.964,
     follow_ups: 0.625,
 };
@@ -294,7 +349,7 @@ fn assert_gates(part: &str, scores: &Scores, floors: &Floors) {
 
 #[test]
 fn plain_questions_reach_the_right_section_in_the_tuning_set() {
-    assert_gates("tuning set", &evaluate(&built_in_bot(), TUNING_SET), &TUNING_FLOORS);
+    assert_gates("tuning set", &evaluate_tuning(), &TUNING_FLOORS);
 }
 
 #[test]
@@ -454,15 +509,27 @@ const README_TASKS: &[(&str, &str)] = &[
     ("redaction", "redaction#redaction-modes"),
 ];
 
-/// The sections some labelled plain question (either part of the set) is
-/// answered from.
+/// The sections some labelled plain question (the tuning part, read in
+/// its folds, or the held-out part) is answered from by `bot`'s base.
 fn reached_sections(bot: &LocalBot) -> std::collections::BTreeSet<String> {
-    [TUNING_SET, HELD_OUT_SET]
+    let answers = |bot: &LocalBot, q: &Labelled| matches!(bot.classify(&q.text), Answer::Found { section, .. } if bot.sections()[section].id == q.expect);
+    let tuning: QuestionSet = toml::from_str(TUNING_SET).unwrap();
+    let held_out: QuestionSet = toml::from_str(HELD_OUT_SET).unwrap();
+    let mut reached: std::collections::BTreeSet<String> = held_out
+        .question
         .iter()
-        .flat_map(|s| toml::from_str::<QuestionSet>(s).unwrap().question)
-        .filter(|q| matches!(bot.classify(&q.text), Answer::Found { section, .. } if bot.sections()[section].id == q.expect))
-        .map(|q| q.expect)
-        .collect()
+        .filter(|q| answers(bot, q))
+        .map(|q| q.expect.clone())
+        .collect();
+    for (fold_bot, questions, _) in folds(&tuning) {
+        reached.extend(
+            questions
+                .into_iter()
+                .filter(|q| answers(&fold_bot, q))
+                .map(|q| q.expect.clone()),
+        );
+    }
+    reached
 }
 
 #[test]
@@ -736,13 +803,19 @@ fn dump_rankings_for_tuning() {
     let Some(path) = std::env::var_os("SOTTO_KB_DUMP") else {
         return;
     };
-    let bot = built_in_bot();
-    // Only the tuning part, unless another file is named (a set being
-    // written, before it joins a part).
+    // Only the tuning part, read in its folds, unless another file is named
+    // (a set being written, before it joins a part).
     let other = std::env::var_os("SOTTO_KB_SET").map(|file| std::fs::read_to_string(file).unwrap());
     let set: QuestionSet = toml::from_str(other.as_deref().unwrap_or(TUNING_SET)).unwrap();
+    let read: Vec<(LocalBot, Vec<&Labelled>)> = match other {
+        Some(_) => vec![(built_in_bot(), set.question.iter().collect())],
+        None => folds(&set).map(|(bot, questions, _)| (bot, questions)).collect(),
+    };
     let mut out = Vec::new();
-    for q in &set.question {
+    for (bot, q) in read
+        .iter()
+        .flat_map(|(bot, questions)| questions.iter().map(move |q| (bot, q)))
+    {
         let hits: Vec<serde_json::Value> = bot
             .ranked(&q.text, hits_to_dump())
             .iter()

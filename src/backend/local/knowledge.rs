@@ -7,6 +7,7 @@
 //! lists how people ask for that section in their own words. Ranking weighs
 //! those phrasings above the body; they are not part of the answer text.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One section: the text under a heading, up to the next heading.
@@ -121,6 +122,30 @@ pub fn built_in() -> Vec<Section> {
         .iter()
         .flat_map(|(name, text)| parse(&format!("{BUILT_IN_SOURCE}{name}"), name, text))
         .collect()
+}
+
+/// How many folds the labelled set's tuning part is scored, and the answer
+/// model learnt, in. Its questions in scope are also the base's "asked as"
+/// lines (people's own words are the best phrasings there are), so a
+/// question is read by a base without the fifth of the part it falls in
+/// (`built_in_without`): as a question the base has never seen.
+pub const FOLDS: usize = 5;
+
+/// What `question` becomes as an "asked as" phrasing: `|` would part it in
+/// two and `--` could end the comment early.
+pub fn as_phrasing(question: &str) -> String {
+    question.replace('|', "/").replace("--", "-").trim().to_owned()
+}
+
+/// The built-in sections without the "asked as" phrasings in `held` (each
+/// as [`as_phrasing`] writes it), for scoring questions the base lists as
+/// though it did not (see [`FOLDS`]).
+pub fn built_in_without(held: &HashSet<String>) -> Vec<Section> {
+    let mut sections = built_in();
+    for section in &mut sections {
+        section.asked.retain(|phrasing| !held.contains(phrasing));
+    }
+    sections
 }
 
 /// The off-topic themes: sections that are never an answer (see [`OFF_TOPIC`]).

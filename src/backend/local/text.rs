@@ -66,11 +66,19 @@ pub fn words(text: &str) -> Vec<String> {
     } else {
         folded(text)
     };
-    folded
+    let mut words: Vec<String> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
-        .collect()
+        .collect();
+    // "Can't connect" is not "how do I connect": the "t" of a contraction
+    // ("can't", "doesn't", "won't") is the negation it stands for.
+    for i in 1..words.len() {
+        if words[i] == "t" && words[i - 1].ends_with('n') {
+            words[i] = "not".to_owned();
+        }
+    }
+    words
 }
 
 /// `text` decomposed (NFKD), without combining marks, in lower case.
@@ -128,6 +136,17 @@ impl<'a> CachedTerms<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_contraction_reads_as_not() {
+        let analyzer = Analyzer::default();
+        assert_eq!(words("Don't"), ["don", "not"]);
+        assert_eq!(analyzer.terms("can't connect"), analyzer.terms("cannot connect"));
+        assert_eq!(analyzer.terms("it doesn't start"), analyzer.terms("it does not start"));
+        assert_ne!(analyzer.terms("can't connect"), analyzer.terms("how do I connect"));
+        // A "t" after anything else is left as it is (a stop word).
+        assert_eq!(words("t-shirt"), ["t", "shirt"]);
+    }
 
     #[test]
     fn accents_case_and_inflections_fold_together() {
