@@ -184,6 +184,7 @@ mod tests {
             phrasing: 0.8,
             meaning: 0.6,
             nearest_in_meaning: true,
+            lift: 3.0,
             off_topic: 0.0,
             off_topic_meaning: 0.3,
             built_in: true,

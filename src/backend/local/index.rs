@@ -33,8 +33,12 @@ const K1: f64 = 1.2;
 const UNSEEN_WEIGHT: f64 = 2.0;
 /// How much a question that reads like one of a section's phrasings lifts it.
 const PHRASING_BOOST: f64 = 1.0;
-/// How strongly likeness in meaning lifts a section's rank (`rank`).
-const MEANING_BOOST: f64 = 2.0;
+/// How strongly likeness in meaning lifts a section's rank (`rank`), times
+/// how far the likeness can be trusted (`Semantics::trust`: near 1 for the
+/// built-in base, near 0 for a base of a few sections, whose likeness is a
+/// plain cosine, high for nearly any two sentences). 3 since the tuning
+/// part's questions joined the phrasings (2 before; BENCHMARKS.md).
+const MEANING_BOOST: f64 = 3.0;
 /// How alike in meaning the nearest section must be to a question to be
 /// offered among its topics when its words do not rank it.
 const OFFER_MEANING: f64 = 0.5;
@@ -106,6 +110,8 @@ pub struct Hit {
     /// Whether every other section, ranked or not, is less near in meaning
     /// (a tie, as between two sections with the same heading, is no lead).
     pub nearest_in_meaning: bool,
+    /// How strongly `meaning` lifts the rank: `exp(lift × meaning)`.
+    pub lift: f64,
     /// The rank of the off-topic theme nearest the question (0 if none,
     /// and for the user's own sections): a built-in section that does not
     /// rank clearly above it is not what was asked.
@@ -124,15 +130,16 @@ impl Hit {
     /// covered, so a section that answers more of the question beats one
     /// that matches a single rare word many times.
     pub fn rank(&self) -> f64 {
-        rank(self.score, self.coverage, self.phrasing, self.meaning)
+        rank(self.score, self.coverage, self.phrasing, self.lift * self.meaning)
     }
 }
 
 /// BM25F `score` scaled by the share of the question covered, by how
 /// closely its words match the nearest phrasing, and by how alike it is in
-/// meaning to the nearest phrasing (a likeness of 0.35 more doubles it).
-fn rank(score: f64, coverage: f64, phrasing: f64, meaning: f64) -> f64 {
-    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing) * (MEANING_BOOST * meaning).exp()
+/// meaning to the nearest phrasing, `lifted` by how strongly that counts
+/// (with the built-in base, a likeness of 0.24 more doubles it).
+fn rank(score: f64, coverage: f64, phrasing: f64, lifted: f64) -> f64 {
+    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing) * lifted.exp()
 }
 
 impl Index {
@@ -325,6 +332,7 @@ impl Index {
                 .fold(0.0, f64::max)
         };
         let meanings = self.semantics().likeness(&question_words);
+        let lift = MEANING_BOOST * self.semantics().trust();
         let (meaning, theme_meaning) = meanings.split_at(self.sections.len());
         let nearest = meaning.iter().copied().fold(f32::MIN, f32::max);
         let alone = meaning.iter().filter(|&&m| m >= nearest).count() == 1;
@@ -333,7 +341,7 @@ impl Index {
             .map(|theme| {
                 let coverage = covered[theme] / total_weight;
                 let meaning = f64::from(theme_meaning[theme - self.sections.len()]);
-                rank(score[theme], coverage, phrasing(theme), meaning)
+                rank(score[theme], coverage, phrasing(theme), lift * meaning)
             })
             .fold(0.0, f64::max);
         let off_topic_meaning = theme_meaning.iter().copied().fold(-1.0, f32::max);
@@ -345,6 +353,7 @@ impl Index {
             phrasing: phrasing(section),
             meaning: f64::from(meaning[section]),
             nearest_in_meaning: alone && meaning[section] >= nearest && nearest > 0.0,
+            lift,
             // The themes are what the built-in base does not answer; the
             // user's own notes may well cover them.
             off_topic: if self.sections[section].is_built_in() {

@@ -34,6 +34,8 @@ pub(super) struct Semantics {
     /// Directions for the phrasings' words the table lacks (see
     /// `learn_missing_words`).
     learnt: HashMap<String, Meaning>,
+    /// How far the likeness can be trusted, 0 to 1 (`whitening::trust`).
+    trust: f64,
 }
 
 impl Semantics {
@@ -121,7 +123,15 @@ impl Semantics {
             whitening,
             commonness,
             learnt,
+            trust,
         }
+    }
+
+    /// How far the likeness can be trusted: how much the whitening learnt
+    /// (`whitening::trust`), near 1 for the built-in base's thousands of
+    /// phrasings, near 0 for a few sections compared by plain cosine.
+    pub fn trust(&self) -> f64 {
+        self.trust
     }
 
     /// The base's term nearest in meaning to `word` (one the base never

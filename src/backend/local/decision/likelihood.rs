@@ -32,12 +32,12 @@ const MAX_OFF_TOPIC_MARGIN: f64 = 5.0;
 /// the questions of the tuning part the base answers right, of the log of
 /// the best section's lead over the nearest theme (capped as above) and of
 /// that theme's likeness in meaning. Learnt with the weights (see `fit`).
-pub const TYPICAL_THEME_LEAD: f64 = 2.501;
+pub const TYPICAL_THEME_LEAD: f64 = 2.883;
 pub const TYPICAL_THEME_LIKENESS: f64 = 0.351;
 
 /// The weight of each piece of evidence, in the order of [`evidence`]:
 /// learnt from the tuning part (see `fit`).
-pub const WEIGHTS: [f64; EVIDENCE] = [-9.223, 0.492, 0.737, 0.229, 2.436, 2.913, 3.639, 1.130, 1.715, 1.061];
+pub const WEIGHTS: [f64; EVIDENCE] = [-8.800, 0.366, 0.733, 0.243, 2.248, 2.680, 3.704, 0.925, 1.568, 1.064];
 
 /// The best section of `hits` (best first) is the answer when its
 /// likelihood reaches this: more likely right than not.
