@@ -185,6 +185,7 @@ mod tests {
             meaning: 0.6,
             nearest_in_meaning: true,
             lift: 3.0,
+            names_off_topic: false,
             off_topic: 0.0,
             off_topic_meaning: 0.3,
             built_in: true,
@@ -365,6 +366,12 @@ mod tests {
             ..runner_up
         };
         assert!(likelihood(&[middling, closer_runner_up], WORDS) < base);
+        // Naming what only the themes name ("keepass") makes it less likely.
+        let naming_a_theme = Hit {
+            names_off_topic: true,
+            ..middling
+        };
+        assert!(p(naming_a_theme) < base);
     }
 
     #[test]

@@ -22,17 +22,18 @@ use super::knowledge::Section;
 use super::semantics::Semantics;
 use super::text::{Analyzer, CachedTerms, known_words, words};
 use fields::{ASKED, BODY, FieldCounts, TITLE};
+pub use hit::Hit;
+use hit::rank;
 use query::Query;
 
 mod fields;
+mod hit;
 mod query;
 
 const K1: f64 = 1.2;
 /// How much a word the base has never seen weighs, against the average known
 /// word: a question full of words about something else is about something else.
 const UNSEEN_WEIGHT: f64 = 2.0;
-/// How much a question that reads like one of a section's phrasings lifts it.
-const PHRASING_BOOST: f64 = 1.0;
 /// How strongly likeness in meaning lifts a section's rank (`rank`), times
 /// how far the likeness can be trusted (`Semantics::trust`: near 1 for the
 /// built-in base, near 0 for a base of a few sections, whose likeness is a
@@ -87,59 +88,6 @@ struct Posting {
     /// Whether the term is in the section's heading or "asked as" phrasings,
     /// the fields that say what the section is about.
     in_topic: bool,
-}
-
-/// A ranked section with its score and how much of the question it covers.
-#[derive(Clone, Copy, Debug)]
-pub struct Hit {
-    pub section: usize,
-    pub score: f64,
-    /// The share of the question's weight (by IDF) found in the section, 0 to 1.
-    pub coverage: f64,
-    /// The share found in its heading or "asked as" phrasings, 0 to 1: a
-    /// section that only mentions the question's words in passing is not
-    /// about them.
-    pub topic_coverage: f64,
-    /// How closely the question matches the nearest single phrasing (the
-    /// heading, or one "asked as" line), as an IDF-weighted cosine, 0 to 1.
-    pub phrasing: f64,
-    /// How alike in meaning the question is to the nearest phrasing, -1 to
-    /// 1: a cosine of whitened sentence meanings (`semantics`); 0 for a
-    /// question, or a section's phrasings, of no word the table knows.
-    pub meaning: f64,
-    /// Whether every other section, ranked or not, is less near in meaning
-    /// (a tie, as between two sections with the same heading, is no lead).
-    pub nearest_in_meaning: bool,
-    /// How strongly `meaning` lifts the rank: `exp(lift × meaning)`.
-    pub lift: f64,
-    /// The rank of the off-topic theme nearest the question (0 if none,
-    /// and for the user's own sections): a built-in section that does not
-    /// rank clearly above it is not what was asked.
-    pub off_topic: f64,
-    /// How alike in meaning the question is to the nearest off-topic
-    /// theme's phrasing (-1 for the user's own sections, which no theme
-    /// rules out).
-    pub off_topic_meaning: f64,
-    /// Whether the section is one of sotto's own: the off-topic themes
-    /// rule out only those.
-    pub built_in: bool,
-}
-
-impl Hit {
-    /// The ordering key: BM25F scaled by how much of the question is
-    /// covered, so a section that answers more of the question beats one
-    /// that matches a single rare word many times.
-    pub fn rank(&self) -> f64 {
-        rank(self.score, self.coverage, self.phrasing, self.lift * self.meaning)
-    }
-}
-
-/// BM25F `score` scaled by the share of the question covered, by how
-/// closely its words match the nearest phrasing, and by how alike it is in
-/// meaning to the nearest phrasing, `lifted` by how strongly that counts
-/// (with the built-in base, a likeness of 0.24 more doubles it).
-fn rank(score: f64, coverage: f64, phrasing: f64, lifted: f64) -> f64 {
-    score * (0.5 + coverage) * (1.0 + PHRASING_BOOST * phrasing) * lifted.exp()
 }
 
 impl Index {
@@ -265,13 +213,18 @@ impl Index {
     /// Whether `text` has a word that only the off-topic themes use ("and
     /// for WhatsApp?"): it names something the sections never mention.
     pub fn names_off_topic(&self, text: &str) -> bool {
-        let sections = self.sections.len() as u32;
         words(text).iter().any(|word| {
             self.analyzer
                 .term(word)
                 .and_then(|term| self.terms.get(&term))
-                .is_some_and(|&id| self.postings[id as usize].iter().all(|p| p.section >= sections))
+                .is_some_and(|&id| self.only_themes_use(id))
         })
+    }
+
+    /// Whether the term `id` is used by the off-topic themes alone.
+    fn only_themes_use(&self, id: u32) -> bool {
+        let sections = self.sections.len() as u32;
+        self.postings[id as usize].iter().all(|p| p.section >= sections)
     }
 
     /// The best `limit` sections for `question`, best first; empty if no word matches.
@@ -345,6 +298,9 @@ impl Index {
             })
             .fold(0.0, f64::max);
         let off_topic_meaning = theme_meaning.iter().copied().fold(-1.0, f32::max);
+        let names_off_topic = query
+            .iter()
+            .any(|(id, _)| id.is_some_and(|id| self.only_themes_use(id)));
         let hit = |section: usize| Hit {
             section,
             score: score[section],
@@ -354,6 +310,7 @@ impl Index {
             meaning: f64::from(meaning[section]),
             nearest_in_meaning: alone && meaning[section] >= nearest && nearest > 0.0,
             lift,
+            names_off_topic: names_off_topic && self.sections[section].is_built_in(),
             // The themes are what the built-in base does not answer; the
             // user's own notes may well cover them.
             off_topic: if self.sections[section].is_built_in() {

@@ -228,7 +228,7 @@ fn the_tuning_parts_questions_are_their_sections_phrasings_unless_they_name_anot
 fn the_fit_recovers_weights_it_was_made_from() {
     // Evidence spread on a fixed grid, labelled by a known model's odds
     // rounded to whole votes: the fit must find that model again.
-    let truth = [-0.5, 1.0, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    let truth = [-0.5, 1.0, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
     let mut examples = Vec::new();
     for i in 0u32..600 {
         let mut e = [0.0; EVIDENCE];

@@ -15,7 +15,7 @@
 use super::super::index::Hit;
 
 /// How many pieces of evidence there are, the constant term included.
-pub const EVIDENCE: usize = 10;
+pub const EVIDENCE: usize = 11;
 
 /// What the log of the best section's lead over the runner-up counts for
 /// at most: a best section with no runner-up (or one the words did not
@@ -37,7 +37,9 @@ pub const TYPICAL_THEME_LIKENESS: f64 = 0.351;
 
 /// The weight of each piece of evidence, in the order of [`evidence`]:
 /// learnt from the tuning part (see `fit`).
-pub const WEIGHTS: [f64; EVIDENCE] = [-8.800, 0.366, 0.733, 0.243, 2.248, 2.680, 3.704, 0.925, 1.568, 1.064];
+pub const WEIGHTS: [f64; EVIDENCE] = [
+    -8.534, 0.390, 0.792, 0.186, 2.168, 2.707, 3.513, 0.959, 1.424, 1.029, -0.729,
+];
 
 /// The best section of `hits` (best first) is the answer when its
 /// likelihood reaches this: more likely right than not.
@@ -49,8 +51,8 @@ pub const ANSWER_AT: f64 = 0.5;
 /// theme (each capped); its likeness in meaning, and its lead in meaning
 /// over that theme; the share of the question it covers; whether it is
 /// the nearest in meaning; its lead in meaning over the runner-up (its
-/// likeness itself when alone, as in the fit); and the log of the
-/// question's length. A section of the user's own is weighed against a
+/// likeness itself when alone, as in the fit); the log of the question's
+/// length; and whether it names a word only the off-topic themes use. A section of the user's own is weighed against a
 /// typical theme ([`TYPICAL_THEME_LEAD`]). `None` without hits.
 pub(super) fn evidence(hits: &[Hit], word_count: usize) -> Option<[f64; EVIDENCE]> {
     let best = hits.first()?;
@@ -81,6 +83,7 @@ pub(super) fn evidence(hits: &[Hit], word_count: usize) -> Option<[f64; EVIDENCE
         f64::from(u8::from(best.nearest_in_meaning)),
         best.meaning - runner_up.map_or(0.0, |r| r.meaning),
         ln(word_count.max(1) as f64),
+        f64::from(u8::from(best.names_off_topic)),
     ])
 }
 
