@@ -298,9 +298,9 @@ impl Index {
             })
             .fold(0.0, f64::max);
         let off_topic_meaning = theme_meaning.iter().copied().fold(-1.0, f32::max);
-        let names_off_topic = query
-            .iter()
-            .any(|(id, _)| id.is_some_and(|id| self.only_themes_use(id)));
+        // The question's own words: a previous question about WhatsApp does
+        // not make a follow-up about sotto one about another app.
+        let names_off_topic = parts.first().is_some_and(|part| self.names_off_topic(part.text));
         let hit = |section: usize| Hit {
             section,
             score: score[section],

@@ -127,23 +127,39 @@ pub fn built_in() -> Vec<Section> {
 /// How many folds the labelled set's tuning part is scored, and the answer
 /// model learnt, in. Its questions in scope are also the base's "asked as"
 /// lines (people's own words are the best phrasings there are), so a
-/// question is read by a base without the fifth of the part it falls in
+/// question is read by a base without the fold it falls in
 /// (`built_in_without`): as a question the base has never seen.
 pub const FOLDS: usize = 5;
 
-/// What `question` becomes as an "asked as" phrasing: `|` would part it in
-/// two and `--` could end the comment early.
-pub fn as_phrasing(question: &str) -> String {
-    question.replace('|', "/").replace("--", "-").trim().to_owned()
+/// What two phrasings share when they are the same question: their words,
+/// in lower case ("Export?" and "export" are one question).
+pub fn same_question(text: &str) -> String {
+    super::text::words(text).join(" ")
 }
 
-/// The built-in sections without the "asked as" phrasings in `held` (each
-/// as [`as_phrasing`] writes it), for scoring questions the base lists as
-/// though it did not (see [`FOLDS`]).
+/// What fold `fold` of the tuning part holds out, as [`same_question`]
+/// reads it: every [`FOLDS`]th question from the `fold`th, and likewise
+/// every follow-up (`(previous, text)`) with the question it follows.
+pub fn held_in_fold(fold: usize, questions: &[&str], followups: &[(&str, &str)]) -> HashSet<String> {
+    let followups = followups.iter().skip(fold).step_by(FOLDS);
+    questions
+        .iter()
+        .skip(fold)
+        .step_by(FOLDS)
+        .copied()
+        .chain(followups.flat_map(|(previous, text)| [*previous, *text]))
+        .map(same_question)
+        .collect()
+}
+
+/// The built-in sections without the "asked as" phrasings that are the
+/// same question as one in `held` (see [`same_question`], [`FOLDS`]).
 pub fn built_in_without(held: &HashSet<String>) -> Vec<Section> {
     let mut sections = built_in();
     for section in &mut sections {
-        section.asked.retain(|phrasing| !held.contains(phrasing));
+        section
+            .asked
+            .retain(|phrasing| !held.contains(&same_question(phrasing)));
     }
     sections
 }
@@ -207,7 +223,7 @@ pub fn load_dir(dir: &Path, budget: &mut Budget, skipped: &mut Vec<String>) -> R
 }
 
 fn slug(text: &str) -> String {
-    let words = super::text::words(text);
+    let words = super::text::plain_words(text);
     if words.is_empty() {
         "section".into()
     } else {

@@ -10,7 +10,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::wordlists::{STOP_WORDS, SYNONYMS};
+use super::wordlists::{NEGATIONS, STOP_WORDS, SYNONYMS};
 
 /// Every word the analyser knows without a knowledge base: stop words and
 /// the synonym table. A misspelt word is corrected towards these too.
@@ -57,8 +57,35 @@ impl Default for Analyzer {
     }
 }
 
-/// Lower-cased words of `text` with accents removed, stop words kept.
+/// Lower-cased words of `text` with accents removed, stop words kept. A
+/// negation is a word of its own: "can't connect" is trouble, "how do I
+/// connect" is set-up, so "can't", "cannot" and "cant" all read "can not".
 pub fn words(text: &str) -> Vec<String> {
+    // Only "n't" with its apostrophe: a lone "t" ("Win+T") is no negation.
+    let spelt_out;
+    let text = if text.contains(['\'', '\u{2019}']) {
+        spelt_out = text
+            .to_lowercase()
+            .replace("n't", "n not")
+            .replace("n\u{2019}t", "n not");
+        spelt_out.as_str()
+    } else {
+        text
+    };
+    let mut words = Vec::new();
+    for word in plain_words(text) {
+        match NEGATIONS.iter().find(|(written, _)| *written == word) {
+            Some((_, verb)) => words.extend([(*verb).to_owned(), "not".to_owned()]),
+            None => words.push(word),
+        }
+    }
+    words
+}
+
+/// Lower-cased words of `text` with accents removed, as written: what a
+/// heading's id is made of (`knowledge`), which must not change with how
+/// questions are read.
+pub fn plain_words(text: &str) -> Vec<String> {
     // Plain ASCII, which nearly all of the base is, has nothing to
     // decompose: the same words, without NFKD's cost per character.
     let folded = if text.is_ascii() {
@@ -66,19 +93,11 @@ pub fn words(text: &str) -> Vec<String> {
     } else {
         folded(text)
     };
-    let mut words: Vec<String> = folded
+    folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
-        .collect();
-    // "Can't connect" is not "how do I connect": the "t" of a contraction
-    // ("can't", "doesn't", "won't") is the negation it stands for.
-    for i in 1..words.len() {
-        if words[i] == "t" && words[i - 1].ends_with('n') {
-            words[i] = "not".to_owned();
-        }
-    }
-    words
+        .collect()
 }
 
 /// `text` decomposed (NFKD), without combining marks, in lower case.
@@ -141,11 +160,15 @@ mod tests {
     fn a_negative_contraction_reads_as_not() {
         let analyzer = Analyzer::default();
         assert_eq!(words("Don't"), ["don", "not"]);
+        assert_eq!(words("I CAN'T"), ["i", "can", "not"]);
+        assert_eq!(words("it doesn\u{2019}t"), ["it", "doesn", "not"]);
+        assert_eq!(words("cannot"), ["can", "not"]);
         assert_eq!(analyzer.terms("can't connect"), analyzer.terms("cannot connect"));
+        assert_eq!(analyzer.terms("cant connect"), analyzer.terms("can not connect"));
         assert_eq!(analyzer.terms("it doesn't start"), analyzer.terms("it does not start"));
         assert_ne!(analyzer.terms("can't connect"), analyzer.terms("how do I connect"));
-        // A "t" after anything else is left as it is (a stop word).
-        assert_eq!(words("t-shirt"), ["t", "shirt"]);
+        // A "t" without the apostrophe of a contraction is left as it is.
+        assert_eq!(words("press win+t, plan t"), ["press", "win", "t", "plan", "t"]);
     }
 
     #[test]

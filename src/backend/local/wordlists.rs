@@ -12,6 +12,7 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "actually",
     "after",
     "again",
+    "ain",
     "all",
     "also",
     "am",
@@ -104,12 +105,15 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "mean",
     "means",
     "might",
+    "mightn",
     "more",
     "most",
     "much",
     "must",
+    "mustn",
     "my",
     "need",
+    "needn",
     "needs",
     "now",
     "o",
@@ -140,6 +144,7 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "say",
     "says",
     "seven",
+    "shan",
     "she",
     "should",
     "shouldn",
@@ -215,11 +220,30 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "yours",
 ];
 
+/// Negations written as one word without an apostrophe, each with the verb
+/// it negates: read as that verb and "not" (`text::words`).
+pub(super) const NEGATIONS: &[(&str, &str)] = &[
+    ("aint", "is"),
+    ("arent", "are"),
+    ("cannot", "can"),
+    ("cant", "can"),
+    ("couldnt", "could"),
+    ("didnt", "did"),
+    ("doesnt", "does"),
+    ("dont", "do"),
+    ("hasnt", "has"),
+    ("havent", "have"),
+    ("isnt", "is"),
+    ("shouldnt", "should"),
+    ("wasnt", "was"),
+    ("wont", "will"),
+    ("wouldnt", "would"),
+];
+
 /// Words people use for the same thing, folded onto one word so a question in
 /// everyday words finds a section written in sotto's words. General domain
 /// vocabulary, not tuned to particular questions.
 pub(super) const SYNONYMS: &[(&str, &[&str])] = &[
-    ("not", &["cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wont"]),
     (
         "conversation",
         &[

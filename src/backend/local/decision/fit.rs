@@ -31,6 +31,29 @@ struct Labelled {
 #[derive(serde::Deserialize)]
 struct QuestionSet {
     question: Vec<Labelled>,
+    #[serde(default)]
+    followup: Vec<FollowUp>,
+}
+
+/// A follow-up: only its texts matter here, which its fold holds out.
+#[derive(serde::Deserialize)]
+struct FollowUp {
+    previous: String,
+    text: String,
+}
+
+impl QuestionSet {
+    /// What fold `fold` holds out (`knowledge::held_in_fold`), as the
+    /// tuning part's figures are read.
+    fn held_in_fold(&self, fold: usize) -> std::collections::HashSet<String> {
+        let questions: Vec<&str> = self.question.iter().map(|q| q.text.as_str()).collect();
+        let followups: Vec<(&str, &str)> = self
+            .followup
+            .iter()
+            .map(|f| (f.previous.as_str(), f.text.as_str()))
+            .collect();
+        knowledge::held_in_fold(fold, &questions, &followups)
+    }
 }
 
 /// One question as the model sees it.
@@ -53,10 +76,10 @@ fn examples() -> Vec<Example> {
     let set: QuestionSet = toml::from_str(TUNING_SET).unwrap();
     let mut examples = Vec::new();
     for fold in 0..knowledge::FOLDS {
-        let in_fold = || set.question.iter().skip(fold).step_by(knowledge::FOLDS);
-        let held = in_fold().map(|q| knowledge::as_phrasing(&q.text)).collect();
+        let held = set.held_in_fold(fold);
         let bot = LocalBot::from_sections("local".into(), knowledge::built_in_without(&held), 0, Vec::new());
-        examples.extend(in_fold().filter_map(|q| example(&bot, q)));
+        let in_fold = set.question.iter().skip(fold).step_by(knowledge::FOLDS);
+        examples.extend(in_fold.filter_map(|q| example(&bot, q)));
     }
     examples
 }
@@ -196,29 +219,48 @@ fn the_answer_model_is_what_the_tuning_part_teaches() {
 
 /// The tuning part's questions in scope are the base's phrasings (see
 /// `knowledge::FOLDS`): each is listed under its own section and no other,
-/// so that the folds measure something. All but those that name what, in
-/// the base without them, only the off-topic themes name ("like they do on
+/// so that the folds measure something, and no question out of scope nor
+/// follow-up is listed at all. All but those that name what, in the base
+/// without them, only the off-topic themes name ("like they do on
 /// WhatsApp"): listed, they would make that word sotto's, and a question
-/// about the other app would no longer read as one.
+/// about the other app would no longer read as one. Compared as the folds
+/// compare them (`knowledge::same_question`).
 #[test]
 fn the_tuning_parts_questions_are_their_sections_phrasings_unless_they_name_another_apps_words() {
     let set: QuestionSet = toml::from_str(TUNING_SET).unwrap();
-    let in_scope: Vec<&Labelled> = set.question.iter().filter(|q| q.expect.contains('#')).collect();
-    let all = in_scope.iter().map(|q| knowledge::as_phrasing(&q.text)).collect();
-    let without = LocalBot::from_sections("local".into(), knowledge::built_in_without(&all), 0, Vec::new());
     let base = knowledge::built_in();
+    let mut listed: std::collections::HashMap<String, Vec<&str>> = std::collections::HashMap::new();
+    for section in &base {
+        for phrasing in &section.asked {
+            let sections = listed.entry(knowledge::same_question(phrasing)).or_default();
+            if !sections.contains(&section.id.as_str()) {
+                sections.push(&section.id);
+            }
+        }
+    }
+    let listed_under = |text: &str| listed.get(&knowledge::same_question(text)).cloned().unwrap_or_default();
+    let in_scope: Vec<&Labelled> = set.question.iter().filter(|q| q.expect.contains('#')).collect();
+    let all = in_scope.iter().map(|q| knowledge::same_question(&q.text)).collect();
+    let without = LocalBot::from_sections("local".into(), knowledge::built_in_without(&all), 0, Vec::new());
     let mut wrong = Vec::new();
     for q in &in_scope {
-        let phrasing = knowledge::as_phrasing(&q.text);
-        let listed: Vec<&str> = base
-            .iter()
-            .filter(|s| s.asked.contains(&phrasing))
-            .map(|s| s.id.as_str())
-            .collect();
-        let names_a_theme = without.index.names_off_topic(&q.text);
-        let expected: &[&str] = if names_a_theme { &[] } else { &[q.expect.as_str()] };
-        if listed != expected {
-            wrong.push(format!("'{phrasing}' is listed under {listed:?}, not {expected:?}"));
+        let expected: &[&str] = if without.index.names_off_topic(&q.text) {
+            &[]
+        } else {
+            &[q.expect.as_str()]
+        };
+        if listed_under(&q.text) != expected {
+            wrong.push(format!(
+                "'{}' is listed under {:?}, not {expected:?}",
+                q.text,
+                listed_under(&q.text)
+            ));
+        }
+    }
+    let not_in_scope = set.question.iter().filter(|q| !q.expect.contains('#')).map(|q| &q.text);
+    for text in not_in_scope.chain(set.followup.iter().map(|f| &f.text)) {
+        if !listed_under(text).is_empty() {
+            wrong.push(format!("'{text}' is listed under {:?}", listed_under(text)));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

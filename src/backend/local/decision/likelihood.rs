@@ -38,7 +38,7 @@ pub const TYPICAL_THEME_LIKENESS: f64 = 0.351;
 /// The weight of each piece of evidence, in the order of [`evidence`]:
 /// learnt from the tuning part (see `fit`).
 pub const WEIGHTS: [f64; EVIDENCE] = [
-    -8.534, 0.390, 0.792, 0.186, 2.168, 2.707, 3.513, 0.959, 1.424, 1.029, -0.729,
+    -8.363, 0.422, 0.717, 0.210, 2.025, 2.813, 3.458, 0.832, 1.587, 0.984, -0.816,
 ];
 
 /// The best section of `hits` (best first) is the answer when its
