@@ -179,14 +179,10 @@ fn score_all<'a>(
 /// its phrasings (`knowledge::held_in_fold`), with the questions and
 /// follow-ups it reads as new.
 fn folds(set: &QuestionSet) -> impl Iterator<Item = (LocalBot, Vec<&Labelled>, Vec<&FollowUp>)> {
-    let texts: Vec<&str> = set.question.iter().map(|q| q.text.as_str()).collect();
-    let pairs: Vec<(&str, &str)> = set
-        .followup
-        .iter()
-        .map(|f| (f.previous.as_str(), f.text.as_str()))
-        .collect();
     (0..knowledge::FOLDS).map(move |fold| {
-        let held = knowledge::held_in_fold(fold, &texts, &pairs);
+        let questions = set.question.iter().map(|q| q.text.as_str());
+        let followups = set.followup.iter().map(|f| (f.previous.as_str(), f.text.as_str()));
+        let held = knowledge::held_in_fold(fold, questions, followups);
         let bot = LocalBot::from_sections("local".into(), knowledge::built_in_without(&held), 0, Vec::new());
         let questions = set.question.iter().skip(fold).step_by(knowledge::FOLDS).collect();
         let followups = set.followup.iter().skip(fold).step_by(knowledge::FOLDS).collect();

@@ -244,6 +244,7 @@ impl Index {
             terms: query,
             stand_ins,
             words: question_words,
+            names_off_topic,
         } = self.query(parts);
         let total_weight: f64 = query.iter().map(|(_, w)| w).sum();
         if total_weight == 0.0 {
@@ -298,9 +299,6 @@ impl Index {
             })
             .fold(0.0, f64::max);
         let off_topic_meaning = theme_meaning.iter().copied().fold(-1.0, f32::max);
-        // The question's own words: a previous question about WhatsApp does
-        // not make a follow-up about sotto one about another app.
-        let names_off_topic = parts.first().is_some_and(|part| self.names_off_topic(part.text));
         let hit = |section: usize| Hit {
             section,
             score: score[section],

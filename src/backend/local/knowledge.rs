@@ -140,14 +140,16 @@ pub fn same_question(text: &str) -> String {
 /// What fold `fold` of the tuning part holds out, as [`same_question`]
 /// reads it: every [`FOLDS`]th question from the `fold`th, and likewise
 /// every follow-up (`(previous, text)`) with the question it follows.
-pub fn held_in_fold(fold: usize, questions: &[&str], followups: &[(&str, &str)]) -> HashSet<String> {
-    let followups = followups.iter().skip(fold).step_by(FOLDS);
+pub fn held_in_fold<'a>(
+    fold: usize,
+    questions: impl Iterator<Item = &'a str>,
+    followups: impl Iterator<Item = (&'a str, &'a str)>,
+) -> HashSet<String> {
+    let followups = followups.skip(fold).step_by(FOLDS);
     questions
-        .iter()
         .skip(fold)
         .step_by(FOLDS)
-        .copied()
-        .chain(followups.flat_map(|(previous, text)| [*previous, *text]))
+        .chain(followups.flat_map(|(previous, text)| [previous, text]))
         .map(same_question)
         .collect()
 }

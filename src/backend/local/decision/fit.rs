@@ -46,13 +46,9 @@ impl QuestionSet {
     /// What fold `fold` holds out (`knowledge::held_in_fold`), as the
     /// tuning part's figures are read.
     fn held_in_fold(&self, fold: usize) -> std::collections::HashSet<String> {
-        let questions: Vec<&str> = self.question.iter().map(|q| q.text.as_str()).collect();
-        let followups: Vec<(&str, &str)> = self
-            .followup
-            .iter()
-            .map(|f| (f.previous.as_str(), f.text.as_str()))
-            .collect();
-        knowledge::held_in_fold(fold, &questions, &followups)
+        let questions = self.question.iter().map(|q| q.text.as_str());
+        let followups = self.followup.iter().map(|f| (f.previous.as_str(), f.text.as_str()));
+        knowledge::held_in_fold(fold, questions, followups)
     }
 }
 

@@ -25,6 +25,10 @@ pub(super) struct Query {
     /// Per part, every word (stop words too, a typo replaced by its
     /// correction): what the question's meaning is made of.
     pub words: Vec<Vec<String>>,
+    /// Whether the first part (the question itself, not the one a
+    /// follow-up follows) has a word only the off-topic themes use, as
+    /// `Index::names_off_topic` reads it.
+    pub names_off_topic: bool,
 }
 
 impl Index {
@@ -38,7 +42,8 @@ impl Index {
         let mut stand_ins: HashMap<u32, f64> = HashMap::new();
         let mut looked_up = 0;
         let mut all_words = Vec::new();
-        for part in parts {
+        let mut names_off_topic = false;
+        for (index, part) in parts.iter().enumerate() {
             let mut part_words = Vec::new();
             for word in words(part.text) {
                 let Some(term) = self.analyzer.term(&word) else {
@@ -46,6 +51,7 @@ impl Index {
                     continue;
                 };
                 let direct = self.terms.get(&term).copied();
+                names_off_topic |= index == 0 && direct.is_some_and(|id| self.only_themes_use(id));
                 let corrected = if direct.is_none() { self.correct(&word) } else { None };
                 part_words.push(corrected.unwrap_or(&word).to_owned());
                 // A misspelt stop word ("wher") is still a stop word.
@@ -100,6 +106,7 @@ impl Index {
             terms: query,
             stand_ins,
             words: all_words,
+            names_off_topic,
         }
     }
 
